@@ -1,0 +1,50 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { campaigns } from '../db/schema.js';
+import { DEMO_CAMPAIGNS, DEMO_OPEN_KEYWORD } from './demo-campaigns.js';
+import { createCampaignsService } from './service.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const DEMO_OPEN_DAYS = 14;
+
+export interface DemoResult {
+  keyword: string;
+  title: string;
+  status: 'open' | 'closed';
+  loaded: boolean;
+}
+
+/**
+ * Loads the demo urgent actions. Loading again leaves campaigns already loaded as they are, so the
+ * signatures a developer collected are kept.
+ */
+export async function loadDemoCampaigns({ db, clock }: { db: Db; clock: () => Date }): Promise<DemoResult[]> {
+  const service = createCampaignsService({ db, clock });
+  const results: DemoResult[] = [];
+  for (const demo of DEMO_CAMPAIGNS) {
+    const existing = await db
+      .select({ id: campaigns.id, status: campaigns.status })
+      .from(campaigns)
+      .where(and(eq(campaigns.isDemo, true), sql`upper(${campaigns.keyword}) = ${demo.keyword}`))
+      .limit(1);
+    if (existing[0]) {
+      results.push({ keyword: demo.keyword, title: demo.title, status: demo.status, loaded: false });
+      continue;
+    }
+    const isOpen = demo.keyword === DEMO_OPEN_KEYWORD;
+    const campaign = await service.create({
+      keyword: demo.keyword,
+      title: demo.title,
+      reference: demo.reference,
+      summary: demo.summary,
+      letter: demo.letter,
+      targets: demo.targets,
+      replies: demo.replies,
+      closesAt: isOpen ? new Date(clock().getTime() + DEMO_OPEN_DAYS * DAY_MS) : null,
+      isDemo: true,
+    });
+    await service.setStatus(campaign.id, demo.status);
+    results.push({ keyword: demo.keyword, title: demo.title, status: demo.status, loaded: true });
+  }
+  return results;
+}

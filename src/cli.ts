@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { loadDemoCampaigns } from './campaigns/demo.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { createDatabase, type Database } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { AppError } from './errors.js';
+import { createStaffService, STAFF_ROLES, type StaffRole } from './staff/service.js';
+
+const USAGE = `Usage: npm run -s cli -- <command>
+
+  staff create --email E --role admin|campaigner|viewer   create a staff member; prints the API token last
+  demo                                                    load the demo urgent actions (MAGAMED opens)
+  db migrate                                              create the database if needed and migrate it
+`;
+
+class UsageError extends Error {}
+
+async function withDatabase<T>(config: Config, run: (database: Database) => Promise<T>): Promise<T> {
+  await migrateDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { max: 2 });
+  try {
+    return await run(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function staffCreate(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' }, role: { type: 'string' } } });
+  if (!values.email || !values.role) throw new UsageError('staff create needs --email and --role');
+  if (!STAFF_ROLES.includes(values.role as StaffRole)) {
+    throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+  }
+  const { staff, token } = await withDatabase(config, ({ db }) =>
+    createStaffService({ db }).create({ email: values.email as string, role: values.role as StaffRole }),
+  );
+  console.log(
+    `Created ${staff.role} ${staff.email} (id ${staff.id}). Their API token, shown only this once:`,
+  );
+  console.log(token);
+}
+
+async function demo(config: Config): Promise<void> {
+  const results = await withDatabase(config, ({ db }) => loadDemoCampaigns({ db, clock: () => new Date() }));
+  for (const result of results) {
+    const state = result.loaded ? 'loaded' : 'already there';
+    console.log(
+      `${result.keyword.padEnd(10)} ${result.status.padEnd(7)} ${state.padEnd(14)} ${result.title}`,
+    );
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, sub, ...rest] = argv;
+  loadDotEnv();
+  const config = loadConfig();
+  if (command === 'staff' && sub === 'create') return staffCreate(config, rest);
+  if (command === 'demo') return demo(config);
+  if (command === 'db' && sub === 'migrate') {
+    await migrateDatabase(config.databaseUrl);
+    console.log('Database is up to date.');
+    return;
+  }
+  throw new UsageError(command ? `Unknown command: ${argv.join(' ')}` : 'No command given');
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof ConfigError || error instanceof AppError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  console.error(error);
+  process.exit(1);
+});

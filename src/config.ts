@@ -1,0 +1,305 @@
+import { existsSync } from 'node:fs';
+
+/**
+ * The one place the environment is read. Every variable of the design's table is parsed here, and a
+ * bad value stops start-up with a message that names the key.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${key} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Example keys from .env.example: fine on a laptop, refused in production. */
+export const DEV_PHONE_ENCRYPTION_KEY = 'ZGV2LW9ubHktcGhvbmUtZW5jcnlwdGlvbi1rZXktMzI=';
+export const DEV_PHONE_INDEX_KEY = 'ZGV2LW9ubHktcGhvbmUtYmxpbmQtaW5kZXgta2V5MzI=';
+export const DEV_TWILIO_ACCOUNT_SID = 'ACdev00000000000000000000000000000';
+export const DEV_TWILIO_AUTH_TOKEN = 'dev-twilio-auth-token';
+
+export interface DailyWindow {
+  /** minutes after midnight */
+  start: number;
+  end: number;
+}
+
+export interface BusinessHours extends DailyWindow {
+  /** ISO weekdays, 1 = Monday … 7 = Sunday */
+  days: number[];
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string;
+  redisUrl: string;
+  publicBaseUrl: string;
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    messagingServiceSid: string | null;
+    smsFrom: string | null;
+    apiBaseUrl: string | null;
+    managesOptOut: boolean;
+  };
+  sms: {
+    provider: 'twilio' | 'log';
+    maxPerSecond: number;
+    quietHours: DailyWindow | null;
+    repliesPerHour: number;
+    pricePerSegment: number;
+  };
+  fax: {
+    provider: 'sinch' | 'file';
+    outboxDir: string;
+    businessHours: BusinessHours | null;
+    maxPages: number;
+    pricePerPage: number;
+    secondsPerPage: number;
+  };
+  sinch: {
+    projectId: string | null;
+    keyId: string | null;
+    keySecret: string | null;
+    faxBaseUrl: string;
+    authBaseUrl: string;
+  };
+  phone: {
+    encryptionKey: Buffer;
+    oldEncryptionKeys: Buffer[];
+    indexKey: Buffer;
+  };
+  joinKeywords: string[];
+  retentionDays: number;
+  orgName: string;
+  optOutHint: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, key: string, fallback: string): string {
+  const value = env[key];
+  return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function optional(env: Env, key: string): string | null {
+  const value = env[key]?.trim();
+  return value ? value : null;
+}
+
+function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, key, String(fallback));
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(key, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function decimal(env: Env, key: string, fallback: number): number {
+  const raw = read(env, key, String(fallback));
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
+    throw new ConfigError(key, `must be a non-negative number such as 0.04 (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolean(env: Env, key: string, fallback: boolean): boolean {
+  const raw = read(env, key, String(fallback)).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(key, `must be true or false (got "${raw}")`);
+}
+
+function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
+  const raw = read(env, key, fallback);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(key, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, key: string, fallback: string, protocols: readonly string[]): string {
+  const raw = read(env, key, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(key, `must be a URL (got "${raw}")`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(key, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function optionalUrl(env: Env, key: string): string | null {
+  return optional(env, key) === null ? null : url(env, key, '', ['http:', 'https:']);
+}
+
+function key32(key: string, raw: string): Buffer {
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length !== 32 || bytes.toString('base64') !== raw) {
+    throw new ConfigError(key, 'must be 32 bytes encoded in base64 (make one with: openssl rand -base64 32)');
+  }
+  return bytes;
+}
+
+function clockTime(key: string, text: string): number {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!match) throw new ConfigError(key, `has a time that is not HH:MM (got "${text}")`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+function dailyWindow(key: string, text: string): DailyWindow {
+  const [start, end, extra] = text.split('-');
+  if (start === undefined || end === undefined || extra !== undefined) {
+    throw new ConfigError(key, `must look like 21:00-08:00 or be off (got "${text}")`);
+  }
+  return { start: clockTime(key, start.trim()), end: clockTime(key, end.trim()) };
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+function weekday(key: string, text: string): number {
+  const index = WEEKDAYS.indexOf(text.toLowerCase());
+  if (index < 0) throw new ConfigError(key, `has an unknown weekday "${text}" (use Mon … Sun)`);
+  return index + 1;
+}
+
+function businessHours(key: string, text: string): BusinessHours {
+  const match = /^(\w{3})(?:-(\w{3}))?\s+(\S+)$/.exec(text);
+  if (!match?.[1] || !match[3]) {
+    throw new ConfigError(key, `must look like "Mon-Fri 09:00-18:00" or be off (got "${text}")`);
+  }
+  const first = weekday(key, match[1]);
+  const last = match[2] ? weekday(key, match[2]) : first;
+  if (last < first) throw new ConfigError(key, 'must name its days from the earlier to the later one');
+  const days = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  return { days, ...dailyWindow(key, match[3]) };
+}
+
+function wordList(env: Env, key: string, fallback: string): string[] {
+  const words = read(env, key, fallback)
+    .split(',')
+    .map((word) => word.trim().toUpperCase())
+    .filter(Boolean);
+  if (words.length === 0 || words.some((word) => !/^\p{L}+$/u.test(word))) {
+    throw new ConfigError(key, 'must be a comma-separated list of words made of letters');
+  }
+  return words;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
+  const production = nodeEnv === 'production';
+  const faxProvider = oneOf(env, 'FAX_PROVIDER', 'file', ['sinch', 'file'] as const);
+
+  const encryptionKeyText = read(env, 'PHONE_ENCRYPTION_KEY', DEV_PHONE_ENCRYPTION_KEY);
+  const indexKeyText = read(env, 'PHONE_INDEX_KEY', DEV_PHONE_INDEX_KEY);
+  const authToken = read(env, 'TWILIO_AUTH_TOKEN', DEV_TWILIO_AUTH_TOKEN);
+  if (production) {
+    const refused: Array<[string, string, string]> = [
+      ['PHONE_ENCRYPTION_KEY', encryptionKeyText, DEV_PHONE_ENCRYPTION_KEY],
+      ['PHONE_INDEX_KEY', indexKeyText, DEV_PHONE_INDEX_KEY],
+      ['TWILIO_AUTH_TOKEN', authToken, DEV_TWILIO_AUTH_TOKEN],
+    ];
+    for (const [key, value, example] of refused) {
+      if (value === example) throw new ConfigError(key, 'is the example value, which production refuses');
+    }
+  }
+
+  const quiet = read(env, 'SMS_QUIET_HOURS', '21:00-08:00');
+  const faxHours = read(env, 'FAX_BUSINESS_HOURS', faxProvider === 'file' ? 'off' : 'Mon-Fri 09:00-18:00');
+  const optOutHint = read(env, 'OPT_OUT_HINT', 'Text STOP AMNESTY to opt out');
+
+  const config: Config = {
+    nodeEnv,
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: read(env, 'HOST', '0.0.0.0'),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/pocketprotest', [
+      'postgres:',
+      'postgresql:',
+    ]),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://localhost:3000', ['http:', 'https:']),
+    twilio: {
+      accountSid: read(env, 'TWILIO_ACCOUNT_SID', DEV_TWILIO_ACCOUNT_SID),
+      authToken,
+      messagingServiceSid: optional(env, 'TWILIO_MESSAGING_SERVICE_SID'),
+      smsFrom: optional(env, 'SMS_FROM'),
+      apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
+      managesOptOut: boolean(env, 'TWILIO_MANAGES_OPT_OUT', false),
+    },
+    sms: {
+      provider: oneOf(env, 'SMS_PROVIDER', 'log', ['twilio', 'log'] as const),
+      maxPerSecond: integer(env, 'SMS_MAX_PER_SECOND', 30, 1, 10_000),
+      quietHours: quiet.toLowerCase() === 'off' ? null : dailyWindow('SMS_QUIET_HOURS', quiet),
+      repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 10, 1, 1000),
+      pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
+    },
+    fax: {
+      provider: faxProvider,
+      outboxDir: read(env, 'FAX_OUTBOX_DIR', 'var/outbox'),
+      businessHours: faxHours.toLowerCase() === 'off' ? null : businessHours('FAX_BUSINESS_HOURS', faxHours),
+      maxPages: integer(env, 'FAX_MAX_PAGES', 25, 2, 500),
+      pricePerPage: decimal(env, 'FAX_PRICE_PER_PAGE', 0.07),
+      secondsPerPage: integer(env, 'FAX_SECONDS_PER_PAGE', 40, 1, 600),
+    },
+    sinch: {
+      projectId: optional(env, 'SINCH_PROJECT_ID'),
+      keyId: optional(env, 'SINCH_KEY_ID'),
+      keySecret: optional(env, 'SINCH_KEY_SECRET'),
+      faxBaseUrl: url(env, 'SINCH_FAX_BASE_URL', 'https://fax.api.sinch.com', ['http:', 'https:']),
+      authBaseUrl: url(env, 'SINCH_AUTH_BASE_URL', 'https://auth.sinch.com', ['http:', 'https:']),
+    },
+    phone: {
+      encryptionKey: key32('PHONE_ENCRYPTION_KEY', encryptionKeyText),
+      oldEncryptionKeys: (optional(env, 'PHONE_ENCRYPTION_OLD_KEYS') ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+        .map((k) => key32('PHONE_ENCRYPTION_OLD_KEYS', k)),
+      indexKey: key32('PHONE_INDEX_KEY', indexKeyText),
+    },
+    joinKeywords: wordList(env, 'JOIN_KEYWORDS', 'JOIN,PROTEST'),
+    retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 36_500),
+    orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
+    optOutHint,
+  };
+
+  if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
+    throw new ConfigError('SMS_FROM', 'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio');
+  }
+  if (faxProvider === 'sinch') {
+    for (const [key, value] of [
+      ['SINCH_PROJECT_ID', config.sinch.projectId],
+      ['SINCH_KEY_ID', config.sinch.keyId],
+      ['SINCH_KEY_SECRET', config.sinch.keySecret],
+    ] as const) {
+      if (!value) throw new ConfigError(key, 'must be set when FAX_PROVIDER=sinch');
+    }
+  }
+  return config;
+}
+
+/** Reads `.env` into process.env when there is one; variables already set win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The one error shape of the HTTP API: `{ error: { code, message } }`. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+export function handleError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+  }
+  if (error.validation) {
+    const context = error.validationContext ?? 'request';
+    return reply
+      .status(400)
+      .send(errorBody('validation_failed', `${context}${error.message.replace(/^\w+/, '')}`));
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send(errorBody('internal_error', 'Something went wrong on our side.'));
+  }
+  const code = error.code ? error.code.replace(/^FST_(ERR_)?/, '').toLowerCase() : 'bad_request';
+  return reply.status(status).send(errorBody(code, error.message));
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .status(404)
+    .send(errorBody('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+}

@@ -1,0 +1,30 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** One registry per app, so tests that build several apps do not share counters. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pp_' });
+  return {
+    registry,
+    smsInbound: new Counter({
+      name: 'pp_sms_inbound_total',
+      help: 'Inbound texts by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    signatures: new Counter({
+      name: 'pp_signatures_total',
+      help: 'Signatures recorded, by status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    webhookDuration: new Histogram({
+      name: 'pp_sms_webhook_duration_seconds',
+      help: 'Time to answer an inbound text webhook',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

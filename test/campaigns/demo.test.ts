@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_OPEN_DAYS, loadDemoCampaigns } from '../../src/campaigns/demo.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+const now = new Date('2026-11-22T10:00:00Z');
+
+describe('demo campaigns', () => {
+  it('loads the urgent actions with MAGAMED open for 14 days and only fictional fax numbers', async () => {
+    const results = await loadDemoCampaigns({ db: database.db, clock: () => now });
+    expect(results.every((result) => result.loaded)).toBe(true);
+
+    const { rows } = await database.pool.query(
+      'SELECT keyword, status, closes_at, is_demo, letter_body FROM campaigns ORDER BY id',
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    expect(rows.every((row) => row.is_demo)).toBe(true);
+    const magamed = rows.find((row) => row.keyword === 'MAGAMED');
+    expect(magamed?.status).toBe('open');
+    expect(magamed?.closes_at).toEqual(new Date(now.getTime() + DEMO_OPEN_DAYS * 86_400_000));
+    expect(magamed?.letter_body).toContain('Magamed Abubakarov');
+
+    const targets = await database.pool.query('SELECT fax_numbers FROM targets');
+    const numbers = targets.rows.flatMap((row) => row.fax_numbers as string[]);
+    expect(numbers.length).toBeGreaterThan(0);
+    for (const number of numbers) expect(number).toMatch(/^\+442079460\d{3}$/);
+  });
+
+  it('loading again keeps what is there', async () => {
+    const results = await loadDemoCampaigns({ db: database.db, clock: () => now });
+    expect(results.every((result) => !result.loaded)).toBe(true);
+    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM campaigns');
+    expect(rows[0].n).toBe(results.length);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_PHONE_ENCRYPTION_KEY, loadConfig } from '../src/config.js';
+
+const goodKey = Buffer.alloc(32, 7).toString('base64');
+const production = {
+  NODE_ENV: 'production',
+  PHONE_ENCRYPTION_KEY: goodKey,
+  PHONE_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
+  TWILIO_AUTH_TOKEN: 'a-real-token',
+};
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('configuration', () => {
+  it('runs on a laptop with no variables set, with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/pocketprotest');
+    expect(config.sms.provider).toBe('log');
+    expect(config.fax.provider).toBe('file');
+    expect(config.fax.businessHours).toBeNull();
+    expect(config.sms.quietHours).toEqual({ start: 21 * 60, end: 8 * 60 });
+    expect(config.joinKeywords).toEqual(['JOIN', 'PROTEST']);
+    expect(config.optOutHint).toBe('Text STOP AMNESTY to opt out');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['REDIS_URL', 'not a url'],
+    ['SMS_PROVIDER', 'carrier-pigeon'],
+    ['SMS_MAX_PER_SECOND', '-5'],
+    ['SMS_QUIET_HOURS', '9pm-8am'],
+    ['FAX_BUSINESS_HOURS', 'Funday 09:00-18:00'],
+    ['FAX_MAX_PAGES', '1.5'],
+    ['TWILIO_MANAGES_OPT_OUT', 'maybe'],
+    ['PHONE_ENCRYPTION_KEY', 'too-short'],
+    ['PHONE_ENCRYPTION_OLD_KEYS', `${goodKey},nope`],
+    ['JOIN_KEYWORDS', 'JOIN,PRO TEST'],
+    ['RETENTION_DAYS', 'forever'],
+    ['SMS_PRICE_PER_SEGMENT', 'cheap'],
+  ])('names %s when its value %j is bad', (key, value) => {
+    const error = errorOf({ [key]: value });
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(key);
+  });
+
+  it('names the missing key when a provider needs credentials', () => {
+    expect(errorOf({ FAX_PROVIDER: 'sinch' }).key).toBe('SINCH_PROJECT_ID');
+    expect(errorOf({ SMS_PROVIDER: 'twilio' }).message).toMatch(/SMS_FROM.*TWILIO_MESSAGING_SERVICE_SID/);
+  });
+
+  it('refuses the example keys in production, naming each', () => {
+    expect(loadConfig(production).nodeEnv).toBe('production');
+    expect(errorOf({ ...production, PHONE_ENCRYPTION_KEY: DEV_PHONE_ENCRYPTION_KEY }).key).toBe(
+      'PHONE_ENCRYPTION_KEY',
+    );
+    const { PHONE_INDEX_KEY: _unset, ...withoutIndexKey } = production;
+    expect(errorOf(withoutIndexKey).key).toBe('PHONE_INDEX_KEY');
+    const { TWILIO_AUTH_TOKEN: _token, ...withoutToken } = production;
+    expect(errorOf(withoutToken).key).toBe('TWILIO_AUTH_TOKEN');
+  });
+
+  it('sends faxes only in business hours by default with a real provider', () => {
+    const config = loadConfig({
+      FAX_PROVIDER: 'sinch',
+      SINCH_PROJECT_ID: 'p',
+      SINCH_KEY_ID: 'k',
+      SINCH_KEY_SECRET: 's',
+    });
+    expect(config.fax.businessHours).toEqual({ days: [1, 2, 3, 4, 5], start: 9 * 60, end: 18 * 60 });
+  });
+});

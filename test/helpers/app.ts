@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createRedis } from '../../src/queue/connection.js';
+import { REDIS_URL } from './database.js';
+
+/** Every line the app logged, kept so that tests can look for what must never be logged. */
+export class CapturedLogs extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.lines.push(...chunk.toString().split('\n').filter(Boolean));
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    LOG_LEVEL: 'info',
+    SMS_QUIET_HOURS: 'off',
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  redis: Redis;
+  logs: CapturedLogs;
+  /** The queue prefix of this test file, so that files never share jobs. */
+  queuePrefix: string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(
+  database: Database,
+  options: { env?: Record<string, string>; databaseUrl?: string; clock?: () => Date } = {},
+): Promise<TestApp> {
+  const config = testConfig(options.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/unused', options.env);
+  const logs = new CapturedLogs();
+  const redis = createRedis(config.redisUrl);
+  const app = await buildApp({
+    config,
+    database,
+    redis,
+    logger: createLogger('info', logs),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  await app.ready();
+  return {
+    app,
+    config,
+    redis,
+    logs,
+    queuePrefix: `pp_test_${randomBytes(4).toString('hex')}`,
+    async close() {
+      await app.close();
+      redis.disconnect();
+    },
+  };
+}
