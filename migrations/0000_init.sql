@@ -46,11 +46,12 @@ CREATE TABLE "signatures" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"campaign_id" bigint NOT NULL,
 	"supporter_id" bigint NOT NULL,
-	"name" text NOT NULL,
+	"name" text,
 	"status" "signature_status" NOT NULL,
 	"hold_reason" text,
 	"inbound_message_id" bigint,
-	"signed_at" timestamp with time zone DEFAULT now() NOT NULL
+	"signed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "signatures_name_unless_late" CHECK ("signatures"."name" IS NOT NULL OR "signatures"."status" = 'late')
 );
 --> statement-breakpoint
 CREATE TABLE "staff" (
@@ -96,7 +97,6 @@ CREATE TABLE "targets" (
 --> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_messages" ADD CONSTRAINT "inbound_messages_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "inbound_messages" ADD CONSTRAINT "inbound_messages_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_inbound_message_id_inbound_messages_id_fk" FOREIGN KEY ("inbound_message_id") REFERENCES "public"."inbound_messages"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -106,6 +106,7 @@ CREATE UNIQUE INDEX "campaigns_live_keyword_key" ON "campaigns" USING btree (upp
 CREATE UNIQUE INDEX "inbound_messages_message_sid_key" ON "inbound_messages" USING btree ("message_sid");--> statement-breakpoint
 CREATE INDEX "inbound_messages_supporter_idx" ON "inbound_messages" USING btree ("supporter_id","received_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "signatures_campaign_supporter_key" ON "signatures" USING btree ("campaign_id","supporter_id");--> statement-breakpoint
+CREATE INDEX "signatures_supporter_idx" ON "signatures" USING btree ("supporter_id");--> statement-breakpoint
 CREATE INDEX "signatures_campaign_status_idx" ON "signatures" USING btree ("campaign_id","status","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "staff_email_key" ON "staff" USING btree (lower("email"));--> statement-breakpoint
 CREATE UNIQUE INDEX "supporters_phone_index_key" ON "supporters" USING btree ("phone_index");--> statement-breakpoint

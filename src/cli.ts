@@ -4,12 +4,15 @@ import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { AppError } from './errors.js';
+import { DEFAULT_SHORTCODE, sendSimulatedText } from './sms/simulator.js';
 import { createStaffService, STAFF_ROLES, type StaffRole } from './staff/service.js';
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
   staff create --email E --role admin|campaigner|viewer   create a staff member; prints the API token last
   demo                                                    load the demo urgent actions (MAGAMED opens)
+  sms --from +447700900123 [--to 70505] "MAGAMED Jane Smith"
+                                                          text the running server as Twilio would; prints the reply
   db migrate                                              create the database if needed and migrate it
 `;
 
@@ -50,12 +53,37 @@ async function demo(config: Config): Promise<void> {
   }
 }
 
+async function sms(config: Config, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' }, server: { type: 'string' } },
+  });
+  if (!values.from || positionals.length === 0) throw new UsageError('sms needs --from and the text to send');
+  // The signature always covers PUBLIC_BASE_URL; --server reaches a process behind a proxy or tunnel.
+  const server = values.server ?? config.publicBaseUrl;
+  const result = await sendSimulatedText({
+    serverUrl: server,
+    publicBaseUrl: config.publicBaseUrl,
+    authToken: config.twilio.authToken,
+    accountSid: config.twilio.accountSid,
+    from: values.from,
+    to: values.to ?? DEFAULT_SHORTCODE,
+    body: positionals.join(' '),
+  }).catch((error: unknown) => {
+    throw new Error(`Could not reach ${server} (is npm start running?): ${(error as Error).message}`);
+  });
+  if (result.status !== 200) throw new Error(`The server answered ${result.status}: ${result.twiml}`);
+  console.log(result.messages.length > 0 ? result.messages.join('\n') : '(no reply: empty TwiML)');
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   loadDotEnv();
   const config = loadConfig();
   if (command === 'staff' && sub === 'create') return staffCreate(config, rest);
   if (command === 'demo') return demo(config);
+  if (command === 'sms') return sms(config, [sub ?? '', ...rest].filter(Boolean));
   if (command === 'db' && sub === 'migrate') {
     await migrateDatabase(config.databaseUrl);
     console.log('Database is up to date.');

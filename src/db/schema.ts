@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   index,
   jsonb,
   pgEnum,
@@ -117,7 +118,8 @@ export const inboundMessages = pgTable(
     /** Deleted by retention; the outcome and counts stay. */
     body: text('body'),
     outcome: text('outcome').notNull(),
-    campaignId: ref('campaign_id').references(() => campaigns.id),
+    // No foreign key: every text of a flood would lock the same campaign row to check it.
+    campaignId: ref('campaign_id'),
     /** The reply exactly as answered, so that a retried MessageSid gets the same one. */
     reply: text('reply').notNull(),
     /** True when the flood guard answered with an empty TwiML instead of the reply. */
@@ -140,8 +142,8 @@ export const signatures = pgTable(
     supporterId: ref('supporter_id')
       .notNull()
       .references(() => supporters.id),
-    /** The name as it goes on the fax, fixed when signed. */
-    name: text('name').notNull(),
+    /** The name as it goes on the fax, fixed when signed; a late reply may come without one. */
+    name: text('name'),
     status: signatureStatus('status').notNull(),
     holdReason: text('hold_reason'),
     inboundMessageId: ref('inbound_message_id').references(() => inboundMessages.id),
@@ -149,7 +151,9 @@ export const signatures = pgTable(
   },
   (t) => [
     uniqueIndex('signatures_campaign_supporter_key').on(t.campaignId, t.supporterId),
+    index('signatures_supporter_idx').on(t.supporterId),
     index('signatures_campaign_status_idx').on(t.campaignId, t.status, t.id),
+    check('signatures_name_unless_late', sql`${t.name} IS NOT NULL OR ${t.status} = 'late'`),
   ],
 );
 

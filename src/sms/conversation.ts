@@ -1,0 +1,195 @@
+import type { CampaignReplies } from '../db/schema.js';
+import { checkName, type HoldReason } from '../supporters/names.js';
+import type { Intent } from './intent.js';
+import type { Replies } from './replies.js';
+
+/**
+ * The supporter conversation as a pure function: what we know (the supporter, the campaigns whose
+ * keywords are live) and what they texted → what to store and what to answer. The inbound service
+ * reads the state and writes the decision; every rule of the dialogue lives here.
+ */
+
+export interface CampaignView {
+  id: number;
+  keyword: string;
+  status: 'open' | 'closed';
+  closesAt: Date | null;
+  replies: CampaignReplies;
+  /** Whether this supporter has a signature on it already (of any status). */
+  signed: boolean;
+}
+
+export interface SupporterView {
+  name: string | null;
+  optedIn: boolean;
+  pendingCampaignId: number | null;
+  pendingAttempts: number;
+}
+
+export type Outcome =
+  | 'opted-out'
+  | 'opted-in'
+  | 'help'
+  | 'joined'
+  | 'nocall'
+  | 'signed'
+  | 'signed-held'
+  | 'already-signed'
+  | 'late'
+  | 'asked-name'
+  | 'asked-name-again'
+  | 'gave-up-name'
+  | 'unknown';
+
+export interface SupporterChange {
+  name?: string;
+  optedIn?: boolean;
+  noCall?: boolean;
+  /** Record this message as (renewed) consent to our texts. */
+  consent?: boolean;
+  source?: string;
+  pending?: { campaignId: number | null; attempts: number };
+}
+
+export interface NewSignature {
+  campaignId: number;
+  name: string | null;
+  status: 'valid' | 'held' | 'late';
+  holdReason: HoldReason | null;
+}
+
+export interface Decision {
+  outcome: Outcome;
+  /** '' means an empty TwiML answer. */
+  reply: string;
+  /** Sent even past the flood guard (an opt-out is always confirmed). */
+  alwaysReply: boolean;
+  campaignId: number | null;
+  supporter: SupporterChange;
+  signature: NewSignature | null;
+}
+
+export interface ConversationInput {
+  intent: Intent;
+  /** null on first contact. */
+  supporter: SupporterView | null;
+  campaigns: readonly CampaignView[];
+  now: Date;
+  /** Twilio Advanced Opt-Out already answered this STOP/START/HELP. */
+  twilioAnswered: boolean;
+}
+
+const NO_PENDING = { campaignId: null, attempts: 0 } as const;
+
+function decision(outcome: Outcome, reply: string, rest: Partial<Decision> = {}): Decision {
+  return { outcome, reply, alwaysReply: false, campaignId: null, supporter: {}, signature: null, ...rest };
+}
+
+function hasClosed(campaign: CampaignView, now: Date): boolean {
+  return campaign.status === 'closed' || (campaign.closesAt !== null && campaign.closesAt <= now);
+}
+
+export function decide(input: ConversationInput, replies: Replies): Decision {
+  const { intent, supporter, campaigns, now } = input;
+  const optedIn = supporter?.optedIn ?? true;
+  const openKeywords = campaigns.filter((c) => !hasClosed(c, now)).map((c) => c.keyword);
+  const answer = (text: string) => (input.twilioAnswered ? '' : text);
+
+  /** Signs `campaign` with `name` (null only when late and we never learnt one). */
+  const sign = (
+    campaign: CampaignView,
+    name: string | null,
+    hold: HoldReason | null,
+    change: SupporterChange,
+  ) => {
+    const base = { campaignId: campaign.id, supporter: { ...change, pending: NO_PENDING } };
+    if (hasClosed(campaign, now)) {
+      return decision('late', replies.late(campaign), {
+        ...base,
+        signature: { campaignId: campaign.id, name, status: 'late', holdReason: null },
+      });
+    }
+    if (name === null) throw new Error('an open campaign is signed with a name');
+    const signature: NewSignature = {
+      campaignId: campaign.id,
+      name,
+      status: hold ? 'held' : 'valid',
+      holdReason: hold,
+    };
+    // A name held for profanity is not echoed back to the phone.
+    const reply =
+      hold === 'profanity' ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
+    return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
+  };
+
+  switch (intent.kind) {
+    case 'opt-out':
+      return decision('opted-out', answer(replies.optedOut()), {
+        alwaysReply: true,
+        supporter: { optedIn: false, pending: NO_PENDING },
+      });
+    case 'opt-in':
+      return decision('opted-in', answer(replies.optedIn()), { supporter: { optedIn: true, consent: true } });
+    case 'help':
+      return decision('help', answer(replies.help(openKeywords)));
+    case 'nocall':
+      return decision('nocall', replies.noCall(), { supporter: { noCall: true } });
+    case 'join': {
+      const checked = intent.name === null ? null : checkName(intent.name);
+      const name = checked?.ok && checked.hold === null ? checked.name : null;
+      const source = intent.source ? `join:${intent.source}` : 'join';
+      return decision('joined', replies.joined(name), {
+        supporter: { optedIn: true, consent: true, source, pending: NO_PENDING, ...(name ? { name } : {}) },
+      });
+    }
+    case 'keyword': {
+      const campaign = campaigns.find((c) => c.keyword === intent.keyword);
+      if (!campaign) return decision('unknown', replies.unknown(openKeywords));
+      if (campaign.signed) {
+        return decision('already-signed', replies.alreadySigned(campaign), {
+          campaignId: campaign.id,
+          supporter: supporter?.pendingCampaignId === campaign.id ? { pending: NO_PENDING } : {},
+        });
+      }
+      if (intent.name !== null) {
+        const checked = checkName(intent.name);
+        if (checked.ok) return sign(campaign, checked.name, checked.hold, { name: checked.name });
+        if (hasClosed(campaign, now)) return sign(campaign, supporter?.name ?? null, null, {});
+        return decision('asked-name-again', replies.askNameAgain(campaign, checked.problem), {
+          campaignId: campaign.id,
+          supporter: { pending: { campaignId: campaign.id, attempts: 1 } },
+        });
+      }
+      if (supporter?.name) return sign(campaign, supporter.name, checkHold(supporter.name), {});
+      if (hasClosed(campaign, now)) return sign(campaign, null, null, {});
+      return decision('asked-name', replies.askName(campaign), {
+        campaignId: campaign.id,
+        supporter: { pending: { campaignId: campaign.id, attempts: 0 } },
+      });
+    }
+    case 'text': {
+      const pending = campaigns.find((c) => c.id === supporter?.pendingCampaignId);
+      if (!pending || !supporter) return decision('unknown', replies.unknown(openKeywords));
+      const checked = checkName(intent.text);
+      if (checked.ok) return sign(pending, checked.name, checked.hold, { name: checked.name });
+      if (supporter.pendingAttempts === 0) {
+        return decision('asked-name-again', replies.askNameAgain(pending, checked.problem), {
+          campaignId: pending.id,
+          supporter: { pending: { campaignId: pending.id, attempts: 1 } },
+        });
+      }
+      return decision('gave-up-name', replies.gaveUpOnName(pending), {
+        campaignId: pending.id,
+        supporter: { pending: NO_PENDING },
+      });
+    }
+    case 'empty':
+      return decision('unknown', replies.unknown(openKeywords));
+  }
+}
+
+/** A name on file was checked when given, but the hold rules may have changed since. */
+function checkHold(name: string): HoldReason | null {
+  const checked = checkName(name);
+  return checked.ok ? checked.hold : null;
+}

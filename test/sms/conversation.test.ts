@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CampaignView,
+  type ConversationInput,
+  decide,
+  type SupporterView,
+} from '../../src/sms/conversation.js';
+import { parseIntent } from '../../src/sms/intent.js';
+import { createReplies } from '../../src/sms/replies.js';
+
+const replies = createReplies({
+  orgName: 'Amnesty International UK',
+  optOutHint: 'Text STOP AMNESTY to opt out',
+});
+const now = new Date('2026-11-22T12:00:00Z');
+const open: CampaignView = {
+  id: 1,
+  keyword: 'MAGAMED',
+  status: 'open',
+  closesAt: null,
+  replies: {},
+  signed: false,
+};
+const closed: CampaignView = { ...open, id: 2, keyword: 'ALAMOV', status: 'closed' };
+const known: SupporterView = {
+  name: 'Jane Smith',
+  optedIn: true,
+  pendingCampaignId: null,
+  pendingAttempts: 0,
+};
+
+function run(body: string, supporter: SupporterView | null = null, campaigns = [open, closed]) {
+  const intent = parseIntent(body, {
+    campaignKeywords: campaigns.map((c) => c.keyword),
+    joinKeywords: ['JOIN'],
+  });
+  const input: ConversationInput = { intent, supporter, campaigns, now, twilioAnswered: false };
+  return decide(input, replies);
+}
+
+describe('the conversation', () => {
+  it('uses the campaign’s own thank-you text with the name filled in', () => {
+    const custom = { ...open, replies: { thanks: 'Spasibo {name}!' } };
+    expect(run('MAGAMED Olga Ivanova', null, [custom]).reply).toBe(
+      'Spasibo Olga Ivanova! Text STOP AMNESTY to opt out',
+    );
+  });
+
+  it('a closed campaign with a bad name still keeps the reply as late, under the name on file', () => {
+    const decision = run('ALAMOV 12345', known);
+    expect(decision.outcome).toBe('late');
+    expect(decision.signature).toEqual({
+      campaignId: 2,
+      name: 'Jane Smith',
+      status: 'late',
+      holdReason: null,
+    });
+  });
+
+  it('a campaign whose closing time has passed is late even while its status is open', () => {
+    const expired = { ...open, closesAt: new Date(now.getTime() - 1) };
+    expect(run('MAGAMED Ann Lee', null, [expired]).signature?.status).toBe('late');
+    expect(run('help', null, [expired]).reply).toContain('No action is open right now');
+  });
+
+  it('a profane name given when joining is not kept on file', () => {
+    const decision = run('JOIN Fuck Face');
+    expect(decision.outcome).toBe('joined');
+    expect(decision.supporter.name).toBeUndefined();
+    expect(decision.reply).not.toMatch(/fuck/i);
+  });
+
+  it('an opt-out is always confirmed, even past the flood guard, unless Twilio already answered', () => {
+    expect(run('STOP AMNESTY', known).alwaysReply).toBe(true);
+    const intent = parseIntent('STOP', { campaignKeywords: [], joinKeywords: [] });
+    const answered = decide({ intent, supporter: known, campaigns: [], now, twilioAnswered: true }, replies);
+    expect(answered.reply).toBe('');
+    expect(answered.supporter.optedIn).toBe(false);
+  });
+
+  it('a keyword with an unreadable name asks again once, keeping the campaign pending', () => {
+    const decision = run('MAGAMED http://spam.example.com');
+    expect(decision.outcome).toBe('asked-name-again');
+    expect(decision.supporter.pending).toEqual({ campaignId: 1, attempts: 1 });
+    expect(decision.signature).toBeNull();
+  });
+});
