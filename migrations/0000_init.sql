@@ -1,4 +1,6 @@
 CREATE TYPE "public"."campaign_status" AS ENUM('draft', 'open', 'closed');--> statement-breakpoint
+CREATE TYPE "public"."fax_batch_status" AS ENUM('pending', 'sending', 'delivered', 'partly_failed', 'failed');--> statement-breakpoint
+CREATE TYPE "public"."fax_delivery_status" AS ENUM('pending', 'rendering', 'waiting', 'sending', 'delivered', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."signature_status" AS ENUM('valid', 'held', 'hidden', 'late');--> statement-breakpoint
 CREATE TYPE "public"."staff_role" AS ENUM('admin', 'campaigner', 'viewer');--> statement-breakpoint
 CREATE TABLE "api_tokens" (
@@ -9,6 +11,17 @@ CREATE TABLE "api_tokens" (
 	"last_used_at" timestamp with time zone,
 	"revoked_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "audit_log" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"staff_id" bigint,
+	"action" text NOT NULL,
+	"entity_type" text NOT NULL,
+	"entity_id" text,
+	"before" jsonb,
+	"after" jsonb,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "campaigns" (
@@ -25,6 +38,45 @@ CREATE TABLE "campaigns" (
 	"opened_at" timestamp with time zone,
 	"closed_at" timestamp with time zone,
 	"is_demo" boolean DEFAULT false NOT NULL,
+	"batch_daily_at" text,
+	"batch_threshold" integer,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "fax_batches" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"campaign_id" bigint NOT NULL,
+	"status" "fax_batch_status" DEFAULT 'pending' NOT NULL,
+	"reason" text NOT NULL,
+	"signature_count" integer NOT NULL,
+	"created_by" bigint,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"completed_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "fax_deliveries" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"batch_id" bigint NOT NULL,
+	"target_id" bigint NOT NULL,
+	"part" smallint NOT NULL,
+	"parts" smallint NOT NULL,
+	"first_name" integer NOT NULL,
+	"name_count" integer NOT NULL,
+	"pages" integer NOT NULL,
+	"status" "fax_delivery_status" DEFAULT 'pending' NOT NULL,
+	"number_index" smallint DEFAULT 0 NOT NULL,
+	"fax_number" text NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"provider" text,
+	"provider_fax_id" text,
+	"document_path" text,
+	"resent" boolean DEFAULT false NOT NULL,
+	"callback_token" text NOT NULL,
+	"next_attempt_at" timestamp with time zone,
+	"submitted_at" timestamp with time zone,
+	"completed_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -42,6 +94,16 @@ CREATE TABLE "inbound_messages" (
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "outbox" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"queue" text NOT NULL,
+	"job_name" text NOT NULL,
+	"payload" jsonb NOT NULL,
+	"run_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"enqueued_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "signatures" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"campaign_id" bigint NOT NULL,
@@ -51,6 +113,9 @@ CREATE TABLE "signatures" (
 	"hold_reason" text,
 	"inbound_message_id" bigint,
 	"signed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"batch_id" bigint,
+	"moderated_at" timestamp with time zone,
+	"moderated_by" bigint,
 	CONSTRAINT "signatures_name_unless_late" CHECK ("signatures"."name" IS NOT NULL OR "signatures"."status" = 'late')
 );
 --> statement-breakpoint
@@ -96,17 +161,28 @@ CREATE TABLE "targets" (
 );
 --> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "fax_batches" ADD CONSTRAINT "fax_batches_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "fax_batches" ADD CONSTRAINT "fax_batches_created_by_staff_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "fax_deliveries" ADD CONSTRAINT "fax_deliveries_batch_id_fax_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."fax_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "fax_deliveries" ADD CONSTRAINT "fax_deliveries_target_id_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."targets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_messages" ADD CONSTRAINT "inbound_messages_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_inbound_message_id_inbound_messages_id_fk" FOREIGN KEY ("inbound_message_id") REFERENCES "public"."inbound_messages"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "targets" ADD CONSTRAINT "targets_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_tokens_token_hash_key" ON "api_tokens" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaigns_live_keyword_key" ON "campaigns" USING btree (upper("keyword")) WHERE "campaigns"."status" <> 'closed';--> statement-breakpoint
+CREATE INDEX "fax_batches_campaign_idx" ON "fax_batches" USING btree ("campaign_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "fax_deliveries_batch_target_part_key" ON "fax_deliveries" USING btree ("batch_id","target_id","part");--> statement-breakpoint
+CREATE UNIQUE INDEX "fax_deliveries_callback_token_key" ON "fax_deliveries" USING btree ("callback_token");--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_messages_message_sid_key" ON "inbound_messages" USING btree ("message_sid");--> statement-breakpoint
 CREATE INDEX "inbound_messages_supporter_idx" ON "inbound_messages" USING btree ("supporter_id","received_at");--> statement-breakpoint
+CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE "outbox"."enqueued_at" IS NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "signatures_campaign_supporter_key" ON "signatures" USING btree ("campaign_id","supporter_id");--> statement-breakpoint
 CREATE INDEX "signatures_supporter_idx" ON "signatures" USING btree ("supporter_id");--> statement-breakpoint
+CREATE INDEX "signatures_waiting_idx" ON "signatures" USING btree ("campaign_id","id") WHERE "signatures"."batch_id" IS NULL AND "signatures"."status" = 'valid';--> statement-breakpoint
 CREATE INDEX "signatures_campaign_status_idx" ON "signatures" USING btree ("campaign_id","status","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "staff_email_key" ON "staff" USING btree (lower("email"));--> statement-breakpoint
 CREATE UNIQUE INDEX "supporters_phone_index_key" ON "supporters" USING btree ("phone_index");--> statement-breakpoint

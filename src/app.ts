@@ -1,8 +1,11 @@
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { campaignRoutes } from './campaigns/routes.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { handleError, handleNotFound } from './errors.js';
@@ -10,7 +13,9 @@ import { healthRoutes } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createInboundService } from './sms/inbound.js';
 import { smsWebhookRoutes } from './sms/routes.js';
-import { createPhoneCrypto } from './supporters/phone.js';
+import { staffAuth } from './staff/auth.js';
+import { staffRoutes } from './staff/routes.js';
+import { createPhoneCrypto, type PhoneCrypto } from './supporters/phone.js';
 
 export interface AppDeps {
   config: Config;
@@ -21,26 +26,63 @@ export interface AppDeps {
   clock?: () => Date;
 }
 
+/** What every route module gets: the app's dependencies, resolved once. */
+export interface RouteDeps {
+  config: Config;
+  database: Database;
+  redis: Redis;
+  metrics: Metrics;
+  clock: () => Date;
+  phoneCrypto: PhoneCrypto;
+}
+
 /** Builds the web app from its dependencies; it never listens by itself, so tests use `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const metrics = deps.metrics ?? createMetrics();
-  const clock = deps.clock ?? (() => new Date());
-  const { config } = deps;
-  const phoneCrypto = createPhoneCrypto(config.phone);
-  const inbound = createInboundService({ database: deps.database, phoneCrypto, config, metrics, clock });
-
+  const { config, database, redis } = deps;
+  const routeDeps: RouteDeps = {
+    config,
+    database,
+    redis,
+    metrics: deps.metrics ?? createMetrics(),
+    clock: deps.clock ?? (() => new Date()),
+    phoneCrypto: createPhoneCrypto(config.phone),
+  };
+  const { metrics, clock, phoneCrypto } = routeDeps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  // Security headers are for browsers; webhooks answer Twilio and fax providers only.
-  await app.register(helmet, { global: false });
+  await app.register(helmet);
   await app.register(formbody);
-  await app.register(healthRoutes({ pool: deps.database.pool, redis: deps.redis, metrics }));
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Pocket Protest staff API',
+        description: 'Urgent actions by SMS: campaigns, signatures, moderation, faxes and updates.',
+        version: '1',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes({ pool: database.pool, redis, metrics }));
+  const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
   await app.register(smsWebhookRoutes({ config, inbound, metrics }));
+
+  await app.register(
+    async (api) => {
+      await api.register(staffAuth, { db: database.db, clock });
+      await api.register(staffRoutes(routeDeps));
+      await api.register(campaignRoutes(routeDeps));
+    },
+    { prefix: '/api/v1' },
+  );
 
   return app;
 }

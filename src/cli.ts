@@ -35,7 +35,10 @@ async function staffCreate(config: Config, args: string[]): Promise<void> {
     throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
   }
   const { staff, token } = await withDatabase(config, ({ db }) =>
-    createStaffService({ db }).create({ email: values.email as string, role: values.role as StaffRole }),
+    createStaffService({ db, clock: () => new Date() }).create({
+      email: values.email as string,
+      role: values.role as StaffRole,
+    }),
   );
   console.log(
     `Created ${staff.role} ${staff.email} (id ${staff.id}). Their API token, shown only this once:`,

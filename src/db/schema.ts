@@ -5,6 +5,7 @@ import {
   boolean,
   check,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -76,6 +77,10 @@ export const campaigns = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
     /** Demo campaigns carry fictional fax numbers; no real provider ever sends them. */
     isDemo: boolean('is_demo').notNull().default(false),
+    /** Automatic fax batches: daily at this time ("10:00") in the first target's timezone, or null. */
+    batchDailyAt: text('batch_daily_at'),
+    /** Automatic fax batches: whenever this many new names wait, or null. */
+    batchThreshold: integer('batch_threshold'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -148,10 +153,17 @@ export const signatures = pgTable(
     holdReason: text('hold_reason'),
     inboundMessageId: ref('inbound_message_id').references(() => inboundMessages.id),
     signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The fax batch that carried this name; a signature is in at most one batch. */
+    batchId: ref('batch_id'),
+    moderatedAt: timestamp('moderated_at', { withTimezone: true }),
+    moderatedBy: ref('moderated_by'),
   },
   (t) => [
     uniqueIndex('signatures_campaign_supporter_key').on(t.campaignId, t.supporterId),
     index('signatures_supporter_idx').on(t.supporterId),
+    index('signatures_waiting_idx')
+      .on(t.campaignId, t.id)
+      .where(sql`${t.batchId} IS NULL AND ${t.status} = 'valid'`),
     index('signatures_campaign_status_idx').on(t.campaignId, t.status, t.id),
     check('signatures_name_unless_late', sql`${t.name} IS NOT NULL OR ${t.status} = 'late'`),
   ],
@@ -185,4 +197,117 @@ export const apiTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash)],
+);
+
+/** Every staff write: who, what, when, before and after. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: id(),
+    staffId: ref('staff_id').references(() => staff.id),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
+
+/**
+ * Work to enqueue, written in the same transaction as the state change it follows from. The relay
+ * adds each row to BullMQ with the row id as job id, so a Redis outage or a crash between commit
+ * and enqueue loses nothing and enqueues nothing twice.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: id(),
+    queue: text('queue').notNull(),
+    jobName: text('job_name').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** Not before this time (scheduled work). */
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_pending_idx').on(t.id).where(sql`${t.enqueuedAt} IS NULL`)],
+);
+
+export const faxBatchStatus = pgEnum('fax_batch_status', [
+  'pending',
+  'sending',
+  'delivered',
+  'partly_failed',
+  'failed',
+]);
+export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
+  'pending',
+  'rendering',
+  'waiting',
+  'sending',
+  'delivered',
+  'failed',
+]);
+
+export const faxBatches = pgTable(
+  'fax_batches',
+  {
+    id: id(),
+    campaignId: ref('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    status: faxBatchStatus('status').notNull().default('pending'),
+    /** manual | schedule | threshold | close */
+    reason: text('reason').notNull(),
+    signatureCount: integer('signature_count').notNull(),
+    createdBy: ref('created_by').references(() => staff.id),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [index('fax_batches_campaign_idx').on(t.campaignId, t.id)],
+);
+
+/** One part of a batch's document to one target: the unit that is rendered, sent and retried. */
+export const faxDeliveries = pgTable(
+  'fax_deliveries',
+  {
+    id: id(),
+    batchId: ref('batch_id')
+      .notNull()
+      .references(() => faxBatches.id),
+    targetId: ref('target_id')
+      .notNull()
+      .references(() => targets.id),
+    part: smallint('part').notNull(),
+    parts: smallint('parts').notNull(),
+    /** The slice of the batch's names (ordered by signature id) that this part carries. */
+    firstName: integer('first_name').notNull(),
+    nameCount: integer('name_count').notNull(),
+    pages: integer('pages').notNull(),
+    status: faxDeliveryStatus('status').notNull().default('pending'),
+    /** Index into the target's fax numbers now being tried. */
+    numberIndex: smallint('number_index').notNull().default(0),
+    faxNumber: text('fax_number').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    provider: text('provider'),
+    providerFaxId: text('provider_fax_id'),
+    /** Where the PDF sent is kept (relative to FAX_OUTBOX_DIR). */
+    documentPath: text('document_path'),
+    /** A part re-sent whole after an interrupted transmission says so on its letter page. */
+    resent: boolean('resent').notNull().default(false),
+    /** Unguessable token for provider callbacks that carry no signature. */
+    callbackToken: text('callback_token').notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('fax_deliveries_batch_target_part_key').on(t.batchId, t.targetId, t.part),
+    uniqueIndex('fax_deliveries_callback_token_key').on(t.callbackToken),
+  ],
 );

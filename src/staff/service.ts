@@ -1,6 +1,9 @@
+import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiTokens, staff } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { decodeCursor, toPage } from '../db/pagination.js';
+import { apiTokens, auditLog, staff } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { recordAudit } from './audit.js';
 import { generateApiToken, hashApiToken } from './tokens.js';
 
 export type StaffRole = (typeof staff.$inferSelect)['role'];
@@ -8,10 +11,19 @@ export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'campaigner', 'viewer
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function createStaffService({ db }: { db: Db }) {
+const publicStaff = {
+  id: staff.id,
+  email: staff.email,
+  role: staff.role,
+  disabledAt: staff.disabledAt,
+  createdAt: staff.createdAt,
+};
+
+/** Staff members, their API tokens and the audit log. `actorId` is who does it (null: the CLI). */
+export function createStaffService({ db, clock }: { db: Db; clock: () => Date }) {
   return {
     /** Creates a staff member and a first API token; the token is returned once and stored hashed. */
-    async create(input: { email: string; role: StaffRole }) {
+    async create(input: { email: string; role: StaffRole }, actorId: number | null = null) {
       const email = input.email.trim();
       if (!EMAIL.test(email)) throw new AppError(400, 'invalid_email', 'That is not an e-mail address.');
       if (!STAFF_ROLES.includes(input.role)) {
@@ -23,15 +35,119 @@ export function createStaffService({ db }: { db: Db }) {
           .insert(staff)
           .values({ email, role: input.role })
           .onConflictDoNothing()
-          .returning({ id: staff.id, email: staff.email, role: staff.role });
+          .returning(publicStaff);
         if (!row)
           throw new AppError(409, 'staff_exists', `There is already a staff member with e-mail ${email}.`);
         await tx
           .insert(apiTokens)
           .values({ staffId: row.id, tokenHash: hashApiToken(token), label: 'first token' });
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'staff.create',
+          entityType: 'staff',
+          entityId: row.id,
+          after: row,
+        });
         return row;
       });
       return { staff: member, token };
+    },
+
+    list() {
+      return db.select(publicStaff).from(staff).orderBy(staff.id);
+    },
+
+    async update(id: number, change: { role?: StaffRole; disabled?: boolean }, actorId: number) {
+      return db.transaction(async (tx) => {
+        const [before] = await tx.select(publicStaff).from(staff).where(eq(staff.id, id)).for('update');
+        if (!before) throw notFound('Staff member');
+        if (id === actorId && (change.disabled || (change.role && change.role !== 'admin'))) {
+          throw new AppError(409, 'own_account', 'Admins cannot disable or demote themselves.');
+        }
+        const [after] = await tx
+          .update(staff)
+          .set({
+            ...(change.role ? { role: change.role } : {}),
+            ...(change.disabled === undefined ? {} : { disabledAt: change.disabled ? clock() : null }),
+          })
+          .where(eq(staff.id, id))
+          .returning(publicStaff);
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'staff.update',
+          entityType: 'staff',
+          entityId: id,
+          before,
+          after,
+        });
+        return after;
+      });
+    },
+
+    /** A new token for a staff member, shown once. */
+    async createToken(staffId: number, label: string | null, actorId: number) {
+      const token = generateApiToken();
+      const row = await db.transaction(async (tx) => {
+        const [member] = await tx.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId));
+        if (!member) throw notFound('Staff member');
+        const [created] = await tx
+          .insert(apiTokens)
+          .values({ staffId, tokenHash: hashApiToken(token), label })
+          .returning({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt });
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'token.create',
+          entityType: 'api_token',
+          entityId: created?.id ?? null,
+          after: { staffId, label },
+        });
+        return created;
+      });
+      return { ...row, token };
+    },
+
+    listTokens(staffId: number) {
+      return db
+        .select({
+          id: apiTokens.id,
+          label: apiTokens.label,
+          createdAt: apiTokens.createdAt,
+          lastUsedAt: apiTokens.lastUsedAt,
+          revokedAt: apiTokens.revokedAt,
+        })
+        .from(apiTokens)
+        .where(eq(apiTokens.staffId, staffId))
+        .orderBy(apiTokens.id);
+    },
+
+    async revokeToken(tokenId: number, actorId: number) {
+      return db.transaction(async (tx) => {
+        const [revoked] = await tx
+          .update(apiTokens)
+          .set({ revokedAt: clock() })
+          .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+          .returning({ id: apiTokens.id, staffId: apiTokens.staffId, revokedAt: apiTokens.revokedAt });
+        if (!revoked) throw notFound('Active token');
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'token.revoke',
+          entityType: 'api_token',
+          entityId: tokenId,
+          after: revoked,
+        });
+        return revoked;
+      });
+    },
+
+    async auditLog(cursor: string | undefined, limit: number) {
+      const before = decodeCursor(cursor);
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(before === null ? undefined : lt(auditLog.id, before))
+        .orderBy(desc(auditLog.id))
+        .limit(limit + 1);
+      return toPage(rows, limit);
     },
   };
 }

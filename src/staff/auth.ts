@@ -1,0 +1,118 @@
+import rateLimit from '@fastify/rate-limit';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Db } from '../db/client.js';
+import { apiTokens, staff } from '../db/schema.js';
+import { AppError, errorBody } from '../errors.js';
+import type { StaffRole } from './service.js';
+import { hashApiToken } from './tokens.js';
+
+export interface StaffPrincipal {
+  id: number;
+  email: string;
+  role: StaffRole;
+  tokenId: number | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    staff: StaffPrincipal | null;
+  }
+}
+
+/** Each role may do what the roles after it may do. */
+const RANK: Record<StaffRole, number> = { admin: 3, campaigner: 2, viewer: 1 };
+
+/** A preHandler refusing staff below `role` (viewers read, campaigners run actions, admins manage staff). */
+export function requireRole(role: StaffRole) {
+  return async (request: FastifyRequest) => {
+    const principal = request.staff;
+    if (!principal) throw new AppError(401, 'unauthenticated', 'Send Authorization: Bearer <token>.');
+    if (RANK[principal.role] < RANK[role]) {
+      throw new AppError(403, 'forbidden', `This needs the ${role} role; you are ${principal.role}.`);
+    }
+  };
+}
+
+/** The principal of a request that passed `requireRole`. */
+export function staffOf(request: FastifyRequest): StaffPrincipal {
+  if (!request.staff) throw new AppError(401, 'unauthenticated', 'Send Authorization: Bearer <token>.');
+  return request.staff;
+}
+
+export interface AuthOptions {
+  db: Db;
+  clock: () => Date;
+  /** Requests per minute for one token (or address, without one). */
+  requestsPerMinute?: number;
+  /** Failed tokens from one address before it is refused for a while. */
+  failuresPerWindow?: number;
+}
+
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Bearer-token authentication for the staff API, with a rate limit on requests and a stricter one on
+ * failed tokens (guessing). Registered inside the API's scope only.
+ */
+export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) => {
+  const { db, clock } = options;
+  await app.register(rateLimit, {
+    max: options.requestsPerMinute ?? 600,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      ...errorBody('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
+    }),
+  });
+  const countFailure = app.createRateLimit({
+    max: options.failuresPerWindow ?? 20,
+    timeWindow: FAILURE_WINDOW_MS,
+    keyGenerator: (request) => request.ip,
+  });
+  /** Addresses that failed too often, until when; checked before any token is looked at. */
+  const blockedUntil = new Map<string, number>();
+
+  app.decorateRequest('staff', null);
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const now = clock().getTime();
+    const blocked = blockedUntil.get(request.ip);
+    if (blocked !== undefined && blocked > now) {
+      return reply
+        .status(429)
+        .send(errorBody('too_many_failures', 'Too many failed tokens; try again later.'));
+    }
+    if (blocked !== undefined) blockedUntil.delete(request.ip);
+
+    const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    const principal = match?.[1] ? await findPrincipal(match[1]) : null;
+    if (principal) {
+      request.staff = principal;
+      return;
+    }
+    const limit = await countFailure(request);
+    if (!limit.isAllowed && limit.isExceeded) blockedUntil.set(request.ip, now + limit.ttl);
+    const message = match ? 'That API token is unknown or revoked.' : 'Send Authorization: Bearer <token>.';
+    return reply.status(401).send(errorBody('unauthenticated', message));
+  });
+
+  async function findPrincipal(token: string): Promise<StaffPrincipal | null> {
+    const [row] = await db
+      .select({ id: staff.id, email: staff.email, role: staff.role, tokenId: apiTokens.id })
+      .from(apiTokens)
+      .innerJoin(staff, eq(staff.id, apiTokens.staffId))
+      .where(
+        and(
+          eq(apiTokens.tokenHash, hashApiToken(token)),
+          isNull(apiTokens.revokedAt),
+          isNull(staff.disabledAt),
+        ),
+      )
+      .limit(1);
+    if (!row) return null;
+    await db.update(apiTokens).set({ lastUsedAt: clock() }).where(eq(apiTokens.id, row.tokenId));
+    return row;
+  }
+});
