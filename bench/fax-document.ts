@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.js';
 import { type FaxDocumentInput, planFax, renderFaxPart, signatoryPageSizes } from '../src/fax/document.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
 
-const SECONDS_PER_PAGE = Number(process.env.FAX_SECONDS_PER_PAGE ?? 40);
-const MAX_PAGES = Number(process.env.FAX_MAX_PAGES ?? 50);
+const { secondsPerPage: SECONDS_PER_PAGE, maxPages: MAX_PAGES } = loadConfig().fax;
 const SIZES = [1_000, 10_000, 100_000];
 
 const LETTER = [

@@ -116,7 +116,7 @@ CREATE TABLE "signatures" (
 	"batch_id" bigint,
 	"moderated_at" timestamp with time zone,
 	"moderated_by" bigint,
-	CONSTRAINT "signatures_name_unless_late" CHECK ("signatures"."name" IS NOT NULL OR "signatures"."status" = 'late')
+	CONSTRAINT "signatures_name_unless_late" CHECK ("signatures"."name" IS NOT NULL OR "signatures"."status" IN ('late', 'hidden'))
 );
 --> statement-breakpoint
 CREATE TABLE "staff" (

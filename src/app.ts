@@ -9,6 +9,7 @@ import { campaignRoutes } from './campaigns/routes.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { handleError, handleNotFound } from './errors.js';
+import { faxRoutes } from './fax/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createInboundService } from './sms/inbound.js';
@@ -16,6 +17,7 @@ import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
 import { staffRoutes } from './staff/routes.js';
 import { createPhoneCrypto, type PhoneCrypto } from './supporters/phone.js';
+import { supporterRoutes } from './supporters/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -77,9 +79,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      await api.register(staffAuth, { db: database.db, clock });
+      await api.register(staffAuth, {
+        db: database.db,
+        clock,
+        requestsPerMinute: config.api.requestsPerMinute,
+        failuresPerWindow: config.api.failedTokensPer15Minutes,
+      });
       await api.register(staffRoutes(routeDeps));
       await api.register(campaignRoutes(routeDeps));
+      await api.register(faxRoutes(routeDeps));
+      await api.register(supporterRoutes(routeDeps));
     },
     { prefix: '/api/v1' },
   );

@@ -77,6 +77,8 @@ export interface Config {
   };
   joinKeywords: string[];
   retentionDays: number;
+  /** Staff API requests per minute for one token; failed tokens from one address per 15 minutes. */
+  api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
   optOutHint: string;
 }
@@ -280,6 +282,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     joinKeywords: wordList(env, 'JOIN_KEYWORDS', 'JOIN,PROTEST'),
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 36_500),
+    api: {
+      requestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
+      failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
+    },
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
     optOutHint,
   };

@@ -23,7 +23,12 @@ export function Page<T extends TSchema>(item: T) {
 /** Ids are strings in the API, whatever their type in the database. */
 export const Id = Type.String();
 export const Timestamp = Type.String({ format: 'date-time' });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `nullable: true` rather than a union with null: the serialiser then still turns numeric ids into
+ * strings and Dates into ISO text (a union makes it check the value against each branch instead).
+ */
+export const Nullable = <T extends TSchema>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
 /**
  * Requests are typed from their schemas. Responses are serialised by their schemas (numeric ids and

@@ -1,7 +1,17 @@
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createCampaignsService } from '../src/campaigns/service.js';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/client.js';
+import { createBatchesService } from '../src/fax/batches.js';
+import { createDeliveryService } from '../src/fax/delivery.js';
+import { createFaxProvider } from '../src/fax/providers/index.js';
+import { closeQueues, createQueues, QUEUE_PREFIX, type QueueName, type Queues } from '../src/queue/queues.js';
+import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
+import { createRetention } from '../src/supporters/retention.js';
+import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
+import { maintenanceJobs } from './maintenance.js';
 
 export interface WorkerDeps {
   config: Config;
@@ -9,19 +19,111 @@ export interface WorkerDeps {
   redis: Redis;
   logger: Logger;
   clock?: () => Date;
+  /** Redis key prefix of the queues; tests give each file its own. */
+  queuePrefix?: string;
 }
 
 export interface RunningWorkers {
+  queues: Queues;
+  relay: OutboxRelay;
   close(): Promise<void>;
 }
 
-/** Starts the BullMQ processors of this process. */
+const WARN_EVERY_MS = 60_000;
+
+/** A Redis outage makes every connection complain every few seconds: one line a minute is enough. */
+function throttledWarning(logger: Logger, message: string) {
+  let last = 0;
+  return (error: Error) => {
+    const now = Date.now();
+    if (now - last < WARN_EVERY_MS) return;
+    last = now;
+    logger.warn({ reason: error.message }, message);
+  };
+}
+
+type Handler = (data: never, job: Job) => Promise<void>;
+
+/**
+ * Starts this process's share of the work: the outbox relay, and a BullMQ worker per queue. Nothing here
+ * waits for Redis, so a process that runs the web app too answers texts while Redis is down.
+ */
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
-  const workers: Array<{ close(): Promise<void> }> = [];
-  deps.logger.info({ workers: workers.length }, 'workers started');
+  const { config, database, redis, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const prefix = deps.queuePrefix ?? QUEUE_PREFIX;
+  const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
+  const relay = createOutboxRelay({ database, queues, redis, logger });
+
+  const batches = createBatchesService({ db: database.db, clock, config });
+  const delivery = createDeliveryService({
+    db: database.db,
+    clock,
+    config,
+    provider: createFaxProvider(config, clock),
+  });
+  const periodic = maintenanceJobs({
+    batches,
+    campaigns: createCampaignsService({ db: database.db, clock }),
+    retention: createRetention({ db: database.db, clock, retentionDays: config.retentionDays }),
+    logger,
+  });
+  const processors: Record<QueueName, Record<string, Handler | undefined>> = {
+    'fax-render': faxRenderProcessors({ batches, delivery, logger }),
+    'fax-deliver': faxDeliverProcessors({ batches, delivery, logger }),
+    maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
+  };
+  const concurrency: Record<QueueName, number> = { 'fax-render': 1, 'fax-deliver': 5, maintenance: 1 };
+
+  const workers = (Object.keys(processors) as QueueName[]).map((queue) => {
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const handler = processors[queue][job.name];
+        if (!handler) throw new Error(`no processor for ${queue} job ${job.name}`);
+        await handler(job.data as never, job);
+      },
+      { connection: redis, prefix, concurrency: concurrency[queue] },
+    );
+    worker.on('error', throttledWarning(logger, 'queue worker lost Redis'));
+    worker.on('failed', (job, error) => {
+      // The job's name and id only: its data may name a fax number or a campaign's texts.
+      logger.warn(
+        { queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, reason: error.message },
+        'job failed',
+      );
+    });
+    return worker;
+  });
+
+  // Registering the schedules waits for Redis, so it runs in the background; upserting is idempotent.
+  for (const [name, job] of Object.entries(periodic)) {
+    queues.maintenance
+      .upsertJobScheduler(
+        name,
+        { every: job.everyMs },
+        // The next run is the retry; a few runs are kept to look at.
+        {
+          name,
+          data: {},
+          opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+        },
+      )
+      .catch((error: Error) => logger.warn({ job: name, reason: error.message }, 'could not schedule job'));
+  }
+  relay.start();
+  logger.info({ queues: Object.keys(processors), prefix }, 'workers started');
+
   return {
+    queues,
+    relay,
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      await relay.stop();
+      // Running jobs may finish first while Redis is up; without it they could not be marked done
+      // anyway, and a graceful close would wait for Redis forever.
+      const force = redis.status !== 'ready';
+      await Promise.all(workers.map((worker) => worker.close(force)));
+      await closeQueues(queues);
     },
   };
 }

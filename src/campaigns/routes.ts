@@ -1,31 +1,244 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteDeps } from '../app.js';
-import { campaigns } from '../db/schema.js';
-import { Id, Nullable, Timestamp, type TypeBoxRequests } from '../schemas.js';
-import { requireRole } from '../staff/auth.js';
+import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
+import { requireRole, staffOf } from '../staff/auth.js';
+import { createCampaignsService } from './service.js';
+import { createSignaturesService } from './signatures.js';
+import { checkCampaign, checkCampaignChange } from './validation.js';
+
+const Text = (maxLength: number) => Type.String({ maxLength });
+const OptionalText = (maxLength: number) => Type.Optional(Nullable(Text(maxLength)));
+
+const CampaignStatus = Type.Union([Type.Literal('draft'), Type.Literal('open'), Type.Literal('closed')]);
+const SignatureStatus = Type.Union([
+  Type.Literal('valid'),
+  Type.Literal('held'),
+  Type.Literal('hidden'),
+  Type.Literal('late'),
+]);
+
+const TargetBody = Type.Object(
+  {
+    name: Text(200),
+    title: OptionalText(200),
+    organisation: OptionalText(200),
+    address: OptionalText(1000),
+    salutation: Text(200),
+    faxNumbers: Type.Array(Text(32), { maxItems: 5, description: 'E.164, tried in order' }),
+    timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA; default Europe/Moscow' })),
+  },
+  { additionalProperties: false },
+);
+
+const RepliesBody = Type.Object(
+  {
+    thanks: Type.Optional(Type.String({ maxLength: 400, description: '{name} becomes the signer’s name' })),
+    alert: Type.Optional(Text(1500)),
+  },
+  { additionalProperties: false },
+);
+
+const CampaignBody = Type.Object(
+  {
+    keyword: Type.String({ maxLength: 40, description: '3–20 letters and digits, starting with a letter' }),
+    title: Text(200),
+    reference: OptionalText(100),
+    summary: OptionalText(2000),
+    letter: Type.Object({ subject: OptionalText(200), body: Text(20_000) }, { additionalProperties: false }),
+    targets: Type.Array(TargetBody, { maxItems: 20 }),
+    closesAt: Type.Optional(Nullable(Timestamp)),
+    replies: Type.Optional(RepliesBody),
+    batchDailyAt: Type.Optional(Nullable(Type.String({ maxLength: 5, description: 'HH:MM' }))),
+    batchThreshold: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }))),
+  },
+  { additionalProperties: false },
+);
+
+const CampaignChangeBody = Type.Partial(CampaignBody, { additionalProperties: false, minProperties: 1 });
+
+const Counts = {
+  signatureCount: Type.Integer({ description: 'valid + held' }),
+  heldCount: Type.Integer(),
+  lateCount: Type.Integer(),
+  hiddenCount: Type.Integer(),
+  pendingFaxCount: Type.Integer({ description: 'valid names in no fax batch yet' }),
+};
+
+const Target = Type.Object({
+  id: Id,
+  position: Type.Integer(),
+  name: Type.String(),
+  title: Nullable(Type.String()),
+  organisation: Nullable(Type.String()),
+  address: Nullable(Type.String()),
+  salutation: Type.String(),
+  faxNumbers: Type.Array(Type.String()),
+  timezone: Type.String(),
+});
 
 const CampaignSummary = Type.Object({
   id: Id,
   keyword: Type.String(),
   title: Type.String(),
-  status: Type.String(),
+  reference: Nullable(Type.String()),
+  status: CampaignStatus,
   closesAt: Nullable(Timestamp),
+  openedAt: Nullable(Timestamp),
+  closedAt: Nullable(Timestamp),
+  isDemo: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  ...Counts,
 });
 
-export function campaignRoutes({ database }: RouteDeps) {
+const Campaign = Type.Object({
+  ...CampaignSummary.properties,
+  summary: Nullable(Type.String()),
+  letter: Type.Object({ subject: Nullable(Type.String()), body: Type.String() }),
+  replies: Type.Object({ thanks: Type.Optional(Type.String()), alert: Type.Optional(Type.String()) }),
+  batchDailyAt: Nullable(Type.String()),
+  batchThreshold: Nullable(Type.Integer()),
+  targets: Type.Array(Target),
+});
+
+const SignatureItem = Type.Object({
+  id: Id,
+  name: Type.String({ description: 'Empty when erased or never given' }),
+  status: SignatureStatus,
+  holdReason: Nullable(Type.String()),
+  signedAt: Timestamp,
+  batchId: Nullable(Id),
+});
+
+const ModeratedSignature = Type.Object({
+  ...SignatureItem.properties,
+  campaignId: Id,
+  moderatedAt: Nullable(Timestamp),
+  moderatedBy: Nullable(Id),
+});
+
+const CampaignListQuery = Type.Object({ ...CursorQuery.properties, status: Type.Optional(CampaignStatus) });
+const SignatureListQuery = Type.Object({ ...CursorQuery.properties, status: Type.Optional(SignatureStatus) });
+
+export function campaignRoutes({ database, clock, config }: RouteDeps) {
+  const service = createCampaignsService({ db: database.db, clock });
+  const signatures = createSignaturesService({ db: database.db, clock });
+  const context = () => ({ now: clock(), joinKeywords: config.joinKeywords });
+
   return async (plain: FastifyInstance) => {
     const app = plain.withTypeProvider<TypeBoxRequests>();
+    const tags = ['campaigns'];
+
     app.get(
       '/campaigns',
       {
-        preHandler: requireRole('viewer'),
+        onRequest: requireRole('viewer'),
+        schema: { tags, querystring: CampaignListQuery, response: { 200: Page(CampaignSummary) } },
+      },
+      async (request) => service.list({ ...request.query, limit: request.query.limit ?? 100 }),
+    );
+
+    app.post(
+      '/campaigns',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: { tags, body: CampaignBody, response: { 201: Campaign } },
+      },
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(await service.create(checkCampaign(request.body, context()), staffOf(request).id)),
+    );
+
+    app.get(
+      '/campaigns/:id',
+      {
+        onRequest: requireRole('viewer'),
+        schema: { tags, params: IdParams, response: { 200: Campaign } },
+      },
+      async (request) => service.get(Number(request.params.id)),
+    );
+
+    app.patch(
+      '/campaigns/:id',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: { tags, params: IdParams, body: CampaignChangeBody, response: { 200: Campaign } },
+      },
+      async (request) =>
+        service.update(
+          Number(request.params.id),
+          checkCampaignChange(request.body, context()),
+          staffOf(request).id,
+        ),
+    );
+
+    app.post(
+      '/campaigns/:id/open',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: { tags, params: IdParams, response: { 200: Campaign } },
+      },
+      async (request) => service.open(Number(request.params.id), staffOf(request).id),
+    );
+
+    app.post(
+      '/campaigns/:id/close',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: { tags, params: IdParams, response: { 200: Campaign } },
+      },
+      async (request) => service.close(Number(request.params.id), staffOf(request).id),
+    );
+
+    app.get(
+      '/campaigns/:id/signatures',
+      {
+        onRequest: requireRole('viewer'),
         schema: {
-          tags: ['campaigns'],
-          response: { 200: Type.Object({ items: Type.Array(CampaignSummary) }) },
+          tags: ['signatures'],
+          params: IdParams,
+          querystring: SignatureListQuery,
+          response: { 200: Page(SignatureItem) },
         },
       },
-      async () => ({ items: await database.db.select().from(campaigns).orderBy(campaigns.id) }),
+      async (request) =>
+        signatures.list(Number(request.params.id), { ...request.query, limit: request.query.limit ?? 100 }),
     );
+
+    app.get(
+      '/campaigns/:id/signatures.csv',
+      {
+        onRequest: requireRole('viewer'),
+        schema: {
+          tags: ['signatures'],
+          params: IdParams,
+          querystring: Type.Object({ status: Type.Optional(SignatureStatus) }),
+          produces: ['text/csv'],
+        },
+      },
+      async (request, reply) => {
+        const { filename, stream } = await signatures.exportCsv(
+          Number(request.params.id),
+          request.query.status,
+        );
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${filename}"`)
+          .send(stream);
+      },
+    );
+
+    for (const action of ['hold', 'release', 'hide'] as const) {
+      app.post(
+        `/signatures/:id/${action}`,
+        {
+          onRequest: requireRole('campaigner'),
+          schema: { tags: ['signatures'], params: IdParams, response: { 200: ModeratedSignature } },
+        },
+        async (request) => signatures[action](Number(request.params.id), staffOf(request).id),
+      );
+    }
   };
 }

@@ -1,7 +1,10 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type CampaignReplies, campaigns, targets } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { decodeCursor, toPage } from '../db/pagination.js';
+import { type CampaignReplies, campaigns, faxBatches, signatures, targets } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueue } from '../queue/outbox.js';
+import { recordAudit, type Tx } from '../staff/audit.js';
 
 export interface TargetInput {
   name: string;
@@ -23,22 +26,186 @@ export interface CampaignInput {
   closesAt?: Date | null;
   replies?: CampaignReplies;
   isDemo?: boolean;
+  batchDailyAt?: string | null;
+  batchThreshold?: number | null;
 }
+
+export type CampaignChange = Partial<Omit<CampaignInput, 'isDemo'>>;
+
+export type CampaignStatus = (typeof campaigns.$inferSelect)['status'];
+type CampaignRow = typeof campaigns.$inferSelect;
+type TargetRow = typeof targets.$inferSelect;
+
+export interface SignatureCounts {
+  /** Names that count: valid and held. */
+  signatureCount: number;
+  heldCount: number;
+  lateCount: number;
+  hiddenCount: number;
+  /** Valid names in no fax batch yet. */
+  pendingFaxCount: number;
+}
+
+const NO_SIGNATURES: SignatureCounts = {
+  signatureCount: 0,
+  heldCount: 0,
+  lateCount: 0,
+  hiddenCount: 0,
+  pendingFaxCount: 0,
+};
 
 const UNIQUE_VIOLATION = '23505';
 
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === UNIQUE_VIOLATION || cause?.code === UNIQUE_VIOLATION;
+function isKeywordTaken(error: unknown): boolean {
+  const { code, constraint, cause } = error as {
+    code?: string;
+    constraint?: string;
+    cause?: { code?: string; constraint?: string };
+  };
+  const pgError = code ? { code, constraint } : cause;
+  return pgError?.code === UNIQUE_VIOLATION && pgError.constraint === 'campaigns_live_keyword_key';
 }
 
+function keywordTaken(keyword: string) {
+  return new AppError(
+    409,
+    'keyword_taken',
+    `The keyword ${keyword.toUpperCase()} is already used by a campaign that is not closed.`,
+  );
+}
+
+const counted = (condition: SQL) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
+
+/** The signature counts of several campaigns in one grouped query. */
+async function countSignatures(q: Tx, campaignIds: number[]): Promise<Map<number, SignatureCounts>> {
+  if (campaignIds.length === 0) return new Map();
+  const rows = await q
+    .select({
+      campaignId: signatures.campaignId,
+      signatureCount: counted(inArray(signatures.status, ['valid', 'held'])),
+      heldCount: counted(eq(signatures.status, 'held')),
+      lateCount: counted(eq(signatures.status, 'late')),
+      hiddenCount: counted(eq(signatures.status, 'hidden')),
+      pendingFaxCount: counted(sql`${signatures.status} = 'valid' AND ${signatures.batchId} IS NULL`),
+    })
+    .from(signatures)
+    .where(inArray(signatures.campaignId, campaignIds))
+    .groupBy(signatures.campaignId);
+  return new Map(rows.map(({ campaignId, ...counts }) => [campaignId, counts]));
+}
+
+function present(row: CampaignRow, targetRows: TargetRow[]) {
+  const { letterSubject, letterBody, ...rest } = row;
+  return {
+    ...rest,
+    letter: { subject: letterSubject, body: letterBody },
+    targets: targetRows.map(({ campaignId: _, ...target }) => target),
+  };
+}
+
+/** A campaign with its targets, as audited (no counts: they are not staff's doing). */
+async function snapshot(q: Tx, row: CampaignRow) {
+  const targetRows = await q
+    .select()
+    .from(targets)
+    .where(eq(targets.campaignId, row.id))
+    .orderBy(targets.position);
+  return present(row, targetRows);
+}
+
+async function detail(q: Tx, row: CampaignRow) {
+  const counts = (await countSignatures(q, [row.id])).get(row.id) ?? NO_SIGNATURES;
+  return { ...(await snapshot(q, row)), ...counts };
+}
+
+export type CampaignDetail = Awaited<ReturnType<typeof detail>>;
+
+async function lockCampaign(q: Tx, id: number): Promise<CampaignRow> {
+  const [row] = await q.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+  if (!row) throw notFound('Campaign');
+  return row;
+}
+
+async function insertTargets(q: Tx, campaignId: number, inputs: TargetInput[]) {
+  await q.insert(targets).values(
+    inputs.map((target, position) => ({
+      campaignId,
+      position,
+      name: target.name,
+      title: target.title ?? null,
+      organisation: target.organisation ?? null,
+      address: target.address ?? null,
+      salutation: target.salutation,
+      faxNumbers: target.faxNumbers,
+      timezone: target.timezone ?? 'Europe/Moscow',
+    })),
+  );
+}
+
+/**
+ * Campaigns: creation, changes, the draft → open → closed life cycle and signature counts.
+ * `actorId` is the staff member doing it (null: the CLI, the demo loader or a scheduled job).
+ */
 export function createCampaignsService({ db, clock }: { db: Db; clock: () => Date }) {
+  /**
+   * Moves a campaign on. Closing an open campaign queues one last batch so that the names still
+   * waiting are faxed; a closed campaign stays closed, since its keyword may already name another.
+   */
+  async function transition(
+    id: number,
+    to: 'open' | 'closed',
+    actorId: number | null,
+    { refusePastDeadline }: { refusePastDeadline: boolean },
+  ) {
+    return db.transaction(async (tx) => {
+      const before = await lockCampaign(tx, id);
+      if (before.status === 'closed') {
+        throw new AppError(
+          409,
+          'campaign_closed',
+          to === 'open'
+            ? 'A closed campaign cannot be reopened: its keyword may now belong to another campaign.'
+            : 'This campaign is already closed.',
+        );
+      }
+      if (before.status === to) return detail(tx, before);
+      const now = clock();
+      if (to === 'open' && refusePastDeadline && before.closesAt && before.closesAt <= now) {
+        throw new AppError(
+          409,
+          'closes_at_passed',
+          'Its closesAt has passed, so it would close at once; set a later closesAt first.',
+        );
+      }
+      const [after] = await tx
+        .update(campaigns)
+        .set(
+          to === 'open'
+            ? { status: to, openedAt: before.openedAt ?? now, updatedAt: now }
+            : { status: to, closedAt: now, updatedAt: now },
+        )
+        .where(eq(campaigns.id, id))
+        .returning();
+      if (!after) throw notFound('Campaign');
+      if (before.status === 'open') await enqueue(tx, 'fax-render', 'close-batch', { campaignId: id });
+      await recordAudit(tx, {
+        staffId: actorId,
+        action: to === 'open' ? 'campaign.open' : 'campaign.close',
+        entityType: 'campaign',
+        entityId: id,
+        before: { status: before.status },
+        after: { status: after.status, openedAt: after.openedAt, closedAt: after.closedAt },
+      });
+      return detail(tx, after);
+    });
+  }
+
   return {
     /** A new campaign starts as a draft: its keyword does nothing until it is opened. */
-    async create(input: CampaignInput) {
+    async create(input: CampaignInput, actorId: number | null = null): Promise<CampaignDetail> {
       try {
         return await db.transaction(async (tx) => {
-          const [campaign] = await tx
+          const [row] = await tx
             .insert(campaigns)
             .values({
               keyword: input.keyword.toUpperCase(),
@@ -50,50 +217,181 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               replies: input.replies ?? {},
               closesAt: input.closesAt ?? null,
               isDemo: input.isDemo ?? false,
+              batchDailyAt: input.batchDailyAt ?? null,
+              batchThreshold: input.batchThreshold ?? null,
             })
             .returning();
-          if (!campaign) throw new Error('insert returned no campaign');
-          await tx.insert(targets).values(
-            input.targets.map((target, position) => ({
-              campaignId: campaign.id,
-              position,
-              name: target.name,
-              title: target.title ?? null,
-              organisation: target.organisation ?? null,
-              address: target.address ?? null,
-              salutation: target.salutation,
-              faxNumbers: target.faxNumbers,
-              timezone: target.timezone ?? 'Europe/Moscow',
-            })),
-          );
-          return campaign;
+          if (!row) throw new Error('insert returned no campaign');
+          await insertTargets(tx, row.id, input.targets);
+          await recordAudit(tx, {
+            staffId: actorId,
+            action: 'campaign.create',
+            entityType: 'campaign',
+            entityId: row.id,
+            after: await snapshot(tx, row),
+          });
+          return detail(tx, row);
         });
       } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError(
-            409,
-            'keyword_taken',
-            `The keyword ${input.keyword.toUpperCase()} is already in use.`,
-          );
-        }
+        if (isKeywordTaken(error)) throw keywordTaken(input.keyword);
         throw error;
       }
     },
 
-    async setStatus(id: number, status: 'open' | 'closed') {
-      const now = clock();
-      const [campaign] = await db
-        .update(campaigns)
-        .set(
-          status === 'open'
-            ? { status, openedAt: sql`coalesce(${campaigns.openedAt}, ${now})`, updatedAt: now }
-            : { status, closedAt: now, updatedAt: now },
+    async get(id: number): Promise<CampaignDetail> {
+      const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+      if (!row) throw notFound('Campaign');
+      return detail(db, row);
+    },
+
+    /** Newest first, each with its counts. */
+    async list(options: { cursor?: string; limit: number; status?: CampaignStatus }) {
+      const before = decodeCursor(options.cursor);
+      const rows = await db
+        .select({
+          id: campaigns.id,
+          keyword: campaigns.keyword,
+          title: campaigns.title,
+          reference: campaigns.reference,
+          status: campaigns.status,
+          closesAt: campaigns.closesAt,
+          openedAt: campaigns.openedAt,
+          closedAt: campaigns.closedAt,
+          isDemo: campaigns.isDemo,
+          createdAt: campaigns.createdAt,
+          updatedAt: campaigns.updatedAt,
+        })
+        .from(campaigns)
+        .where(
+          and(
+            before === null ? undefined : lt(campaigns.id, before),
+            options.status ? eq(campaigns.status, options.status) : undefined,
+          ),
         )
-        .where(and(eq(campaigns.id, id), sql`${campaigns.status} <> 'closed'`))
-        .returning();
-      if (!campaign)
-        throw new AppError(409, 'campaign_closed', 'A closed campaign cannot be opened or closed again.');
-      return campaign;
+        .orderBy(desc(campaigns.id))
+        .limit(options.limit + 1);
+      const page = toPage(rows, options.limit);
+      const counts = await countSignatures(
+        db,
+        page.items.map((row) => row.id),
+      );
+      return {
+        items: page.items.map((row) => ({ ...row, ...(counts.get(row.id) ?? NO_SIGNATURES) })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    /**
+     * Changes any of the fields given. The keyword is fixed once the campaign is opened (supporters
+     * know it); targets are replaced as a whole, and only until a fax batch has gone to them.
+     */
+    async update(id: number, change: CampaignChange, actorId: number | null): Promise<CampaignDetail> {
+      try {
+        return await db.transaction(async (tx) => {
+          const row = await lockCampaign(tx, id);
+          if (row.status === 'closed') {
+            throw new AppError(409, 'campaign_closed', 'A closed campaign cannot be changed.');
+          }
+          const keyword = change.keyword?.toUpperCase();
+          if (keyword !== undefined && keyword !== row.keyword && row.status !== 'draft') {
+            throw new AppError(
+              409,
+              'keyword_locked',
+              'The keyword can only change while the campaign is a draft: supporters already know it.',
+            );
+          }
+          const before = await snapshot(tx, row);
+          if (change.targets) {
+            const [batch] = await tx
+              .select({ id: faxBatches.id })
+              .from(faxBatches)
+              .where(eq(faxBatches.campaignId, id))
+              .limit(1);
+            if (batch) {
+              throw new AppError(
+                409,
+                'targets_locked',
+                'Targets cannot be replaced once a fax batch has been made for this campaign.',
+              );
+            }
+            await tx.delete(targets).where(eq(targets.campaignId, id));
+            await insertTargets(tx, id, change.targets);
+          }
+          const [after] = await tx
+            .update(campaigns)
+            .set({
+              ...(keyword === undefined ? {} : { keyword }),
+              ...(change.title === undefined ? {} : { title: change.title }),
+              ...(change.reference === undefined ? {} : { reference: change.reference }),
+              ...(change.summary === undefined ? {} : { summary: change.summary }),
+              ...(change.letter === undefined
+                ? {}
+                : { letterSubject: change.letter.subject ?? null, letterBody: change.letter.body }),
+              ...(change.closesAt === undefined ? {} : { closesAt: change.closesAt }),
+              ...(change.replies === undefined ? {} : { replies: change.replies }),
+              ...(change.batchDailyAt === undefined ? {} : { batchDailyAt: change.batchDailyAt }),
+              ...(change.batchThreshold === undefined ? {} : { batchThreshold: change.batchThreshold }),
+              updatedAt: clock(),
+            })
+            .where(eq(campaigns.id, id))
+            .returning();
+          if (!after) throw notFound('Campaign');
+          await recordAudit(tx, {
+            staffId: actorId,
+            action: 'campaign.update',
+            entityType: 'campaign',
+            entityId: id,
+            before,
+            after: await snapshot(tx, after),
+          });
+          return detail(tx, after);
+        });
+      } catch (error) {
+        if (isKeywordTaken(error)) throw keywordTaken(change.keyword ?? '');
+        throw error;
+      }
+    },
+
+    /** Draft → open: its keyword starts signing. Refused when its closesAt has already passed. */
+    open(id: number, actorId: number | null) {
+      return transition(id, 'open', actorId, { refusePastDeadline: true });
+    },
+
+    /** → closed, with one last fax batch of the names still waiting. */
+    close(id: number, actorId: number | null) {
+      return transition(id, 'closed', actorId, { refusePastDeadline: false });
+    },
+
+    /** For loaders and tests that set a campaign up in a state, whatever its closesAt. */
+    setStatus(id: number, status: 'open' | 'closed', actorId: number | null = null) {
+      return transition(id, status, actorId, { refusePastDeadline: false });
+    },
+
+    /**
+     * Closes every open campaign whose closesAt has passed, each with its last batch queued; returns
+     * how many. Run by the maintenance job.
+     */
+    async closeExpired(): Promise<number> {
+      const now = clock();
+      return db.transaction(async (tx) => {
+        const closed = await tx
+          .update(campaigns)
+          .set({ status: 'closed', closedAt: now, updatedAt: now })
+          .where(and(eq(campaigns.status, 'open'), lte(campaigns.closesAt, now)))
+          .returning({ id: campaigns.id, closesAt: campaigns.closesAt });
+        for (const campaign of closed) {
+          await enqueue(tx, 'fax-render', 'close-batch', { campaignId: campaign.id });
+          await recordAudit(tx, {
+            staffId: null,
+            action: 'campaign.auto-close',
+            entityType: 'campaign',
+            entityId: campaign.id,
+            before: { status: 'open', closesAt: campaign.closesAt },
+            after: { status: 'closed', closedAt: now },
+          });
+        }
+        return closed.length;
+      });
     },
   };
 }

@@ -147,7 +147,10 @@ export const signatures = pgTable(
     supporterId: ref('supporter_id')
       .notNull()
       .references(() => supporters.id),
-    /** The name as it goes on the fax, fixed when signed; a late reply may come without one. */
+    /**
+     * The name as it goes on the fax, fixed when signed; a late reply may come without one, and
+     * erasing a supporter removes it (the signature is then hidden).
+     */
     name: text('name'),
     status: signatureStatus('status').notNull(),
     holdReason: text('hold_reason'),
@@ -165,7 +168,7 @@ export const signatures = pgTable(
       .on(t.campaignId, t.id)
       .where(sql`${t.batchId} IS NULL AND ${t.status} = 'valid'`),
     index('signatures_campaign_status_idx').on(t.campaignId, t.status, t.id),
-    check('signatures_name_unless_late', sql`${t.name} IS NOT NULL OR ${t.status} = 'late'`),
+    check('signatures_name_unless_late', sql`${t.name} IS NOT NULL OR ${t.status} IN ('late', 'hidden')`),
   ],
 );
 

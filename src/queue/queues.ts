@@ -1,3 +1,5 @@
+import { type ConnectionOptions, Queue } from 'bullmq';
+
 /**
  * The one map of queues and the jobs each carries. Queue names live under the `{pp}` prefix, a Redis
  * Cluster hash tag that keeps each queue's keys in one slot.
@@ -14,10 +16,16 @@ export interface QueueJobs {
   /** Submitting rendered parts to the fax provider and following them. */
   'fax-deliver': {
     'send-delivery': { deliveryId: number };
+    /** The current document to a staff fax machine: no batch, no signature claimed. */
+    'test-fax': { campaignId: number; targetId: number; faxNumber: string };
   };
   /** Periodic housekeeping. */
   maintenance: {
     'close-expired-campaigns': Record<string, never>;
+    /** Batches of campaigns that send daily or past a threshold of waiting names. */
+    'scheduled-batches': Record<string, never>;
+    /** Message bodies and dialogue state of campaigns closed and faxed RETENTION_DAYS ago. */
+    retention: Record<string, never>;
   };
 }
 
@@ -26,3 +34,40 @@ export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
 export const QUEUE_NAMES: readonly QueueName[] = ['fax-render', 'fax-deliver', 'maintenance'];
+
+export type Queues = Record<QueueName, Queue>;
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Completed jobs are kept a week: adding a job whose id still exists is a no-op, which is what makes a
+ * relay that crashed between adding and marking its rows enqueue nothing twice.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  removeOnComplete: { age: 7 * DAY_SECONDS },
+  removeOnFail: { age: 30 * DAY_SECONDS },
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+} as const;
+
+/** Producers for every queue; `onError` hears connection errors (an unheard one would crash the process). */
+export function createQueues(
+  connection: ConnectionOptions,
+  options: { prefix?: string; onError?: (error: Error) => void } = {},
+): Queues {
+  const queues = {} as Queues;
+  for (const name of QUEUE_NAMES) {
+    const queue = new Queue(name, {
+      connection,
+      prefix: options.prefix ?? QUEUE_PREFIX,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
+    queue.on('error', options.onError ?? (() => {}));
+    queues[name] = queue;
+  }
+  return queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}

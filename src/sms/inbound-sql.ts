@@ -3,6 +3,17 @@
  * so they are prepared once per connection, and each is one round trip.
  */
 
+/**
+ * One campaign per keyword: the open one, else the latest closed; drafts are not revealed. As text,
+ * so that a caller can hand back exactly what it decided on.
+ */
+const CAMPAIGNS_TEXT = `
+  SELECT coalesce(json_agg(c), '[]')::text FROM (
+    SELECT DISTINCT ON (upper(k.keyword)) k.id, upper(k.keyword) AS keyword, k.status,
+           k.closes_at AS "closesAt", k.replies
+      FROM campaigns k WHERE k.status <> 'draft'
+     ORDER BY upper(k.keyword), k.status = 'open' DESC, k.closed_at DESC NULLS LAST, k.id DESC) c`;
+
 /** What the conversation needs to know, as columns; the placeholders are given by the statement. */
 function contextColumns(messageSid: string, phoneIndex: string, hourAgo: string): string {
   return `
@@ -16,13 +27,7 @@ function contextColumns(messageSid: string, phoneIndex: string, hourAgo: string)
       AND m.reply <> '' AND NOT m.reply_suppressed) AS replies_last_hour,
   (SELECT coalesce(array_agg(g.campaign_id), '{}') FROM signatures g
     WHERE g.supporter_id = (SELECT id FROM supporters WHERE phone_index = ${phoneIndex})) AS signed,
-  -- One campaign per keyword: the open one, else the latest closed. Drafts are not revealed.
-  -- As text, so that a caller can hand back exactly what it decided on.
-  (SELECT coalesce(json_agg(c), '[]')::text FROM (
-      SELECT DISTINCT ON (upper(k.keyword)) k.id, upper(k.keyword) AS keyword, k.status,
-             k.closes_at AS "closesAt", k.replies
-        FROM campaigns k WHERE k.status <> 'draft'
-       ORDER BY upper(k.keyword), k.status = 'open' DESC, k.closed_at DESC NULLS LAST, k.id DESC) c) AS campaigns`;
+  (${CAMPAIGNS_TEXT}) AS campaigns`;
 }
 
 /** The message and its signature, gated on supporter row `s`; shared by both writes. */
@@ -57,22 +62,26 @@ const NEW_SUPPORTER_VALUES = `$1, $2, $3, $4, CASE WHEN $4 THEN NULL ELSE $6::ti
  */
 
 /**
- * Most texts in a flood are first contacts, so the first statement bets on it: it writes the decision
- * made for an unknown number against the campaigns the process last saw, but only if the number is
- * indeed unknown, the MessageSid new and the campaigns unchanged ($22, as `campaigns` text). Either
- * way it returns the context, read in the same snapshot, so a lost bet costs one more statement.
+ * The first statement bets on a first contact: it writes the decision made for an unknown number
+ * against the campaigns the process last saw, but only if the number is indeed unknown, the
+ * MessageSid new and the campaigns unchanged ($22, as `campaigns` text). When the bet is lost it
+ * returns the context instead, so a known supporter costs one more statement.
  *  $23 an hour ago (flood guard window)
  */
 export const TRY_AS_FIRST_CONTACT = `
-WITH ctx AS (SELECT ${contextColumns('$7', '$2', '$23')}),
-s AS (
+WITH s AS (
   INSERT INTO supporters ${NEW_SUPPORTER_COLUMNS}
-  SELECT ${NEW_SUPPORTER_VALUES} FROM ctx
-   WHERE ctx.supporter IS NULL AND ctx.duplicate IS NULL AND ctx.campaigns = $22
+  SELECT ${NEW_SUPPORTER_VALUES}
+   WHERE $22 = (${CAMPAIGNS_TEXT})
+     AND NOT EXISTS (SELECT 1 FROM inbound_messages WHERE message_sid = $7)
   ON CONFLICT (phone_index) DO NOTHING
   RETURNING id
 ), ${MESSAGE_AND_SIGNATURE}
-SELECT ctx.*, (SELECT id FROM m) AS message_id, (SELECT id FROM g) AS signature_id FROM ctx`;
+SELECT m.id AS message_id, (SELECT id FROM g) AS signature_id, ctx.*
+  FROM (SELECT 1) AS one
+  LEFT JOIN m ON true
+  -- Read only when the bet was lost; the snapshot is the one from before this statement's writes.
+  LEFT JOIN LATERAL (SELECT ${contextColumns('$7', '$2', '$23')}) AS ctx ON m.id IS NULL`;
 
 /**
  * The decision made on the context: supporter created or updated (only the fields the decision

@@ -40,7 +40,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.get(
       '/me',
       {
-        preHandler: requireRole('viewer'),
+        onRequest: requireRole('viewer'),
         schema: { tags, response: { 200: Type.Object({ id: Id, email: Type.String(), role: Role }) } },
       },
       async (request) => staffOf(request),
@@ -49,7 +49,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.get(
       '/staff',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: { tags, response: { 200: Type.Object({ items: Type.Array(StaffMember) }) } },
       },
       async () => ({ items: await service.list() }),
@@ -58,7 +58,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.post(
       '/staff',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: {
           tags,
           body: Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }), role: Role }),
@@ -77,7 +77,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.patch(
       '/staff/:id',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: {
           tags,
           params: IdParams,
@@ -94,7 +94,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.get(
       '/staff/:id/tokens',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: { tags, params: IdParams, response: { 200: Type.Object({ items: Type.Array(Token) }) } },
       },
       async (request) => ({ items: await service.listTokens(Number(request.params.id)) }),
@@ -103,7 +103,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.post(
       '/staff/:id/tokens',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: {
           tags,
           params: IdParams,
@@ -133,7 +133,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.post(
       '/tokens/:id/revoke',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: {
           tags,
           params: IdParams,
@@ -146,7 +146,7 @@ export function staffRoutes({ database, clock }: RouteDeps) {
     app.get(
       '/audit',
       {
-        preHandler: requireRole('admin'),
+        onRequest: requireRole('admin'),
         schema: { tags: ['audit'], querystring: CursorQuery, response: { 200: Page(AuditEntry) } },
       },
       async (request) => service.auditLog(request.query.cursor, request.query.limit ?? 100),

@@ -131,7 +131,10 @@ export function createPhoneCrypto(keys: PhoneKeys): PhoneCrypto {
 export function normalisePhone(raw: string, defaultCountry: CountryCode = 'GB'): string | null {
   if (!PHONE_CHARACTERS.test(raw)) return null;
   const phone = parsePhoneNumberFromString(raw, defaultCountry);
-  return phone?.isPossible() ? phone.number : null;
+  if (!phone?.isPossible()) return null;
+  // A kept trunk 0 ("07700 90" read as +44 0770090) is a typo, unless the number is valid as it is
+  // (Italian landlines keep their 0).
+  return phone.nationalNumber.startsWith('0') && !phone.isValid() ? null : phone.number;
 }
 
 /**

@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 /** Characters XML 1.0 forbids, and lone surrogates, which no well-formed document carries. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML forbids
 const XML_FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters XML forbids
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const TWIML =
   /^<\?xml version="1\.0" encoding="UTF-8"\?><Response>(?:<Message>([^<]*)<\/Message>)?<\/Response>$|^<\?xml version="1\.0" encoding="UTF-8"\?><Response\/>$/;

@@ -184,6 +184,10 @@ describe('normalisePhone', () => {
     expect(normalisePhone('+7 912 345-67-89')).toBe('+79123456789');
   });
 
+  it('keeps the 0 of a valid Italian landline', () => {
+    expect(normalisePhone('+39 06 6982 1234')).toBe('+390669821234');
+  });
+
   it('does not guess a foreign country for a number without + or international prefix', () => {
     expect(normalisePhone('79123456789')).toBeNull();
   });
@@ -197,6 +201,8 @@ describe('normalisePhone', () => {
     '07700 900123 ext 5',
     '+999 1234567',
     '++',
+    '07700 90',
+    '07700 9001',
   ])('returns null for %j', (raw) => {
     expect(normalisePhone(raw)).toBeNull();
   });

@@ -1,0 +1,200 @@
+import { pipeline, Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { and, eq, gt } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { decodeCursor, toPage } from '../db/pagination.js';
+import { campaigns, signatures } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { recordAudit } from '../staff/audit.js';
+
+export type SignatureStatus = (typeof signatures.$inferSelect)['status'];
+export type Moderation = 'hold' | 'release' | 'hide';
+
+/** Which statuses each moderation applies to; a late signature never becomes valid. */
+const MODERATIONS: Record<
+  Moderation,
+  { from: readonly SignatureStatus[]; to: SignatureStatus; done: string }
+> = {
+  hold: { from: ['valid'], to: 'held', done: 'held' },
+  release: { from: ['held', 'hidden'], to: 'valid', done: 'released' },
+  hide: { from: ['valid', 'held'], to: 'hidden', done: 'hidden' },
+};
+
+const EXPORT_PAGE = 1000;
+
+/**
+ * A cell a spreadsheet will not run as a formula: text starting with = + - @, a tab or a carriage
+ * return gets a leading apostrophe (the OWASP advice against CSV injection).
+ */
+export function spreadsheetSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+// Names only, never numbers. A name erased or never given (late) is shown empty.
+const listed = {
+  id: signatures.id,
+  name: signatures.name,
+  status: signatures.status,
+  holdReason: signatures.holdReason,
+  signedAt: signatures.signedAt,
+  batchId: signatures.batchId,
+};
+
+const moderated = {
+  ...listed,
+  campaignId: signatures.campaignId,
+  moderatedAt: signatures.moderatedAt,
+  moderatedBy: signatures.moderatedBy,
+};
+
+const withName = <T extends { name: string | null }>(row: T) => ({ ...row, name: row.name ?? '' });
+
+/** Signatures of campaigns: review lists, the CSV export and moderation. */
+export function createSignaturesService({ db, clock }: { db: Db; clock: () => Date }) {
+  async function campaignKeyword(campaignId: number): Promise<string> {
+    const [campaign] = await db
+      .select({ keyword: campaigns.keyword })
+      .from(campaigns)
+      .where(eq(campaigns.id, campaignId));
+    if (!campaign) throw notFound('Campaign');
+    return campaign.keyword;
+  }
+
+  async function* exportRows(campaignId: number, status: SignatureStatus | undefined) {
+    let after = 0;
+    let number = 0;
+    for (;;) {
+      const page = await db
+        .select({
+          id: signatures.id,
+          name: signatures.name,
+          status: signatures.status,
+          signedAt: signatures.signedAt,
+        })
+        .from(signatures)
+        .where(
+          and(
+            eq(signatures.campaignId, campaignId),
+            status ? eq(signatures.status, status) : undefined,
+            gt(signatures.id, after),
+          ),
+        )
+        .orderBy(signatures.id)
+        .limit(EXPORT_PAGE);
+      for (const row of page) {
+        number += 1;
+        yield [number, row.name ?? '', row.status, row.signedAt.toISOString()];
+      }
+      const last = page.at(-1);
+      if (page.length < EXPORT_PAGE || !last) return;
+      after = last.id;
+    }
+  }
+
+  async function moderate(id: number, action: Moderation, actorId: number) {
+    const { from, to, done } = MODERATIONS[action];
+    return db.transaction(async (tx) => {
+      const [before] = await tx.select(moderated).from(signatures).where(eq(signatures.id, id)).for('update');
+      if (!before) throw notFound('Signature');
+      if (before.status === to) return withName(before);
+      if (before.batchId !== null) {
+        throw new AppError(
+          409,
+          'already_faxed',
+          'This signature has gone out in a fax batch; it cannot change.',
+        );
+      }
+      if (before.status === 'late') {
+        throw new AppError(
+          409,
+          'invalid_transition',
+          'A late signature came after the action closed; it never goes on a fax and cannot be moderated.',
+        );
+      }
+      if (!from.includes(before.status)) {
+        throw new AppError(
+          409,
+          'invalid_transition',
+          `Only a ${from.join(' or ')} signature can be ${done}; this one is ${before.status}.`,
+        );
+      }
+      if (to === 'valid' && before.name === null) {
+        throw new AppError(
+          409,
+          'name_erased',
+          'This signature has no name any more (erased), so it cannot go on a fax.',
+        );
+      }
+      const [after] = await tx
+        .update(signatures)
+        .set({
+          status: to,
+          holdReason: action === 'hold' ? 'staff' : action === 'release' ? null : before.holdReason,
+          moderatedAt: clock(),
+          moderatedBy: actorId,
+        })
+        .where(eq(signatures.id, id))
+        .returning(moderated);
+      if (!after) throw notFound('Signature');
+      // By id and status only: names are personal data and stay out of the audit log.
+      await recordAudit(tx, {
+        staffId: actorId,
+        action: `signature.${action}`,
+        entityType: 'signature',
+        entityId: id,
+        before: { status: before.status },
+        after: { status: after.status },
+      });
+      return withName(after);
+    });
+  }
+
+  return {
+    /** In signing order; `status: 'held'` is the review queue. */
+    async list(campaignId: number, options: { cursor?: string; limit: number; status?: SignatureStatus }) {
+      await campaignKeyword(campaignId);
+      const after = decodeCursor(options.cursor);
+      const rows = await db
+        .select(listed)
+        .from(signatures)
+        .where(
+          and(
+            eq(signatures.campaignId, campaignId),
+            options.status ? eq(signatures.status, options.status) : undefined,
+            after === null ? undefined : gt(signatures.id, after),
+          ),
+        )
+        .orderBy(signatures.id)
+        .limit(options.limit + 1);
+      const page = toPage(rows, options.limit);
+      return { items: page.items.map(withName), nextCursor: page.nextCursor };
+    },
+
+    /**
+     * The names as CSV (`number,name,status,signed_at`; number is the ordinal in the export, never a
+     * phone number), read page by page so a large campaign is not held in memory. A byte-order mark
+     * lets spreadsheet programs read Cyrillic names as UTF-8.
+     */
+    async exportCsv(
+      campaignId: number,
+      status?: SignatureStatus,
+    ): Promise<{ filename: string; stream: Readable }> {
+      const keyword = await campaignKeyword(campaignId);
+      const csv = stringify({
+        bom: true,
+        header: true,
+        columns: ['number', 'name', 'status', 'signed_at'],
+        cast: { string: spreadsheetSafe },
+      });
+      // Errors destroy the response stream, which Fastify reports; nothing is left to clean up here.
+      const stream = pipeline(Readable.from(exportRows(campaignId, status)), csv, () => {});
+      const suffix = status ? `-${status}` : '';
+      const name = keyword.toLowerCase().replace(/[^a-z0-9]/g, '');
+      return { filename: `${name}-signatures${suffix}.csv`, stream };
+    },
+
+    hold: (id: number, actorId: number) => moderate(id, 'hold', actorId),
+    release: (id: number, actorId: number) => moderate(id, 'release', actorId),
+    hide: (id: number, actorId: number) => moderate(id, 'hide', actorId),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * Pure checks of what staff send for a campaign, turning a request into the service's input. No I/O:
+ * uniqueness of keywords and the rules that depend on a campaign's state are the service's.
+ */
+import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
+import type { CampaignReplies } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { isReservedWord } from '../sms/intent.js';
+import type { CampaignChange, CampaignInput, TargetInput } from './service.js';
+
+export const DEFAULT_TIMEZONE = 'Europe/Moscow';
+
+export interface TargetRequest {
+  name: string;
+  title?: string | null;
+  organisation?: string | null;
+  address?: string | null;
+  salutation: string;
+  faxNumbers: string[];
+  timezone?: string;
+}
+
+export interface CampaignRequest {
+  keyword: string;
+  title: string;
+  reference?: string | null;
+  summary?: string | null;
+  letter: { subject?: string | null; body: string };
+  targets: TargetRequest[];
+  /** ISO-8601 */
+  closesAt?: string | null;
+  replies?: CampaignReplies;
+  batchDailyAt?: string | null;
+  batchThreshold?: number | null;
+}
+
+export type CampaignChangeRequest = Partial<CampaignRequest>;
+
+export interface ValidationContext {
+  now: Date;
+  joinKeywords: readonly string[];
+}
+
+const invalid = (code: string, message: string) => new AppError(400, code, message);
+
+const KEYWORD = /^[A-Z][A-Z0-9]{2,19}$/;
+
+/** A keyword is one word supporters can type on any phone; stored upper case, matched in any case. */
+export function checkKeyword(raw: string, joinKeywords: readonly string[]): string {
+  const keyword = raw.trim().toUpperCase();
+  if (!KEYWORD.test(keyword)) {
+    throw invalid(
+      'invalid_keyword',
+      'keyword must be one word of 3 to 20 letters (A-Z) and digits, starting with a letter, e.g. MAGAMED.',
+    );
+  }
+  if (isReservedWord(keyword, joinKeywords)) {
+    throw invalid(
+      'reserved_keyword',
+      `${keyword} is a reserved word (opt-out, opt-in, help, nocall or join); supporters texting it ` +
+        'would not sign. Choose another keyword.',
+    );
+  }
+  return keyword;
+}
+
+/** An authority's fax number, in E.164 form (`+74951234567`) so that providers dial it as written. */
+export function checkFaxNumber(raw: string, field = 'faxNumber'): string {
+  const number = raw.trim();
+  let e164: string | null = null;
+  try {
+    e164 = parsePhoneNumberWithError(number).number;
+  } catch {
+    // Unparseable: reported below like any other invalid number.
+  }
+  if (e164 === null || !isValidPhoneNumber(number)) {
+    throw invalid(
+      'invalid_fax_number',
+      `${field}: "${number}" is not a valid phone number; give it in E.164 form, e.g. +74951234567.`,
+    );
+  }
+  if (e164 !== number) {
+    throw invalid('invalid_fax_number', `${field}: "${number}" is not in E.164 form; write it as ${e164}.`);
+  }
+  return e164;
+}
+
+/** An IANA time zone, returned in its canonical spelling (faxes are sent in the target's office hours). */
+export function checkTimezone(raw: string, field = 'timezone'): string {
+  const name = raw.trim();
+  // Intl also accepts offsets such as "+03:00" on newer Node versions; an office keeps its zone's rules.
+  if (/^[A-Za-z]/.test(name)) {
+    try {
+      return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      // Unknown zone: reported below.
+    }
+  }
+  throw invalid(
+    'invalid_timezone',
+    `${field}: "${name}" is not an IANA time zone; use a name such as Europe/Moscow.`,
+  );
+}
+
+export function checkClosesAt(raw: string, now: Date): Date {
+  const closesAt = new Date(raw);
+  if (Number.isNaN(closesAt.getTime())) {
+    throw invalid('invalid_closes_at', 'closesAt must be an ISO-8601 date and time.');
+  }
+  if (closesAt.getTime() <= now.getTime()) {
+    throw invalid('invalid_closes_at', `closesAt must be in the future (it is now ${now.toISOString()}).`);
+  }
+  return closesAt;
+}
+
+const PLACEHOLDER = /\{[^{}]*\}/g;
+
+/** Custom replies; the thanks may name the signer with {name}, and no other placeholder exists. */
+export function checkReplies(replies: CampaignReplies): CampaignReplies {
+  const checked: CampaignReplies = {};
+  const thanks = replies.thanks?.trim();
+  if (thanks) {
+    const unknown = (thanks.match(PLACEHOLDER) ?? []).find((placeholder) => placeholder !== '{name}');
+    if (unknown) {
+      throw invalid(
+        'invalid_reply',
+        `replies.thanks may only use the placeholder {name}; ${unknown} would be texted as it is.`,
+      );
+    }
+    checked.thanks = thanks;
+  }
+  const alert = replies.alert?.trim();
+  if (alert) checked.alert = alert;
+  return checked;
+}
+
+const TIME_OF_DAY = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+export function checkBatchDailyAt(raw: string): string {
+  if (!TIME_OF_DAY.test(raw)) {
+    throw invalid(
+      'invalid_batch_time',
+      `batchDailyAt must be a time of day as HH:MM (e.g. 10:00), not "${raw}".`,
+    );
+  }
+  return raw;
+}
+
+function required(value: string, field: string): string {
+  const text = value.trim();
+  if (text === '') throw invalid('validation_failed', `${field} must not be blank.`);
+  return text;
+}
+
+function optional(value: string | null | undefined): string | null {
+  const text = value?.trim();
+  return text ? text : null;
+}
+
+function checkLetter(letter: CampaignRequest['letter']): CampaignInput['letter'] {
+  return { subject: optional(letter.subject), body: required(letter.body, 'letter.body') };
+}
+
+function checkTarget(target: TargetRequest, index: number): TargetInput {
+  const field = `targets[${index}]`;
+  if (target.faxNumbers.length === 0) {
+    throw invalid('invalid_fax_number', `${field}.faxNumbers must list at least one fax number.`);
+  }
+  const faxNumbers = target.faxNumbers.map((number, n) =>
+    checkFaxNumber(number, `${field}.faxNumbers[${n}]`),
+  );
+  const repeated = faxNumbers.find((number, n) => faxNumbers.indexOf(number) !== n);
+  if (repeated) throw invalid('invalid_fax_number', `${field}.faxNumbers lists ${repeated} twice.`);
+  return {
+    name: required(target.name, `${field}.name`),
+    title: optional(target.title),
+    organisation: optional(target.organisation),
+    address: optional(target.address),
+    salutation: required(target.salutation, `${field}.salutation`),
+    faxNumbers,
+    timezone: checkTimezone(target.timezone ?? DEFAULT_TIMEZONE, `${field}.timezone`),
+  };
+}
+
+export function checkTargets(targets: TargetRequest[]): TargetInput[] {
+  if (targets.length === 0) {
+    throw invalid('no_targets', 'A campaign needs at least one target: an authority the fax goes to.');
+  }
+  return targets.map(checkTarget);
+}
+
+/** The fields of a change that are present, checked; absent fields stay as they are. */
+export function checkCampaignChange(
+  request: CampaignChangeRequest,
+  context: ValidationContext,
+): CampaignChange {
+  const change: CampaignChange = {};
+  if (request.keyword !== undefined) change.keyword = checkKeyword(request.keyword, context.joinKeywords);
+  if (request.title !== undefined) change.title = required(request.title, 'title');
+  if (request.reference !== undefined) change.reference = optional(request.reference);
+  if (request.summary !== undefined) change.summary = optional(request.summary);
+  if (request.letter !== undefined) change.letter = checkLetter(request.letter);
+  if (request.targets !== undefined) change.targets = checkTargets(request.targets);
+  if (request.closesAt !== undefined) {
+    change.closesAt = request.closesAt === null ? null : checkClosesAt(request.closesAt, context.now);
+  }
+  if (request.replies !== undefined) change.replies = checkReplies(request.replies);
+  if (request.batchDailyAt !== undefined) {
+    change.batchDailyAt = request.batchDailyAt === null ? null : checkBatchDailyAt(request.batchDailyAt);
+  }
+  if (request.batchThreshold !== undefined) change.batchThreshold = request.batchThreshold;
+  return change;
+}
+
+/** A whole new campaign, checked and normalised. */
+export function checkCampaign(request: CampaignRequest, context: ValidationContext): CampaignInput {
+  const { keyword, title, letter, targets, ...optionalFields } = request;
+  const input = {
+    keyword: checkKeyword(keyword, context.joinKeywords),
+    title: required(title, 'title'),
+    letter: checkLetter(letter),
+    targets: checkTargets(targets),
+  };
+  return { ...checkCampaignChange(optionalFields, context), ...input };
+}

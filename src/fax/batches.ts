@@ -1,0 +1,494 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, rename } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { and, asc, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { decodeCursor, toPage } from '../db/pagination.js';
+import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueue } from '../queue/outbox.js';
+import { recordAudit, type Tx } from '../staff/audit.js';
+import { type FaxDocumentInput, type FaxPart, planFax, renderFaxPart } from './document.js';
+import { reachesRealMachines } from './providers/index.js';
+
+export type BatchReason = 'manual' | 'schedule' | 'threshold' | 'close';
+
+type Campaign = typeof campaigns.$inferSelect;
+type Target = typeof targets.$inferSelect;
+
+export interface BatchesDeps {
+  db: Db;
+  clock: () => Date;
+  config: Config;
+}
+
+/** What sending `pages` pages costs and how long they keep a line busy. */
+export function estimate(pages: number, fax: Config['fax']) {
+  return {
+    estimatedCost: Math.round(pages * fax.pricePerPage * 100) / 100,
+    estimatedSeconds: pages * fax.secondsPerPage,
+  };
+}
+
+/** Stands in for a name erased after its batch was made, so that the names after it keep their numbers. */
+const ERASED_NAME = '—';
+
+/** The document of one target: the campaign's letter, the target's recipient block and the names. */
+export function faxInput(
+  config: Config,
+  campaign: Campaign,
+  target: Target,
+  names: readonly string[],
+  date: Date,
+  resent = false,
+): FaxDocumentInput {
+  return {
+    orgName: config.orgName,
+    reference: campaign.reference,
+    title: campaign.title,
+    subject: campaign.letterSubject,
+    letterBody: campaign.letterBody,
+    date,
+    timezone: target.timezone,
+    recipient: {
+      name: target.name,
+      title: target.title,
+      organisation: target.organisation,
+      address: target.address,
+      salutation: target.salutation,
+    },
+    names,
+    maxPages: config.fax.maxPages,
+    resent,
+  };
+}
+
+/** Writes a PDF under a temporary name first, so that a kept document is always whole. */
+export async function writePdf(file: string, render: (output: NodeJS.WritableStream) => Promise<void>) {
+  await mkdir(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  await render(createWriteStream(partial));
+  await rename(partial, file);
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClock(at: Date, timeZone: string) {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormats.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(at)) parts[part.type] = Number(part.value);
+  return parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
+}
+
+/** Today's "HH:MM" in timeZone (today as seen there at `now`), as an instant; null when time is not HH:MM. */
+export function dailySlot(now: Date, timeZone: string, time: string): Date | null {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
+  if (!match) return null;
+  const { year, month, day } = wallClock(now, timeZone);
+  const wall = Date.UTC(year, month - 1, day, Number(match[1]), Number(match[2]));
+  // The zone's offset is read at the instant itself; the second pass settles days when it changes.
+  let instant = wall;
+  for (let pass = 0; pass < 2; pass++) {
+    const seen = wallClock(new Date(instant), timeZone);
+    const offset =
+      Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second) - instant;
+    instant = wall - offset;
+  }
+  return new Date(instant);
+}
+
+const waiting = (campaignId: number) =>
+  and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid'), isNull(signatures.batchId));
+
+export function createBatchesService({ db, clock, config }: BatchesDeps) {
+  const outboxDir = resolve(config.fax.outboxDir);
+
+  /**
+   * Locks the campaign row so that its batches are made one at a time. Not FOR UPDATE: inbound signing
+   * takes a key-share lock on the row through its foreign key and must not wait for a batch.
+   */
+  async function lockCampaign(tx: Tx, campaignId: number): Promise<Campaign> {
+    const [campaign] = await tx
+      .select()
+      .from(campaigns)
+      .where(eq(campaigns.id, campaignId))
+      .for('no key update');
+    if (!campaign) throw notFound('Campaign');
+    return campaign;
+  }
+
+  async function targetsOf(tx: Tx, campaignId: number): Promise<Target[]> {
+    const rows = await tx
+      .select()
+      .from(targets)
+      .where(eq(targets.campaignId, campaignId))
+      .orderBy(asc(targets.position), asc(targets.id));
+    if (rows.length === 0) throw new AppError(409, 'no_targets', 'The campaign has no target to fax.');
+    return rows;
+  }
+
+  async function countWaiting(tx: Tx, campaignId: number): Promise<number> {
+    const [row] = await tx.select({ n: count() }).from(signatures).where(waiting(campaignId));
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Claims every waiting signature of a locked campaign into a new batch, plans each target's parts and
+   * queues the rendering. Throws 409 when nothing waits.
+   */
+  async function claim(tx: Tx, campaign: Campaign, reason: BatchReason, staffId: number | null) {
+    const campaignTargets = await targetsOf(tx, campaign.id);
+    const numberless = campaignTargets.find((target) => target.faxNumbers.length === 0);
+    if (numberless) {
+      throw new AppError(409, 'no_fax_number', `The target ${numberless.name} has no fax number.`);
+    }
+    const createdAt = clock();
+    const [batch] = await tx
+      .insert(faxBatches)
+      .values({ campaignId: campaign.id, reason, signatureCount: 0, createdBy: staffId, createdAt })
+      .returning();
+    if (!batch) throw new Error('insert returned no batch');
+    const claimed = await tx
+      .update(signatures)
+      .set({ batchId: batch.id })
+      .where(waiting(campaign.id))
+      .returning({ id: signatures.id, name: signatures.name });
+    if (claimed.length === 0) {
+      throw new AppError(
+        409,
+        'nothing_to_send',
+        'No valid signature is waiting for a fax: every one is already in a batch.',
+      );
+    }
+    claimed.sort((a, b) => a.id - b.id);
+    const names = claimed.map((row) => row.name ?? ERASED_NAME);
+
+    const deliveries = campaignTargets.flatMap((target) =>
+      planFax(faxInput(config, campaign, target, names, createdAt)).map((part) => ({
+        batchId: batch.id,
+        targetId: target.id,
+        part: part.part,
+        parts: part.parts,
+        firstName: part.firstName,
+        nameCount: part.nameCount,
+        pages: part.pages,
+        faxNumber: target.faxNumbers[0] as string,
+        callbackToken: randomBytes(32).toString('base64url'),
+      })),
+    );
+    await tx.insert(faxDeliveries).values(deliveries);
+    await tx.update(faxBatches).set({ signatureCount: claimed.length }).where(eq(faxBatches.id, batch.id));
+    await enqueue(tx, 'fax-render', 'render-batch', { batchId: batch.id });
+    if (staffId !== null) {
+      await recordAudit(tx, {
+        staffId,
+        action: 'fax_batch.create',
+        entityType: 'fax_batch',
+        entityId: batch.id,
+        after: { campaignId: campaign.id, reason, signatureCount: claimed.length },
+      });
+    }
+    const pages = deliveries.reduce((sum, delivery) => sum + delivery.pages, 0);
+    return {
+      id: batch.id,
+      campaignId: campaign.id,
+      status: batch.status,
+      reason,
+      signatureCount: claimed.length,
+      pages,
+      ...estimate(pages, config.fax),
+    };
+  }
+
+  /** The PDF of one delivery, relative to FAX_OUTBOX_DIR. */
+  const documentPathOf = (batchId: number, deliveryId: number) => `batches/${batchId}/${deliveryId}.pdf`;
+
+  return {
+    /** A batch of every signature waiting; two requests at once are serialised and claim disjoint names. */
+    createBatch(campaignId: number, { reason, staffId }: { reason: BatchReason; staffId: number | null }) {
+      return db.transaction(async (tx) => claim(tx, await lockCampaign(tx, campaignId), reason, staffId));
+    },
+
+    /** The last batch of a closed campaign; null when nothing waits. */
+    closeBatch(campaignId: number) {
+      return db.transaction(async (tx) => {
+        const campaign = await lockCampaign(tx, campaignId);
+        if ((await countWaiting(tx, campaignId)) === 0) return null;
+        return claim(tx, campaign, 'close', null);
+      });
+    },
+
+    /**
+     * Batches of open campaigns past their threshold of waiting names, or past their daily time (at most
+     * one scheduled batch a day). Safe to run at any moment and more than once.
+     */
+    async runScheduled() {
+      const now = clock();
+      const due = await db
+        .select({ id: campaigns.id })
+        .from(campaigns)
+        .where(
+          and(
+            eq(campaigns.status, 'open'),
+            sql`(${campaigns.batchDailyAt} IS NOT NULL OR ${campaigns.batchThreshold} IS NOT NULL)`,
+          ),
+        )
+        .orderBy(campaigns.id);
+      const created: Array<{ campaignId: number; batchId: number; reason: BatchReason }> = [];
+      const refused: Array<{ campaignId: number; code: string }> = [];
+      for (const { id } of due) {
+        try {
+          const batch = await db.transaction(async (tx) => {
+            const campaign = await lockCampaign(tx, id);
+            if (campaign.status !== 'open') return null;
+            const names = await countWaiting(tx, id);
+            if (names === 0) return null;
+            if (campaign.batchThreshold !== null && names >= campaign.batchThreshold) {
+              return claim(tx, campaign, 'threshold', null);
+            }
+            if (campaign.batchDailyAt === null) return null;
+            const [first] = await targetsOf(tx, id);
+            const slot = dailySlot(now, (first as Target).timezone, campaign.batchDailyAt);
+            if (slot === null || now < slot) return null;
+            const [today] = await tx
+              .select({ id: faxBatches.id })
+              .from(faxBatches)
+              .where(
+                and(
+                  eq(faxBatches.campaignId, id),
+                  eq(faxBatches.reason, 'schedule'),
+                  gte(faxBatches.createdAt, slot),
+                ),
+              )
+              .limit(1);
+            return today ? null : claim(tx, campaign, 'schedule', null);
+          });
+          if (batch) created.push({ campaignId: id, batchId: batch.id, reason: batch.reason });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          refused.push({ campaignId: id, code: error.code });
+        }
+      }
+      return { created, refused };
+    },
+
+    async get(batchId: number) {
+      const [batch] = await db.select().from(faxBatches).where(eq(faxBatches.id, batchId));
+      if (!batch) throw notFound('Fax batch');
+      const rows = await db
+        .select({ delivery: faxDeliveries, targetName: targets.name })
+        .from(faxDeliveries)
+        .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+        .where(eq(faxDeliveries.batchId, batchId))
+        .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part));
+      const deliveries = rows.map(({ delivery, targetName }) => ({
+        id: delivery.id,
+        targetId: delivery.targetId,
+        targetName,
+        part: delivery.part,
+        parts: delivery.parts,
+        pages: delivery.pages,
+        status: delivery.status,
+        attempts: delivery.attempts,
+        faxNumber: delivery.faxNumber,
+        lastError: delivery.lastError,
+        estimatedSeconds: estimate(delivery.pages, config.fax).estimatedSeconds,
+        completedAt: delivery.completedAt,
+      }));
+      const pages = deliveries.reduce((sum, delivery) => sum + delivery.pages, 0);
+      return {
+        id: batch.id,
+        campaignId: batch.campaignId,
+        status: batch.status,
+        reason: batch.reason,
+        signatureCount: batch.signatureCount,
+        createdAt: batch.createdAt,
+        completedAt: batch.completedAt,
+        pages,
+        ...estimate(pages, config.fax),
+        deliveries,
+      };
+    },
+
+    /** The campaign's batches, newest first. */
+    async list(campaignId: number, cursor: string | undefined, limit: number) {
+      const [campaign] = await db
+        .select({ id: campaigns.id })
+        .from(campaigns)
+        .where(eq(campaigns.id, campaignId));
+      if (!campaign) throw notFound('Campaign');
+      const before = decodeCursor(cursor);
+      const rows = await db
+        .select()
+        .from(faxBatches)
+        .where(
+          and(eq(faxBatches.campaignId, campaignId), before === null ? undefined : lt(faxBatches.id, before)),
+        )
+        .orderBy(desc(faxBatches.id))
+        .limit(limit + 1);
+      return toPage(rows, limit);
+    },
+
+    /** The kept PDF of one part sent to one target. */
+    async documentFile(batchId: number, targetId: number, part: number) {
+      const [delivery] = await db
+        .select()
+        .from(faxDeliveries)
+        .where(
+          and(
+            eq(faxDeliveries.batchId, batchId),
+            eq(faxDeliveries.targetId, targetId),
+            eq(faxDeliveries.part, part),
+          ),
+        );
+      if (!delivery) throw notFound('Fax document');
+      if (delivery.documentPath === null) {
+        throw new AppError(404, 'not_rendered', 'This part of the batch has not been rendered yet.');
+      }
+      const file = resolve(outboxDir, delivery.documentPath);
+      await access(file).catch(() => {
+        throw new AppError(404, 'document_missing', 'The document of this part is no longer kept.');
+      });
+      return { file, filename: `batch-${batchId}-target-${targetId}-part-${part}.pdf` };
+    },
+
+    /**
+     * What a batch made now would send to one target (default the first): the waiting names, laid out in
+     * parts; `pages` counts every target, for the estimate.
+     */
+    async preview(campaignId: number, targetId: number | null) {
+      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+      if (!campaign) throw notFound('Campaign');
+      const campaignTargets = await targetsOf(db, campaignId);
+      const target =
+        targetId === null
+          ? campaignTargets[0]
+          : campaignTargets.find((candidate) => candidate.id === targetId);
+      if (!target) throw notFound('Target');
+      const rows = await db
+        .select({ name: signatures.name })
+        .from(signatures)
+        .where(waiting(campaignId))
+        .orderBy(asc(signatures.id));
+      const names = rows.map((row) => row.name ?? ERASED_NAME);
+      const now = clock();
+      const plans = campaignTargets.map((each) => ({
+        target: each,
+        input: faxInput(config, campaign, each, names, now),
+      }));
+      const withParts = plans.map((plan) => ({ ...plan, parts: planFax(plan.input) }));
+      const chosen = withParts.find((plan) => plan.target.id === target.id) as (typeof withParts)[number];
+      const pages = withParts.reduce(
+        (sum, plan) => sum + plan.parts.reduce((partSum, part) => partSum + part.pages, 0),
+        0,
+      );
+      return {
+        input: chosen.input,
+        part: chosen.parts[0] as FaxPart,
+        parts: chosen.parts.length,
+        targetPages: chosen.parts.reduce((sum, part) => sum + part.pages, 0),
+        signatureCount: names.length,
+        pages,
+        ...estimate(pages, config.fax),
+      };
+    },
+
+    /** Queues a test fax of the current document to a staff machine; no batch, no signature claimed. */
+    requestTestFax(
+      campaignId: number,
+      { faxNumber, targetId, staffId }: { faxNumber: string; targetId: number | null; staffId: number },
+    ) {
+      return db.transaction(async (tx) => {
+        const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId));
+        if (!campaign) throw notFound('Campaign');
+        const campaignTargets = await targetsOf(tx, campaignId);
+        const target =
+          targetId === null
+            ? campaignTargets[0]
+            : campaignTargets.find((candidate) => candidate.id === targetId);
+        if (!target) throw notFound('Target');
+        if (campaign.isDemo && reachesRealMachines(config.fax.provider)) {
+          throw new AppError(
+            409,
+            'demo_campaign',
+            `A demo campaign is never sent through the ${config.fax.provider} fax provider.`,
+          );
+        }
+        await enqueue(tx, 'fax-deliver', 'test-fax', { campaignId, targetId: target.id, faxNumber });
+        await recordAudit(tx, {
+          staffId,
+          action: 'campaign.test_fax',
+          entityType: 'campaign',
+          entityId: campaignId,
+          after: { targetId: target.id, faxNumber },
+        });
+        return { campaignId, targetId: target.id, faxNumber, status: 'queued' as const };
+      });
+    },
+
+    /**
+     * Renders every part of the batch not rendered yet to FAX_OUTBOX_DIR and queues its sending; running
+     * this twice queues nothing twice.
+     */
+    async renderBatch(batchId: number) {
+      const [batch] = await db.select().from(faxBatches).where(eq(faxBatches.id, batchId));
+      if (!batch) throw notFound('Fax batch');
+      const pending = await db
+        .select()
+        .from(faxDeliveries)
+        .where(and(eq(faxDeliveries.batchId, batchId), eq(faxDeliveries.status, 'pending')))
+        .orderBy(asc(faxDeliveries.id));
+      if (pending.length === 0) return 0;
+      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, batch.campaignId));
+      if (!campaign) throw notFound('Campaign');
+      const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
+      const rows = await db
+        .select({ name: signatures.name })
+        .from(signatures)
+        .where(eq(signatures.batchId, batchId))
+        .orderBy(asc(signatures.id));
+      const names = rows.map((row) => row.name ?? ERASED_NAME);
+
+      let rendered = 0;
+      for (const delivery of pending) {
+        const target = byId.get(delivery.targetId);
+        if (!target) throw notFound('Target');
+        const input = faxInput(config, campaign, target, names, batch.createdAt, delivery.resent);
+        const documentPath = documentPathOf(batchId, delivery.id);
+        await writePdf(resolve(outboxDir, documentPath), (output) => renderFaxPart(input, delivery, output));
+        await db.transaction(async (tx) => {
+          const [ready] = await tx
+            .update(faxDeliveries)
+            .set({ documentPath, status: 'waiting', updatedAt: clock() })
+            .where(and(eq(faxDeliveries.id, delivery.id), eq(faxDeliveries.status, 'pending')))
+            .returning({ id: faxDeliveries.id });
+          if (!ready) return;
+          rendered++;
+          await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id });
+          await tx
+            .update(faxBatches)
+            .set({ status: 'sending' })
+            .where(and(eq(faxBatches.id, batchId), eq(faxBatches.status, 'pending')));
+        });
+      }
+      return rendered;
+    },
+  };
+}
+
+export type BatchesService = ReturnType<typeof createBatchesService>;

@@ -1,0 +1,199 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { RouteDeps } from '../app.js';
+import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
+import { requireRole, staffOf } from '../staff/auth.js';
+import { createBatchesService } from './batches.js';
+import { renderFaxPartToBuffer } from './document.js';
+
+const BatchStatus = Type.Union(
+  ['pending', 'sending', 'delivered', 'partly_failed', 'failed'].map((status) => Type.Literal(status)),
+);
+const DeliveryStatus = Type.Union(
+  ['pending', 'rendering', 'waiting', 'sending', 'delivered', 'failed'].map((status) => Type.Literal(status)),
+);
+const Estimate = {
+  pages: Type.Integer({ description: 'Pages of every part to every target' }),
+  estimatedCost: Type.Number({ description: 'pages × FAX_PRICE_PER_PAGE' }),
+  estimatedSeconds: Type.Integer({ description: 'Time on the line: pages × FAX_SECONDS_PER_PAGE' }),
+};
+const BatchSummary = Type.Object({
+  id: Id,
+  campaignId: Id,
+  status: BatchStatus,
+  reason: Type.String({ description: 'manual | schedule | threshold | close' }),
+  signatureCount: Type.Integer(),
+  createdAt: Timestamp,
+  completedAt: Nullable(Timestamp),
+});
+const Delivery = Type.Object({
+  id: Id,
+  targetId: Id,
+  targetName: Type.String(),
+  part: Type.Integer(),
+  parts: Type.Integer(),
+  pages: Type.Integer(),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  faxNumber: Type.String(),
+  lastError: Nullable(Type.String()),
+  estimatedSeconds: Type.Integer(),
+  completedAt: Nullable(Timestamp),
+});
+const Batch = Type.Object({ ...BatchSummary.properties, ...Estimate, deliveries: Type.Array(Delivery) });
+const CreatedBatch = Type.Object({
+  id: Id,
+  status: BatchStatus,
+  signatureCount: Type.Integer(),
+  ...Estimate,
+});
+const NumericId = Type.String({ pattern: '^[0-9]{1,18}$' });
+const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{7,14}$', description: 'E.164, e.g. +442079460123' });
+const Pdf = (description: string) => ({
+  description,
+  content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } },
+});
+
+function sendPdf(reply: FastifyReply, filename: string) {
+  return reply
+    .type('application/pdf')
+    .header('content-disposition', `inline; filename="${filename}"`)
+    .header('cache-control', 'no-store');
+}
+
+export function faxRoutes({ database, clock, config }: RouteDeps) {
+  const batches = createBatchesService({ db: database.db, clock, config });
+  return async (plain: FastifyInstance) => {
+    const app = plain.withTypeProvider<TypeBoxRequests>();
+    const tags = ['fax'];
+
+    app.post(
+      '/campaigns/:id/fax-batches',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: {
+          tags,
+          summary: 'Fax every waiting signature now (409 when none waits)',
+          params: IdParams,
+          response: { 202: CreatedBatch },
+        },
+      },
+      async (request, reply) =>
+        reply.status(202).send(
+          await batches.createBatch(Number(request.params.id), {
+            reason: 'manual',
+            staffId: staffOf(request).id,
+          }),
+        ),
+    );
+
+    app.get(
+      '/campaigns/:id/fax-batches',
+      {
+        onRequest: requireRole('viewer'),
+        schema: { tags, params: IdParams, querystring: CursorQuery, response: { 200: Page(BatchSummary) } },
+      },
+      async (request) =>
+        batches.list(Number(request.params.id), request.query.cursor, request.query.limit ?? 100),
+    );
+
+    app.get(
+      '/fax-batches/:id',
+      {
+        onRequest: requireRole('viewer'),
+        schema: { tags, params: IdParams, response: { 200: Batch } },
+      },
+      async (request) => batches.get(Number(request.params.id)),
+    );
+
+    app.get(
+      '/fax-batches/:id/document',
+      {
+        onRequest: requireRole('viewer'),
+        schema: {
+          tags,
+          summary: 'The PDF sent to a target (404 until rendered)',
+          params: IdParams,
+          querystring: Type.Object({
+            targetId: NumericId,
+            part: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+          }),
+          response: { 200: Pdf('The part as sent') },
+        },
+      },
+      async (request, reply) => {
+        const { file, filename } = await batches.documentFile(
+          Number(request.params.id),
+          Number(request.query.targetId),
+          request.query.part ?? 1,
+        );
+        return sendPdf(reply, filename).send(createReadStream(file));
+      },
+    );
+
+    app.get(
+      '/campaigns/:id/fax-preview',
+      {
+        onRequest: requireRole('viewer'),
+        schema: {
+          tags,
+          summary: 'Part 1 of what a batch made now would send to a target (default the first)',
+          description:
+            'Headers: X-Fax-Signatures (names waiting), X-Fax-Parts and X-Fax-Pages (this target), ' +
+            'X-Fax-Batch-Pages, X-Fax-Estimated-Cost and X-Fax-Estimated-Seconds (every target).',
+          params: IdParams,
+          querystring: Type.Object({ targetId: Type.Optional(NumericId) }),
+          response: { 200: Pdf('The document') },
+        },
+      },
+      async (request, reply) => {
+        const { targetId } = request.query;
+        const preview = await batches.preview(
+          Number(request.params.id),
+          targetId === undefined ? null : Number(targetId),
+        );
+        const pdf = await renderFaxPartToBuffer(preview.input, preview.part);
+        return sendPdf(reply, `campaign-${request.params.id}-preview.pdf`)
+          .header('x-fax-signatures', preview.signatureCount)
+          .header('x-fax-parts', preview.parts)
+          .header('x-fax-pages', preview.targetPages)
+          .header('x-fax-batch-pages', preview.pages)
+          .header('x-fax-estimated-cost', preview.estimatedCost)
+          .header('x-fax-estimated-seconds', preview.estimatedSeconds)
+          .send(pdf);
+      },
+    );
+
+    app.post(
+      '/campaigns/:id/test-fax',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: {
+          tags,
+          summary: 'Send part 1 of the current document to a staff fax machine (not a batch)',
+          params: IdParams,
+          body: Type.Object({ faxNumber: E164, targetId: Type.Optional(NumericId) }),
+          response: {
+            202: Type.Object({
+              campaignId: Id,
+              targetId: Id,
+              faxNumber: Type.String(),
+              status: Type.Literal('queued'),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { faxNumber, targetId } = request.body;
+        return reply.status(202).send(
+          await batches.requestTestFax(Number(request.params.id), {
+            faxNumber,
+            targetId: targetId === undefined ? null : Number(targetId),
+            staffId: staffOf(request).id,
+          }),
+        );
+      },
+    );
+  };
+}

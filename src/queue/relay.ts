@@ -1,0 +1,164 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { outbox } from '../db/schema.js';
+import { QUEUE_NAMES, type QueueName, type Queues } from './queues.js';
+
+export interface RelayDeps {
+  database: Database;
+  queues: Queues;
+  /** The connection the queues use: while it is not ready, rows wait in Postgres. */
+  redis: Redis;
+  logger: Logger;
+  intervalMs?: number;
+  batchSize?: number;
+  /** How long one hand-over to Redis may take before the rows are left for the next round. */
+  addTimeoutMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Hands the due rows (at most one batch) to BullMQ; resolves to how many rows it took. */
+  relayOnce(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+type OutboxRow = { id: string; queue: string; job_name: string; payload: unknown };
+
+export class QueuesUnavailable extends Error {
+  constructor(reason: string) {
+    super(`the queues are unavailable: ${reason}`);
+    this.name = 'QueuesUnavailable';
+  }
+}
+
+/** BullMQ refuses job ids with one colon, so the outbox id is joined with a dash. */
+export const outboxJobId = (id: number | string) => `outbox-${id}`;
+
+const WARN_EVERY_MS = 60_000;
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueuesUnavailable(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Moves committed outbox rows into BullMQ. Rows are locked (SKIP LOCKED, so several relays share the
+ * work), added with the job id `outbox-<id>` and marked in the same transaction: a crash between the add
+ * and the commit leaves the rows pending, and adding them again is a no-op in BullMQ.
+ */
+export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
+  const { database, queues, redis, logger } = deps;
+  const intervalMs = deps.intervalMs ?? 250;
+  const batchSize = deps.batchSize ?? 200;
+  const addTimeoutMs = deps.addTimeoutMs ?? 5_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  let unavailableSince: number | null = null;
+  let lastWarning = 0;
+
+  async function relayOnce(): Promise<number> {
+    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    return database.db.transaction(async (tx) => {
+      const { rows } = await tx.execute<OutboxRow>(sql`
+        SELECT id, queue, job_name, payload FROM outbox
+        WHERE enqueued_at IS NULL AND run_at <= now()
+        ORDER BY id LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED`);
+      if (rows.length === 0) return 0;
+
+      const byQueue = new Map<QueueName, OutboxRow[]>();
+      for (const row of rows) {
+        if (!(QUEUE_NAMES as readonly string[]).includes(row.queue)) {
+          // Unrunnable whatever we do; marked below so that it does not hold up the rows after it.
+          logger.error(
+            { outboxId: row.id, queue: row.queue, jobName: row.job_name },
+            'outbox row names no queue',
+          );
+          continue;
+        }
+        const queue = row.queue as QueueName;
+        const jobs = byQueue.get(queue) ?? [];
+        jobs.push(row);
+        byQueue.set(queue, jobs);
+      }
+      await withTimeout(
+        Promise.all(
+          [...byQueue].map(([queue, jobs]) =>
+            queues[queue].addBulk(
+              jobs.map((row) => ({
+                name: row.job_name,
+                data: row.payload,
+                opts: { jobId: outboxJobId(row.id) },
+              })),
+            ),
+          ),
+        ),
+        addTimeoutMs,
+      );
+      await tx
+        .update(outbox)
+        .set({ enqueuedAt: sql`now()` })
+        .where(
+          inArray(
+            outbox.id,
+            rows.map((row) => Number(row.id)),
+          ),
+        );
+      return rows.length;
+    });
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      let taken = batchSize;
+      // A full batch means more may be due: keep going without waiting for the next tick.
+      while (taken === batchSize && !stopped) taken = await relayOnce();
+      if (unavailableSince !== null) {
+        logger.info({ afterMs: Date.now() - unavailableSince }, 'outbox relay is enqueuing again');
+        unavailableSince = null;
+      }
+    } catch (error) {
+      const now = Date.now();
+      unavailableSince ??= now;
+      if (now - lastWarning >= WARN_EVERY_MS) {
+        lastWarning = now;
+        // The message only: an error object could carry a job's payload.
+        logger.warn(
+          { reason: (error as Error).message },
+          'outbox relay cannot enqueue; work waits in Postgres and is retried',
+        );
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = drain().finally(schedule);
+    }, intervalMs);
+  }
+
+  return {
+    relayOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * Reading a members file (an existing SMS network) into rows ready to import: pure, no I/O. A bad row
+ * is refused with its line and the reason, never with the number it carries.
+ */
+import { type CsvError, parse } from 'csv-parse/sync';
+import { AppError } from '../errors.js';
+import { checkName, type NameProblem } from './names.js';
+import { normalisePhone } from './phone.js';
+
+export const MEMBER_COLUMNS = ['number', 'name', 'consent_date', 'consent_source'] as const;
+const REQUIRED_COLUMNS = ['number', 'consent_date', 'consent_source'] as const;
+const MAX_SOURCE_LENGTH = 100;
+
+export interface MemberRow {
+  /** Line of the file where the row starts (the header is line 1). */
+  line: number;
+  phone: string;
+  /** Null when the file gives none: they will be asked for it when they first sign. */
+  name: string | null;
+  /** The name is kept on file but will be held for review when they sign (profanity, script). */
+  held: boolean;
+  consentAt: Date;
+  consentSource: string;
+}
+
+export interface Refusal {
+  line: number;
+  reason: string;
+}
+
+export interface ParsedMembers {
+  rows: MemberRow[];
+  /** Rows whose number an earlier row of the file already gave. */
+  duplicates: number;
+  refused: Refusal[];
+}
+
+const NAME_REASONS: Record<NameProblem, string> = {
+  'too-short': 'the name is too short (2 characters at least)',
+  'too-long': 'the name is too long (60 characters at most)',
+  'too-few-letters': 'the name needs at least two letters',
+  digits: 'the name contains digits',
+  'url-or-email': 'the name contains a web or e-mail address',
+  'leading-symbol': 'the name starts with a symbol (= + - @)',
+};
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const londonHour = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  hour: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** Midnight in the UK on that day: a consent given "today" is never in the future, even in summer time. */
+function ukMidnight(year: number, month: number, day: number): Date {
+  const utcMidnight = Date.UTC(year, month - 1, day);
+  const hourInLondon = Number(londonHour.format(new Date(utcMidnight)));
+  return new Date(utcMidnight - hourInLondon * 3_600_000);
+}
+
+/**
+ * A consent date as spreadsheets write it: `2024-05-31`, `31/05/2024` (UK day first) or an ISO date
+ * and time (`2024-05-31T14:02:00Z`; without a zone it is read as UTC). Null when it is not one.
+ */
+export function parseConsentDate(text: string): Date | null {
+  const iso = ISO_DATE.exec(text);
+  const uk = UK_DATE.exec(text);
+  if (iso || uk) {
+    const [year, month, day] = iso
+      ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+      : [Number(uk?.[3]), Number(uk?.[2]), Number(uk?.[1])];
+    return isCalendarDate(year, month, day) ? ukMidnight(year, month, day) : null;
+  }
+  const time = ISO_DATE_TIME.exec(text);
+  if (!time) return null;
+  const [
+    ,
+    year = '',
+    month = '',
+    day = '',
+    hour = '',
+    minute = '',
+    second = '00',
+    fraction = '',
+    zone = 'Z',
+  ] = time;
+  if (!isCalendarDate(Number(year), Number(month), Number(day))) return null;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return null;
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  // Milliseconds at most: Date reads no finer.
+  const date = new Date(
+    `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction.slice(0, 4)}${offset}`,
+  );
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function checkRow(record: Record<string, string | undefined>, now: Date) {
+  const problems: string[] = [];
+  const rawNumber = record.number ?? '';
+  const phone = rawNumber === '' ? null : normalisePhone(rawNumber);
+  if (rawNumber === '') problems.push('the number is missing');
+  else if (!phone) problems.push('the number is not a phone number we can read');
+
+  const rawName = record.name ?? '';
+  const checked = rawName === '' ? null : checkName(rawName);
+  if (checked && !checked.ok) problems.push(NAME_REASONS[checked.problem]);
+
+  const rawDate = record.consent_date ?? '';
+  const consentAt = rawDate === '' ? null : parseConsentDate(rawDate);
+  if (rawDate === '') problems.push('the consent date is missing');
+  else if (!consentAt) problems.push('the consent date is not a date (use YYYY-MM-DD or DD/MM/YYYY)');
+  else if (consentAt > now) problems.push('the consent date is in the future');
+
+  const consentSource = record.consent_source ?? '';
+  if (consentSource === '') problems.push('the consent source is missing');
+  else if (/\p{Cc}/u.test(consentSource)) problems.push('the consent source contains control characters');
+  else if ([...consentSource].length > MAX_SOURCE_LENGTH) {
+    problems.push(`the consent source is longer than ${MAX_SOURCE_LENGTH} characters`);
+  }
+
+  if (problems.length > 0 || !phone || !consentAt) return { problems };
+  return {
+    problems,
+    row: {
+      phone,
+      name: checked?.ok ? checked.name : null,
+      held: checked?.ok === true && checked.hold !== null,
+      consentAt,
+      consentSource,
+    },
+  };
+}
+
+function readHeader(header: string[]): string[] {
+  const columns = header.map((column) => column.trim().toLowerCase());
+  const repeated = columns.find((column, i) => column !== '' && columns.indexOf(column) !== i);
+  if (repeated) throw new AppError(400, 'invalid_csv', `The header names the column "${repeated}" twice.`);
+  const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
+  if (missing.length > 0) {
+    throw new AppError(
+      400,
+      'invalid_csv',
+      `The header row lacks ${missing.join(', ')}; it needs the columns ${MEMBER_COLUMNS.join(', ')}.`,
+    );
+  }
+  return columns;
+}
+
+/**
+ * Reads a members file: a header row (column names in any case and order; other columns are ignored)
+ * and one member a line. Throws a 400 when the file itself cannot be read and a 413 past `maxRows`.
+ */
+export function parseMembersCsv(csv: string, options: { now: Date; maxRows: number }): ParsedMembers {
+  // One kind of line break, so that csv-parse counts lines the way an editor shows them.
+  const text = csv.replace(/\r\n?/g, '\n');
+  if (text.replace(/^\uFEFF/, '').trim() === '') {
+    throw new AppError(
+      400,
+      'invalid_csv',
+      `The file is empty; it needs a header row: ${MEMBER_COLUMNS.join(',')}.`,
+    );
+  }
+  let records: { record: Record<string, string | undefined>; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      bom: true,
+      columns: readHeader,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      to: options.maxRows + 1,
+    });
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const { code, lines } = error as CsvError & { lines?: number };
+    // csv-parse's own messages quote the text around the fault, which may be a number.
+    throw new AppError(
+      400,
+      'invalid_csv',
+      `The file cannot be read as CSV near line ${lines ?? '?'} (${code}).`,
+    );
+  }
+  if (records.length > options.maxRows) {
+    throw new AppError(
+      413,
+      'too_many_rows',
+      `A file may hold ${options.maxRows} members at most; split it and import the parts one after another.`,
+    );
+  }
+
+  const result: ParsedMembers = { rows: [], duplicates: 0, refused: [] };
+  const seen = new Set<string>();
+  for (const { record, info } of records) {
+    // info.lines is where the record ends; a quoted field may span lines.
+    const inner = Object.values(record).reduce((n, value) => n + (value?.split('\n').length ?? 1) - 1, 0);
+    const line = info.lines - inner;
+    const { problems, row } = checkRow(record, options.now);
+    if (!row) {
+      result.refused.push({ line, reason: `${problems.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()) });
+    } else if (seen.has(row.phone)) {
+      result.duplicates++;
+    } else {
+      seen.add(row.phone);
+      result.rows.push({ line, ...row });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CampaignInput, createCampaignsService } from '../../src/campaigns/service.js';
+import type { Database } from '../../src/db/client.js';
+import { FAX_LAYOUT } from '../../src/fax/document.js';
+import { SENT_LOG } from '../../src/fax/providers/file.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/ops/metrics.js';
+import { createRedis } from '../../src/queue/connection.js';
+import { createInboundService } from '../../src/sms/inbound.js';
+import { newMessageSid } from '../../src/sms/simulator.js';
+import { createPhoneCrypto } from '../../src/supporters/phone.js';
+import { type RunningWorkers, startWorkers } from '../../workers/index.js';
+import { CapturedLogs, testConfig } from '../helpers/app.js';
+import type { TestDatabase } from '../helpers/database.js';
+
+/** A fresh FAX_OUTBOX_DIR for a test file. */
+export function tempOutboxDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pp-fax-'));
+}
+
+export const uniqueQueuePrefix = () => `pp_test_${randomBytes(4).toString('hex')}`;
+
+export interface TestWorkers {
+  workers: RunningWorkers;
+  logs: CapturedLogs;
+  close(): Promise<void>;
+}
+
+/** The worker side, in-process, as `npm run start:worker` runs it; its queues are removed on close. */
+export async function startTestWorkers(
+  database: TestDatabase,
+  options: { env: Record<string, string>; queuePrefix: string; clock?: () => Date },
+): Promise<TestWorkers> {
+  const config = testConfig(database.url, options.env);
+  const logs = new CapturedLogs();
+  const redis = createRedis(config.redisUrl);
+  const workers = await startWorkers({
+    config,
+    database,
+    redis,
+    logger: createLogger('info', logs),
+    queuePrefix: options.queuePrefix,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    workers,
+    logs,
+    async close() {
+      const queues = Object.values(workers.queues);
+      if (redis.status === 'ready') {
+        await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).catch(() => {})));
+      }
+      await workers.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Polls until `probe` returns something truthy; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function openCampaign(database: Database, input: CampaignInput) {
+  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
+  const campaign = await campaigns.create(input);
+  await campaigns.setStatus(campaign.id, 'open');
+  return campaign;
+}
+
+let nextPhone = 0;
+
+/**
+ * Texts "KEYWORD name" from a new phone for each name, through the real inbound service (the webhook's
+ * path after the signature check), a few at a time.
+ */
+export async function signNames(
+  database: TestDatabase,
+  keyword: string,
+  names: readonly string[],
+): Promise<void> {
+  const config = testConfig(database.url);
+  const inbound = createInboundService({
+    database,
+    phoneCrypto: createPhoneCrypto(config.phone),
+    config,
+    metrics: createMetrics(),
+    clock: () => new Date(),
+  });
+  const base = process.pid * 100_000;
+  for (let start = 0; start < names.length; start += 20) {
+    await Promise.all(
+      names.slice(start, start + 20).map((name) => {
+        const phone = `+4477${String(base + nextPhone++)
+          .padStart(8, '0')
+          .slice(-8)}`;
+        return inbound.handle({
+          messageSid: newMessageSid(),
+          from: phone,
+          to: '70505',
+          body: `${keyword} ${name}`,
+          optOutType: null,
+        });
+      }),
+    );
+  }
+}
+
+export function pdfText(file: string, page?: number): string {
+  const range = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
+  return execFileSync('pdftotext', ['-layout', ...range, file, '-'], { encoding: 'utf8' });
+}
+
+/**
+ * The numbered signatories of a part, read back column by column (pdftotext crops in points) from the
+ * pages after the letter page.
+ */
+export function readSignatories(file: string): Array<{ number: number; name: string }> {
+  const entries: Array<{ number: number; name: string }> = [];
+  for (let page = 2; page <= pdfPages(file); page++) {
+    for (let column = 0; column < FAX_LAYOUT.columns; column++) {
+      const x = FAX_LAYOUT.sideMargin + column * (FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap);
+      const crop = [
+        ['-x', Math.floor(x - 2)],
+        ['-y', Math.floor(FAX_LAYOUT.namesTop - 2)],
+        ['-W', Math.floor(FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap / 2)],
+        ['-H', Math.ceil(FAX_LAYOUT.pageHeight - FAX_LAYOUT.namesTop)],
+      ].flatMap(([flag, value]) => [String(flag), String(value)]);
+      const text = execFileSync(
+        'pdftotext',
+        ['-layout', '-f', String(page), '-l', String(page), ...crop, file, '-'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      for (const line of text.replace(/\f/gu, '').split('\n')) {
+        if (line.trim() === '') continue;
+        const start = /^\s*(\d+)\. (.+)$/u.exec(line);
+        const last = entries[entries.length - 1];
+        if (start) entries.push({ number: Number(start[1]), name: (start[2] as string).trim() });
+        else if (last) last.name += last.name.endsWith('-') ? line.trim() : ` ${line.trim()}`;
+      }
+    }
+  }
+  return entries;
+}
+
+export function pdfPages(file: string): number {
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  return Number(/^Pages:\s+(\d+)/mu.exec(info)?.[1]);
+}
+
+export interface SentLine {
+  at: string;
+  providerFaxId: string;
+  deliveryId: string | null;
+  batchId: string | null;
+  campaign: string;
+  target: string;
+  faxNumber: string;
+  pages: number;
+  file: string;
+  test?: true;
+}
+
+export function sentLines(outboxDir: string): SentLine[] {
+  let text = '';
+  try {
+    text = readFileSync(join(outboxDir, SENT_LOG), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { createRedis } from '../../src/queue/connection.js';
+import { enqueue } from '../../src/queue/outbox.js';
+import { closeQueues, createQueues, type Queues } from '../../src/queue/queues.js';
+import { createOutboxRelay, outboxJobId } from '../../src/queue/relay.js';
+import { CapturedLogs } from '../helpers/app.js';
+import {
+  createTestDatabase,
+  REDIS_URL,
+  type TestDatabase,
+  UNREACHABLE_REDIS_URL,
+} from '../helpers/database.js';
+
+// No workers here: jobs stay in their queues, so every job the relay adds can be counted.
+let database: TestDatabase;
+let redis: Redis;
+let queues: Queues;
+let logs: CapturedLogs;
+
+function relay(options: { batchSize?: number } = {}) {
+  return createOutboxRelay({ database, queues, redis, logger: createLogger('info', logs), ...options });
+}
+
+async function jobCount(): Promise<number> {
+  const counts = await Promise.all(Object.values(queues).map((queue) => queue.getJobCountByTypes('waiting')));
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+async function pendingRows(): Promise<number> {
+  const { rows } = await database.pool.query(
+    'SELECT count(*)::int AS n FROM outbox WHERE enqueued_at IS NULL',
+  );
+  return rows[0].n;
+}
+
+async function insertRows(count: number, start = 0): Promise<number[]> {
+  await database.db.transaction(async (tx) => {
+    for (let i = 0; i < count; i++) await enqueue(tx, 'fax-render', 'render-batch', { batchId: start + i });
+  });
+  const { rows } = await database.pool.query('SELECT id FROM outbox ORDER BY id DESC LIMIT $1', [count]);
+  return rows.map((row) => Number(row.id)).reverse();
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = createRedis(REDIS_URL);
+  queues = createQueues(redis, { prefix: `pp_test_${randomBytes(4).toString('hex')}` });
+});
+
+beforeEach(async () => {
+  logs = new CapturedLogs();
+  await Promise.all(Object.values(queues).map((queue) => queue.obliterate({ force: true })));
+  await database.pool.query('DELETE FROM outbox');
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(queues).map((queue) => queue.obliterate({ force: true })));
+  await closeQueues(queues);
+  redis.disconnect();
+  await database.drop();
+});
+
+describe('outbox relay', () => {
+  it('adds each due row as a job named by its outbox id, with its payload, then marks it', async () => {
+    const ids = await insertRows(3, 10);
+    expect(await relay().relayOnce()).toBe(3);
+    const jobs = await queues['fax-render'].getJobs(['waiting']);
+    expect(jobs.map((job) => [job.id, job.name, job.data]).sort()).toEqual(
+      ids.map((id, i) => [outboxJobId(id), 'render-batch', { batchId: 10 + i }]).sort(),
+    );
+    expect(await pendingRows()).toBe(0);
+  });
+
+  it('never enqueues a row twice: run again, or after a crash between adding and marking', async () => {
+    const ids = await insertRows(3);
+    // A relay that added the first row and died before its transaction committed.
+    await queues['fax-render'].add('render-batch', { batchId: 0 }, { jobId: outboxJobId(ids[0] as number) });
+    const first = relay();
+    expect(await first.relayOnce()).toBe(3);
+    expect(await first.relayOnce()).toBe(0);
+    // The whole relay pass lost at commit: every row pending again, every job already there.
+    await database.pool.query('UPDATE outbox SET enqueued_at = NULL');
+    expect(await relay().relayOnce()).toBe(3);
+    expect(await jobCount()).toBe(3);
+  });
+
+  it('shares the rows between relays running at once, each row once', async () => {
+    await insertRows(450);
+    const relays = [relay({ batchSize: 50 }), relay({ batchSize: 50 }), relay({ batchSize: 50 })];
+    let total = 0;
+    for (;;) {
+      const taken = await Promise.all(relays.map((each) => each.relayOnce()));
+      total += taken.reduce((sum, n) => sum + n, 0);
+      if (taken.every((n) => n === 0)) break;
+    }
+    expect(total).toBe(450);
+    expect(await jobCount()).toBe(450);
+    expect(await pendingRows()).toBe(0);
+  });
+
+  it('leaves scheduled work until its time', async () => {
+    await database.db.transaction(async (tx) => {
+      await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: 1 }, new Date(Date.now() + 3_600_000));
+    });
+    expect(await relay().relayOnce()).toBe(0);
+    expect(await pendingRows()).toBe(1);
+  });
+
+  it('keeps rows in Postgres while Redis is down and warns, without data, then retries', async () => {
+    await insertRows(2, 7);
+    const downRedis = createRedis(UNREACHABLE_REDIS_URL);
+    const downQueues = createQueues(downRedis, { prefix: 'pp_test_down' });
+    const down = createOutboxRelay({
+      database,
+      queues: downQueues,
+      redis: downRedis,
+      logger: createLogger('info', logs),
+      intervalMs: 20,
+    });
+    await expect(down.relayOnce()).rejects.toThrow(/unavailable/);
+    down.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await down.stop();
+    await closeQueues(downQueues);
+    downRedis.disconnect();
+    expect(await pendingRows()).toBe(2);
+    // Warned once for the outage, not every round, and never with a payload.
+    const warnings = logs.lines.filter((line) => line.includes('outbox relay cannot enqueue'));
+    expect(warnings).toHaveLength(1);
+    expect(logs.text()).not.toContain('batchId');
+
+    const up = relay();
+    up.start();
+    const deadline = Date.now() + 5_000;
+    while ((await pendingRows()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await up.stop();
+    expect(await jobCount()).toBe(2);
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { parseConsentDate, parseMembersCsv } from '../../src/supporters/csv.js';
+
+const NOW = new Date('2025-06-15T12:00:00Z');
+const read = (csv: string, maxRows = 1000) => parseMembersCsv(csv, { now: NOW, maxRows });
+
+function refusal(csv: string): AppError {
+  try {
+    read(csv);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('the file was accepted');
+}
+
+describe('parseConsentDate', () => {
+  it('reads a day as midnight in the UK, in winter and in summer time', () => {
+    expect(parseConsentDate('2024-01-15')?.toISOString()).toBe('2024-01-15T00:00:00.000Z');
+    expect(parseConsentDate('15/01/2024')?.toISOString()).toBe('2024-01-15T00:00:00.000Z');
+    expect(parseConsentDate('2024-07-01')?.toISOString()).toBe('2024-06-30T23:00:00.000Z');
+    expect(parseConsentDate('1/7/2024')?.toISOString()).toBe('2024-06-30T23:00:00.000Z');
+  });
+
+  it('reads ISO date-times, with a zone or as UTC without one', () => {
+    expect(parseConsentDate('2024-07-01T10:00:00+02:00')?.toISOString()).toBe('2024-07-01T08:00:00.000Z');
+    expect(parseConsentDate('2024-07-01 10:00')?.toISOString()).toBe('2024-07-01T10:00:00.000Z');
+    expect(parseConsentDate('2024-07-01T10:00:05.123456Z')?.toISOString()).toBe('2024-07-01T10:00:05.123Z');
+  });
+
+  it('refuses what is not a calendar date', () => {
+    for (const text of [
+      '2024-13-01',
+      '31/02/2024',
+      '2023-02-29',
+      'yesterday',
+      '2024-07-01T25:00Z',
+      '07/2024',
+    ]) {
+      expect(parseConsentDate(text), text).toBeNull();
+    }
+    expect(parseConsentDate('2024-02-29')).not.toBeNull();
+  });
+});
+
+describe('parseMembersCsv', () => {
+  it('reads members in any column order and case, normalising numbers and names', () => {
+    const { rows, refused, duplicates } = read(
+      [
+        'Consent_Source,NAME,Number,consent_date,notes',
+        'web form,JANE SMITH,07700 900123,2024-01-15,ignored',
+        'street stall,siobhán o’neil,+44 7700 900124,15/01/2024,',
+        'event,,447700900125,2024-01-15T09:30:00Z,',
+      ].join('\n'),
+    );
+    expect(refused).toEqual([]);
+    expect(duplicates).toBe(0);
+    expect(rows).toEqual([
+      {
+        line: 2,
+        phone: '+447700900123',
+        name: 'Jane Smith',
+        held: false,
+        consentAt: new Date('2024-01-15T00:00:00Z'),
+        consentSource: 'web form',
+      },
+      expect.objectContaining({ line: 3, phone: '+447700900124', name: 'Siobhán O’Neil' }),
+      expect.objectContaining({ line: 4, phone: '+447700900125', name: null, consentSource: 'event' }),
+    ]);
+  });
+
+  it('refuses bad rows with their line and every reason, never echoing the number', () => {
+    const { rows, refused } = read(
+      [
+        'number,name,consent_date,consent_source',
+        '12345,Bad Number,2024-01-15,web',
+        '07700900130,R2D2 Droid,2024-01-15,web',
+        '07700900131,No Date,,web',
+        '07700900132,Future Date,2025-06-16,web',
+        '07700900133,Bad Date,31/02/2024,web',
+        '07700900134,No Source,2024-01-15,',
+        ',,,',
+        'call me maybe,J,tomorrow,web',
+      ].join('\n'),
+    );
+    expect(rows).toEqual([]);
+    expect(refused).toEqual([
+      { line: 2, reason: 'The number is not a phone number we can read.' },
+      { line: 3, reason: 'The name contains digits.' },
+      { line: 4, reason: 'The consent date is missing.' },
+      { line: 5, reason: 'The consent date is in the future.' },
+      { line: 6, reason: 'The consent date is not a date (use YYYY-MM-DD or DD/MM/YYYY).' },
+      { line: 7, reason: 'The consent source is missing.' },
+      {
+        line: 8,
+        reason: 'The number is missing; the consent date is missing; the consent source is missing.',
+      },
+      {
+        line: 9,
+        reason:
+          'The number is not a phone number we can read; the name is too short (2 characters at least); ' +
+          'the consent date is not a date (use YYYY-MM-DD or DD/MM/YYYY).',
+      },
+    ]);
+    for (const { reason } of refused) expect(reason).not.toMatch(/\d{4}/);
+  });
+
+  it('keeps a name the fax would hold, flagged, and counts a number given twice once', () => {
+    const { rows, duplicates } = read(
+      [
+        'number,name,consent_date,consent_source',
+        '07700900140,Fuck Face,2024-01-15,web',
+        '+447700900140,Someone Else,2024-01-15,web',
+        '07700900141,محمد علي,2024-01-15,web',
+      ].join('\n'),
+    );
+    expect(duplicates).toBe(1);
+    expect(rows.map((r) => [r.phone, r.held])).toEqual([
+      ['+447700900140', true],
+      ['+447700900141', true],
+    ]);
+  });
+
+  it('lets a later good row of a number stand in for an earlier refused one', () => {
+    const { rows, refused, duplicates } = read(
+      ['number,name,consent_date,consent_source', '07700900150,,,web', '07700900150,,2024-01-01,web'].join(
+        '\n',
+      ),
+    );
+    expect([rows.length, refused.length, duplicates]).toEqual([1, 1, 0]);
+  });
+
+  it('counts lines as an editor shows them: CRLF, blank lines, a quoted field over two lines', () => {
+    const { refused } = read(
+      [
+        '\uFEFFnumber,name,consent_date,consent_source',
+        '',
+        '07700900160,"Ann',
+        'Lee",2024-01-15,web',
+        '   ',
+        '07700900161,Bad1,2024-01-15,web',
+        '07700900162,Bad2,2024-01-15,web',
+      ].join('\r\n'),
+    );
+    expect(refused.map((r) => r.line)).toEqual([6, 7]);
+  });
+
+  it('refuses a file it cannot read as a whole, saying what is wrong', () => {
+    expect(refusal('')).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect(refusal('number,name\n07700900170,Jane Smith').message).toBe(
+      'The header row lacks consent_date, consent_source; it needs the columns number, name, consent_date, consent_source.',
+    );
+    expect(refusal('number,Number,consent_date,consent_source\n').message).toMatch(/"number" twice/);
+    const unclosed = refusal('number,name,consent_date,consent_source\n"07700900171,Jane,2024-01-01,web\n');
+    expect(unclosed).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect(unclosed.message).not.toContain('07700900171');
+  });
+
+  it('refuses more rows than allowed with a 413, and accepts a header alone', () => {
+    const csv = `number,consent_date,consent_source\n${'07700900180,2024-01-01,web\n'.repeat(4)}`;
+    expect(read(csv, 4).rows).toHaveLength(1);
+    expect(() => read(csv, 3)).toThrow(expect.objectContaining({ statusCode: 413, code: 'too_many_rows' }));
+    expect(read('number,name,consent_date,consent_source\n')).toEqual({
+      rows: [],
+      duplicates: 0,
+      refused: [],
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { createCampaignsService } from '../src/campaigns/service.js';
+import type { BatchesService } from '../src/fax/batches.js';
+import type { JobName } from '../src/queue/queues.js';
+import type { createRetention } from '../src/supporters/retention.js';
+
+export interface PeriodicJob {
+  everyMs: number;
+  run(): Promise<void>;
+}
+
+export type MaintenanceJobs = { [J in JobName<'maintenance'>]?: PeriodicJob };
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The periodic jobs of the maintenance queue: adding one is adding its entry here. */
+export function maintenanceJobs({
+  batches,
+  campaigns,
+  retention,
+  logger,
+}: {
+  batches: BatchesService;
+  campaigns: ReturnType<typeof createCampaignsService>;
+  retention: ReturnType<typeof createRetention>;
+  logger: Logger;
+}): MaintenanceJobs {
+  return {
+    // A campaign past closesAt already answers as closed; this makes it so, and faxes its last names.
+    'close-expired-campaigns': {
+      everyMs: MINUTE,
+      async run() {
+        const closed = await campaigns.closeExpired();
+        if (closed > 0) logger.info({ closed }, 'closed campaigns past their closing time');
+      },
+    },
+    retention: {
+      everyMs: HOUR,
+      async run() {
+        const cleared = await retention.run();
+        if (cleared.campaigns > 0)
+          logger.info(cleared, 'retention: message bodies and dialogue state deleted');
+      },
+    },
+    'scheduled-batches': {
+      everyMs: MINUTE,
+      async run() {
+        const { created, refused } = await batches.runScheduled();
+        for (const batch of created) logger.info(batch, 'scheduled fax batch made');
+        for (const refusal of refused) logger.warn(refusal, 'scheduled fax batch refused');
+      },
+    },
+  };
+}
