@@ -1,6 +1,9 @@
+CREATE TYPE "public"."broadcast_audience" AS ENUM('network', 'signers', 'non-signers');--> statement-breakpoint
+CREATE TYPE "public"."broadcast_status" AS ENUM('queued', 'waiting', 'sending', 'done', 'cancelled');--> statement-breakpoint
 CREATE TYPE "public"."campaign_status" AS ENUM('draft', 'open', 'closed');--> statement-breakpoint
 CREATE TYPE "public"."fax_batch_status" AS ENUM('pending', 'sending', 'delivered', 'partly_failed', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."fax_delivery_status" AS ENUM('pending', 'rendering', 'waiting', 'sending', 'delivered', 'failed');--> statement-breakpoint
+CREATE TYPE "public"."outbound_status" AS ENUM('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'skipped_opted_out', 'cancelled');--> statement-breakpoint
 CREATE TYPE "public"."signature_status" AS ENUM('valid', 'held', 'hidden', 'late');--> statement-breakpoint
 CREATE TYPE "public"."staff_role" AS ENUM('admin', 'campaigner', 'viewer');--> statement-breakpoint
 CREATE TABLE "api_tokens" (
@@ -22,6 +25,23 @@ CREATE TABLE "audit_log" (
 	"before" jsonb,
 	"after" jsonb,
 	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "broadcasts" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"campaign_id" bigint NOT NULL,
+	"audience" "broadcast_audience" NOT NULL,
+	"body" text,
+	"segments" smallint NOT NULL,
+	"encoding" text NOT NULL,
+	"status" "broadcast_status" DEFAULT 'queued' NOT NULL,
+	"total" integer DEFAULT 0 NOT NULL,
+	"fanned_out_to" bigint DEFAULT 0 NOT NULL,
+	"fanned_out_at" timestamp with time zone,
+	"created_by" bigint,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"cancelled_at" timestamp with time zone,
+	"completed_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "campaigns" (
@@ -68,6 +88,7 @@ CREATE TABLE "fax_deliveries" (
 	"number_index" smallint DEFAULT 0 NOT NULL,
 	"fax_number" text NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
+	"number_attempts" smallint DEFAULT 0 NOT NULL,
 	"last_error" text,
 	"provider" text,
 	"provider_fax_id" text,
@@ -92,6 +113,21 @@ CREATE TABLE "inbound_messages" (
 	"reply" text NOT NULL,
 	"reply_suppressed" boolean DEFAULT false NOT NULL,
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "outbound_messages" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"supporter_id" bigint NOT NULL,
+	"broadcast_id" bigint,
+	"body" text,
+	"segments" smallint NOT NULL,
+	"status" "outbound_status" DEFAULT 'queued' NOT NULL,
+	"twilio_sid" text,
+	"error_code" integer,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "outbox" (
@@ -162,23 +198,32 @@ CREATE TABLE "targets" (
 --> statement-breakpoint
 ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_staff_id_staff_id_fk" FOREIGN KEY ("staff_id") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "broadcasts" ADD CONSTRAINT "broadcasts_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "broadcasts" ADD CONSTRAINT "broadcasts_created_by_staff_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "fax_batches" ADD CONSTRAINT "fax_batches_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "fax_batches" ADD CONSTRAINT "fax_batches_created_by_staff_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."staff"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "fax_deliveries" ADD CONSTRAINT "fax_deliveries_batch_id_fax_batches_id_fk" FOREIGN KEY ("batch_id") REFERENCES "public"."fax_batches"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "fax_deliveries" ADD CONSTRAINT "fax_deliveries_target_id_targets_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."targets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inbound_messages" ADD CONSTRAINT "inbound_messages_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbound_messages" ADD CONSTRAINT "outbound_messages_broadcast_id_broadcasts_id_fk" FOREIGN KEY ("broadcast_id") REFERENCES "public"."broadcasts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_supporter_id_supporters_id_fk" FOREIGN KEY ("supporter_id") REFERENCES "public"."supporters"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "signatures" ADD CONSTRAINT "signatures_inbound_message_id_inbound_messages_id_fk" FOREIGN KEY ("inbound_message_id") REFERENCES "public"."inbound_messages"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "targets" ADD CONSTRAINT "targets_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_tokens_token_hash_key" ON "api_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-breakpoint
+CREATE INDEX "broadcasts_campaign_idx" ON "broadcasts" USING btree ("campaign_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaigns_live_keyword_key" ON "campaigns" USING btree (upper("keyword")) WHERE "campaigns"."status" <> 'closed';--> statement-breakpoint
 CREATE INDEX "fax_batches_campaign_idx" ON "fax_batches" USING btree ("campaign_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "fax_deliveries_batch_target_part_key" ON "fax_deliveries" USING btree ("batch_id","target_id","part");--> statement-breakpoint
 CREATE UNIQUE INDEX "fax_deliveries_callback_token_key" ON "fax_deliveries" USING btree ("callback_token");--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_messages_message_sid_key" ON "inbound_messages" USING btree ("message_sid");--> statement-breakpoint
 CREATE INDEX "inbound_messages_supporter_idx" ON "inbound_messages" USING btree ("supporter_id","received_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "outbound_messages_broadcast_supporter_key" ON "outbound_messages" USING btree ("broadcast_id","supporter_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "outbound_messages_twilio_sid_key" ON "outbound_messages" USING btree ("twilio_sid");--> statement-breakpoint
+CREATE INDEX "outbound_messages_supporter_idx" ON "outbound_messages" USING btree ("supporter_id");--> statement-breakpoint
+CREATE INDEX "outbound_messages_unfinished_idx" ON "outbound_messages" USING btree ("broadcast_id") WHERE "outbound_messages"."status" IN ('queued', 'sending');--> statement-breakpoint
 CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE "outbox"."enqueued_at" IS NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "signatures_campaign_supporter_key" ON "signatures" USING btree ("campaign_id","supporter_id");--> statement-breakpoint
 CREATE INDEX "signatures_supporter_idx" ON "signatures" USING btree ("supporter_id");--> statement-breakpoint

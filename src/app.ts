@@ -5,15 +5,18 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { broadcastRoutes } from './broadcasts/routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { handleError, handleNotFound } from './errors.js';
 import { faxRoutes } from './fax/routes.js';
+import { faxWebhookRoutes } from './fax/webhooks.js';
 import { healthRoutes } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createInboundService } from './sms/inbound.js';
 import { smsWebhookRoutes } from './sms/routes.js';
+import { smsStatusRoutes } from './sms/status-routes.js';
 import { staffAuth } from './staff/auth.js';
 import { staffRoutes } from './staff/routes.js';
 import { createPhoneCrypto, type PhoneCrypto } from './supporters/phone.js';
@@ -76,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ pool: database.pool, redis, metrics }));
   const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
   await app.register(smsWebhookRoutes({ config, inbound, metrics }));
+  await app.register(smsStatusRoutes(routeDeps));
+  await app.register(faxWebhookRoutes(routeDeps));
 
   await app.register(
     async (api) => {
@@ -89,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(campaignRoutes(routeDeps));
       await api.register(faxRoutes(routeDeps));
       await api.register(supporterRoutes(routeDeps));
+      await api.register(broadcastRoutes(routeDeps));
     },
     { prefix: '/api/v1' },
   );

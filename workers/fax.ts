@@ -40,6 +40,12 @@ export function faxDeliverProcessors({ delivery, logger }: FaxWorkerDeps): Proce
     async 'send-delivery'({ deliveryId }, job) {
       await delivery.send(deliveryId, { finalAttempt: isFinalAttempt(job) });
     },
+    async 'poll-delivery'({ deliveryId }) {
+      await delivery.poll(deliveryId, { again: true });
+    },
+    async 'check-delivery'({ deliveryId }) {
+      await delivery.poll(deliveryId, { again: false });
+    },
     async 'test-fax'(payload, job) {
       const result = await delivery.sendTest(payload, String(job.id));
       if (result.sent) {

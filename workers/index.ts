@@ -1,17 +1,21 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createBroadcastSending } from '../src/broadcasts/sending.js';
 import { createCampaignsService } from '../src/campaigns/service.js';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/client.js';
 import { createBatchesService } from '../src/fax/batches.js';
-import { createDeliveryService } from '../src/fax/delivery.js';
+import { createDeliveryService, type DeliveryTiming } from '../src/fax/delivery.js';
 import { createFaxProvider } from '../src/fax/providers/index.js';
 import { closeQueues, createQueues, QUEUE_PREFIX, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
+import { createSmsSender } from '../src/sms/sender.js';
+import { createPhoneCrypto } from '../src/supporters/phone.js';
 import { createRetention } from '../src/supporters/retention.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
+import { broadcastProcessors, smsSendProcessors } from './sms.js';
 
 export interface WorkerDeps {
   config: Config;
@@ -21,6 +25,10 @@ export interface WorkerDeps {
   clock?: () => Date;
   /** Redis key prefix of the queues; tests give each file its own. */
   queuePrefix?: string;
+  /** Shorter fax retry and polling waits, for tests. */
+  faxTiming?: Partial<DeliveryTiming>;
+  /** How soon BullMQ notices a job whose worker died; tests that kill workers shorten it. */
+  stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }
 
 export interface RunningWorkers {
@@ -61,6 +69,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     clock,
     config,
     provider: createFaxProvider(config, clock),
+    ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
   });
   const periodic = maintenanceJobs({
     batches,
@@ -68,12 +77,29 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     retention: createRetention({ db: database.db, clock, retentionDays: config.retentionDays }),
     logger,
   });
+  const sending = createBroadcastSending({
+    db: database.db,
+    clock,
+    config,
+    sender: createSmsSender(config, logger),
+    phoneCrypto: createPhoneCrypto(config.phone),
+    logger,
+  });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
+    broadcasts: broadcastProcessors(sending),
+    'sms-send': smsSendProcessors(sending),
     'fax-render': faxRenderProcessors({ batches, delivery, logger }),
     'fax-deliver': faxDeliverProcessors({ batches, delivery, logger }),
     maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
   };
-  const concurrency: Record<QueueName, number> = { 'fax-render': 1, 'fax-deliver': 5, maintenance: 1 };
+  const concurrency: Record<QueueName, number> = {
+    'fax-render': 1,
+    'fax-deliver': 5,
+    broadcasts: 2,
+    // Enough texts in flight to keep up with the limiter while each waits on Twilio.
+    'sms-send': 50,
+    maintenance: 1,
+  };
 
   const workers = (Object.keys(processors) as QueueName[]).map((queue) => {
     const worker = new Worker(
@@ -83,7 +109,20 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         if (!handler) throw new Error(`no processor for ${queue} job ${job.name}`);
         await handler(job.data as never, job);
       },
-      { connection: redis, prefix, concurrency: concurrency[queue] },
+      {
+        connection: redis,
+        prefix,
+        concurrency: concurrency[queue],
+        // BullMQ's limiter is global: every worker process together keeps to SMS_MAX_PER_SECOND.
+        ...(queue === 'sms-send' ? { limiter: { max: config.sms.maxPerSecond, duration: 1_000 } } : {}),
+        ...(deps.stalled
+          ? {
+              lockDuration: deps.stalled.lockDurationMs,
+              stalledInterval: deps.stalled.stalledIntervalMs,
+              maxStalledCount: deps.stalled.maxStalledCount,
+            }
+          : {}),
+      },
     );
     worker.on('error', throttledWarning(logger, 'queue worker lost Redis'));
     worker.on('failed', (job, error) => {

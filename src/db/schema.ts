@@ -294,6 +294,8 @@ export const faxDeliveries = pgTable(
     numberIndex: smallint('number_index').notNull().default(0),
     faxNumber: text('fax_number').notNull(),
     attempts: integer('attempts').notNull().default(0),
+    /** Submissions to the current number: busy lines are retried there up to a limit. */
+    numberAttempts: smallint('number_attempts').notNull().default(0),
     lastError: text('last_error'),
     provider: text('provider'),
     providerFaxId: text('provider_fax_id'),
@@ -312,5 +314,82 @@ export const faxDeliveries = pgTable(
   (t) => [
     uniqueIndex('fax_deliveries_batch_target_part_key').on(t.batchId, t.targetId, t.part),
     uniqueIndex('fax_deliveries_callback_token_key').on(t.callbackToken),
+  ],
+);
+
+export const broadcastAudience = pgEnum('broadcast_audience', ['network', 'signers', 'non-signers']);
+export const broadcastStatus = pgEnum('broadcast_status', [
+  'queued',
+  'waiting',
+  'sending',
+  'done',
+  'cancelled',
+]);
+export const outboundStatus = pgEnum('outbound_status', [
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'skipped_opted_out',
+  'cancelled',
+]);
+
+/** A text to an audience of supporters: an action alert, an update or a reminder. */
+export const broadcasts = pgTable(
+  'broadcasts',
+  {
+    id: id(),
+    campaignId: ref('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    audience: broadcastAudience('audience').notNull(),
+    /** The text as sent, opt-out hint included; deleted by retention like other message bodies. */
+    body: text('body'),
+    segments: smallint('segments').notNull(),
+    encoding: text('encoding').notNull(),
+    status: broadcastStatus('status').notNull().default('queued'),
+    /** Recipients fanned out so far; final once `fannedOutAt` is set. */
+    total: integer('total').notNull().default(0),
+    /** Keyset cursor of the fan-out: the last supporter id handled, so a rerun resumes after it. */
+    fannedOutTo: ref('fanned_out_to').notNull().default(0),
+    fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+    createdBy: ref('created_by').references(() => staff.id),
+    createdAt: createdAt(),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [index('broadcasts_campaign_idx').on(t.campaignId, t.id)],
+);
+
+/** One text to one supporter, from its queueing to Twilio's last status callback. */
+export const outboundMessages = pgTable(
+  'outbound_messages',
+  {
+    id: id(),
+    supporterId: ref('supporter_id')
+      .notNull()
+      .references(() => supporters.id),
+    broadcastId: ref('broadcast_id').references(() => broadcasts.id),
+    /** Null for a broadcast's messages, whose text is the broadcast's. */
+    body: text('body'),
+    segments: smallint('segments').notNull(),
+    status: outboundStatus('status').notNull().default('queued'),
+    twilioSid: text('twilio_sid'),
+    errorCode: integer('error_code'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('outbound_messages_broadcast_supporter_key').on(t.broadcastId, t.supporterId),
+    uniqueIndex('outbound_messages_twilio_sid_key').on(t.twilioSid),
+    index('outbound_messages_supporter_idx').on(t.supporterId),
+    // Whether a broadcast still has messages to hand over, asked after every send.
+    index('outbound_messages_unfinished_idx')
+      .on(t.broadcastId)
+      .where(sql`${t.status} IN ('queued', 'sending')`),
   ],
 );

@@ -3,64 +3,222 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
-import { notFound } from '../errors.js';
-import type { Tx } from '../staff/audit.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueue } from '../queue/outbox.js';
+import { recordAudit, type Tx } from '../staff/audit.js';
 import { faxInput, writePdf } from './batches.js';
+import { nextBusinessInstant } from './business-hours.js';
 import { type FaxPart, planFax, renderFaxPart } from './document.js';
-import { type FaxOutcome, type FaxProvider, reachesRealMachines } from './providers/index.js';
+import { type FaxOutcome, type FaxProvider, type FaxReport, reachesRealMachines } from './providers/index.js';
+import { SinchRejected } from './providers/sinch.js';
+import {
+  DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
+  DEFAULT_RETRY_DELAYS_MS,
+  type DeliveryState,
+  decide,
+} from './state.js';
+
+/** How patiently deliveries are retried and followed; tests shorten the waits. */
+export interface DeliveryTiming {
+  retryDelaysMs: readonly number[];
+  maxAttemptsPerNumber: number;
+  /** How long after a submission (and between polls) the provider is asked how the fax is going. */
+  pollEveryMs: number;
+}
+
+export const DEFAULT_DELIVERY_TIMING: DeliveryTiming = {
+  retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
+  maxAttemptsPerNumber: DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
+  pollEveryMs: 2 * 60_000,
+};
 
 export interface DeliveryDeps {
   db: Db;
   clock: () => Date;
   config: Config;
   provider: FaxProvider;
+  timing?: Partial<DeliveryTiming>;
 }
 
 const FINAL = ['delivered', 'failed'] as const;
 
-/**
- * Sending a delivery: waiting → sending (attempt counted) → delivered or failed. The move to sending is
- * committed before the provider is called, so a job run twice finds the delivery sending and submits
- * nothing again.
- */
-export function createDeliveryService({ db, clock, config, provider }: DeliveryDeps) {
-  const outboxDir = resolve(config.fax.outboxDir);
+/** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
+async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
+  // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
+  await tx
+    .select({ id: faxBatches.id })
+    .from(faxBatches)
+    .where(eq(faxBatches.id, batchId))
+    .for('no key update');
+  const rows = await tx
+    .select({ status: faxDeliveries.status })
+    .from(faxDeliveries)
+    .where(eq(faxDeliveries.batchId, batchId));
+  if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
+  const delivered = rows.filter((row) => row.status === 'delivered').length;
+  const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
+  await tx
+    .update(faxBatches)
+    .set({ status, completedAt: now })
+    .where(and(eq(faxBatches.id, batchId), isNull(faxBatches.completedAt)));
+}
 
-  /** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
-  async function settleBatch(tx: Tx, batchId: number): Promise<void> {
-    // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
+/**
+ * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
+ * waiting again (same number later, or the next number). The submission is recorded before the provider
+ * is called (sending, attempt counted, submittedAt) and after (providerFaxId), and the provider is only
+ * called while holding the delivery's row lock: a worker killed in between leaves a delivery sending
+ * with no providerFaxId, which the next run reconciles with the provider before sending anything again.
+ */
+export function createDeliveryService({ db, clock, config, provider, timing }: DeliveryDeps) {
+  const outboxDir = resolve(config.fax.outboxDir);
+  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs } = { ...DEFAULT_DELIVERY_TIMING, ...timing };
+  const later = (ms: number) => new Date(clock().getTime() + ms);
+
+  async function finish(
+    tx: Tx,
+    deliveryId: number,
+    batchId: number,
+    outcome: FaxOutcome,
+    providerFaxId?: string,
+  ) {
+    const now = clock();
     await tx
-      .select({ id: faxBatches.id })
-      .from(faxBatches)
-      .where(eq(faxBatches.id, batchId))
-      .for('no key update');
-    const rows = await tx
-      .select({ status: faxDeliveries.status })
-      .from(faxDeliveries)
-      .where(eq(faxDeliveries.batchId, batchId));
-    if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
-    const delivered = rows.filter((row) => row.status === 'delivered').length;
-    const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
-    await tx
-      .update(faxBatches)
-      .set({ status, completedAt: clock() })
-      .where(and(eq(faxBatches.id, batchId), isNull(faxBatches.completedAt)));
+      .update(faxDeliveries)
+      .set({
+        ...(providerFaxId === undefined ? {} : { providerFaxId }),
+        status: outcome.state,
+        lastError: outcome.state === 'failed' ? outcome.error : null,
+        nextAttemptAt: null,
+        completedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(faxDeliveries.id, deliveryId));
+    await settleBatch(tx, batchId, now);
   }
 
-  async function finish(deliveryId: number, batchId: number, outcome: FaxOutcome, providerFaxId?: string) {
-    await db.transaction(async (tx) => {
+  /** The delivery locked with what the state machine needs; null when it does not exist. */
+  async function lockDelivery(tx: Tx, deliveryId: number, skipLocked = false) {
+    const [row] = await tx
+      .select({
+        delivery: faxDeliveries,
+        keyword: campaigns.keyword,
+        isDemo: campaigns.isDemo,
+        targetName: targets.name,
+        timezone: targets.timezone,
+        numbers: targets.faxNumbers,
+      })
+      .from(faxDeliveries)
+      .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
+      .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
+      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+      .where(eq(faxDeliveries.id, deliveryId))
+      .for('update', skipLocked ? { of: faxDeliveries, skipLocked: true } : { of: faxDeliveries });
+    return row ?? null;
+  }
+  type Locked = NonNullable<Awaited<ReturnType<typeof lockDelivery>>>;
+
+  /** Feeds one report on the delivery's current fax to the state machine; a stale or repeated one changes nothing. */
+  async function apply(tx: Tx, row: Locked, report: FaxReport, { pollAgain }: { pollAgain: boolean }) {
+    const { delivery } = row;
+    if (delivery.status !== 'sending' || delivery.providerFaxId !== report.providerFaxId) return;
+    const state: DeliveryState = {
+      numbers: row.numbers,
+      numberIndex: delivery.numberIndex,
+      numberAttempts: delivery.numberAttempts,
+    };
+    const decision = decide(state, report.event, clock(), {
+      delaysMs: retryDelaysMs,
+      maxAttemptsPerNumber,
+      businessHours: config.fax.businessHours,
+      timeZone: row.timezone,
+    });
+    switch (decision.status) {
+      case 'sending':
+        if (pollAgain) {
+          await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId: delivery.id }, later(pollEveryMs));
+        }
+        return;
+      case 'delivered':
+        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered' });
+      case 'failed':
+        return finish(tx, delivery.id, delivery.batchId, { state: 'failed', error: decision.lastError });
+      case 'waiting':
+        await tx
+          .update(faxDeliveries)
+          .set({
+            // Pages reached the recipient: the part is rendered again, saying "resent", and sent whole.
+            status: decision.resend ? 'pending' : 'waiting',
+            ...(decision.resend ? { resent: true } : {}),
+            numberIndex: decision.numberIndex,
+            faxNumber: decision.faxNumber,
+            numberAttempts: decision.numberAttempts,
+            lastError: decision.lastError,
+            nextAttemptAt: decision.retryAt,
+            providerFaxId: null,
+            submittedAt: null,
+            updatedAt: clock(),
+          })
+          .where(eq(faxDeliveries.id, delivery.id));
+        // Rendering queues the send, which waits for nextAttemptAt by itself.
+        if (decision.resend) await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
+        else await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
+        return;
+    }
+  }
+
+  /**
+   * Moves a waiting delivery to sending when it may go now. Returns whether the provider must first be
+   * asked whether it already has this submission (an earlier one was interrupted).
+   */
+  async function claim(deliveryId: number): Promise<{ reconcile: boolean } | null> {
+    return db.transaction(async (tx) => {
+      const row = await lockDelivery(tx, deliveryId);
+      if (!row) throw notFound('Fax delivery');
+      const { delivery } = row;
+      if (delivery.status === 'sending') return delivery.providerFaxId === null ? { reconcile: true } : null;
+      if (delivery.status !== 'waiting' || delivery.documentPath === null) return null;
       const now = clock();
+      if (row.isDemo && reachesRealMachines(provider.name)) {
+        await finish(tx, deliveryId, delivery.batchId, {
+          state: 'failed',
+          error: `Refused: this is a demo campaign with fictional fax numbers, never sent through the ${provider.name} provider.`,
+        });
+        return null;
+      }
+      const allowed = nextBusinessInstant(
+        delivery.nextAttemptAt && delivery.nextAttemptAt > now ? delivery.nextAttemptAt : now,
+        config.fax.businessHours,
+        row.timezone,
+      );
+      if (allowed > now) {
+        await tx
+          .update(faxDeliveries)
+          .set({ nextAttemptAt: allowed, updatedAt: now })
+          .where(eq(faxDeliveries.id, deliveryId));
+        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId }, allowed);
+        return null;
+      }
+      // A submission that threw may still have reached the provider: same attempt, asked about first.
+      const uncertain =
+        delivery.submittedAt !== null && delivery.providerFaxId === null && !!provider.findByDelivery;
       await tx
         .update(faxDeliveries)
         .set({
-          ...(providerFaxId === undefined ? {} : { providerFaxId }),
-          status: outcome.state,
-          lastError: outcome.state === 'failed' ? outcome.error : null,
-          completedAt: now,
+          status: 'sending',
+          ...(uncertain
+            ? {}
+            : {
+                attempts: sql`${faxDeliveries.attempts} + 1`,
+                numberAttempts: sql`${faxDeliveries.numberAttempts} + 1`,
+                submittedAt: now,
+              }),
+          provider: provider.name,
+          nextAttemptAt: null,
           updatedAt: now,
         })
         .where(eq(faxDeliveries.id, deliveryId));
-      await settleBatch(tx, batchId);
+      return { reconcile: uncertain };
     });
   }
 
@@ -70,85 +228,106 @@ export function createDeliveryService({ db, clock, config, provider }: DeliveryD
      * not, the delivery fails with the error instead of waiting for another try.
      */
     async send(deliveryId: number, { finalAttempt }: { finalAttempt: boolean }) {
-      const claimed = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({
-            delivery: faxDeliveries,
-            keyword: campaigns.keyword,
-            isDemo: campaigns.isDemo,
-            targetName: targets.name,
-          })
-          .from(faxDeliveries)
-          .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
-          .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
-          .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-          .where(eq(faxDeliveries.id, deliveryId))
-          .for('update', { of: faxDeliveries });
-        if (!row) throw notFound('Fax delivery');
-        const { delivery } = row;
-        if (delivery.status !== 'waiting' || delivery.documentPath === null) return null;
-        if (row.isDemo && reachesRealMachines(provider.name)) {
-          const now = clock();
-          await tx
-            .update(faxDeliveries)
-            .set({
-              status: 'failed',
-              lastError: `Refused: this is a demo campaign with fictional fax numbers, never sent through the ${provider.name} provider.`,
-              completedAt: now,
-              updatedAt: now,
-            })
-            .where(eq(faxDeliveries.id, deliveryId));
-          await settleBatch(tx, delivery.batchId);
-          return null;
-        }
-        await tx
-          .update(faxDeliveries)
-          .set({
-            status: 'sending',
-            attempts: sql`${faxDeliveries.attempts} + 1`,
-            provider: provider.name,
-            submittedAt: clock(),
-            updatedAt: clock(),
-          })
-          .where(eq(faxDeliveries.id, deliveryId));
-        return { ...row, documentPath: delivery.documentPath };
-      });
+      const claimed = await claim(deliveryId);
       if (!claimed) return;
-      const { delivery } = claimed;
-
-      let submission: Awaited<ReturnType<FaxProvider['submit']>>;
-      try {
-        submission = await provider.submit({
-          deliveryId,
-          batchId: delivery.batchId,
-          campaignKeyword: claimed.keyword,
-          targetName: claimed.targetName,
-          faxNumber: delivery.faxNumber,
-          pages: delivery.pages,
-          file: resolve(outboxDir, claimed.documentPath),
-          callbackUrl: `${config.publicBaseUrl}/webhooks/fax/${provider.name}?token=${delivery.callbackToken}`,
-          test: false,
-        });
-      } catch (error) {
-        const message = `Submitting to ${provider.name} failed: ${(error as Error).message}`;
-        if (finalAttempt) {
-          await finish(deliveryId, delivery.batchId, { state: 'failed', error: message });
-        } else {
-          await db
-            .update(faxDeliveries)
-            .set({ status: 'waiting', lastError: message, updatedAt: clock() })
-            .where(and(eq(faxDeliveries.id, deliveryId), eq(faxDeliveries.status, 'sending')));
+      const failure = await db.transaction(async (tx) => {
+        // Whoever holds the lock is submitting; a second run of the job leaves it alone.
+        const row = await lockDelivery(tx, deliveryId, true);
+        if (!row) return null;
+        const { delivery } = row;
+        if (delivery.status !== 'sending' || delivery.providerFaxId !== null) return null;
+        const submittedAt = delivery.submittedAt ?? clock();
+        if (claimed.reconcile && provider.findByDelivery) {
+          const found = await provider.findByDelivery({
+            to: delivery.faxNumber,
+            // Clocks differ a little between us and the provider.
+            since: new Date(submittedAt.getTime() - 10 * 60_000),
+            deliveryId,
+            attempt: delivery.attempts,
+          });
+          if (found) {
+            await tx
+              .update(faxDeliveries)
+              .set({ providerFaxId: found.providerFaxId, updatedAt: clock() })
+              .where(eq(faxDeliveries.id, deliveryId));
+            await apply(
+              tx,
+              { ...row, delivery: { ...delivery, providerFaxId: found.providerFaxId } },
+              found,
+              {
+                pollAgain: true,
+              },
+            );
+            return null;
+          }
         }
-        throw error;
-      }
-      if (submission.outcome) {
-        await finish(deliveryId, delivery.batchId, submission.outcome, submission.providerFaxId);
-      } else {
-        await db
-          .update(faxDeliveries)
-          .set({ providerFaxId: submission.providerFaxId, updatedAt: clock() })
-          .where(eq(faxDeliveries.id, deliveryId));
-      }
+        try {
+          const submission = await provider.submit({
+            deliveryId,
+            batchId: delivery.batchId,
+            attempt: delivery.attempts,
+            campaignKeyword: row.keyword,
+            targetName: row.targetName,
+            faxNumber: delivery.faxNumber,
+            pages: delivery.pages,
+            file: resolve(outboxDir, delivery.documentPath as string),
+            callbackUrl: `${config.publicBaseUrl}/webhooks/fax/${provider.name}?token=${delivery.callbackToken}`,
+            test: false,
+          });
+          if (submission.outcome) {
+            await finish(tx, deliveryId, delivery.batchId, submission.outcome, submission.providerFaxId);
+          } else {
+            await tx
+              .update(faxDeliveries)
+              .set({ providerFaxId: submission.providerFaxId, updatedAt: clock() })
+              .where(eq(faxDeliveries.id, deliveryId));
+            await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId }, later(pollEveryMs));
+          }
+          return null;
+        } catch (error) {
+          const message = `Submitting to ${provider.name} failed: ${(error as Error).message}`;
+          if (error instanceof SinchRejected) {
+            // The provider refused this number for good: the state machine moves on to the next one.
+            const refused = { ...row, delivery: { ...delivery, providerFaxId: 'refused' } };
+            await apply(
+              tx,
+              refused,
+              {
+                providerFaxId: 'refused',
+                event: { type: 'failed', kind: 'invalid-number', message, pagesSent: 0 },
+              },
+              { pollAgain: false },
+            );
+            return null;
+          }
+          if (finalAttempt) {
+            await finish(tx, deliveryId, delivery.batchId, { state: 'failed', error: message });
+          } else {
+            await tx
+              .update(faxDeliveries)
+              .set({ status: 'waiting', lastError: message, updatedAt: clock() })
+              .where(eq(faxDeliveries.id, deliveryId));
+          }
+          return error as Error;
+        }
+      });
+      if (failure) throw failure;
+    },
+
+    /**
+     * Asks the provider how the delivery's current fax is going. A poll asks again later while the fax is
+     * under way; a check (after a callback) does not, the polling already running does.
+     */
+    async poll(deliveryId: number, { again }: { again: boolean }) {
+      const getFax = provider.get?.bind(provider);
+      if (!getFax) return;
+      const [current] = await db.select().from(faxDeliveries).where(eq(faxDeliveries.id, deliveryId));
+      if (current?.status !== 'sending' || current.providerFaxId === null) return;
+      const report = await getFax(current.providerFaxId);
+      await db.transaction(async (tx) => {
+        const row = await lockDelivery(tx, deliveryId);
+        if (row) await apply(tx, row, report, { pollAgain: again });
+      });
     },
 
     /**
@@ -189,6 +368,7 @@ export function createDeliveryService({ db, clock, config, provider }: DeliveryD
       const submission = await provider.submit({
         deliveryId: null,
         batchId: null,
+        attempt: 1,
         campaignKeyword: campaign.keyword,
         targetName: target.name,
         faxNumber,
@@ -200,4 +380,84 @@ export function createDeliveryService({ db, clock, config, provider }: DeliveryD
       return { sent: true as const, pages: part.pages, providerFaxId: submission.providerFaxId };
     },
   };
+}
+
+/**
+ * A provider's callback, which carries no signature: its token names the delivery, and a check job reads
+ * the fax back from the provider before anything changes. False when the token names no delivery of
+ * this provider.
+ */
+export async function acceptCallback(db: Db, providerName: string, token: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [delivery] = await tx
+      .select({ id: faxDeliveries.id, provider: faxDeliveries.provider, status: faxDeliveries.status })
+      .from(faxDeliveries)
+      .where(eq(faxDeliveries.callbackToken, token));
+    if (!delivery || delivery.provider !== providerName) return false;
+    if (delivery.status === 'sending') {
+      await enqueue(tx, 'fax-deliver', 'check-delivery', { deliveryId: delivery.id });
+    }
+    return true;
+  });
+}
+
+/** Staff's retry of a failed delivery: from the first number again, audited. 409 unless it failed. */
+export async function retryDelivery(
+  { db, clock }: { db: Db; clock: () => Date },
+  deliveryId: number,
+  staffId: number,
+) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ delivery: faxDeliveries, numbers: targets.faxNumbers })
+      .from(faxDeliveries)
+      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+      .where(eq(faxDeliveries.id, deliveryId))
+      .for('update', { of: faxDeliveries });
+    if (!row) throw notFound('Fax delivery');
+    const { delivery } = row;
+    if (delivery.status !== 'failed') {
+      throw new AppError(
+        409,
+        'not_failed',
+        `Only a failed delivery can be retried; this one is ${delivery.status}.`,
+      );
+    }
+    const now = clock();
+    const status = delivery.documentPath === null ? 'pending' : 'waiting';
+    await tx
+      .update(faxDeliveries)
+      .set({
+        status,
+        numberIndex: 0,
+        numberAttempts: 0,
+        faxNumber: row.numbers[0] ?? delivery.faxNumber,
+        providerFaxId: null,
+        submittedAt: null,
+        nextAttemptAt: null,
+        completedAt: null,
+        updatedAt: now,
+      })
+      .where(eq(faxDeliveries.id, deliveryId));
+    await tx
+      .update(faxBatches)
+      .set({ status: 'sending', completedAt: null })
+      .where(eq(faxBatches.id, delivery.batchId));
+    if (status === 'pending') await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
+    else await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
+    await recordAudit(tx, {
+      staffId,
+      action: 'fax_delivery.retry',
+      entityType: 'fax_delivery',
+      entityId: deliveryId,
+      before: { status: delivery.status },
+      after: { status },
+    });
+    return {
+      id: deliveryId,
+      status,
+      faxNumber: row.numbers[0] ?? delivery.faxNumber,
+      attempts: delivery.attempts,
+    };
+  });
 }

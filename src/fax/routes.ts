@@ -5,6 +5,7 @@ import type { RouteDeps } from '../app.js';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { createBatchesService } from './batches.js';
+import { retryDelivery } from './delivery.js';
 import { renderFaxPartToBuffer } from './document.js';
 
 const BatchStatus = Type.Union(
@@ -194,6 +195,32 @@ export function faxRoutes({ database, clock, config }: RouteDeps) {
           }),
         );
       },
+    );
+
+    app.post(
+      '/fax-deliveries/:id/retry',
+      {
+        onRequest: requireRole('campaigner'),
+        schema: {
+          tags,
+          summary: "Send a failed delivery again, from the target's first fax number (409 unless failed)",
+          params: IdParams,
+          response: {
+            202: Type.Object({
+              id: Id,
+              status: DeliveryStatus,
+              faxNumber: Type.String(),
+              attempts: Type.Integer(),
+            }),
+          },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .status(202)
+          .send(
+            await retryDelivery({ db: database.db, clock }, Number(request.params.id), staffOf(request).id),
+          ),
     );
   };
 }

@@ -1,4 +1,4 @@
-import { type ConnectionOptions, Queue } from 'bullmq';
+import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 
 /**
  * The one map of queues and the jobs each carries. Queue names live under the `{pp}` prefix, a Redis
@@ -16,8 +16,20 @@ export interface QueueJobs {
   /** Submitting rendered parts to the fax provider and following them. */
   'fax-deliver': {
     'send-delivery': { deliveryId: number };
+    /** Asks the provider how a submitted part is going, while no callback has settled it. */
+    'poll-delivery': { deliveryId: number };
+    /** A provider's callback said something happened to a part: read it back once. */
+    'check-delivery': { deliveryId: number };
     /** The current document to a staff fax machine: no batch, no signature claimed. */
     'test-fax': { campaignId: number; targetId: number; faxNumber: string };
+  };
+  /** Writing a broadcast's messages, a batch of recipients at a time. */
+  broadcasts: {
+    'fan-out': { broadcastId: number };
+  };
+  /** One outbound text each, at the global rate SMS_MAX_PER_SECOND. */
+  'sms-send': {
+    send: { messageId: number };
   };
   /** Periodic housekeeping. */
   maintenance: {
@@ -33,7 +45,13 @@ export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['fax-render', 'fax-deliver', 'maintenance'];
+export const QUEUE_NAMES: readonly QueueName[] = [
+  'fax-render',
+  'fax-deliver',
+  'broadcasts',
+  'sms-send',
+  'maintenance',
+];
 
 export type Queues = Record<QueueName, Queue>;
 
@@ -50,6 +68,19 @@ export const DEFAULT_JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 2_000 },
 } as const;
 
+/**
+ * A broadcast makes a job per message: they are kept a day (long enough for the relay's dedupe), and
+ * throttling or a Twilio outage is waited out with growing waits over about an hour.
+ */
+const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
+  'sms-send': {
+    ...DEFAULT_JOB_OPTIONS,
+    removeOnComplete: { age: DAY_SECONDS },
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 1_000 },
+  },
+};
+
 /** Producers for every queue; `onError` hears connection errors (an unheard one would crash the process). */
 export function createQueues(
   connection: ConnectionOptions,
@@ -60,7 +91,7 @@ export function createQueues(
     const queue = new Queue(name, {
       connection,
       prefix: options.prefix ?? QUEUE_PREFIX,
-      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      defaultJobOptions: QUEUE_JOB_OPTIONS[name] ?? DEFAULT_JOB_OPTIONS,
     });
     queue.on('error', options.onError ?? (() => {}));
     queues[name] = queue;

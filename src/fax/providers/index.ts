@@ -1,11 +1,15 @@
 import type { Config } from '../../config.js';
+import type { DeliveryEvent } from '../state.js';
 import { createFileProvider } from './file.js';
+import { createSinchProvider } from './sinch.js';
 
 /** One fax to hand to a provider: a rendered part for a target, or a staff member's test fax. */
 export interface OutgoingFax {
   /** null for a test fax, which belongs to no batch. */
   deliveryId: number | null;
   batchId: number | null;
+  /** The delivery's submission count, this one included: with the delivery id it names the submission. */
+  attempt: number;
   campaignKeyword: string;
   targetName: string;
   /** E.164; authorities' numbers are public, test numbers are staff's own machines. */
@@ -26,6 +30,12 @@ export interface FaxSubmission {
   outcome: FaxOutcome | null;
 }
 
+/** What the provider says about one fax it holds. */
+export interface FaxReport {
+  providerFaxId: string;
+  event: DeliveryEvent;
+}
+
 export type FaxProviderName = Config['fax']['provider'];
 
 /** Whether a provider's faxes reach real machines: demo campaigns, whose numbers are fictional, never go through one. */
@@ -34,6 +44,15 @@ export const reachesRealMachines = (provider: FaxProviderName) => provider !== '
 export interface FaxProvider {
   readonly name: FaxProviderName;
   submit(fax: OutgoingFax): Promise<FaxSubmission>;
+  /** Reads a fax back; providers whose outcome comes later have it. */
+  get?(providerFaxId: string): Promise<FaxReport>;
+  /** The submission `attempt` of a delivery made at or after `since`, if the provider got it; null if not. */
+  findByDelivery?(query: {
+    to: string;
+    since: Date;
+    deliveryId: number;
+    attempt: number;
+  }): Promise<FaxReport | null>;
 }
 
 /** The provider FAX_PROVIDER names. */
@@ -42,6 +61,6 @@ export function createFaxProvider(config: Config, clock: () => Date): FaxProvide
     case 'file':
       return createFileProvider({ outboxDir: config.fax.outboxDir, clock });
     case 'sinch':
-      throw new Error('FAX_PROVIDER=sinch is not available in this version; use FAX_PROVIDER=file');
+      return createSinchProvider({ sinch: config.sinch, clock });
   }
 }

@@ -1,0 +1,215 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
+import type { Tx } from '../staff/audit.js';
+import type { PhoneCrypto } from '../supporters/phone.js';
+import { type Audience, audienceCondition } from './audience.js';
+import { quietHoursWait } from './quiet-hours.js';
+
+/** Recipients written per transaction: a 100,000-member network is a hundred short transactions. */
+export const FAN_OUT_BATCH = 1_000;
+
+export interface SendingDeps {
+  db: Db;
+  clock: () => Date;
+  config: Config;
+  sender: SmsSender;
+  phoneCrypto: PhoneCrypto;
+  logger: Logger;
+}
+
+/** What a job should do next: nothing more, or come back after `waitMs` (quiet hours). */
+export type JobOutcome = { waitMs: number } | null;
+
+type BroadcastRow = {
+  status: string;
+  campaign_id: string;
+  audience: Audience;
+  segments: number;
+  fanned_out_to: string;
+  fanned_out_at: Date | null;
+};
+
+type ClaimRow = {
+  status: string;
+  supporter_id: string;
+  broadcast_id: string | null;
+  broadcast_status: string | null;
+  phone_ciphertext: string | null;
+  body: string | null;
+};
+
+/**
+ * Marks a broadcast done once it is fanned out and none of its messages waits to be handed over. Run
+ * after the caller's change has committed: the last message to commit then sees every other one.
+ */
+async function finishIfSent(tx: Tx, broadcastId: number | string): Promise<void> {
+  await tx.execute(sql`
+    UPDATE broadcasts b SET status = 'done', completed_at = now()
+    WHERE b.id = ${broadcastId} AND b.status IN ('sending', 'waiting') AND b.fanned_out_at IS NOT NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM outbound_messages m
+        WHERE m.broadcast_id = b.id AND m.status IN ('queued', 'sending'))`);
+}
+
+/** Twilio will not text this number again until they text START: our list says the same. */
+export async function markUnsubscribed(tx: Tx, supporterId: number | string, at: Date): Promise<void> {
+  await tx.execute(sql`
+    UPDATE supporters SET opted_in = false, opted_out_at = ${at.toISOString()}, updated_at = now()
+    WHERE id = ${supporterId} AND opted_in`);
+}
+
+export function createBroadcastSending({ db, clock, config, sender, phoneCrypto, logger }: SendingDeps) {
+  /** One batch of the fan-out; resolves to true when the audience is exhausted. */
+  async function fanOutBatch(broadcastId: number): Promise<boolean | { waitMs: number }> {
+    return db.transaction(async (tx) => {
+      // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
+      const { rows } = await tx.execute<BroadcastRow>(sql`
+        SELECT status, campaign_id, audience, segments, fanned_out_to, fanned_out_at
+        FROM broadcasts WHERE id = ${broadcastId} FOR UPDATE`);
+      const broadcast = rows[0];
+      if (!broadcast || broadcast.fanned_out_at !== null) return true;
+      if (broadcast.status === 'cancelled' || broadcast.status === 'done') return true;
+      const waitMs = quietHoursWait(clock(), config.sms.quietHours);
+      if (waitMs > 0) {
+        await tx.execute(sql`UPDATE broadcasts SET status = 'waiting' WHERE id = ${broadcastId}`);
+        return { waitMs };
+      }
+      const audience = audienceCondition(broadcast.audience, Number(broadcast.campaign_id));
+      // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing.
+      const { rows: written } = await tx.execute<{
+        last_id: string | null;
+        seen: number;
+        inserted: number;
+      }>(sql`
+        WITH audience AS (
+          SELECT s.id FROM supporters s
+          WHERE s.id > ${broadcast.fanned_out_to} AND ${audience}
+          ORDER BY s.id LIMIT ${FAN_OUT_BATCH}
+        ), inserted AS (
+          INSERT INTO outbound_messages (broadcast_id, supporter_id, segments)
+          SELECT ${broadcastId}, id, ${broadcast.segments} FROM audience ORDER BY id
+          ON CONFLICT (broadcast_id, supporter_id) DO NOTHING
+          RETURNING id
+        ), jobs AS (
+          INSERT INTO outbox (queue, job_name, payload)
+          SELECT 'sms-send', 'send', jsonb_build_object('messageId', id) FROM inserted ORDER BY id
+        )
+        SELECT (SELECT max(id) FROM audience) AS last_id,
+          (SELECT count(*) FROM audience)::int AS seen,
+          (SELECT count(*) FROM inserted)::int AS inserted`);
+      const batch = written[0];
+      const complete = !batch || batch.seen < FAN_OUT_BATCH;
+      await tx.execute(sql`
+        UPDATE broadcasts SET
+          status = 'sending',
+          fanned_out_to = ${batch?.last_id ?? broadcast.fanned_out_to},
+          fanned_out_at = ${complete ? clock().toISOString() : null},
+          total = CASE WHEN ${complete}
+            THEN (SELECT count(*) FROM outbound_messages WHERE broadcast_id = ${broadcastId}) ELSE total END
+        WHERE id = ${broadcastId}`);
+      return complete;
+    });
+  }
+
+  async function settle(
+    messageId: number,
+    claim: ClaimRow,
+    change: { status: string; errorCode?: number | null; sid?: string },
+  ) {
+    const unsubscribed = change.errorCode === TWILIO_UNSUBSCRIBED;
+    const write = async (tx: Tx) => {
+      await tx.execute(sql`
+        UPDATE outbound_messages SET status = ${change.status}::outbound_status,
+          error_code = ${change.errorCode ?? null},
+          twilio_sid = coalesce(${change.sid ?? null}, twilio_sid),
+          sent_at = CASE WHEN ${change.sid ?? null}::text IS NULL THEN sent_at ELSE now() END,
+          updated_at = now()
+        WHERE id = ${messageId}`);
+      if (unsubscribed) await markUnsubscribed(tx, claim.supporter_id, clock());
+    };
+    // A transaction only when two rows change: most messages are one statement.
+    if (unsubscribed) await db.transaction(write);
+    else await write(db);
+    if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
+  }
+
+  return {
+    /** Writes the broadcast's messages batch by batch, each with its send job. */
+    async fanOut(broadcastId: number): Promise<JobOutcome> {
+      for (;;) {
+        const result = await fanOutBatch(broadcastId);
+        if (result === true) {
+          await finishIfSent(db, broadcastId);
+          return null;
+        }
+        if (result !== false) return result;
+      }
+    },
+
+    /**
+     * Sends one message. Opt-out is read in the same statement that claims the message, right before
+     * Twilio is called, so a STOP that committed since the broadcast began is honoured.
+     */
+    async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
+      const waitMs = quietHoursWait(clock(), config.sms.quietHours);
+      if (waitMs > 0) {
+        await db.execute(sql`
+          UPDATE broadcasts SET status = 'waiting'
+          WHERE status = 'sending' AND id = (SELECT broadcast_id FROM outbound_messages WHERE id = ${messageId})`);
+        return { waitMs };
+      }
+      const { rows } = await db.execute<ClaimRow>(sql`
+        WITH previous AS (SELECT id, status FROM outbound_messages WHERE id = ${messageId} FOR UPDATE)
+        UPDATE outbound_messages m SET
+          status = CASE
+            WHEN previous.status = 'sending' THEN 'failed'
+            WHEN s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL THEN 'sending'
+            ELSE 'skipped_opted_out' END::outbound_status,
+          attempts = m.attempts + 1, updated_at = now()
+        FROM previous, supporters s
+        WHERE m.id = previous.id AND previous.status IN ('queued', 'sending') AND s.id = m.supporter_id
+        RETURNING m.status, m.supporter_id, m.broadcast_id,
+          (SELECT status FROM broadcasts WHERE id = m.broadcast_id) AS broadcast_status,
+          CASE WHEN m.status = 'sending' THEN s.phone_ciphertext END AS phone_ciphertext,
+          coalesce(m.body, (SELECT body FROM broadcasts WHERE id = m.broadcast_id)) AS body`);
+      const claim = rows[0];
+      // Already settled (a job run twice, or cancelled): nothing to do.
+      if (!claim) return null;
+      if (claim.broadcast_status === 'waiting') {
+        await db.execute(
+          sql`UPDATE broadcasts SET status = 'sending' WHERE id = ${claim.broadcast_id} AND status = 'waiting'`,
+        );
+      }
+      // 'failed' here means a previous attempt stopped between claiming and recording: whether Twilio
+      // took that message is unknown, and sending again could text the supporter twice.
+      if (claim.status !== 'sending' || !claim.phone_ciphertext || claim.body === null) {
+        if (claim.status === 'sending') await settle(messageId, claim, { status: 'failed' });
+        else if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
+        return null;
+      }
+      try {
+        const sent = await sender.send({ to: phoneCrypto.decrypt(claim.phone_ciphertext), body: claim.body });
+        await settle(messageId, claim, { status: 'sent', sid: sent.sid });
+        return null;
+      } catch (error) {
+        if (!(error instanceof SmsSendError)) throw error;
+        if (error.code === TWILIO_UNSUBSCRIBED) {
+          await settle(messageId, claim, { status: 'skipped_opted_out', errorCode: error.code });
+          return null;
+        }
+        if (error.retryable && !options.lastAttempt) {
+          await db.execute(sql`
+            UPDATE outbound_messages SET status = 'queued', error_code = ${error.code}, updated_at = now()
+            WHERE id = ${messageId}`);
+          throw error;
+        }
+        logger.warn({ messageId, reason: error.message }, 'text not sent');
+        await settle(messageId, claim, { status: 'failed', errorCode: error.code });
+        return null;
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type { BusinessHours } from '../config.js';
+import { nextBusinessInstant } from './business-hours.js';
+
+/**
+ * Why a transmission failed, as far as the next step cares: the line was busy, nobody answered or the
+ * line broke (try the same number again later); the number answers but is no fax machine, or does not
+ * exist (try the next number now); anything else is retried like a line error.
+ */
+export type FailureKind = 'busy' | 'no-answer' | 'line' | 'not-a-fax' | 'invalid-number' | 'other';
+
+const NEXT_NUMBER_KINDS: readonly FailureKind[] = ['not-a-fax', 'invalid-number'];
+
+/** What the provider (by callback, polling or its answer to a submission) says about the current fax. */
+export type DeliveryEvent =
+  | { type: 'in-progress' }
+  | { type: 'completed' }
+  /** `pagesSent` > 0 means the recipient got part of it: the whole part is sent again, marked resent. */
+  | { type: 'failed'; kind: FailureKind; message: string; pagesSent: number };
+
+export interface DeliveryState {
+  /** The target's fax numbers, in the order they are tried. */
+  numbers: readonly string[];
+  numberIndex: number;
+  /** Submissions made to the current number, the one that just ended included. */
+  numberAttempts: number;
+}
+
+export interface RetryPolicy {
+  /** Waits after the 1st, 2nd … failure on one number; the last one repeats. */
+  delaysMs: readonly number[];
+  maxAttemptsPerNumber: number;
+  businessHours: BusinessHours | null;
+  timeZone: string;
+}
+
+export type Decision =
+  | { status: 'sending' }
+  | { status: 'delivered' }
+  | {
+      status: 'waiting';
+      numberIndex: number;
+      faxNumber: string;
+      numberAttempts: number;
+      retryAt: Date;
+      /** Pages reached the recipient: re-render the part as "resent" before sending it again. */
+      resend: boolean;
+      lastError: string;
+    }
+  | { status: 'failed'; lastError: string };
+
+/** Growing waits: 5, 15, 45 minutes, 2 hours, then 4 hours. */
+export const DEFAULT_RETRY_DELAYS_MS = [5, 15, 45, 120, 240].map((minutes) => minutes * 60_000);
+export const DEFAULT_MAX_ATTEMPTS_PER_NUMBER = 6;
+
+/** The next state of a delivery that is sending, given what the provider reports. Pure. */
+export function decide(state: DeliveryState, event: DeliveryEvent, now: Date, policy: RetryPolicy): Decision {
+  switch (event.type) {
+    case 'in-progress':
+      return { status: 'sending' };
+    case 'completed':
+      return { status: 'delivered' };
+    case 'failed':
+      break;
+  }
+  const number = state.numbers[state.numberIndex] ?? '';
+  const lastError = `${number}: ${event.message}`;
+  const resend = event.pagesSent > 0;
+  const sameNumberAgain =
+    !NEXT_NUMBER_KINDS.includes(event.kind) && state.numberAttempts < policy.maxAttemptsPerNumber;
+  if (sameNumberAgain) {
+    const delays = policy.delaysMs;
+    const delay = delays[Math.min(Math.max(state.numberAttempts, 1), delays.length) - 1] ?? 0;
+    return {
+      status: 'waiting',
+      numberIndex: state.numberIndex,
+      faxNumber: number,
+      numberAttempts: state.numberAttempts,
+      retryAt: nextBusinessInstant(new Date(now.getTime() + delay), policy.businessHours, policy.timeZone),
+      resend,
+      lastError,
+    };
+  }
+  const nextIndex = state.numberIndex + 1;
+  const nextNumber = state.numbers[nextIndex];
+  if (nextNumber === undefined) {
+    const tried =
+      state.numbers.length === 1 ? 'the only fax number' : `all ${state.numbers.length} fax numbers`;
+    return { status: 'failed', lastError: `Gave up after trying ${tried}; last: ${lastError}` };
+  }
+  return {
+    status: 'waiting',
+    numberIndex: nextIndex,
+    faxNumber: nextNumber,
+    numberAttempts: 0,
+    retryAt: nextBusinessInstant(now, policy.businessHours, policy.timeZone),
+    resend,
+    lastError,
+  };
+}

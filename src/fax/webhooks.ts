@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.js';
+import { errorBody } from '../errors.js';
+import { acceptCallback } from './delivery.js';
+
+/**
+ * Fax providers' status callbacks. Sinch signs nothing, so a callback is only a hint: its token names
+ * the delivery, and a worker reads the fax back from the provider before anything changes. The body is
+ * not trusted and not read.
+ */
+export function faxWebhookRoutes({ database }: RouteDeps) {
+  return async (app: FastifyInstance) => {
+    // Security headers are for browsers; providers read none.
+    app.post<{ Params: { provider: string }; Querystring: { token?: string } }>(
+      '/webhooks/fax/:provider',
+      { helmet: false, schema: { hide: true } },
+      async (request, reply) => {
+        const { token } = request.query;
+        if (!token || !(await acceptCallback(database.db, request.params.provider, token))) {
+          return reply.status(404).send(errorBody('not_found', 'No such fax callback.'));
+        }
+        return reply.status(204).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { Config } from '../config.js';
+import { maskPhone } from '../supporters/phone.js';
+
+export interface OutboundSms {
+  /** E.164 */
+  to: string;
+  body: string;
+}
+
+export interface SentSms {
+  /** The provider's id of the message (Twilio's MessageSid). */
+  sid: string;
+  status: string;
+}
+
+export interface SmsSender {
+  readonly name: 'twilio' | 'log';
+  send(sms: OutboundSms): Promise<SentSms>;
+}
+
+/** Twilio refuses to text a number that has replied STOP to the sender. */
+export const TWILIO_UNSUBSCRIBED = 21610;
+
+/** A message the provider did not take. Never carries the number or the text. */
+export class SmsSendError extends Error {
+  constructor(
+    readonly httpStatus: number | null,
+    readonly code: number | null,
+    /** Worth trying again later: throttled (429), the provider's fault (5xx) or no answer at all. */
+    readonly retryable: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmsSendError';
+  }
+}
+
+export function retryableStatus(status: number | null): boolean {
+  return status === null || status === 429 || status >= 500;
+}
+
+/**
+ * Sends every REST call to `apiBaseUrl` instead of Twilio's host (a fake in tests, a proxy in some
+ * deployments); the twilio package's `httpClient` option is its supported seam for this.
+ */
+
+class RedirectingRequestClient extends twilio.RequestClient {
+  constructor(private readonly baseUrl: string) {
+    super({ keepAlive: true, timeout: 15_000 });
+  }
+
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    const original = new URL(opts.uri);
+    const target = new URL(`${original.pathname}${original.search}`, `${this.baseUrl}/`);
+    return super.request<TData>({ ...opts, uri: target.href });
+  }
+}
+
+interface TwilioFailure {
+  status?: number;
+  code?: number;
+}
+
+export function createTwilioSender(config: Config): SmsSender {
+  const { accountSid, authToken, apiBaseUrl, messagingServiceSid, smsFrom } = config.twilio;
+  const client = twilio(accountSid, authToken, {
+    // Retries are the queue's job (with backoff and a record per attempt), not the client's.
+    autoRetry: false,
+    ...(apiBaseUrl ? { httpClient: new RedirectingRequestClient(apiBaseUrl) } : {}),
+  });
+  const sender = messagingServiceSid ? { messagingServiceSid } : { from: smsFrom ?? '' };
+  const statusCallback = `${config.publicBaseUrl}/webhooks/twilio/status`;
+
+  return {
+    name: 'twilio',
+    async send({ to, body }) {
+      try {
+        const message = await client.messages.create({ to, body, statusCallback, ...sender });
+        return { sid: message.sid, status: message.status };
+      } catch (error) {
+        const failure = error as TwilioFailure;
+        const status = typeof failure.status === 'number' ? failure.status : null;
+        const code = typeof failure.code === 'number' ? failure.code : null;
+        // Twilio's messages may quote the number, so only the status and code are kept.
+        const reason = status === null ? 'no answer from Twilio' : `Twilio answered ${status}`;
+        throw new SmsSendError(
+          status,
+          code,
+          retryableStatus(status),
+          code ? `${reason} (error ${code})` : reason,
+        );
+      }
+    },
+  };
+}
+
+/** For development: records what would have been sent (numbers masked) and sends nothing. */
+export function createLogSender(logger?: Logger): SmsSender & { readonly sent: OutboundSms[] } {
+  const sent: OutboundSms[] = [];
+  return {
+    name: 'log',
+    sent,
+    async send(sms) {
+      sent.push(sms);
+      logger?.info({ to: maskPhone(sms.to), characters: sms.body.length }, 'SMS not sent (SMS_PROVIDER=log)');
+      // Random like Twilio's sids: they are unique across restarts in outbound_messages.
+      return { sid: `LOG${randomBytes(16).toString('hex')}`, status: 'sent' };
+    },
+  };
+}
+
+export function createSmsSender(config: Config, logger?: Logger): SmsSender {
+  return config.sms.provider === 'twilio' ? createTwilioSender(config) : createLogSender(logger);
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeliveryTiming } from '../../src/fax/delivery.js';
+import { createLogger } from '../../src/logger.js';
+import { createRedis } from '../../src/queue/connection.js';
+import { startWorkers } from '../../workers/index.js';
+import { CapturedLogs, testConfig } from '../helpers/app.js';
+import type { TestDatabase } from '../helpers/database.js';
+
+/** A port nobody listens on now, so that PUBLIC_BASE_URL can be known before the app listens. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `pp-${name}-`));
+
+/** Short waits, so that retries happen within a test. */
+export const FAST_TIMING: Partial<DeliveryTiming> = {
+  retryDelaysMs: [100, 200, 300],
+  maxAttemptsPerNumber: 3,
+  pollEveryMs: 300,
+};
+
+/** The workers in-process with short fax waits; their queues are removed on close. */
+export async function startFaxWorkers(
+  database: TestDatabase,
+  env: Record<string, string>,
+  queuePrefix: string,
+  timing: Partial<DeliveryTiming> = FAST_TIMING,
+) {
+  const config = testConfig(database.url, env);
+  const redis = createRedis(config.redisUrl);
+  const workers = await startWorkers({
+    config,
+    database,
+    redis,
+    logger: createLogger('info', new CapturedLogs()),
+    queuePrefix,
+    faxTiming: timing,
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(
+        Object.values(workers.queues).map((queue) => queue.obliterate({ force: true }).catch(() => {})),
+      );
+      await workers.close();
+      redis.disconnect();
+    },
+  };
+}

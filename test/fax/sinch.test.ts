@@ -1,0 +1,269 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { createBatchesService } from '../../src/fax/batches.js';
+import { createDeliveryService } from '../../src/fax/delivery.js';
+import { createSinchProvider } from '../../src/fax/providers/sinch.js';
+import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
+import { apiAs, staffToken } from '../helpers/api.js';
+import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { openCampaign, pdfText, removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
+import { freePort, startFaxWorkers, tempDir } from './sinch-setup.js';
+
+let database: TestDatabase;
+let fake: FakeSinch;
+let testApp: TestApp;
+let workers: Awaited<ReturnType<typeof startFaxWorkers>>;
+let api: ReturnType<typeof apiAs>;
+let env: Record<string, string>;
+let outboxDir: string;
+let fakeDir: string;
+let nextKeyword = 0;
+let nextNumber = 0;
+
+/** A fresh public-looking fax number, so that each test scripts its own. */
+const faxNumber = () => `+7495${String(1_000_000 + nextNumber++).padStart(7, '0')}`;
+
+async function batchFor(numbers: string[], names = ['Jane Smith', 'Анна Петрова']) {
+  const keyword = `SINCH${String.fromCharCode(65 + nextKeyword++)}`;
+  const campaign = await openCampaign(database, {
+    keyword,
+    title: 'Lawyer threatened',
+    letter: { body: 'Please protect him.' },
+    targets: [{ name: 'Igor Krasnov', salutation: 'Dear Prosecutor General', faxNumbers: numbers }],
+  });
+  await signNames(database, keyword, names);
+  const created = await api({ method: 'POST', url: `/api/v1/campaigns/${campaign.id}/fax-batches` });
+  expect(created.statusCode).toBe(202);
+  return created.json().id as string;
+}
+
+async function settled(batchId: string) {
+  return waitFor(async () => {
+    const batch = (await api({ method: 'GET', url: `/api/v1/fax-batches/${batchId}` })).json();
+    return ['delivered', 'failed', 'partly_failed'].includes(batch.status) ? batch : null;
+  }, `batch ${batchId} to settle`);
+}
+
+const sentTo = (number: string) => fake.submissions.filter((submission) => submission.fax.to === number);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  outboxDir = tempDir('outbox');
+  fakeDir = tempDir('sinch');
+  fake = await startFakeSinch({ dir: fakeDir });
+  const port = await freePort();
+  env = {
+    ...fake.env(),
+    FAX_OUTBOX_DIR: outboxDir,
+    FAX_BUSINESS_HOURS: 'off',
+    API_REQUESTS_PER_MINUTE: '1000000',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  };
+  testApp = await startTestApp(database, { env, databaseUrl: database.url });
+  await testApp.app.listen({ port, host: '127.0.0.1' });
+  workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
+  api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
+});
+
+afterAll(async () => {
+  await workers?.close();
+  await testApp?.close();
+  await fake?.close();
+  await database?.drop();
+  removeDir(outboxDir);
+  removeDir(fakeDir);
+});
+
+describe('faxing through Sinch', () => {
+  it('sends each part once, with our retries only, and reports it delivered', async () => {
+    const number = faxNumber();
+    const batch = await settled(await batchFor([number]));
+    expect(batch).toMatchObject({ status: 'delivered' });
+    expect(batch.deliveries[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      faxNumber: number,
+      lastError: null,
+    });
+    const [submission] = sentTo(number);
+    expect(sentTo(number)).toHaveLength(1);
+    expect(submission?.encoding).toBe('multipart');
+    expect(submission?.fax).toMatchObject({
+      maxRetries: 0,
+      labels: { deliveryId: batch.deliveries[0].id, attempt: '1' },
+      callbackUrl: expect.stringMatching(/\/webhooks\/fax\/sinch\?token=[\w-]{43}$/),
+    });
+    const text = pdfText(submission?.pdfFile as string);
+    expect(text).toContain('Jane Smith');
+    expect(text).toContain('Анна Петрова');
+  });
+
+  it('retries a busy number after a wait, then delivers', async () => {
+    const number = faxNumber();
+    fake.script(number, ['busy', 'no-answer']);
+    const batch = await settled(await batchFor([number]));
+    expect(batch.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 3, faxNumber: number });
+    expect(sentTo(number)).toHaveLength(3);
+    const times = sentTo(number).map((submission) => Date.parse(submission.fax.createTime));
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(100);
+    expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('moves on to the next number when the first is not a fax machine', async () => {
+    const [first, second] = [faxNumber(), faxNumber()];
+    fake.always(first, 'not-a-fax');
+    const batch = await settled(await batchFor([first, second]));
+    expect(batch.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 2, faxNumber: second });
+    expect(sentTo(first)).toHaveLength(1);
+    expect(sentTo(second)).toHaveLength(1);
+  });
+
+  it('fails when every number fails, and says why', async () => {
+    const [first, second] = [faxNumber(), faxNumber()];
+    fake.always(first, 'invalid-number');
+    fake.always(second, 'busy');
+    const batch = await settled(await batchFor([first, second]));
+    expect(batch.status).toBe('failed');
+    expect(batch.deliveries[0]).toMatchObject({ status: 'failed', attempts: 4 });
+    expect(batch.deliveries[0].lastError).toMatch(
+      /^Gave up after trying all 2 fax numbers; last: \+7495\d+: User busy/,
+    );
+    expect(sentTo(first)).toHaveLength(1);
+    expect(sentTo(second)).toHaveLength(3);
+  });
+
+  it('sends a part that failed half-way again whole, saying "resent"', async () => {
+    const number = faxNumber();
+    fake.script(number, ['partial']);
+    const batch = await settled(await batchFor([number]));
+    expect(batch.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+    const [first, again] = sentTo(number);
+    expect(pdfText(first?.pdfFile as string)).not.toMatch(/resent/i);
+    expect(pdfText(again?.pdfFile as string)).toMatch(/resent/i);
+    expect(pdfText(again?.pdfFile as string)).toContain('Jane Smith');
+  });
+
+  it('lets a campaigner retry a failed delivery from the first number, audited', async () => {
+    const number = faxNumber();
+    fake.script(number, ['invalid-number']);
+    const batchId = await batchFor([number]);
+    const failed = await settled(batchId);
+    expect(failed.status).toBe('failed');
+    const deliveryId = failed.deliveries[0].id;
+    const viewer = apiAs(testApp.app, (await staffToken(database, 'viewer')).token);
+    expect(
+      (await viewer({ method: 'POST', url: `/api/v1/fax-deliveries/${deliveryId}/retry` })).statusCode,
+    ).toBe(403);
+    const retried = await api({ method: 'POST', url: `/api/v1/fax-deliveries/${deliveryId}/retry` });
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toMatchObject({ id: deliveryId, status: 'waiting', faxNumber: number });
+    const batch = await settled(batchId);
+    expect(batch).toMatchObject({ status: 'delivered' });
+    expect(batch.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
+    expect(
+      (await api({ method: 'POST', url: `/api/v1/fax-deliveries/${deliveryId}/retry` })).statusCode,
+    ).toBe(409);
+    const { rows } = await database.pool.query(
+      `SELECT action, after FROM audit_log WHERE entity_type = 'fax_delivery' AND entity_id = $1`,
+      [deliveryId],
+    );
+    expect(rows).toEqual([{ action: 'fax_delivery.retry', after: { status: 'waiting' } }]);
+  });
+
+  it('acts once on a callback delivered twice', async () => {
+    const number = faxNumber();
+    fake.doubleCallbacks(number);
+    fake.script(number, ['busy', 'busy']);
+    const batch = await settled(await batchFor([number]));
+    expect(batch.deliveries[0]).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(sentTo(number)).toHaveLength(3);
+  });
+
+  it('changes nothing on a repeated callback', async () => {
+    const number = faxNumber();
+    const batch = await settled(await batchFor([number]));
+    const { rows } = await database.pool.query(
+      'SELECT callback_token, completed_at FROM fax_deliveries WHERE id = $1',
+      [batch.deliveries[0].id],
+    );
+    for (let i = 0; i < 2; i++) {
+      const again = await testApp.app.inject({
+        method: 'POST',
+        url: `/webhooks/fax/sinch?token=${rows[0].callback_token}`,
+        payload: { event: 'FAX_COMPLETED', fax: { id: 'whatever', status: 'FAILURE' } },
+      });
+      expect(again.statusCode).toBe(204);
+    }
+    const after = (await api({ method: 'GET', url: `/api/v1/fax-batches/${batch.id}` })).json();
+    expect(after.deliveries[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      completedAt: batch.deliveries[0].completedAt,
+    });
+    expect(sentTo(number)).toHaveLength(1);
+  });
+
+  it('refuses a callback without the right token, and changes nothing', async () => {
+    const before = await database.pool.query('SELECT id, status, updated_at FROM fax_deliveries ORDER BY id');
+    for (const url of [
+      '/webhooks/fax/sinch',
+      '/webhooks/fax/sinch?token=forged',
+      '/webhooks/fax/other?token=x',
+    ]) {
+      const forged = await testApp.app.inject({
+        method: 'POST',
+        url,
+        payload: { event: 'FAX_COMPLETED', fax: { id: 'x', status: 'COMPLETED' } },
+      });
+      expect(forged.statusCode).toBe(404);
+      expect(forged.json()).toMatchObject({ error: { code: 'not_found' } });
+    }
+    expect(
+      (await database.pool.query('SELECT id, status, updated_at FROM fax_deliveries ORDER BY id')).rows,
+    ).toEqual(before.rows);
+  });
+});
+
+describe('business hours', () => {
+  it("waits outside the target's business hours and sends when they open", async () => {
+    let now = new Date('2030-11-23T12:00:00Z'); // a Saturday
+    const clock = () => now;
+    const config: Config = testConfig(database.url, { ...env, FAX_BUSINESS_HOURS: 'Mon-Fri 09:00-18:00' });
+    const number = faxNumber();
+    const keyword = `SINCH${String.fromCharCode(65 + nextKeyword++)}`;
+    const campaign = await openCampaign(database, {
+      keyword,
+      title: 'Lawyer threatened',
+      letter: { body: 'Please protect him.' },
+      targets: [
+        { name: 'Igor Krasnov', salutation: 'Dear Sir', faxNumbers: [number], timezone: 'Europe/Moscow' },
+      ],
+    });
+    await signNames(database, keyword, ['Jane Smith']);
+    const batches = createBatchesService({ db: database.db, clock, config });
+    const batch = await batches.createBatch(campaign.id, { reason: 'manual', staffId: null });
+    await batches.renderBatch(batch.id);
+    const { rows } = await database.pool.query('SELECT id FROM fax_deliveries WHERE batch_id = $1', [
+      batch.id,
+    ]);
+    const deliveryId = Number(rows[0].id);
+    const delivery = createDeliveryService({
+      db: database.db,
+      clock,
+      config,
+      provider: createSinchProvider({ sinch: config.sinch, clock }),
+    });
+    await delivery.send(deliveryId, { finalAttempt: false });
+    expect(sentTo(number)).toHaveLength(0);
+    const waiting = await database.pool.query(
+      'SELECT status, next_attempt_at FROM fax_deliveries WHERE id = $1',
+      [deliveryId],
+    );
+    // Monday 09:00 in Moscow.
+    expect(waiting.rows[0]).toEqual({ status: 'waiting', next_attempt_at: new Date('2030-11-25T06:00:00Z') });
+    now = new Date('2030-11-25T06:01:00Z');
+    await delivery.send(deliveryId, { finalAttempt: false });
+    expect(sentTo(number)).toHaveLength(1);
+  });
+});
