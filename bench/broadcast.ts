@@ -5,17 +5,15 @@
  * (both must be 0).
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createBroadcastsService } from '../src/broadcasts/service.js';
-import { createCampaignsService } from '../src/campaigns/service.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/queue/connection.js';
 import { createPhoneCrypto } from '../src/supporters/phone.js';
 import { startFakeTwilio } from '../test/fakes/twilio.js';
 import { startWorkers } from '../workers/index.js';
+import { freshBenchDatabase, openBenchCampaign } from './setup.js';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pp_bench_broadcast';
 const MEMBERS = Number(process.env.BENCH_BROADCAST_MEMBERS ?? 20_000);
@@ -24,18 +22,10 @@ const OPTED_OUT_BEFORE = Math.floor(MEMBERS / 40);
 const OPTED_OUT_DURING = Math.floor(MEMBERS / 40);
 const INSERT_CHUNK = 2_000;
 
-async function freshDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS pp_bench_broadcast WITH (FORCE)');
-  await admin.end();
-  await migrateDatabase(DATABASE_URL);
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function benchBroadcast(): Promise<Array<Record<string, string | number>>> {
-  await freshDatabase();
+  await freshBenchDatabase('pp_bench_broadcast');
   const probe = loadConfig({ NODE_ENV: 'test' });
   const fake = await startFakeTwilio(probe.twilio.accountSid, probe.twilio.authToken);
   const config = loadConfig({
@@ -73,16 +63,7 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
   );
   for (const row of before) optedOut.add(crypto.decrypt(row.phone_ciphertext));
 
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
-  const campaign = await campaigns.create({
-    keyword: 'MAGAMED',
-    title: 'Magamed Abubakarov',
-    letter: { body: 'Investigate the threats.' },
-    targets: [
-      { name: 'Prosecutor General', salutation: 'Dear Prosecutor General', faxNumbers: ['+442079460111'] },
-    ],
-  });
-  await campaigns.setStatus(campaign.id, 'open');
+  const campaignId = await openBenchCampaign(database.db);
 
   const redis = createRedis(config.redisUrl);
   const workers = await startWorkers({
@@ -94,7 +75,7 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
   });
   const broadcasts = createBroadcastsService({ db: database.db, clock: () => new Date(), config });
   const created = await broadcasts.create(
-    campaign.id,
+    campaignId,
     {
       body: 'URGENT: lawyer Magamed Abubakarov threatened. Text MAGAMED and your name to sign.',
       audience: 'network',

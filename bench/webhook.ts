@@ -1,33 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createCampaignsService } from '../src/campaigns/service.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
 import { newMessageSid, signedSmsRequest } from '../src/sms/simulator.js';
+import { freshBenchDatabase, openBenchCampaign } from './setup.js';
 
-const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/pp_bench_webhook';
+const DATABASE_NAME = 'pp_bench_webhook';
+const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE_NAME}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 16;
 
 async function freshDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS pp_bench_webhook WITH (FORCE)');
-  await admin.end();
-  await migrateDatabase(DATABASE_URL);
+  await freshBenchDatabase(DATABASE_NAME);
   const database = createDatabase(DATABASE_URL);
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
-  const campaign = await campaigns.create({
-    keyword: 'MAGAMED',
-    title: 'Magamed Abubakarov',
-    letter: { body: 'Investigate the threats.' },
-    targets: [
-      { name: 'Prosecutor General', salutation: 'Dear Prosecutor General', faxNumbers: ['+442079460111'] },
-    ],
-  });
-  await campaigns.setStatus(campaign.id, 'open');
+  await openBenchCampaign(database.db);
   await database.close();
 }
 

@@ -1,27 +1,14 @@
 import type { DailyWindow } from '../config.js';
+import { wallClock } from '../time.js';
 
 export const UK_TIME_ZONE = 'Europe/London';
 
 const MINUTE_MS = 60_000;
 const DAY_MINUTES = 1_440;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 /** Minutes and milliseconds since local midnight of `now` in `timeZone`. */
 function localTime(now: Date, timeZone: string): { minute: number; msIntoMinute: number } {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = format.formatToParts(now);
-  const hour = Number(parts.find((part) => part.type === 'hour')?.value);
-  const minute = Number(parts.find((part) => part.type === 'minute')?.value);
+  const { hour, minute } = wallClock(now, timeZone);
   return { minute: hour * 60 + minute, msIntoMinute: now.getTime() % MINUTE_MS };
 }
 

@@ -10,15 +10,8 @@ import type { CampaignChange, CampaignInput, TargetInput } from './service.js';
 
 export const DEFAULT_TIMEZONE = 'Europe/Moscow';
 
-export interface TargetRequest {
-  name: string;
-  title?: string | null;
-  organisation?: string | null;
-  address?: string | null;
-  salutation: string;
-  faxNumbers: string[];
-  timezone?: string;
-}
+/** A target as staff send it: the service's own shape, before its numbers and zone are checked. */
+export type TargetRequest = TargetInput;
 
 export interface CampaignRequest {
   keyword: string;

@@ -10,6 +10,7 @@ import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit, type Tx } from '../staff/audit.js';
+import { wallClock, zonedInstant } from '../time.js';
 import { type FaxDocumentInput, type FaxPart, planFax, renderFaxPart } from './document.js';
 import { reachesRealMachines } from './providers/index.js';
 
@@ -73,43 +74,12 @@ export async function writePdf(file: string, render: (output: NodeJS.WritableStr
   await rename(partial, file);
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-
-function wallClock(at: Date, timeZone: string) {
-  let format = zoneFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    zoneFormats.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(at)) parts[part.type] = Number(part.value);
-  return parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
-}
-
 /** Today's "HH:MM" in timeZone (today as seen there at `now`), as an instant; null when time is not HH:MM. */
 export function dailySlot(now: Date, timeZone: string, time: string): Date | null {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
   if (!match) return null;
   const { year, month, day } = wallClock(now, timeZone);
-  const wall = Date.UTC(year, month - 1, day, Number(match[1]), Number(match[2]));
-  // The zone's offset is read at the instant itself; the second pass settles days when it changes.
-  let instant = wall;
-  for (let pass = 0; pass < 2; pass++) {
-    const seen = wallClock(new Date(instant), timeZone);
-    const offset =
-      Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second) - instant;
-    instant = wall - offset;
-  }
-  return new Date(instant);
+  return zonedInstant(year, month, day, Number(match[1]) * 60 + Number(match[2]), timeZone);
 }
 
 const waiting = (campaignId: number) =>

@@ -1,48 +1,5 @@
 import type { BusinessHours } from '../config.js';
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall clock of `at` in timeZone, with its ISO weekday (1 = Monday). */
-function wallClock(at: Date, timeZone: string) {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formats.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(at)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const { year, month, day, hour, minute, second } = parts as Record<string, number>;
-  const weekday = ((new Date(Date.UTC(year as number, (month as number) - 1, day)).getUTCDay() + 6) % 7) + 1;
-  return { year, month, day, hour, minute, second, weekday } as Record<
-    'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'weekday',
-    number
-  >;
-}
-
-/** The instant at which the wall clock in timeZone shows the given local date and minute of the day. */
-function zonedInstant(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): Date {
-  const wall = Date.UTC(year, month - 1, day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);
-  // The zone's offset is read at the instant itself; the second pass settles a day when it changes.
-  let instant = wall;
-  for (let pass = 0; pass < 2; pass++) {
-    const seen = wallClock(new Date(instant), timeZone);
-    const offset =
-      Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second) - instant;
-    instant = wall - offset;
-  }
-  return new Date(instant);
-}
+import { wallClock, zonedInstant } from '../time.js';
 
 /**
  * The first instant at or after `at` when a fax may be sent to a recipient in timeZone: `at` itself

@@ -1,0 +1,30 @@
+import pg from 'pg';
+import { createCampaignsService } from '../src/campaigns/service.js';
+import type { Db } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+
+/** A benchmark's own database, dropped and migrated anew so every run starts from the same state. */
+export async function freshBenchDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  await admin.end();
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  await migrateDatabase(url);
+  return url;
+}
+
+/** An open MAGAMED campaign with one target, as the benchmarks text and broadcast about. */
+export async function openBenchCampaign(db: Db): Promise<number> {
+  const campaigns = createCampaignsService({ db, clock: () => new Date() });
+  const campaign = await campaigns.create({
+    keyword: 'MAGAMED',
+    title: 'Magamed Abubakarov',
+    letter: { body: 'Investigate the threats.' },
+    targets: [
+      { name: 'Prosecutor General', salutation: 'Dear Prosecutor General', faxNumbers: ['+442079460111'] },
+    ],
+  });
+  await campaigns.setStatus(campaign.id, 'open');
+  return campaign.id;
+}

@@ -1,0 +1,59 @@
+/** Wall-clock arithmetic in IANA time zones, with Intl only (no date library). */
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** ISO weekday, 1 = Monday … 7 = Sunday */
+  weekday: number;
+}
+
+/** What a clock in timeZone shows at `at`. */
+export function wallClock(at: Date, timeZone: string): WallClock {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formats.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(at)) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
+  const weekday = ((new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7) + 1;
+  return { year, month, day, hour, minute, second, weekday };
+}
+
+/** The instant at which the clock in timeZone shows the given local date and minute of the day. */
+export function zonedInstant(
+  year: number,
+  month: number,
+  day: number,
+  minuteOfDay: number,
+  timeZone: string,
+): Date {
+  const wall = Date.UTC(year, month - 1, day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);
+  // The zone's offset is read at the instant itself; the second pass settles a day when it changes.
+  let instant = wall;
+  for (let pass = 0; pass < 2; pass++) {
+    const seen = wallClock(new Date(instant), timeZone);
+    const offset =
+      Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second) - instant;
+    instant = wall - offset;
+  }
+  return new Date(instant);
+}
