@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from '../config.js';
-import { maskPhone } from '../supporters/phone.js';
 
 export interface OutboundSms {
   /** E.164 */
@@ -98,17 +97,18 @@ export function createTwilioSender(config: Config): SmsSender {
   };
 }
 
-/** For development: records what would have been sent (numbers masked) and sends nothing. */
-export function createLogSender(logger?: Logger): SmsSender & { readonly sent: OutboundSms[] } {
-  const sent: OutboundSms[] = [];
+/**
+ * For development: sends nothing. The message itself is recorded where every message is, in
+ * outbound_messages; the log says only that it was not sent, never to whom.
+ */
+export function createLogSender(logger?: Logger): SmsSender {
   return {
     name: 'log',
-    sent,
     async send(sms) {
-      sent.push(sms);
-      logger?.info({ to: maskPhone(sms.to), characters: sms.body.length }, 'SMS not sent (SMS_PROVIDER=log)');
       // Random like Twilio's sids: they are unique across restarts in outbound_messages.
-      return { sid: `LOG${randomBytes(16).toString('hex')}`, status: 'sent' };
+      const sid = `LOG${randomBytes(16).toString('hex')}`;
+      logger?.info({ sid, characters: sms.body.length }, 'SMS not sent (SMS_PROVIDER=log)');
+      return { sid, status: 'sent' };
     },
   };
 }
