@@ -18,6 +18,7 @@ import { createInboundService } from './sms/inbound.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { smsStatusRoutes } from './sms/status-routes.js';
 import { staffAuth } from './staff/auth.js';
+import { consoleRoutes } from './staff/console/plugin.js';
 import { staffRoutes } from './staff/routes.js';
 import { createPhoneCrypto, type PhoneCrypto } from './supporters/phone.js';
 import { supporterRoutes } from './supporters/routes.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(consoleRoutes(routeDeps), { prefix: '/console' });
 
   return app;
 }

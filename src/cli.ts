@@ -5,11 +5,13 @@ import { createDatabase, type Database } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { AppError } from './errors.js';
 import { DEFAULT_SHORTCODE, sendSimulatedText } from './sms/simulator.js';
+import { MIN_PASSWORD_LENGTH, setStaffPassword } from './staff/console/passwords.js';
 import { createStaffService, STAFF_ROLES, type StaffRole } from './staff/service.js';
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
   staff create --email E --role admin|campaigner|viewer   create a staff member; prints the API token last
+  staff password --email E                                set their console password, read from stdin
   demo                                                    load the demo urgent actions (MAGAMED opens)
   sms --from +447700900123 [--to 70505] "MAGAMED Jane Smith"
                                                           text the running server as Twilio would; prints the reply
@@ -44,6 +46,54 @@ async function staffCreate(config: Config, args: string[]): Promise<void> {
     `Created ${staff.role} ${staff.email} (id ${staff.id}). Their API token, shown only this once:`,
   );
   console.log(token);
+}
+
+/** The whole of stdin when it is piped; otherwise a prompt whose input is not echoed. */
+async function readPassword(): Promise<string> {
+  const { stdin, stderr } = process;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+  }
+  stderr.write(`Password (at least ${MIN_PASSWORD_LENGTH} characters, not shown): `);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const onData = (text: string) => {
+      for (const char of text) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          finish();
+          stderr.write('\n');
+          return resolve(typed);
+        }
+        if (char === '\u0003') {
+          finish();
+          return reject(new UsageError('cancelled'));
+        }
+        typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function staffPassword(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' } } });
+  if (!values.email) throw new UsageError('staff password needs --email');
+  const email = values.email;
+  const password = await readPassword();
+  const member = await withDatabase(config, ({ db }) => setStaffPassword(db, { email, password }, null));
+  console.log(`Set the console password of ${member.email} (id ${member.id}).`);
 }
 
 async function demo(config: Config): Promise<void> {
@@ -85,6 +135,7 @@ async function run(argv: string[]): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   if (command === 'staff' && sub === 'create') return staffCreate(config, rest);
+  if (command === 'staff' && sub === 'password') return staffPassword(config, rest);
   if (command === 'demo') return demo(config);
   if (command === 'sms') return sms(config, [sub ?? '', ...rest].filter(Boolean));
   if (command === 'db' && sub === 'migrate') {

@@ -20,6 +20,7 @@ export const DEV_PHONE_ENCRYPTION_KEY = 'ZGV2LW9ubHktcGhvbmUtZW5jcnlwdGlvbi1rZXk
 export const DEV_PHONE_INDEX_KEY = 'ZGV2LW9ubHktcGhvbmUtYmxpbmQtaW5kZXgta2V5MzI=';
 export const DEV_TWILIO_ACCOUNT_SID = 'ACdev00000000000000000000000000000';
 export const DEV_TWILIO_AUTH_TOKEN = 'dev-twilio-auth-token';
+export const DEV_SESSION_SECRET = 'ZGV2LW9ubHktY29uc29sZS1zZXNzaW9uLXNlY3JldDE=';
 
 export interface DailyWindow {
   /** minutes after midnight */
@@ -81,6 +82,8 @@ export interface Config {
   api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
   optOutHint: string;
+  /** Seals the staff console's session cookie. */
+  sessionSecret: Buffer;
 }
 
 type Env = Record<string, string | undefined>;
@@ -207,11 +210,13 @@ export function loadConfig(env: Env = process.env): Config {
   const encryptionKeyText = read(env, 'PHONE_ENCRYPTION_KEY', DEV_PHONE_ENCRYPTION_KEY);
   const indexKeyText = read(env, 'PHONE_INDEX_KEY', DEV_PHONE_INDEX_KEY);
   const authToken = read(env, 'TWILIO_AUTH_TOKEN', DEV_TWILIO_AUTH_TOKEN);
+  const sessionSecretText = read(env, 'SESSION_SECRET', DEV_SESSION_SECRET);
   if (production) {
     const refused: Array<[string, string, string]> = [
       ['PHONE_ENCRYPTION_KEY', encryptionKeyText, DEV_PHONE_ENCRYPTION_KEY],
       ['PHONE_INDEX_KEY', indexKeyText, DEV_PHONE_INDEX_KEY],
       ['TWILIO_AUTH_TOKEN', authToken, DEV_TWILIO_AUTH_TOKEN],
+      ['SESSION_SECRET', sessionSecretText, DEV_SESSION_SECRET],
     ];
     for (const [key, value, example] of refused) {
       if (value === example) throw new ConfigError(key, 'is the example value, which production refuses');
@@ -288,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
     optOutHint,
+    sessionSecret: key32('SESSION_SECRET', sessionSecretText),
   };
 
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_PHONE_ENCRYPTION_KEY, loadConfig } from '../src/config.js';
+import { ConfigError, DEV_PHONE_ENCRYPTION_KEY, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
 
 const goodKey = Buffer.alloc(32, 7).toString('base64');
 const production = {
@@ -7,6 +7,7 @@ const production = {
   PHONE_ENCRYPTION_KEY: goodKey,
   PHONE_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
   TWILIO_AUTH_TOKEN: 'a-real-token',
+  SESSION_SECRET: Buffer.alloc(32, 11).toString('base64'),
 };
 
 function errorOf(env: Record<string, string>): ConfigError {
@@ -68,6 +69,7 @@ describe('configuration', () => {
     expect(errorOf(withoutIndexKey).key).toBe('PHONE_INDEX_KEY');
     const { TWILIO_AUTH_TOKEN: _token, ...withoutToken } = production;
     expect(errorOf(withoutToken).key).toBe('TWILIO_AUTH_TOKEN');
+    expect(errorOf({ ...production, SESSION_SECRET: DEV_SESSION_SECRET }).key).toBe('SESSION_SECRET');
   });
 
   it('sends faxes only in business hours by default with a real provider', () => {

@@ -1,0 +1,101 @@
+/**
+ * Screenshots of the staff console for the README: the app and its workers on a throwaway database
+ * with the demo loaded and a few signatures, driven by Debian's Chromium (/usr/bin/chromium).
+ * Run with `npm run screenshots`; writes 1280×800 PNGs to docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import { loadDemoCampaigns } from '../src/campaigns/demo.js';
+import { createSignaturesService } from '../src/campaigns/signatures.js';
+import { sendSimulatedText } from '../src/sms/simulator.js';
+import { launchChromium } from '../test/console/browser.js';
+import { consoleStaff } from '../test/console/session.js';
+import { startTestWorkers, uniqueQueuePrefix } from '../test/fax/harness.js';
+import { freePort, tempDir } from '../test/fax/sinch-setup.js';
+import { startTestApp } from '../test/helpers/app.js';
+import { createTestDatabase } from '../test/helpers/database.js';
+
+const OUT = 'docs/screenshots';
+const WAIT = { timeout: 20_000 };
+const SIGNERS = ['Jane Smith', 'Анна Петрова', 'Tomás García', 'Li Wei', 'Amara Okafor', 'Sophie Martin'];
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { FAX_OUTBOX_DIR: tempDir('screenshots-outbox'), PUBLIC_BASE_URL: base, LOG_LEVEL: 'warn' };
+  const app = await startTestApp(database, { env, databaseUrl: database.url });
+  await app.app.listen({ port, host: '127.0.0.1' });
+  const workers = await startTestWorkers(database, { env, queuePrefix: uniqueQueuePrefix() });
+  const browser = await launchChromium();
+  try {
+    await loadDemoCampaigns({ db: database.db, clock: () => new Date() });
+    for (const [i, name] of SIGNERS.entries()) {
+      await sendSimulatedText({
+        serverUrl: base,
+        publicBaseUrl: base,
+        authToken: app.config.twilio.authToken,
+        accountSid: app.config.twilio.accountSid,
+        from: `+4477009001${String(i).padStart(2, '0')}`,
+        body: `MAGAMED ${name}`,
+      });
+    }
+    const { email, password } = await consoleStaff(database, 'admin', 'ana.campaigns@example.org');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(WAIT.timeout);
+    const shoot = (name: string) => page.screenshot({ path: `${OUT}/${name}.png` });
+
+    await page.goto(`${base}/console/login`);
+    await page.getByLabel('E-mail').fill(email);
+    await shoot('console-login');
+    await page.getByLabel('Password').fill(password);
+    await Promise.all([
+      page.waitForURL('**/console/campaigns', WAIT),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await shoot('console-campaigns');
+
+    await page
+      .getByRole('link', { name: /Magamed|MAGAMED/i })
+      .first()
+      .click();
+    await page.waitForURL(/\/console\/campaigns\/\d+$/, WAIT);
+    const campaignUrl = page.url();
+    const campaignId = Number(campaignUrl.split('/').at(-1));
+    const signatures = createSignaturesService({ db: database.db, clock: () => new Date() });
+    const { items } = await signatures.list(campaignId, { limit: 10 });
+    const last = items.at(-1);
+    if (last)
+      await signatures.hold(last.id, (await database.pool.query('SELECT id FROM staff LIMIT 1')).rows[0].id);
+    await page.goto(campaignUrl);
+    await shoot('console-campaign');
+
+    await page.goto(`${campaignUrl}/fax/confirm`);
+    await Promise.all([
+      page.waitForURL(/\/console\/fax-batches\/\d+$/, WAIT),
+      page.getByRole('button', { name: /^Send \d+ names now$/ }).click(),
+    ]);
+    await page.locator('[data-field="status"]', { hasText: /^delivered$/ }).waitFor(WAIT);
+    await shoot('console-fax-batch');
+
+    await page.goto(`${campaignUrl}/updates`);
+    const empty = await page.locator('[data-field="characters"]').textContent();
+    await page.getByLabel('Text').fill('Thank you! Your names went to the Prosecutor General by fax today.');
+    await page.locator('[data-field="characters"]', { hasNotText: new RegExp(`^${empty}$`) }).waitFor(WAIT);
+    await shoot('console-updates');
+
+    await page.goto(`${base}/console/members`);
+    await shoot('console-members');
+    console.log(`Wrote ${OUT}/console-{login,campaigns,campaign,fax-batch,updates,members}.png`);
+  } finally {
+    await browser.close();
+    await workers.close();
+    await app.close();
+    await database.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

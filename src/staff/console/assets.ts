@@ -1,0 +1,90 @@
+/** The console's stylesheet: plain CSS, readable on a phone and a laptop, with a visible focus ring. */
+export const CONSOLE_CSS = `
+:root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d0d0d0; --accent: #0b57d0; --bad: #b3261e; --good: #146c2e; --bg: #fafafa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--ink); background: var(--bg); }
+header.top { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; padding: .6rem 1rem; background: #111; color: #fff; }
+header.top a { color: #fff; }
+header.top nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
+header.top form { margin-left: auto; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid #f9a825; outline-offset: 2px; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 1.5rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.table-wrap { overflow-x: auto; }
+label { display: block; font-weight: 600; margin-top: .75rem; }
+.hint { color: var(--muted); font-size: .9rem; margin: .15rem 0; }
+input[type=text], input[type=email], input[type=password], input[type=number], input[type=datetime-local], input[type=time], select, textarea {
+  width: 100%; max-width: 40rem; padding: .45rem; font: inherit; border: 1px solid #888; border-radius: 4px; background: #fff; }
+textarea { min-height: 6rem; }
+button, .button { display: inline-block; padding: .45rem .9rem; font: inherit; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; margin-top: .5rem; }
+button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: var(--bad); border-color: var(--bad); }
+form.inline { display: inline; }
+.error { color: var(--bad); font-weight: 600; margin: .2rem 0; }
+.notice { padding: .6rem .8rem; border-left: 4px solid var(--good); background: #eef7ef; margin: .5rem 0 1rem; }
+.problem { padding: .6rem .8rem; border-left: 4px solid var(--bad); background: #fbeeee; margin: .5rem 0 1rem; }
+.stats { display: flex; flex-wrap: wrap; gap: 1rem; margin: .5rem 0; }
+.stat { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; min-width: 8rem; }
+.stat strong { display: block; font-size: 1.6rem; }
+.chart svg { width: 100%; max-width: 48rem; height: auto; background: #fff; border: 1px solid var(--line); }
+.chart rect { fill: var(--accent); }
+.chart text { font-size: 10px; fill: var(--muted); }
+.status { font-weight: 600; }
+.status-delivered, .status-done, .status-open { color: var(--good); }
+.status-failed, .status-partly_failed { color: var(--bad); }
+.login { max-width: 26rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 8px; }
+.token { font-family: monospace; word-break: break-all; background: #fff; border: 1px dashed var(--ink); padding: .5rem; }
+@media (max-width: 40rem) { main { padding: .6rem; } th, td { padding: .3rem; font-size: .9rem; } header.top form { margin-left: 0; } }
+`;
+
+/**
+ * Progressive enhancement only: every page works without it. `data-poll` elements refresh their
+ * `data-field` (text) and `data-html` (server-rendered, escaped HTML) children from a JSON endpoint until
+ * it says `done`; a textarea with `data-segments` shows its segment count as it is typed.
+ */
+export const CONSOLE_JS = `
+(function () {
+  function apply(root, data) {
+    var fields = data.fields || {};
+    Object.keys(fields).forEach(function (key) {
+      root.querySelectorAll('[data-field="' + key + '"]').forEach(function (el) { el.textContent = String(fields[key]); });
+    });
+    var parts = data.html || {};
+    Object.keys(parts).forEach(function (key) {
+      root.querySelectorAll('[data-html="' + key + '"]').forEach(function (el) { el.innerHTML = parts[key]; });
+    });
+  }
+  document.querySelectorAll('[data-poll]').forEach(function (root) {
+    var url = root.getAttribute('data-poll');
+    var every = Number(root.getAttribute('data-every') || '2000');
+    function tick() {
+      fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return setTimeout(tick, every * 2);
+          apply(root, data);
+          if (!data.done) setTimeout(tick, every);
+        })
+        .catch(function () { setTimeout(tick, every * 2); });
+    }
+    setTimeout(tick, every);
+  });
+  document.querySelectorAll('textarea[data-segments]').forEach(function (area) {
+    var url = area.getAttribute('data-segments');
+    var target = document.getElementById(area.getAttribute('aria-describedby').split(' ')[0]);
+    var timer = null;
+    area.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch(url + '?body=' + encodeURIComponent(area.value), { credentials: 'same-origin' })
+          .then(function (response) { return response.json(); })
+          .then(function (data) { apply(target, data); });
+      }, 200);
+    });
+  });
+})();
+`;

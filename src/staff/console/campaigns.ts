@@ -1,0 +1,488 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../../app.js';
+import { type CampaignDetail, createCampaignsService } from '../../campaigns/service.js';
+import { createSignaturesService } from '../../campaigns/signatures.js';
+import {
+  type CampaignRequest,
+  checkCampaign,
+  checkCampaignChange,
+  DEFAULT_TIMEZONE,
+  type TargetRequest,
+} from '../../campaigns/validation.js';
+import { AppError } from '../../errors.js';
+import { requireRole, staffOf } from '../auth.js';
+import { chartSvg, signaturesOverTime } from './chart.js';
+import { type ConsoleTools, field } from './forms.js';
+import { html, type SafeHtml } from './html.js';
+import { actionButton, canDo, formatTime, type PageContext, page } from './layout.js';
+
+type Params = { Params: { id: string } };
+const idOf = (request: FastifyRequest) => {
+  const id = Number((request.params as { id: string }).id);
+  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
+  return id;
+};
+
+/** The campaign form's fields as typed, so that a refused form comes back as it was sent. */
+interface TargetValues {
+  name: string;
+  title: string;
+  organisation: string;
+  address: string;
+  salutation: string;
+  faxNumbers: string;
+  timezone: string;
+}
+interface CampaignValues {
+  keyword: string;
+  title: string;
+  reference: string;
+  summary: string;
+  subject: string;
+  body: string;
+  closesAt: string;
+  thanks: string;
+  batchDailyAt: string;
+  batchThreshold: string;
+  targets: TargetValues[];
+}
+
+const TARGET_FIELDS = [
+  'name',
+  'title',
+  'organisation',
+  'address',
+  'salutation',
+  'faxNumbers',
+  'timezone',
+] as const;
+const MAX_TARGETS = 20;
+
+function valuesOf(campaign: CampaignDetail | null): CampaignValues {
+  return {
+    keyword: campaign?.keyword ?? '',
+    title: campaign?.title ?? '',
+    reference: campaign?.reference ?? '',
+    summary: campaign?.summary ?? '',
+    subject: campaign?.letter.subject ?? '',
+    body: campaign?.letter.body ?? '',
+    closesAt: campaign?.closesAt ? campaign.closesAt.toISOString().slice(0, 16) : '',
+    thanks: campaign?.replies.thanks ?? '',
+    batchDailyAt: campaign?.batchDailyAt ?? '',
+    batchThreshold: campaign?.batchThreshold === null || !campaign ? '' : String(campaign.batchThreshold),
+    targets: (campaign?.targets ?? []).map((target) => ({
+      name: target.name,
+      title: target.title ?? '',
+      organisation: target.organisation ?? '',
+      address: target.address ?? '',
+      salutation: target.salutation,
+      faxNumbers: target.faxNumbers.join('\n'),
+      timezone: target.timezone,
+    })),
+  };
+}
+
+function valuesFromForm(form: unknown): CampaignValues {
+  const count = Math.min(Number(field(form, 'targetCount')) || 0, MAX_TARGETS);
+  const targets: TargetValues[] = [];
+  for (let i = 0; i < count; i++) {
+    const target = Object.fromEntries(
+      TARGET_FIELDS.map((name) => [name, field(form, `target-${i}-${name}`)]),
+    ) as unknown as TargetValues;
+    if (TARGET_FIELDS.some((name) => name !== 'timezone' && target[name].trim() !== '')) targets.push(target);
+  }
+  const text = (name: string) => field(form, name);
+  return {
+    keyword: text('keyword'),
+    title: text('title'),
+    reference: text('reference'),
+    summary: text('summary'),
+    subject: text('subject'),
+    body: text('body'),
+    closesAt: text('closesAt'),
+    thanks: text('thanks'),
+    batchDailyAt: text('batchDailyAt'),
+    batchThreshold: text('batchThreshold'),
+    targets,
+  };
+}
+
+function requestOf(values: CampaignValues): CampaignRequest {
+  const threshold = values.batchThreshold.trim();
+  if (
+    threshold !== '' &&
+    (!/^\d+$/.test(threshold) || Number(threshold) < 1 || Number(threshold) > 1_000_000)
+  ) {
+    throw new AppError(
+      400,
+      'invalid_batch_threshold',
+      'The threshold must be a whole number from 1 to 1000000.',
+    );
+  }
+  const closesAt = values.closesAt.trim();
+  const targets: TargetRequest[] = values.targets.map((target) => ({
+    name: target.name,
+    title: target.title,
+    organisation: target.organisation,
+    address: target.address,
+    salutation: target.salutation,
+    faxNumbers: target.faxNumbers
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter(Boolean),
+    timezone: target.timezone.trim() || DEFAULT_TIMEZONE,
+  }));
+  return {
+    keyword: values.keyword,
+    title: values.title,
+    reference: values.reference,
+    summary: values.summary,
+    letter: { subject: values.subject, body: values.body },
+    targets,
+    // The form's date and time are UTC, as its hint says.
+    closesAt: closesAt === '' ? null : /Z$|[+-]\d\d:\d\d$/.test(closesAt) ? closesAt : `${closesAt}Z`,
+    replies: { thanks: values.thanks },
+    batchDailyAt: values.batchDailyAt.trim() === '' ? null : values.batchDailyAt.trim(),
+    batchThreshold: threshold === '' ? null : Number(threshold),
+  };
+}
+
+/** Which field of the form a refusal is about, so that it is shown next to that field. */
+export function fieldOfError(error: AppError): string {
+  const target = /targets\[(\d+)\]/.exec(error.message);
+  if (target) return `target-${target[1]}`;
+  const byCode: Record<string, string> = {
+    invalid_keyword: 'keyword',
+    reserved_keyword: 'keyword',
+    keyword_taken: 'keyword',
+    keyword_locked: 'keyword',
+    invalid_closes_at: 'closesAt',
+    invalid_reply: 'thanks',
+    invalid_batch_time: 'batchDailyAt',
+    invalid_batch_threshold: 'batchThreshold',
+    no_targets: 'target-0',
+    targets_locked: 'target-0',
+  };
+  if (byCode[error.code]) return byCode[error.code] as string;
+  if (error.message.startsWith('title')) return 'title';
+  if (error.message.startsWith('letter.body')) return 'body';
+  return 'form';
+}
+
+function campaignForm(
+  context: PageContext,
+  action: string,
+  values: CampaignValues,
+  problem: { field: string; message: string } | null,
+): SafeHtml {
+  const errorFor = (name: string) =>
+    problem?.field === name ? html`<p class="error" id="${name}-error">${problem.message}</p>` : null;
+  const described = (name: string, hint?: string) =>
+    [hint ? `${name}-hint` : '', problem?.field === name ? `${name}-error` : ''].filter(Boolean).join(' ') ||
+    null;
+  const input = (
+    name: keyof CampaignValues,
+    label: string,
+    options: { hint?: string; type?: string; required?: boolean } = {},
+  ) =>
+    html`<label for="${name}">${label}</label>
+      ${options.hint && html`<p class="hint" id="${name}-hint">${options.hint}</p>`}
+      ${errorFor(name)}
+      <input type="${options.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] as string}"
+        ${options.required ? html`required` : null} ${described(name, options.hint) ? html`aria-describedby="${described(name, options.hint)}"` : null}
+        ${problem?.field === name ? html`aria-invalid="true"` : null}>`;
+  const area = (name: keyof CampaignValues, label: string, hint?: string) =>
+    html`<label for="${name}">${label}</label>
+      ${hint && html`<p class="hint" id="${name}-hint">${hint}</p>`}
+      ${errorFor(name)}
+      <textarea id="${name}" name="${name}" rows="${name === 'body' ? 10 : 3}" ${described(name, hint) ? html`aria-describedby="${described(name, hint)}"` : null}
+        ${problem?.field === name ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
+  const blank: TargetValues = {
+    name: '',
+    title: '',
+    organisation: '',
+    address: '',
+    salutation: '',
+    faxNumbers: '',
+    timezone: DEFAULT_TIMEZONE,
+  };
+  const targets = [...values.targets, blank];
+  const targetBlocks = targets.map((target, i) => {
+    const id = (name: string) => `target-${i}-${name}`;
+    const line = (name: keyof TargetValues, label: string) =>
+      html`<label for="${id(name)}">${label}</label><input type="text" id="${id(name)}" name="${id(name)}" value="${target[name]}">`;
+    return html`<fieldset id="target-${i}">
+      <legend>${i < values.targets.length ? `Target ${i + 1}` : 'Add a target'}</legend>
+      ${errorFor(`target-${i}`)}
+      ${line('name', 'Target’s name')}${line('title', 'Target’s title')}${line('organisation', 'Target’s organisation')}
+      <label for="${id('address')}">Target’s address</label><textarea id="${id('address')}" name="${id('address')}" rows="2">${target.address}</textarea>
+      ${line('salutation', 'Salutation (e.g. Dear Prosecutor General)')}
+      <label for="${id('faxNumbers')}">Fax numbers, one per line, tried in order</label>
+      <p class="hint" id="${id('faxNumbers')}-hint">In E.164 form, e.g. +74951234567.</p>
+      <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" aria-describedby="${id('faxNumbers')}-hint">${target.faxNumbers}</textarea>
+      ${line('timezone', 'Time zone of the office (IANA, e.g. Europe/Moscow)')}
+    </fieldset>`;
+  });
+  return html`<form method="post" action="${action}" novalidate>
+    <input type="hidden" name="_csrf" value="${context.csrf}">
+    <input type="hidden" name="targetCount" value="${targets.length}">
+    ${problem && html`<p class="problem" role="alert">${problem.message}</p>`}
+    ${input('keyword', 'Keyword', { hint: 'One word of 3–20 letters and digits that supporters text, e.g. MAGAMED.', required: true })}
+    ${input('title', 'Title', { required: true })}
+    ${input('reference', 'Reference (e.g. UA 123/25)')}
+    ${area('summary', 'Summary')}
+    ${input('subject', 'Letter subject')}
+    ${area('body', 'Letter', 'The text of the fax, above the names.')}
+    <h2>Targets</h2>
+    ${targetBlocks}
+    <h2>Timing and replies</h2>
+    ${input('closesAt', 'Deadline (UTC)', { type: 'datetime-local', hint: 'Date and time in UTC; empty for none.' })}
+    ${area('thanks', 'Thanks reply', 'Texted after signing; {name} becomes the signer’s name. Empty for the default.')}
+    ${input('batchDailyAt', 'Daily batch time (HH:MM, in the first target’s time zone)', { type: 'time' })}
+    ${input('batchThreshold', 'Fax when this many names are waiting', { type: 'number' })}
+    <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
+  </form>`;
+}
+
+function countsFields(campaign: {
+  signatureCount: number;
+  heldCount: number;
+  pendingFaxCount: number;
+  lateCount: number;
+  hiddenCount: number;
+}) {
+  return {
+    signatureCount: campaign.signatureCount,
+    heldCount: campaign.heldCount,
+    pendingFaxCount: campaign.pendingFaxCount,
+    lateCount: campaign.lateCount,
+    hiddenCount: campaign.hiddenCount,
+  };
+}
+
+export function campaignPages(
+  app: FastifyInstance,
+  { database, clock, config }: RouteDeps,
+  tools: ConsoleTools,
+) {
+  const campaigns = createCampaignsService({ db: database.db, clock });
+  const signatures = createSignaturesService({ db: database.db, clock });
+  const validation = () => ({ now: clock(), joinKeywords: config.joinKeywords });
+
+  app.get('/campaigns', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const context = tools.context(request, reply);
+    const { items } = await campaigns.list({ limit: 200 });
+    const rows = items.map(
+      (c) => html`<tr>
+        <td><a href="/console/campaigns/${c.id}">${c.title}</a></td><td>${c.keyword}</td>
+        <td><span class="status status-${c.status}">${c.status}</span>${c.isDemo && ' (demo)'}</td>
+        <td data-field="count-${c.id}">${c.signatureCount}</td><td data-field="held-${c.id}">${c.heldCount}</td>
+        <td>${formatTime(c.closesAt)}</td></tr>`,
+    );
+    return tools.send(
+      reply,
+      page(
+        context,
+        'Campaigns',
+        html`<h1>Campaigns</h1>
+        ${canDo(context, 'campaigner') && html`<p><a class="button" href="/console/campaigns/new">New campaign</a></p>`}
+        <div class="table-wrap" data-poll="/console/campaigns/counts.json" data-every="3000">
+        <table><caption class="hint">Counts update by themselves.</caption>
+        <thead><tr><th scope="col">Title</th><th scope="col">Keyword</th><th scope="col">Status</th><th scope="col">Signatures</th><th scope="col">Held</th><th scope="col">Deadline</th></tr></thead>
+        <tbody>${rows.length ? rows : html`<tr><td colspan="6">No campaigns yet.</td></tr>`}</tbody></table></div>`,
+      ),
+    );
+  });
+
+  app.get('/campaigns/counts.json', { onRequest: requireRole('viewer') }, async () => {
+    const { items } = await campaigns.list({ limit: 200 });
+    const fields: Record<string, number> = {};
+    for (const c of items) {
+      fields[`count-${c.id}`] = c.signatureCount;
+      fields[`held-${c.id}`] = c.heldCount;
+    }
+    return { fields };
+  });
+
+  app.get('/campaigns/new', { onRequest: requireRole('campaigner') }, async (request, reply) => {
+    const context = tools.context(request, reply);
+    return tools.send(
+      reply,
+      page(
+        context,
+        'New campaign',
+        html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', valuesOf(null), null)}`,
+      ),
+    );
+  });
+
+  app.post('/campaigns', { onRequest: requireRole('campaigner') }, async (request, reply) => {
+    const values = valuesFromForm(request.body);
+    try {
+      const created = await campaigns.create(
+        checkCampaign(requestOf(values), validation()),
+        staffOf(request).id,
+      );
+      return reply.redirect(`/console/campaigns/${created.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      const context = tools.context(request, reply);
+      const problem = { field: fieldOfError(error), message: error.message };
+      return tools.send(
+        reply,
+        page(
+          context,
+          'New campaign',
+          html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', values, problem)}`,
+        ),
+        error.statusCode,
+      );
+    }
+  });
+
+  app.get<Params>('/campaigns/:id/edit', { onRequest: requireRole('campaigner') }, async (request, reply) => {
+    const campaign = await campaigns.get(idOf(request));
+    const context = tools.context(request, reply);
+    return tools.send(
+      reply,
+      page(
+        context,
+        `Edit ${campaign.title}`,
+        html`<h1>Edit ${campaign.title}</h1>${campaignForm(context, `/console/campaigns/${campaign.id}`, valuesOf(campaign), null)}`,
+      ),
+    );
+  });
+
+  app.post<Params>('/campaigns/:id', { onRequest: requireRole('campaigner') }, async (request, reply) => {
+    const id = idOf(request);
+    const before = await campaigns.get(id);
+    const values = valuesFromForm(request.body);
+    try {
+      const { keyword, targets, ...rest } = requestOf(values);
+      const old = requestOf(valuesOf(before));
+      // Only what changed is sent, so that a campaign past its draft can still be edited where allowed.
+      const change = {
+        ...rest,
+        ...(keyword.trim().toUpperCase() === before.keyword ? {} : { keyword }),
+        ...(JSON.stringify(targets) === JSON.stringify(old.targets) ? {} : { targets }),
+        ...(rest.closesAt === old.closesAt ? { closesAt: undefined } : {}),
+        // The form edits the thanks only; the other replies stay as they were.
+        replies: { ...before.replies, thanks: values.thanks },
+      };
+      await campaigns.update(id, checkCampaignChange(change, validation()), staffOf(request).id);
+      return reply.redirect(`/console/campaigns/${id}`, 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      const context = tools.context(request, reply);
+      const problem = { field: fieldOfError(error), message: error.message };
+      return tools.send(
+        reply,
+        page(
+          context,
+          `Edit ${before.title}`,
+          html`<h1>Edit ${before.title}</h1>${campaignForm(context, `/console/campaigns/${id}`, values, problem)}`,
+        ),
+        error.statusCode,
+      );
+    }
+  });
+
+  for (const action of ['open', 'close'] as const) {
+    app.post<Params>(
+      `/campaigns/:id/${action}`,
+      { onRequest: requireRole('campaigner') },
+      async (request, reply) => {
+        const id = idOf(request);
+        await campaigns[action](id, staffOf(request).id);
+        return reply.redirect(`/console/campaigns/${id}`, 303);
+      },
+    );
+  }
+
+  async function liveParts(context: PageContext, id: number) {
+    const campaign = await campaigns.get(id);
+    const held = await signatures.list(id, { status: 'held', limit: 200 });
+    const chart = chartSvg(await signaturesOverTime(database.db, id, clock()));
+    const canModerate = canDo(context, 'campaigner');
+    const heldRows = held.items.map(
+      (
+        s,
+      ) => html`<tr><td>${s.name || '(no name)'}</td><td>${s.holdReason ?? ''}</td><td>${formatTime(s.signedAt)}</td>
+        <td>${canModerate && html`${actionButton(context, `/console/signatures/${s.id}/release`, `Release ${s.name}`)} ${actionButton(context, `/console/signatures/${s.id}/hide`, `Hide ${s.name}`, { danger: true })}`}</td></tr>`,
+    );
+    const heldTable = heldRows.length
+      ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Why held</th><th scope="col">Signed</th><th scope="col">Actions</th></tr></thead><tbody>${heldRows}</tbody></table></div>`
+      : html`<p>No names are waiting for review.</p>`;
+    return { campaign, chart, heldTable };
+  }
+
+  app.get<Params>('/campaigns/:id', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const id = idOf(request);
+    const context = tools.context(request, reply);
+    const { campaign, chart, heldTable } = await liveParts(context, id);
+    const cursor = (request.query as { cursor?: string }).cursor;
+    const list = await signatures.list(id, { limit: 100, ...(cursor ? { cursor } : {}) });
+    const canWrite = canDo(context, 'campaigner');
+    const listRows = list.items.map(
+      (s) => html`<tr><td>${s.name || '(no name)'}</td><td>${s.status}</td><td>${formatTime(s.signedAt)}</td>
+        <td>${canWrite && s.batchId === null && s.status === 'valid' && actionButton(context, `/console/signatures/${s.id}/hold`, `Hold ${s.name}`, { secondary: true })}</td></tr>`,
+    );
+    const stat = (key: string, label: string, value: number) =>
+      html`<div class="stat"><strong data-field="${key}">${value}</strong>${label}</div>`;
+    const counts = countsFields(campaign);
+    return tools.send(
+      reply,
+      page(
+        context,
+        campaign.title,
+        html`<h1>${campaign.title}</h1>
+        <p>Keyword <strong>${campaign.keyword}</strong> · <span class="status status-${campaign.status}">${campaign.status}</span>
+          ${campaign.reference && html` · ${campaign.reference}`} · deadline ${formatTime(campaign.closesAt)}</p>
+        <p>
+          ${canWrite && html`<a class="button secondary" href="/console/campaigns/${id}/edit">Edit</a>`}
+          <a class="button secondary" href="/console/campaigns/${id}/fax">Fax</a>
+          <a class="button secondary" href="/console/campaigns/${id}/updates">Updates</a>
+          ${canWrite && campaign.status === 'draft' && actionButton(context, `/console/campaigns/${id}/open`, 'Open the campaign')}
+          ${canWrite && campaign.status === 'open' && actionButton(context, `/console/campaigns/${id}/close`, 'Close the campaign', { danger: true })}
+        </p>
+        <div data-poll="/console/campaigns/${id}/live.json" data-every="2000">
+          <h2>Signatures</h2>
+          <div class="stats" aria-live="polite">
+            ${stat('signatureCount', 'signatures', counts.signatureCount)}
+            ${stat('heldCount', 'held for review', counts.heldCount)}
+            ${stat('pendingFaxCount', 'waiting for the fax', counts.pendingFaxCount)}
+            ${stat('lateCount', 'late', counts.lateCount)}
+            ${stat('hiddenCount', 'hidden', counts.hiddenCount)}
+          </div>
+          <div class="chart" data-html="chart">${chart}</div>
+          <h2>Held for review</h2>
+          <div data-html="held">${heldTable}</div>
+        </div>
+        <h2>All signatures</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Signed</th><th scope="col">Actions</th></tr></thead>
+        <tbody>${listRows.length ? listRows : html`<tr><td colspan="4">No signatures yet.</td></tr>`}</tbody></table></div>
+        ${list.nextCursor && html`<p><a href="/console/campaigns/${id}?cursor=${list.nextCursor}">Later signatures</a></p>`}`,
+      ),
+    );
+  });
+
+  app.get<Params>(
+    '/campaigns/:id/live.json',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const { campaign, chart, heldTable } = await liveParts(tools.context(request, reply), idOf(request));
+      return { fields: countsFields(campaign), html: { chart: chart.text, held: heldTable.text } };
+    },
+  );
+
+  for (const action of ['hold', 'release', 'hide'] as const) {
+    app.post<Params>(
+      `/signatures/:id/${action}`,
+      { onRequest: requireRole('campaigner') },
+      async (request, reply) => {
+        const moderated = await signatures[action](idOf(request), staffOf(request).id);
+        return reply.redirect(`/console/campaigns/${moderated.campaignId}`, 303);
+      },
+    );
+  }
+}

@@ -1,0 +1,257 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../../app.js';
+import { createCampaignsService } from '../../campaigns/service.js';
+import { AppError } from '../../errors.js';
+import { createBatchesService, estimate } from '../../fax/batches.js';
+import { retryDelivery } from '../../fax/delivery.js';
+import { renderFaxPartToBuffer } from '../../fax/document.js';
+import { requireRole, staffOf } from '../auth.js';
+import { type ConsoleTools, field } from './forms.js';
+import { html } from './html.js';
+import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime, page } from './layout.js';
+
+type Params = { Params: { id: string } };
+const numeric = (text: string | undefined) => {
+  const id = Number(text);
+  if (!text || !/^\d{1,18}$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
+    throw new AppError(404, 'not_found', 'No such page.');
+  }
+  return id;
+};
+const idOf = (request: FastifyRequest) => numeric((request.params as { id: string }).id);
+const FINISHED = new Set(['delivered', 'partly_failed', 'failed']);
+
+export function faxPages(app: FastifyInstance, { database, clock, config }: RouteDeps, tools: ConsoleTools) {
+  const batches = createBatchesService({ db: database.db, clock, config });
+  const campaigns = createCampaignsService({ db: database.db, clock });
+
+  /** What a batch made now would send, target by target. */
+  async function plan(campaignId: number) {
+    const campaign = await campaigns.get(campaignId);
+    const perTarget = await Promise.all(
+      campaign.targets.map(async (target) => {
+        const preview = await batches.preview(campaignId, target.id);
+        return {
+          target,
+          parts: preview.parts,
+          pages: preview.targetPages,
+          ...estimate(preview.targetPages, config.fax),
+        };
+      }),
+    );
+    const whole = await batches.preview(campaignId, null);
+    return { campaign, perTarget, whole };
+  }
+
+  app.get<Params>('/campaigns/:id/fax', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const id = idOf(request);
+    const context = tools.context(request, reply);
+    const { campaign, perTarget, whole } = await plan(id);
+    const { items } = await batches.list(id, undefined, 50);
+    const canWrite = canDo(context, 'campaigner');
+    const targetRows = perTarget.map(
+      (
+        row,
+      ) => html`<tr><td>${row.target.name}</td><td>${row.target.faxNumbers.join(', ')}</td><td>${row.pages} (${row.parts} part${row.parts === 1 ? '' : 's'})</td>
+        <td>${formatSeconds(row.estimatedSeconds)}</td><td>${formatMoney(row.estimatedCost)}</td>
+        <td><a href="/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}">Preview PDF<span class="hint"> for ${row.target.name}</span></a></td></tr>`,
+    );
+    const batchRows = items.map(
+      (
+        b,
+      ) => html`<tr><td><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td class="status status-${b.status}">${b.status}</td>
+        <td>${b.signatureCount}</td><td>${b.reason}</td><td>${formatTime(b.createdAt)}</td></tr>`,
+    );
+    return tools.send(
+      reply,
+      page(
+        context,
+        `Fax · ${campaign.title}`,
+        html`<h1>Fax: ${campaign.title}</h1>
+        <p><a href="/console/campaigns/${id}">Back to the campaign</a></p>
+        <h2>The next batch</h2>
+        <p><strong>${whole.signatureCount}</strong> names are waiting. Sending them now takes ${whole.pages} pages in all,
+          about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
+        <tbody>${targetRows}</tbody></table></div>
+        ${canWrite && whole.signatureCount > 0 && html`<p><a class="button" href="/console/campaigns/${id}/fax/confirm">Send the batch…</a></p>`}
+        ${
+          canWrite &&
+          html`<h2>Send a test fax</h2>
+        <form method="post" action="/console/campaigns/${id}/test-fax">${csrfField(context)}
+          <label for="test-fax-number">Your fax number</label>
+          <p class="hint" id="test-fax-hint">In E.164 form, e.g. +442079460123. Only part 1 is sent; no names are used up.</p>
+          <input type="text" id="test-fax-number" name="faxNumber" required aria-describedby="test-fax-hint">
+          <label for="test-fax-target">Document of</label>
+          <select id="test-fax-target" name="targetId">${campaign.targets.map((t) => html`<option value="${t.id}">${t.name}</option>`)}</select>
+          <button type="submit" class="secondary">Send a test fax</button>
+        </form>`
+        }
+        <h2>Batches</h2>
+        ${batchRows.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Batch</th><th scope="col">Status</th><th scope="col">Names</th><th scope="col">Why</th><th scope="col">Made</th></tr></thead><tbody>${batchRows}</tbody></table></div>` : html`<p>No batch has been sent yet.</p>`}`,
+      ),
+    );
+  });
+
+  // The same document as the API's preview, for a signed-in session rather than a token.
+  app.get<Params>(
+    '/campaigns/:id/fax-preview.pdf',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const targetId = (request.query as { targetId?: string }).targetId;
+      const preview = await batches.preview(id, targetId === undefined ? null : numeric(targetId));
+      const pdf = await renderFaxPartToBuffer(preview.input, preview.part);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="campaign-${id}-preview.pdf"`)
+        .header('cache-control', 'no-store')
+        .send(pdf);
+    },
+  );
+
+  app.post<Params>(
+    '/campaigns/:id/test-fax',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const faxNumber = field(request.body, 'faxNumber').trim();
+      if (!/^\+[1-9][0-9]{7,14}$/.test(faxNumber)) {
+        throw new AppError(
+          400,
+          'invalid_fax_number',
+          `"${faxNumber}" is not in E.164 form, e.g. +442079460123.`,
+        );
+      }
+      const targetId = field(request.body, 'targetId');
+      await batches.requestTestFax(id, {
+        faxNumber,
+        targetId: targetId === '' ? null : numeric(targetId),
+        staffId: staffOf(request).id,
+      });
+      const context = tools.context(request, reply);
+      return tools.send(
+        reply,
+        page(
+          context,
+          'Test fax queued',
+          html`<h1>Test fax queued</h1><p class="notice" role="status">A test fax to ${faxNumber} is on its way.</p>
+        <p><a href="/console/campaigns/${id}/fax">Back to the fax page</a></p>`,
+        ),
+        202,
+      );
+    },
+  );
+
+  app.get<Params>(
+    '/campaigns/:id/fax/confirm',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const context = tools.context(request, reply);
+      const { campaign, perTarget, whole } = await plan(id);
+      return tools.send(
+        reply,
+        page(
+          context,
+          'Send the batch?',
+          html`<h1>Send the batch?</h1>
+        <p id="fax-summary"><strong>${whole.signatureCount}</strong> names of “${campaign.title}” go to ${perTarget.length} target${perTarget.length === 1 ? '' : 's'}:
+          ${whole.pages} pages, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
+        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? 'no fax number'}): ${row.pages} pages, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
+        <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
+          <button type="submit">Send ${whole.signatureCount} names now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
+        </form>`,
+        ),
+      );
+    },
+  );
+
+  app.post<Params>(
+    '/campaigns/:id/fax-batches',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const batch = await batches.createBatch(idOf(request), {
+        reason: 'manual',
+        staffId: staffOf(request).id,
+      });
+      return reply.redirect(`/console/fax-batches/${batch.id}`, 303);
+    },
+  );
+
+  function deliveryRows(
+    batch: Awaited<ReturnType<typeof batches.get>>,
+    context: ReturnType<ConsoleTools['context']>,
+  ) {
+    const canWrite = canDo(context, 'campaigner');
+    return html`${batch.deliveries.map(
+      (
+        d,
+      ) => html`<tr><td>${d.targetName}</td><td>${d.part} of ${d.parts}</td><td>${d.pages}</td><td>${d.faxNumber}</td>
+        <td class="status status-${d.status}" data-delivery-status="${d.id}">${d.status}</td><td>${d.attempts}</td>
+        <td>${d.status === 'failed' ? (d.lastError ?? 'unknown') : ''}</td>
+        <td><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
+        ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
+    )}`;
+  }
+
+  app.get<Params>('/fax-batches/:id', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const batch = await batches.get(idOf(request));
+    const context = tools.context(request, reply);
+    return tools.send(
+      reply,
+      page(
+        context,
+        `Fax batch ${batch.id}`,
+        html`<h1>Fax batch ${batch.id}</h1>
+        <p><a href="/console/campaigns/${batch.campaignId}/fax">Back to the fax page</a></p>
+        <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
+        <p aria-live="polite">Status: <strong class="status" data-field="status">${batch.status}</strong> ·
+          ${batch.signatureCount} names · ${batch.pages} pages · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Fax number</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
+        <tbody data-html="deliveries">${deliveryRows(batch, context)}</tbody></table></div></div>`,
+      ),
+    );
+  });
+
+  app.get<Params>(
+    '/fax-batches/:id/live.json',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const batch = await batches.get(idOf(request));
+      return {
+        fields: { status: batch.status },
+        html: { deliveries: deliveryRows(batch, tools.context(request, reply)).text },
+        done: FINISHED.has(batch.status) && batch.deliveries.every((d) => FINISHED.has(d.status)),
+      };
+    },
+  );
+
+  app.get<Params>(
+    '/fax-batches/:id/document',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const query = request.query as { targetId?: string; part?: string };
+      const { file, filename } = await batches.documentFile(
+        idOf(request),
+        numeric(query.targetId),
+        numeric(query.part ?? '1'),
+      );
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="${filename}"`)
+        .header('cache-control', 'no-store')
+        .send(createReadStream(file));
+    },
+  );
+
+  app.post<Params>(
+    '/fax-deliveries/:id/retry',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      await retryDelivery({ db: database.db, clock }, idOf(request), staffOf(request).id);
+      return reply.redirect(`/console/fax-batches/${numeric(field(request.body, 'batch'))}`, 303);
+    },
+  );
+}

@@ -1,0 +1,81 @@
+import type { StaffRole } from '../service.js';
+import { html, type SafeHtml } from './html.js';
+
+export interface PageContext {
+  staff: { email: string; role: StaffRole } | null;
+  /** The CSRF token every form of the page carries. */
+  csrf: string;
+}
+
+export function csrfField(context: PageContext): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${context.csrf}">`;
+}
+
+/** A one-button form posting to `action`; the console's way to run a state change. */
+export function actionButton(
+  context: PageContext,
+  action: string,
+  label: string,
+  options: { danger?: boolean; secondary?: boolean; fields?: Record<string, string> } = {},
+): SafeHtml {
+  const hidden = Object.entries(options.fields ?? {}).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  const kind = options.danger ? 'danger' : options.secondary ? 'secondary' : '';
+  return html`<form class="inline" method="post" action="${action}">${csrfField(context)}${hidden}<button type="submit" class="${kind}">${label}</button></form>`;
+}
+
+const RANK: Record<StaffRole, number> = { admin: 3, campaigner: 2, viewer: 1 };
+
+export function canDo(context: PageContext, role: StaffRole): boolean {
+  return context.staff !== null && RANK[context.staff.role] >= RANK[role];
+}
+
+export function formatTime(value: Date | string | null): string {
+  if (value === null) return '—';
+  return `${new Date(value).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export function formatMoney(value: number): string {
+  return value.toFixed(2);
+}
+
+export function formatSeconds(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  return minutes < 1 ? `${seconds} s` : minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
+}
+
+/** A whole console page: navigation for the signed-in staff member, then `body`. */
+export function page(
+  context: PageContext,
+  title: string,
+  body: SafeHtml,
+  notice: { text: string; problem?: boolean } | null = null,
+): SafeHtml {
+  const nav = context.staff
+    ? html`<nav aria-label="Console"><ul>
+        <li><a href="/console/campaigns">Campaigns</a></li>
+        <li><a href="/console/members">Members</a></li>
+        ${canDo(context, 'admin') && html`<li><a href="/console/staff">Staff</a></li><li><a href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`}
+      </ul></nav>
+      <form method="post" action="/console/logout">${csrfField(context)}<span>${context.staff.email} (${context.staff.role})</span>
+        <button type="submit" class="secondary">Sign out</button></form>`
+    : null;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Pocket Protest console</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+<script src="/console/assets/console.js" defer></script>
+</head>
+<body>
+<header class="top"><strong>Pocket Protest</strong>${nav}</header>
+<main>
+${notice && html`<p class="${notice.problem ? 'problem' : 'notice'}" role="${notice.problem ? 'alert' : 'status'}">${notice.text}</p>`}
+${body}
+</main>
+</body>
+</html>`;
+}

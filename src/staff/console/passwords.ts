@@ -1,0 +1,95 @@
+import { hash, verify } from '@node-rs/argon2';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { staff } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import { recordAudit } from '../audit.js';
+import type { StaffRole } from '../service.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
+
+/** Checked against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password. */
+let decoyHash: Promise<string> | null = null;
+
+/** An argon2id hash (the library's default algorithm) of a staff password. */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+export function checkPassword(password: string): string {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new AppError(
+      400,
+      'password_too_short',
+      `The password needs at least ${MIN_PASSWORD_LENGTH} characters.`,
+    );
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new AppError(
+      400,
+      'password_too_long',
+      `The password may have at most ${MAX_PASSWORD_LENGTH} characters.`,
+    );
+  }
+  return password;
+}
+
+/** Sets (or replaces) the console password of the staff member with `email`; audited without the hash. */
+export async function setStaffPassword(
+  db: Db,
+  input: { email: string; password: string },
+  actorId: number | null,
+): Promise<{ id: number; email: string }> {
+  const passwordHash = await hashPassword(checkPassword(input.password));
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(staff)
+      .set({ passwordHash })
+      .where(eq(sql`lower(${staff.email})`, input.email.trim().toLowerCase()))
+      .returning({ id: staff.id, email: staff.email });
+    if (!row) throw new AppError(404, 'not_found', `There is no staff member with e-mail ${input.email}.`);
+    await recordAudit(tx, {
+      staffId: actorId,
+      action: 'staff.password',
+      entityType: 'staff',
+      entityId: row.id,
+      after: { passwordSet: true },
+    });
+    return row;
+  });
+}
+
+export interface ConsoleStaff {
+  id: number;
+  email: string;
+  role: StaffRole;
+}
+
+/** The enabled staff member with this e-mail and password, or null. */
+export async function verifyStaffPassword(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<ConsoleStaff | null> {
+  const [row] = await db
+    .select({ id: staff.id, email: staff.email, role: staff.role, passwordHash: staff.passwordHash })
+    .from(staff)
+    .where(and(eq(sql`lower(${staff.email})`, email.trim().toLowerCase()), isNull(staff.disabledAt)));
+  if (!row?.passwordHash || password.length > MAX_PASSWORD_LENGTH) {
+    decoyHash ??= hashPassword('decoy password for unknown e-mails');
+    await verify(await decoyHash, password.slice(0, MAX_PASSWORD_LENGTH));
+    return null;
+  }
+  if (!(await verify(row.passwordHash, password))) return null;
+  return { id: row.id, email: row.email, role: row.role };
+}
+
+/** The enabled staff member behind a session, or null when they were disabled since. */
+export async function sessionStaff(db: Db, id: number): Promise<ConsoleStaff | null> {
+  const [row] = await db
+    .select({ id: staff.id, email: staff.email, role: staff.role })
+    .from(staff)
+    .where(and(eq(staff.id, id), isNull(staff.disabledAt)));
+  return row ?? null;
+}

@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaignsService } from '../../src/campaigns/service.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
+import { ConsoleClient, consoleStaff, csrfOf, PASSWORD } from './session.js';
+
+let database: TestDatabase;
+let testApp: TestApp;
+let text: TextFn;
+let campaignId: number;
+const SUPPORTER = '+447700900123';
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  testApp = await startTestApp(database, { env: { PUBLIC_BASE_URL } });
+  text = await listenForTexts(testApp);
+  const campaign = await createCampaignsService({ db: database.db, clock: () => new Date() }).create({
+    keyword: 'CONSOLE',
+    title: 'Free the console',
+    letter: { body: 'Release them.' },
+    targets: [{ name: 'Prosecutor', salutation: 'Dear Prosecutor', faxNumbers: ['+74951234567'] }],
+  });
+  campaignId = campaign.id;
+  await createCampaignsService({ db: database.db, clock: () => new Date() }).open(campaignId, null);
+  await text(SUPPORTER, 'CONSOLE Jane Smith');
+});
+afterAll(async () => {
+  await testApp.close();
+  await database.drop();
+});
+
+describe('signing in', () => {
+  it('sends a signed-out visitor to the sign-in page', async () => {
+    const response = await new ConsoleClient(testApp.app).get('/console/campaigns');
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/console/login');
+  });
+
+  it('refuses a wrong password and lets the right one in with a sealed, HttpOnly, Lax, Secure cookie', async () => {
+    const { email } = await consoleStaff(database, 'viewer');
+    const client = new ConsoleClient(testApp.app);
+    const refused = await client.signIn(email, 'not the password at all');
+    expect(refused.statusCode).toBe(401);
+    expect(refused.body).toContain('do not match');
+    expect((await client.get('/console/campaigns')).statusCode).toBe(303);
+
+    const accepted = await client.signIn(email, PASSWORD);
+    expect(accepted.statusCode).toBe(303);
+    const cookie = String(accepted.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).toMatch(/Secure/i);
+    const list = await client.get('/console/campaigns');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('Free the console');
+  });
+
+  it('stops guessing after ten failures from one address', async () => {
+    const { email } = await consoleStaff(database, 'viewer');
+    const client = new ConsoleClient(testApp.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await client.signIn(email, `wrong guess ${i}`)).statusCode);
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect((await client.signIn(email, PASSWORD)).statusCode).toBe(429);
+  });
+
+  it('signs out', async () => {
+    const { email } = await consoleStaff(database, 'viewer');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const out = await client.submit('/console/campaigns', '/console/logout', {});
+    expect(out.statusCode).toBe(303);
+    expect((await client.get('/console/campaigns')).headers.location).toBe('/console/login');
+  });
+});
+
+describe('forms', () => {
+  it('refuses a form without its CSRF token, and one with another session’s token', async () => {
+    const { email } = await consoleStaff(database, 'campaigner');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const missing = await client.post(`/console/campaigns/${campaignId}/close`, {});
+    expect(missing.statusCode).toBe(403);
+    const other = new ConsoleClient(testApp.app);
+    const foreignToken = csrfOf((await other.get('/console/login')).body);
+    const forged = await client.post(`/console/campaigns/${campaignId}/close`, { _csrf: foreignToken });
+    expect(forged.statusCode).toBe(403);
+    expect(
+      (await createCampaignsService({ db: database.db, clock: () => new Date() }).get(campaignId)).status,
+    ).toBe('open');
+  });
+
+  it('lets a viewer read but not change anything', async () => {
+    const { email } = await consoleStaff(database, 'viewer');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    expect((await client.get(`/console/campaigns/${campaignId}`)).statusCode).toBe(200);
+    const refused = await client.submit(
+      `/console/campaigns/${campaignId}`,
+      `/console/campaigns/${campaignId}/close`,
+      {},
+    );
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('needs the campaigner role');
+    expect((await client.get('/console/staff')).statusCode).toBe(403);
+  });
+
+  it('shows a validation problem next to the field and keeps what was typed', async () => {
+    const { email } = await consoleStaff(database, 'campaigner');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const response = await client.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'STOP',
+      title: 'A title kept',
+      body: 'Letter',
+      targetCount: '1',
+      'target-0-name': 'Judge',
+      'target-0-salutation': 'Dear Judge',
+      'target-0-faxNumbers': '+74951234567',
+      'target-0-timezone': 'Europe/Moscow',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatch(/id="keyword-error">STOP is a reserved word/);
+    expect(response.body).toContain('value="A title kept"');
+  });
+});
+
+describe('campaign work', () => {
+  it('creates, edits and opens a campaign, previews its fax and queues a test fax', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    const form = {
+      keyword: 'EDITME',
+      title: 'First title',
+      body: 'Letter',
+      targetCount: '1',
+      'target-0-name': 'Judge',
+      'target-0-salutation': 'Dear Judge',
+      'target-0-faxNumbers': '+74951234567\n+74951234568',
+      'target-0-timezone': 'Europe/Moscow',
+    };
+    const created = await client.submit('/console/campaigns/new', '/console/campaigns', form);
+    expect(created.statusCode).toBe(303);
+    const url = String(created.headers.location);
+    const id = url.split('/').at(-1);
+    const edited = await client.submit(`${url}/edit`, `/console/campaigns/${id}`, {
+      ...form,
+      title: 'Second title',
+      targetCount: '2',
+    });
+    expect(edited.statusCode).toBe(303);
+    const shown = await client.get(url);
+    expect(shown.body).toContain('<h1>Second title</h1>');
+    expect((await client.get(`${url}/edit`)).body).toContain('+74951234567\n+74951234568</textarea>');
+    expect((await client.submit(url, `${url}/open`, {})).statusCode).toBe(303);
+    expect((await client.get(url)).body).toContain('status-open');
+
+    const fax = await client.get(`${url}/fax`);
+    expect(fax.statusCode).toBe(200);
+    expect(fax.body).toContain('<strong>0</strong> names are waiting');
+    expect(fax.body).not.toContain('Send the batch');
+    const preview = await client.get(`${url}/fax-preview.pdf`);
+    expect(preview.headers['content-type']).toBe('application/pdf');
+    const queued = await client.submit(`${url}/fax`, `${url}/test-fax`, { faxNumber: '+442079460000' });
+    expect(queued.statusCode).toBe(202);
+    const { rows } = await database.pool.query(
+      `SELECT job_name FROM outbox WHERE payload->>'faxNumber' = $1`,
+      ['+442079460000'],
+    );
+    expect(rows).toEqual([{ job_name: 'test-fax' }]);
+  });
+});
+
+describe('fax batches', () => {
+  it('are sent after a confirm step that says what goes to whom, and a failed delivery can be retried', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    const confirm = await client.get(`/console/campaigns/${campaignId}/fax/confirm`);
+    expect(confirm.body).toMatch(/<strong>1<\/strong> names of “Free the console” go to 1 target:/);
+    expect(confirm.body).toContain('Prosecutor (+74951234567)');
+    const sent = await client.submit(
+      `/console/campaigns/${campaignId}/fax/confirm`,
+      `/console/campaigns/${campaignId}/fax-batches`,
+      {},
+    );
+    expect(sent.statusCode).toBe(303);
+    const batchUrl = String(sent.headers.location);
+    const batchId = batchUrl.split('/').at(-1);
+    const { rows } = await database.pool.query(
+      `UPDATE fax_deliveries SET status = 'failed', attempts = 3, last_error = 'busy: the line was engaged'
+       WHERE batch_id = $1 RETURNING id`,
+      [batchId],
+    );
+    const page = await client.get(batchUrl);
+    expect(page.body).toContain('busy: the line was engaged');
+    const retried = await client.submit(batchUrl, `/console/fax-deliveries/${rows[0].id}/retry`, {
+      batch: String(batchId),
+    });
+    expect(retried.statusCode).toBe(303);
+    expect(retried.headers.location).toBe(batchUrl);
+    const live = (await client.get(`${batchUrl}/live.json`)).json();
+    expect(live.html.deliveries).toMatch(/data-delivery-status="\d+">pending</);
+  });
+});
+
+describe('admins', () => {
+  it('manage staff, read the audit log and see the queues; campaigners do not', async () => {
+    const admin = new ConsoleClient(testApp.app);
+    await admin.signIn((await consoleStaff(database, 'admin')).email, PASSWORD);
+    const created = await admin.submit('/console/staff', '/console/staff', {
+      email: 'new-viewer@example.org',
+      role: 'viewer',
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).toMatch(/class="token">pp_[A-Za-z0-9_-]{43}</);
+    expect((await admin.get('/console/audit')).body).toContain('staff.create');
+    const board = await admin.get('/console/queues');
+    expect(board.statusCode).toBe(200);
+    expect(board.body).toContain('__UI_CONFIG__');
+    const queues = await admin.get('/console/queues/api/queues');
+    expect(queues.statusCode).toBe(200);
+    expect(queues.json().queues.map((queue: { name: string }) => queue.name)).toContain('fax-render');
+
+    const campaigner = new ConsoleClient(testApp.app);
+    await campaigner.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    expect((await campaigner.get('/console/queues')).statusCode).toBe(403);
+    expect((await campaigner.get('/console/queues/api/queues')).statusCode).toBe(403);
+    expect((await campaigner.get('/console/audit')).statusCode).toBe(403);
+  });
+});
+
+describe('privacy', () => {
+  it('never shows a supporter’s phone number on any page', async () => {
+    const { email } = await consoleStaff(database, 'admin');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const national = SUPPORTER.replace('+44', '0');
+    const digits = SUPPORTER.slice(1);
+    for (const url of [
+      '/console/campaigns',
+      `/console/campaigns/${campaignId}`,
+      `/console/campaigns/${campaignId}/live.json`,
+      `/console/campaigns/${campaignId}/fax`,
+      `/console/campaigns/${campaignId}/updates`,
+      '/console/members',
+      '/console/staff',
+      '/console/audit',
+    ]) {
+      const response = await client.get(url);
+      expect(response.statusCode, url).toBe(200);
+      for (const form of [SUPPORTER, national, digits, '7700 900123', '7700900123']) {
+        expect(response.body, url).not.toContain(form);
+      }
+    }
+    expect((await client.get(`/console/campaigns/${campaignId}`)).body).toContain('Jane Smith');
+  });
+
+  it('imports members and erases one without ever echoing a number', async () => {
+    const { email } = await consoleStaff(database, 'admin');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const member = '+447700900456';
+    const csv = `number,name,consent_date,consent_source\n${member},Sam Lee,2025-01-02,paper form\nnot a number,X,2025-01-02,web\n`;
+    const imported = await client.submit('/console/members', '/console/members/import', { csv });
+    expect(imported.statusCode).toBe(200);
+    expect(imported.body).toContain('Imported: 1 new, 0 already known');
+    expect(imported.body).toContain('Line 3:');
+    expect(imported.body).not.toContain('7700900456');
+    const erased = await client.submit('/console/members', '/console/supporters/erase', {
+      phoneNumber: member,
+    });
+    expect(erased.statusCode).toBe(200);
+    expect(erased.body).toMatch(/Erased supporter \d+/);
+    expect(erased.body).not.toContain('7700900456');
+    const again = await client.submit('/console/members', '/console/supporters/erase', {
+      phoneNumber: member,
+    });
+    expect(again.statusCode).toBe(404);
+    expect(again.body).not.toContain('7700900456');
+  });
+});

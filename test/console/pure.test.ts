@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { fieldOfError } from '../../src/staff/console/campaigns.js';
+import { chartSvg, fillBuckets } from '../../src/staff/console/chart.js';
+import { html } from '../../src/staff/console/html.js';
+
+describe('html', () => {
+  it('escapes every interpolation, nested ones included, and keeps html fragments as they are', () => {
+    const name = '<script>alert("x")</script> & \'co\'';
+    const out = html`<p title="${name}">${[html`<b>${name}</b>`, null, false, 3]}</p>`.text;
+    expect(out).toBe(
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;"><b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;</b>3</p>',
+    );
+  });
+});
+
+describe('the signatures chart', () => {
+  const hour = 3600_000;
+  const at = (h: number) => new Date(Date.UTC(2026, 0, 1, h));
+
+  it('fills quiet hours with empty bars up to now', () => {
+    const buckets = fillBuckets(
+      [
+        { start: at(1), count: 3 },
+        { start: at(4), count: 1 },
+      ],
+      hour,
+      new Date(at(5).getTime() + 60_000),
+      1,
+      48,
+    );
+    expect(buckets.map((b) => b.count)).toEqual([3, 0, 0, 1, 0]);
+  });
+
+  it('shows at least `min` bars, so that a first hour is not one wall of colour', () => {
+    expect(fillBuckets([{ start: at(5), count: 2 }], hour, at(5), 3, 48).map((b) => b.count)).toEqual([
+      0, 0, 2,
+    ]);
+  });
+
+  it('keeps only the latest buckets when there are more than it can show', () => {
+    const buckets = fillBuckets([{ start: at(0), count: 1 }], hour, at(10), 1, 4);
+    expect(buckets.map((b) => b.start)).toEqual([at(7), at(8), at(9), at(10)]);
+  });
+
+  it('draws one bar per bucket, the tallest full height, and says the numbers in words', () => {
+    const svg = chartSvg({
+      unit: 'hour',
+      buckets: [
+        { start: at(1), count: 2 },
+        { start: at(2), count: 4 },
+      ],
+    }).text;
+    expect(svg.match(/<rect /g)).toHaveLength(2);
+    expect(svg).toContain(
+      'aria-label="Signatures per hour (UTC): 6 in the period shown, at most 4 in one hour"',
+    );
+  });
+});
+
+describe('form problems', () => {
+  it('are shown next to the field they are about', () => {
+    expect(fieldOfError(new AppError(400, 'reserved_keyword', 'STOP is reserved'))).toBe('keyword');
+    expect(fieldOfError(new AppError(400, 'invalid_fax_number', 'targets[1].faxNumbers[0]: bad'))).toBe(
+      'target-1',
+    );
+    expect(fieldOfError(new AppError(400, 'validation_failed', 'letter.body must not be blank.'))).toBe(
+      'body',
+    );
+    expect(fieldOfError(new AppError(409, 'something_else', 'Other'))).toBe('form');
+  });
+});
