@@ -38,6 +38,8 @@ export interface RunningWorkers {
 }
 
 const WARN_EVERY_MS = 60_000;
+/** How long a shutdown waits for running jobs to finish. */
+const CLOSE_GRACE_MS = 20_000;
 
 /** A Redis outage makes every connection complain every few seconds: one line a minute is enough. */
 function throttledWarning(logger: Logger, message: string) {
@@ -161,7 +163,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       // Running jobs may finish first while Redis is up; without it they could not be marked done
       // anyway, and a graceful close would wait for Redis forever.
       const force = redis.status !== 'ready';
-      await Promise.all(workers.map((worker) => worker.close(force)));
+      const closed = Promise.all(workers.map((worker) => worker.close(force))).then(() => true);
+      // A job stuck on a slow provider must not hold a shutdown forever: BullMQ hands its lock back
+      // to another worker once it stalls, and every processor is idempotent.
+      const grace = new Promise<false>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS, false).unref());
+      if (!(await Promise.race([closed, grace]))) logger.warn('jobs still running after the grace period');
       await closeQueues(queues);
     },
   };
