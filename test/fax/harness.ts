@@ -10,6 +10,7 @@ import { SENT_LOG } from '../../src/fax/providers/file.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createRedis } from '../../src/queue/connection.js';
+import type { Queues } from '../../src/queue/queues.js';
 import { createInboundService } from '../../src/sms/inbound.js';
 import { newMessageSid } from '../../src/sms/simulator.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
@@ -50,14 +51,22 @@ export async function startTestWorkers(
     workers,
     logs,
     async close() {
-      const queues = Object.values(workers.queues);
-      if (redis.status === 'ready') {
-        await Promise.all(queues.map((queue) => queue.obliterate({ force: true }).catch(() => {})));
-      }
+      if (redis.status === 'ready') await emptyQueues(workers.queues);
       await workers.close();
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Removes a test's jobs from Redis, but waits at most a few seconds: while workers still run they
+ * may add jobs (polls, retries) as fast as obliterate removes them.
+ */
+export async function emptyQueues(queues: Queues): Promise<void> {
+  const emptied = Promise.all(
+    Object.values(queues).map((queue) => queue.obliterate({ force: true }).catch(() => {})),
+  );
+  await Promise.race([emptied, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 }
 
 /** Polls until `probe` returns something truthy; fails after `timeoutMs`. */

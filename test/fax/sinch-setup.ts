@@ -8,6 +8,7 @@ import { createRedis } from '../../src/queue/connection.js';
 import { startWorkers } from '../../workers/index.js';
 import { CapturedLogs, testConfig } from '../helpers/app.js';
 import type { TestDatabase } from '../helpers/database.js';
+import { emptyQueues } from './harness.js';
 
 /** A port nobody listens on now, so that PUBLIC_BASE_URL can be known before the app listens. */
 export async function freePort(): Promise<number> {
@@ -47,9 +48,7 @@ export async function startFaxWorkers(
   return {
     workers,
     async close() {
-      await Promise.all(
-        Object.values(workers.queues).map((queue) => queue.obliterate({ force: true }).catch(() => {})),
-      );
+      await emptyQueues(workers.queues);
       await workers.close();
       redis.disconnect();
     },
