@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../../app.js';
 import { type CampaignDetail, createCampaignsService } from '../../campaigns/service.js';
 import { createSignaturesService } from '../../campaigns/signatures.js';
@@ -269,6 +269,25 @@ export function campaignPages(
   const signatures = createSignaturesService({ db: database.db, clock });
   const validation = () => ({ now: clock(), joinKeywords: config.joinKeywords });
 
+  /** The campaign form again, with what was typed and the problem shown next to its field. */
+  function formAgain(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    title: string,
+    action: string,
+    values: CampaignValues,
+  ) {
+    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    const context = tools.context(request, reply);
+    const problem = { field: fieldOfError(error), message: error.message };
+    return tools.send(
+      reply,
+      page(context, title, html`<h1>${title}</h1>${campaignForm(context, action, values, problem)}`),
+      error.statusCode,
+    );
+  }
+
   app.get('/campaigns', { onRequest: requireRole('viewer') }, async (request, reply) => {
     const context = tools.context(request, reply);
     const { items } = await campaigns.list({ limit: 200 });
@@ -325,18 +344,7 @@ export function campaignPages(
       );
       return reply.redirect(`/console/campaigns/${created.id}`, 303);
     } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      const context = tools.context(request, reply);
-      const problem = { field: fieldOfError(error), message: error.message };
-      return tools.send(
-        reply,
-        page(
-          context,
-          'New campaign',
-          html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', values, problem)}`,
-        ),
-        error.statusCode,
-      );
+      return formAgain(request, reply, error, 'New campaign', '/console/campaigns', values);
     }
   });
 
@@ -372,18 +380,7 @@ export function campaignPages(
       await campaigns.update(id, checkCampaignChange(change, validation()), staffOf(request).id);
       return reply.redirect(`/console/campaigns/${id}`, 303);
     } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-      const context = tools.context(request, reply);
-      const problem = { field: fieldOfError(error), message: error.message };
-      return tools.send(
-        reply,
-        page(
-          context,
-          `Edit ${before.title}`,
-          html`<h1>Edit ${before.title}</h1>${campaignForm(context, `/console/campaigns/${id}`, values, problem)}`,
-        ),
-        error.statusCode,
-      );
+      return formAgain(request, reply, error, `Edit ${before.title}`, `/console/campaigns/${id}`, values);
     }
   });
 
