@@ -1,18 +1,30 @@
-/** `npm run bench`: measures and prints a table per part of the product. */
+/** `npm run bench [webhook|fax|broadcast]`: measures and prints a table per part of the product. */
 import { benchBroadcast } from './broadcast.js';
 import { benchFaxDocument } from './fax-document.js';
 import { benchWebhook } from './webhook.js';
 
-const sections: Array<[string, () => Promise<Array<Record<string, string | number>>>]> = [
-  ['Inbound webhook: signing path against a bare baseline', benchWebhook],
-  ['Fax document: names per page, parts, time on the line and rendering cost', benchFaxDocument],
+type Section = [name: string, title: string, bench: () => Promise<Array<Record<string, string | number>>>];
+
+const sections: Section[] = [
+  ['webhook', 'Inbound webhook: signing path against a bare baseline', benchWebhook],
+  ['fax', 'Fax document: names per page, parts, time on the line and rendering cost', benchFaxDocument],
   [
+    'broadcast',
     'Broadcast: send rate against SMS_MAX_PER_SECOND, duplicates and texts to opted-out members',
     benchBroadcast,
   ],
 ];
 
-for (const [title, bench] of sections) {
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !sections.some(([known]) => known === name));
+if (unknown.length > 0) {
+  console.error(
+    `unknown section ${unknown.join(', ')}; sections: ${sections.map(([name]) => name).join(', ')}`,
+  );
+  process.exit(2);
+}
+for (const [name, title, bench] of sections) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
   console.log(`\n## ${title}`);
   console.table(await bench());
 }

@@ -32,6 +32,7 @@ function startServer(kind: 'app' | 'bare', port: number): Promise<ChildProcess> 
 const benchSecrets = {
   PHONE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   PHONE_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
+  SESSION_SECRET: Buffer.alloc(32, 3).toString('base64'),
   TWILIO_AUTH_TOKEN: 'bench-auth-token',
   PUBLIC_BASE_URL: 'https://pocketprotest.example.org',
 };

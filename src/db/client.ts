@@ -8,31 +8,46 @@ export interface Database {
   db: Db;
   pool: pg.Pool;
   /**
-   * Runs a hot statement as a named prepared statement, so Postgres parses and plans it once per
-   * connection instead of on every call (for the inbound-text statements, that costs more than
-   * running them).
+   * Runs a hot statement (an inbound text's) as a named prepared statement on connections of its own:
+   * Postgres parses it once per connection and always runs its generic plan, and a flood of texts
+   * cannot take the connections that staff pages and workers need.
    */
   query<T>(name: string, text: string, values: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
-/** The one database client of a process: a pg pool and the drizzle instance on it. */
-export function createDatabase(url: string, options: { max?: number } = {}): Database {
+/** Connections for hot statements; opened on first use, so a worker or CLI process opens none. */
+const HOT_POOL_SIZE = 6;
+
+function createPool(url: string, max: number, options?: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 10,
+    max,
     connectionTimeoutMillis: 5_000,
     application_name: 'pocket-protest',
+    options,
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on('error', () => {});
+  return pool;
+}
+
+/** The one database client of a process: a pg pool, the drizzle instance on it, and the hot statements. */
+export function createDatabase(url: string, options: { max?: number } = {}): Database {
+  const pool = createPool(url, options.max ?? 10);
+  let hotPool: pg.Pool | null = null;
   return {
     db: drizzle(pool, { schema }),
     pool,
     async query<T>(name: string, text: string, values: unknown[]) {
-      const result = await pool.query({ name, text, values });
+      // A custom plan would be made again on every call: the statements take arrays, whose
+      // lengths make each call look different to the planner, and planning costs more than running.
+      hotPool ??= createPool(url, HOT_POOL_SIZE, '-c plan_cache_mode=force_generic_plan');
+      const result = await hotPool.query({ name, text, values });
       return result.rows as T[];
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.all([pool.end(), hotPool?.end()]);
+    },
   };
 }

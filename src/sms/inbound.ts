@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import type { Metrics } from '../ops/metrics.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type CampaignView, type Decision, decide, type SupporterView } from './conversation.js';
-import { STORED_REPLY, TRY_AS_FIRST_CONTACT, WRITE_TEXT } from './inbound-sql.js';
+import { createFirstContactWriter, type StoredAnswer } from './first-contacts.js';
+import { type InputRow, inputParams, STORED_REPLY, WRITE_TEXT } from './inbound-sql.js';
 import { parseIntent } from './intent.js';
 import { createReplies } from './replies.js';
 
@@ -32,23 +33,6 @@ export interface InboundAnswer {
   duplicate: boolean;
 }
 
-type StoredAnswer = {
-  reply: string;
-  suppressed: boolean;
-};
-
-/** The context columns of TRY_AS_FIRST_CONTACT, as pg returns them. */
-type ContextRow = {
-  duplicate: StoredAnswer | null;
-  supporter: SupporterView | null;
-  replies_last_hour: number;
-  /** bigint ids come back as strings */
-  signed: string[];
-  campaigns: string;
-  message_id: string | null;
-  signature_id: string | null;
-};
-
 type WrittenRow = { message_id: string | null; signature_id: string | null };
 
 interface CampaignRow {
@@ -71,10 +55,12 @@ export interface InboundDeps {
  * Handles one inbound text: everything the conversation needs is read in one statement, the pure
  * conversation decides, and the decision is written in one statement (supporter, message and
  * signature chained), so nothing is ever half-written. A first contact — most of a flood — is
- * decided ahead and written by the reading statement itself: one round trip. Needs no Redis.
+ * decided ahead and written by the reading statement itself, together with the other first
+ * contacts arriving at the same time: one round trip. Needs no Redis.
  */
 export function createInboundService({ database, phoneCrypto, config, metrics, clock }: InboundDeps) {
   const replies = createReplies(config);
+  const firstContacts = createFirstContactWriter(database);
   /** The campaigns as last read, exactly as Postgres rendered them: the first-contact bet is made on them. */
   let lastCampaigns = { text: '', views: [] as CampaignView[] };
 
@@ -106,40 +92,40 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
     return decide({ intent, supporter, campaigns, now, twilioAnswered }, replies);
   }
 
-  /** Parameters $1–$21, shared by both writes (see inbound-sql.ts). */
-  function writeParams(
+  /** The text's row for both writes (see inbound-sql.ts). */
+  function inputRow(
     text: InboundText,
     phone: string,
     phoneIndex: string,
     decision: Decision,
     suppressed: boolean,
     now: Date,
-  ) {
+  ): InputRow {
     const { supporter: change, signature } = decision;
-    return [
-      phoneCrypto.encrypt(phone),
-      phoneIndex,
-      change.name ?? null,
-      change.optedIn ?? true,
-      change.noCall ?? false,
-      // ISO text: pg's own Date formatting costs more than the rest of the parameters together.
-      now.toISOString(),
-      text.messageSid,
-      SMS_TERMS_VERSION,
-      change.source ?? 'sms',
-      change.pending?.campaignId ?? null,
-      change.pending?.attempts ?? 0,
-      text.to,
-      storable(text.body),
-      decision.outcome,
-      decision.campaignId,
-      decision.reply,
-      suppressed,
-      signature?.campaignId ?? null,
-      signature?.name ?? null,
-      signature?.status ?? null,
-      signature?.holdReason ?? null,
-    ];
+    return {
+      phone_ciphertext: phoneCrypto.encrypt(phone),
+      phone_index: phoneIndex,
+      name: change.name ?? null,
+      opted_in: change.optedIn ?? true,
+      no_call: change.noCall ?? false,
+      // ISO text: pg's own Date formatting costs more than the rest of the row together.
+      received_at: now.toISOString(),
+      message_sid: text.messageSid,
+      consent_terms: SMS_TERMS_VERSION,
+      source: change.source ?? 'sms',
+      pending_campaign_id: change.pending?.campaignId ?? null,
+      pending_attempts: change.pending?.attempts ?? 0,
+      to_number: text.to,
+      body: storable(text.body),
+      outcome: decision.outcome,
+      campaign_id: decision.campaignId,
+      reply: decision.reply,
+      reply_suppressed: suppressed,
+      signature_campaign_id: signature?.campaignId ?? null,
+      signature_name: signature?.name ?? null,
+      signature_status: signature?.status ?? null,
+      hold_reason: signature?.holdReason ?? null,
+    };
   }
 
   async function storedAnswer(messageSid: string): Promise<StoredAnswer> {
@@ -179,16 +165,11 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
       const now = clock();
 
       // The bet: an unknown number, campaigns as last seen (no flood guard count, no signature yet).
-      const betCampaigns = lastCampaigns.text;
-      const bet = betCampaigns ? decideFor(text, null, lastCampaigns.views, now) : null;
-      const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
       // Without campaigns seen yet there is no bet: '' never matches, so the statement only reads.
-      const [context] = await database.query<ContextRow>('inbound_try_first_contact', TRY_AS_FIRST_CONTACT, [
-        ...writeParams(text, phone, phoneIndex, bet ?? decideFor(text, null, [], now), false, now),
-        betCampaigns,
-        hourAgo,
-      ]);
-      if (!context) throw new Error('the first-contact statement returned no context');
+      const campaignsText = lastCampaigns.text;
+      const bet = campaignsText ? decideFor(text, null, lastCampaigns.views, now) : null;
+      const row = inputRow(text, phone, phoneIndex, bet ?? decideFor(text, null, [], now), false, now);
+      const context = await firstContacts.bet({ row, campaignsText });
       if (bet && context.message_id !== null) return done(bet, context, false);
       if (context.duplicate) return duplicate(context.duplicate, text.messageSid);
 
@@ -204,7 +185,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         context.replies_last_hour >= config.sms.repliesPerHour;
       const { supporter: change } = decision;
       const [written] = await database.query<WrittenRow>('inbound_write_text', WRITE_TEXT, [
-        ...writeParams(text, phone, phoneIndex, decision, suppressed, now),
+        ...inputParams([inputRow(text, phone, phoneIndex, decision, suppressed, now)]),
         change.name !== undefined,
         change.optedIn !== undefined,
         change.consent ?? false,

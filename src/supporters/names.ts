@@ -1,6 +1,7 @@
 // Supporter names as they will appear on the co-signed fax: cleaning, validation and review flags.
 import { createRequire } from 'node:module';
 import { DataSet, englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
+import { prefilteredHasMatch } from './profanity.js';
 
 export type HoldReason = 'profanity' | 'unsupported-script';
 export type NameCheck =
@@ -134,7 +135,9 @@ const englishNames = new DataSet<{ originalWord: string }>()
   .removePhrasesIf((phrase) => phrase.metadata?.originalWord === 'semen')
   .addPhrase((phrase) => ENGLISH_FALSE_POSITIVES.reduce((p, term) => p.addWhitelistedTerm(term), phrase));
 
-const englishMatcher = new RegExpMatcher({ ...englishNames.build(), ...englishRecommendedTransformers });
+const hasEnglishProfanity = prefilteredHasMatch(
+  new RegExpMatcher({ ...englishNames.build(), ...englishRecommendedTransformers }),
+);
 
 // Russian obscenities in Cyrillic and Latin transliteration, matched on a lower-cased copy with ё folded to е.
 // obscenity's word boundaries only understand ASCII, hence a plain regex with Unicode letter boundaries.
@@ -187,7 +190,7 @@ const russianMatcher = new RegExp(
 );
 
 function isProfane(name: string): boolean {
-  return englishMatcher.hasMatch(name) || russianMatcher.test(name.toLowerCase().replaceAll('ё', 'е'));
+  return hasEnglishProfanity(name) || russianMatcher.test(name.toLowerCase().replaceAll('ё', 'е'));
 }
 
 // --- Public API ------------------------------------------------------------------------------------
