@@ -348,6 +348,31 @@ describe('duplicates and floods', () => {
     expect(await count('inbound_messages', 'message_sid = $1', [messageSid])).toBe(1);
   });
 
+  it('a flood of first contacts and known supporters at once: each is answered and signed as their own text says', async () => {
+    const known = Array.from({ length: 10 }, () => phone());
+    for (const from of known) await text(from, 'JOIN');
+    const names = Array.from(
+      { length: 60 },
+      (_, i) => `Flood ${String.fromCharCode(65 + (i % 26))}${'abc'[Math.floor(i / 26)]}`,
+    );
+    const newcomers = names.map((name) => ({ from: phone(), name }));
+    const replies = await Promise.all([
+      ...newcomers.map(({ from, name }) => text(from, `MAGAMED ${name}`)),
+      ...known.map((from) => text(from, 'HELP')),
+    ]);
+    expect(replies.every((reply) => reply.status === 200)).toBe(true);
+    newcomers.forEach(({ name }, i) => {
+      expect(replyText(replies[i] ?? { status: 0, twiml: '', messages: [] })).toContain(
+        `Thank you, ${name}!`,
+      );
+    });
+    for (const reply of replies.slice(newcomers.length)) expect(replyText(reply)).toContain('To sign, text');
+    for (const { from, name } of newcomers) {
+      expect((await signaturesOf(from)).map((s) => s.name)).toEqual([name]);
+    }
+    for (const from of known) expect(await signaturesOf(from)).toEqual([]);
+  });
+
   it('a retried MessageSid gets exactly the stored reply and changes nothing', async () => {
     const from = phone();
     const messageSid = 'SMretry000000000000000000000000001';
