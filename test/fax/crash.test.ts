@@ -66,7 +66,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
   outboxDir = tempDir('crash-outbox');
   fakeDir = tempDir('crash-sinch');
-  fake = await startFakeSinch({ dir: fakeDir, settleMs: 1_200, answerAfterMs: 400 });
+  // A fax takes longer on the line than a worker lives, so kills fall mid-batch even on a slow machine.
+  fake = await startFakeSinch({ dir: fakeDir, settleMs: 3_000, answerAfterMs: 400 });
   // One busy line, so that a retry is among the things interrupted.
   fake.script(NUMBERS[0] as string, ['busy']);
   const port = await freePort();
