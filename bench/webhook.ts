@@ -93,10 +93,8 @@ export async function benchWebhook(): Promise<Array<Record<string, string | numb
     bare: { url: 'http://127.0.0.1:3101/bare', take: cursor(requests) },
     app: { url: 'http://127.0.0.1:3102/webhooks/twilio/sms', take: cursor(requests) },
   };
-  const totals = {
-    bare: { requests: 0, seconds: 0, p50: [], p99: [], failures: 0 } as Totals,
-    app: { requests: 0, seconds: 0, p50: [], p99: [], failures: 0 } as Totals,
-  };
+  const noTotals = (): Totals => ({ requests: 0, seconds: 0, p50: [], p99: [], failures: 0 });
+  const totals = { bare: noTotals(), app: noTotals() };
   try {
     // Warm both up (JIT, pools, prepared statements) before measuring.
     for (const server of Object.values(servers)) await run(server.url, server.take, 2);

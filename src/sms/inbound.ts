@@ -33,6 +33,9 @@ export interface InboundAnswer {
   duplicate: boolean;
 }
 
+/** The sender's number as stored: encrypted (once per text), and its blind index. */
+type Sender = { phone_ciphertext: string; phone_index: string };
+
 type WrittenRow = { message_id: string | null; signature_id: string | null };
 
 interface CampaignRow {
@@ -95,16 +98,14 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
   /** The text's row for both writes (see inbound-sql.ts). */
   function inputRow(
     text: InboundText,
-    phone: string,
-    phoneIndex: string,
+    sender: Sender,
     decision: Decision,
     suppressed: boolean,
     now: Date,
   ): InputRow {
     const { supporter: change, signature } = decision;
     return {
-      phone_ciphertext: phoneCrypto.encrypt(phone),
-      phone_index: phoneIndex,
+      ...sender,
       name: change.name ?? null,
       opted_in: change.optedIn ?? true,
       no_call: change.noCall ?? false,
@@ -161,14 +162,17 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         metrics.smsInbound.inc({ outcome: 'invalid-sender' });
         return { reply: '', outcome: 'invalid-sender', duplicate: false };
       }
-      const phoneIndex = phoneCrypto.blindIndex(phone);
+      const sender = {
+        phone_ciphertext: phoneCrypto.encrypt(phone),
+        phone_index: phoneCrypto.blindIndex(phone),
+      };
       const now = clock();
 
       // The bet: an unknown number, campaigns as last seen (no flood guard count, no signature yet).
       // Without campaigns seen yet there is no bet: '' never matches, so the statement only reads.
       const campaignsText = lastCampaigns.text;
       const bet = campaignsText ? decideFor(text, null, lastCampaigns.views, now) : null;
-      const row = inputRow(text, phone, phoneIndex, bet ?? decideFor(text, null, [], now), false, now);
+      const row = inputRow(text, sender, bet ?? decideFor(text, null, [], now), false, now);
       const context = await firstContacts.bet({ row, campaignsText });
       if (bet && context.message_id !== null) return done(bet, context, false);
       if (context.duplicate) return duplicate(context.duplicate, text.messageSid);
@@ -185,7 +189,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         context.replies_last_hour >= config.sms.repliesPerHour;
       const { supporter: change } = decision;
       const [written] = await database.query<WrittenRow>('inbound_write_text', WRITE_TEXT, [
-        ...inputParams([inputRow(text, phone, phoneIndex, decision, suppressed, now)]),
+        ...inputParams([inputRow(text, sender, decision, suppressed, now)]),
         change.name !== undefined,
         change.optedIn !== undefined,
         change.consent ?? false,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCampaign } from '../fax/harness.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { listenForTexts, replyText } from '../helpers/phone.js';
 import {
   addMembers,

@@ -3,12 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import {
-  openCampaign,
-  pdfPages,
-  pdfText,
-  readSignatories,
   removeDir,
   sentLines,
   signNames,
@@ -18,6 +15,7 @@ import {
   uniqueQueuePrefix,
   waitFor,
 } from './harness.js';
+import { pdfPages, pdfText, readSignatories } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
 
 let database: TestDatabase;

@@ -6,15 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../helpers/database.js';
-import {
-  openCampaign,
-  readSignatories,
-  removeDir,
-  signNames,
-  uniqueQueuePrefix,
-  waitFor,
-} from './harness.js';
+import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
+import { readSignatories } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
 import { freePort, tempDir } from './sinch-setup.js';
 

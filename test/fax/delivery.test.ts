@@ -5,8 +5,9 @@ import { createDeliveryService } from '../../src/fax/delivery.js';
 import { createFileProvider } from '../../src/fax/providers/file.js';
 import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/index.js';
 import { testConfig } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { openCampaign, removeDir, sentLines, signNames, tempOutboxDir } from './harness.js';
+import { removeDir, sentLines, signNames, tempOutboxDir } from './harness.js';
 
 let database: TestDatabase;
 let outboxDir: string;

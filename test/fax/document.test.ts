@@ -15,6 +15,7 @@ import {
   renderFaxPartToBuffer,
   signatoryPageSizes,
 } from '../../src/fax/document.js';
+import { columnCrop, pdfPages, pdfText } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
 
 // Reading the PDFs back needs poppler-utils (pdftotext, pdftoppm, pdfinfo); CI installs it.
@@ -75,16 +76,6 @@ async function renderToFile(input: FaxDocumentInput, part: FaxPart): Promise<str
   return file;
 }
 
-function pageCount(file: string): number {
-  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
-  return Number(/^Pages:\s+(\d+)/mu.exec(info)?.[1]);
-}
-
-function pageText(file: string, page: number, crop: string[] = []): string {
-  const args = ['-layout', '-f', String(page), '-l', String(page), ...crop, file, '-'];
-  return execFileSync('pdftotext', args, { encoding: 'utf8' }).replace(/\f/gu, '');
-}
-
 // Netpbm output of pdftoppm: P5 (8-bit grey, after a maxval of 255) or P4 (1 bit per pixel, 1 = black).
 function readNetpbm(file: string, magic: 'P4' | 'P5'): { width: number; height: number; data: Buffer } {
   const image = readFileSync(file);
@@ -108,17 +99,10 @@ interface Entry {
 // come out in reading order and continuation lines stay with their entry.
 function readEntries(file: string, fromPage: number): Entry[][] {
   const pages: Entry[][] = [];
-  for (let page = fromPage; page <= pageCount(file); page++) {
+  for (let page = fromPage; page <= pdfPages(file); page++) {
     const entries: Entry[] = [];
     for (let column = 0; column < FAX_LAYOUT.columns; column++) {
-      const x = FAX_LAYOUT.sideMargin + column * (FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap);
-      const crop = [
-        ['-x', Math.floor(x - 2)],
-        ['-y', Math.floor(FAX_LAYOUT.namesTop - 2)],
-        ['-W', Math.floor(FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap / 2)],
-        ['-H', Math.ceil(FAX_LAYOUT.pageHeight - FAX_LAYOUT.namesTop)],
-      ].flatMap(([flag, value]) => [String(flag), String(value)]);
-      for (const line of pageText(file, page, crop).split('\n')) {
+      for (const line of pdfText(file, page, columnCrop(column)).split('\n')) {
         if (line.trim() === '') continue;
         const start = /^\s*(\d+)\. (.+)$/u.exec(line);
         const last = entries[entries.length - 1];
@@ -161,11 +145,11 @@ describe('a single part', () => {
 
   it('is planned as one part holding every name', () => {
     expect(planFax(input)).toEqual([{ part: 1, parts: 1, firstName: 0, nameCount: names.length, pages: 3 }]);
-    expect(pageCount(file)).toBe(part.pages);
+    expect(pdfPages(file)).toBe(part.pages);
   });
 
   it('starts with the letter: sender, date, recipient, reference, subject, salutation, body, signatories', () => {
-    const letter = collapse(pageText(file, 1));
+    const letter = collapse(pdfText(file, 1));
     const inOrder = [
       'Amnesty International UK',
       '22 November 2026',
@@ -197,11 +181,11 @@ describe('a single part', () => {
 
   it('heads every page with reference, section and page X of Y', () => {
     for (let page = 1; page <= part.pages; page++) {
-      const header = pageText(file, page).trimStart().split('\n')[0] ?? '';
+      const header = pdfText(file, page).trimStart().split('\n')[0] ?? '';
       const section = page === 1 ? 'letter' : 'signatories';
       expect(header).toMatch(new RegExp(`^UA 123/26 — ${section} — page ${page} of ${part.pages}\\b`, 'u'));
     }
-    expect(pageText(file, 2)).toContain('nos. 1–');
+    expect(pdfText(file, 2)).toContain('nos. 1–');
   });
 
   it('is the same whether streamed to a slow reader or collected in a buffer', async () => {
@@ -235,7 +219,7 @@ describe('a batch over maxPages', () => {
     parts.forEach((part, index) => {
       expect(part).toMatchObject({ part: index + 1, parts: parts.length, firstName: next });
       expect(part.pages).toBeLessThanOrEqual(4);
-      expect(pageCount(files[index] as string)).toBe(part.pages);
+      expect(pdfPages(files[index] as string)).toBe(part.pages);
       next += part.nameCount;
     });
     expect(next).toBe(names.length);
@@ -243,7 +227,7 @@ describe('a batch over maxPages', () => {
 
   it('starts each part with a letter saying which part and which signatories it carries', () => {
     parts.forEach((part, index) => {
-      const letter = collapse(pageText(files[index] as string, 1));
+      const letter = collapse(pdfText(files[index] as string, 1));
       const first = (part.firstName + 1).toLocaleString('en-GB');
       const last = (part.firstName + part.nameCount).toLocaleString('en-GB');
       expect(letter).toContain(
@@ -263,7 +247,7 @@ describe('a batch over maxPages', () => {
     parts.forEach((part, index) => {
       for (let page = 1; page <= part.pages; page++) {
         const header =
-          pageText(files[index] as string, page)
+          pdfText(files[index] as string, page)
             .trimStart()
             .split('\n')[0] ?? '';
         const section = page === 1 ? 'letter' : 'signatories';
@@ -294,12 +278,12 @@ describe('the letter', () => {
   it('says RESENT when a part is sent again', async () => {
     const input = faxInput(realisticNames(50), { resent: true });
     const [part] = planFax(input) as [FaxPart];
-    const letter = collapse(pageText(await renderToFile(input, part), 1));
+    const letter = collapse(pdfText(await renderToFile(input, part), 1));
     expect(letter).toContain('RESENT — this fax was interrupted and is sent again in full.');
 
     const split = faxInput(realisticNames(3000), { resent: true, maxPages: 5 });
     const second = planFax(split)[1] as FaxPart;
-    const secondLetter = collapse(pageText(await renderToFile(split, second), 1));
+    const secondLetter = collapse(pdfText(await renderToFile(split, second), 1));
     expect(secondLetter).toContain('RESENT — this part was interrupted and is sent again in full.');
   });
 
@@ -310,8 +294,8 @@ describe('the letter', () => {
     const [part] = planFax(input) as [FaxPart];
     const file = await renderToFile(input, part);
     expect(part.pages).toBe(2 + signatoryPageSizes(input.names).length);
-    expect(pageText(file, 2)).toMatch(new RegExp(`UA 123/26 — letter — page 2 of ${part.pages}`, 'u'));
-    expect(collapse(pageText(file, 2))).toContain('This letter is signed by 500 supporters');
+    expect(pdfText(file, 2)).toMatch(new RegExp(`UA 123/26 — letter — page 2 of ${part.pages}`, 'u'));
+    expect(collapse(pdfText(file, 2))).toContain('This letter is signed by 500 supporters');
     expectEntries(readEntries(file, 3).flat(), input.names);
   });
 
@@ -319,7 +303,7 @@ describe('the letter', () => {
     const input = faxInput([]);
     const parts = planFax(input);
     expect(parts).toEqual([{ part: 1, parts: 1, firstName: 0, nameCount: 0, pages: 1 }]);
-    expect(pageCount(await renderToFile(input, parts[0] as FaxPart))).toBe(1);
+    expect(pdfPages(await renderToFile(input, parts[0] as FaxPart))).toBe(1);
   });
 });
 
@@ -407,7 +391,7 @@ describe('what the fax machine gets', () => {
   it('keeps the top 0.6 inch clear for the sending machine’s header line, and every page A4', () => {
     const boxes = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
     const pages = [...boxes.matchAll(/<page width="([\d.]+)" height="([\d.]+)">/gu)];
-    expect(pages.length).toBe(pageCount(file));
+    expect(pages.length).toBe(pdfPages(file));
     for (const [, width, height] of pages) expect([Number(width), Number(height)]).toEqual([595.28, 841.89]);
     const words = [
       ...boxes.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">/gu),
@@ -445,7 +429,7 @@ describe('what the fax machine gets', () => {
       if (ink && !inBand) bands++;
       inBand = ink;
     }
-    const lines = pageText(file, 2, ['-x', '18', '-y', '56', '-W', '136', '-H', '790'])
+    const lines = pdfText(file, 2, ['-x', '18', '-y', '56', '-W', '136', '-H', '790'])
       .split('\n')
       .filter((line) => line.trim() !== '').length;
     expect(lines).toBeGreaterThan(70);

@@ -1,11 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CampaignInput, createCampaignsService } from '../../src/campaigns/service.js';
-import type { Database } from '../../src/db/client.js';
-import { FAX_LAYOUT } from '../../src/fax/document.js';
 import { SENT_LOG } from '../../src/fax/providers/file.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
@@ -84,13 +80,6 @@ export async function waitFor<T>(
   }
 }
 
-export async function openCampaign(database: Database, input: CampaignInput) {
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
-  const campaign = await campaigns.create(input);
-  await campaigns.setStatus(campaign.id, 'open');
-  return campaign;
-}
-
 let nextPhone = 0;
 
 /**
@@ -127,50 +116,6 @@ export async function signNames(
       }),
     );
   }
-}
-
-export function pdfText(file: string, page?: number): string {
-  const range = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
-  return execFileSync('pdftotext', ['-layout', ...range, file, '-'], { encoding: 'utf8' });
-}
-
-/**
- * The numbered signatories of a part, read back column by column (pdftotext crops in points) from the
- * pages after the letter page.
- */
-export function readSignatories(file: string): Array<{ number: number; name: string }> {
-  const entries: Array<{ number: number; name: string }> = [];
-  for (let page = 2; page <= pdfPages(file); page++) {
-    for (let column = 0; column < FAX_LAYOUT.columns; column++) {
-      const x = FAX_LAYOUT.sideMargin + column * (FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap);
-      const crop = [
-        ['-x', Math.floor(x - 2)],
-        ['-y', Math.floor(FAX_LAYOUT.namesTop - 2)],
-        ['-W', Math.floor(FAX_LAYOUT.columnWidth + FAX_LAYOUT.columnGap / 2)],
-        ['-H', Math.ceil(FAX_LAYOUT.pageHeight - FAX_LAYOUT.namesTop)],
-      ].flatMap(([flag, value]) => [String(flag), String(value)]);
-      const text = execFileSync(
-        'pdftotext',
-        ['-layout', '-f', String(page), '-l', String(page), ...crop, file, '-'],
-        {
-          encoding: 'utf8',
-        },
-      );
-      for (const line of text.replace(/\f/gu, '').split('\n')) {
-        if (line.trim() === '') continue;
-        const start = /^\s*(\d+)\. (.+)$/u.exec(line);
-        const last = entries[entries.length - 1];
-        if (start) entries.push({ number: Number(start[1]), name: (start[2] as string).trim() });
-        else if (last) last.name += last.name.endsWith('-') ? line.trim() : ` ${line.trim()}`;
-      }
-    }
-  }
-  return entries;
-}
-
-export function pdfPages(file: string): number {
-  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
-  return Number(/^Pages:\s+(\d+)/mu.exec(info)?.[1]);
 }
 
 export interface SentLine {

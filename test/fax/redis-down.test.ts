@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase, UNREACHABLE_REDIS_URL } from '../helpers/database.js';
 import {
-  openCampaign,
   removeDir,
   sentLines,
   signNames,

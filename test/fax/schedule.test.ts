@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailySlot } from '../../src/fax/batches.js';
 import { enqueue } from '../../src/queue/outbox.js';
 import { outboxJobId } from '../../src/queue/relay.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import {
-  openCampaign,
   removeDir,
   signNames,
   startTestWorkers,

@@ -6,8 +6,10 @@ import { createSinchProvider } from '../../src/fax/providers/sinch.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database.js';
-import { openCampaign, pdfText, removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
+import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
+import { pdfText } from './pdf.js';
 import { freePort, startFaxWorkers, tempDir } from './sinch-setup.js';
 
 let database: TestDatabase;

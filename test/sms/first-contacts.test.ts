@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCampaignsService } from '../../src/campaigns/service.js';
 import { createFirstContactWriter } from '../../src/sms/first-contacts.js';
 import type { InputRow } from '../../src/sms/inbound-sql.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
@@ -46,14 +46,12 @@ async function signatureNames(): Promise<string[]> {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
-  const campaign = await campaigns.create({
+  const campaign = await openCampaign(database, {
     keyword: 'MAGAMED',
     title: 'Magamed',
     letter: { body: 'Please act.' },
     targets: [{ name: 'Prosecutor', salutation: 'Dear Prosecutor', faxNumbers: ['+442079460111'] }],
   });
-  await campaigns.setStatus(campaign.id, 'open');
   campaignId = campaign.id;
   // A bet on no campaigns is always lost, and brings the campaigns back as context.
   const probe = await createFirstContactWriter(database).bet({ row: signing(), campaignsText: '' });

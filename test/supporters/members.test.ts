@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCampaignsService } from '../../src/campaigns/service.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, replyText, type TextFn } from '../helpers/phone.js';
 import { columnsContaining, phoneForms } from './trace.js';
@@ -48,8 +48,7 @@ async function count(table: string, where = 'true'): Promise<number> {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
-  const campaign = await campaigns.create({
+  await openCampaign(database, {
     keyword: 'MAGAMED',
     title: 'Magamed Abubakarov',
     letter: { body: 'Please act.' },
@@ -57,7 +56,6 @@ beforeAll(async () => {
       { name: 'Prosecutor General', salutation: 'Dear Prosecutor General', faxNumbers: ['+442079460111'] },
     ],
   });
-  await campaigns.setStatus(campaign.id, 'open');
   server = await startTestApp(database, { env: { PUBLIC_BASE_URL } });
   text = await listenForTexts(server);
   asCampaigner = apiAs(server.app, (await staffToken(database, 'campaigner')).token);

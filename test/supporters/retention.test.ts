@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { createRetention } from '../../src/supporters/retention.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
 
@@ -54,7 +55,6 @@ beforeAll(async () => {
   database = await createTestDatabase();
   server = await startTestApp(database, { env: { PUBLIC_BASE_URL } });
   text = await listenForTexts(server);
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
   const plan = [
     ['OLDFAXED', 200],
     ['OLDWAITING', 200],
@@ -62,13 +62,12 @@ beforeAll(async () => {
     ['STILLOPEN', null],
   ] as const;
   for (const [keyword] of plan) {
-    const campaign = await campaigns.create({
+    const campaign = await openCampaign(database, {
       keyword,
       title: `${keyword} action`,
       letter: { body: 'Please act.' },
       targets: [{ name: 'Prosecutor General', salutation: 'Dear Sir', faxNumbers: ['+442079460111'] }],
     });
-    await campaigns.setStatus(campaign.id, 'open');
     ids[keyword] = campaign.id;
     // Two signers, a held name and someone who has not given their name yet.
     await text(`+447700900${nextNumber++}`, `${keyword} Jane Smith`);
