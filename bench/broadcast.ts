@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/queue/connection.js';
+import { createServices } from '../src/services.js';
 import { createPhoneCrypto } from '../src/supporters/phone.js';
 import { startFakeTwilio } from '../test/fakes/twilio.js';
 import { startWorkers } from '../workers/index.js';
@@ -67,10 +68,12 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
 
   const redis = createRedis(config.redisUrl);
   const workers = await startWorkers({
-    config,
-    database,
-    redis,
-    logger: createLogger('warn'),
+    services: createServices({
+      config,
+      database,
+      redis,
+      logger: createLogger('warn'),
+    }),
     queuePrefix: `pp_bench_${randomBytes(4).toString('hex')}`,
   });
   const broadcasts = createBroadcastsService({ db: database.db, clock: () => new Date(), config });

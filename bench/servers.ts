@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/queue/connection.js';
+import { createServices } from '../src/services.js';
 
 const [kind, databaseUrl, port] = process.argv.slice(2);
 if (!databaseUrl || !port) throw new Error('usage: servers.ts app|bare DATABASE_URL PORT');
@@ -28,12 +29,13 @@ if (kind === 'bare') {
   await app.listen({ port: Number(port), host: '127.0.0.1' });
 } else {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
-  const app = await buildApp({
+  const services = createServices({
     config,
     database: createDatabase(databaseUrl),
     redis: createRedis(config.redisUrl),
     logger: createLogger('warn'),
   });
+  const app = await buildApp({ services });
   await app.listen({ port: Number(port), host: '127.0.0.1' });
 }
 process.on('SIGTERM', () => process.exit(0));

@@ -29,7 +29,11 @@ async function main() {
   const workers = await startTestWorkers(database, { env, queuePrefix: uniqueQueuePrefix() });
   const browser = await launchChromium();
   try {
-    await loadDemoCampaigns({ db: database.db, clock: () => new Date() });
+    await loadDemoCampaigns({
+      db: database.db,
+      clock: () => new Date(),
+      campaigns: app.app.services.campaigns,
+    });
     for (const [i, name] of SIGNERS.entries()) {
       await sendSimulatedText({
         serverUrl: base,

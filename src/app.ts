@@ -3,62 +3,33 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { broadcastRoutes } from './broadcasts/routes.js';
+import { smsStatusRoutes } from './broadcasts/status-routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
-import type { Config } from './config.js';
-import type { Database } from './db/client.js';
+import { consoleRoutes } from './console/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { faxRoutes } from './fax/routes.js';
 import { faxWebhookRoutes } from './fax/webhooks.js';
+import { memberRoutes } from './members/routes.js';
 import { healthRoutes } from './ops/health.js';
-import { createMetrics, type Metrics } from './ops/metrics.js';
-import { createInboundService } from './sms/inbound.js';
+import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
-import { smsStatusRoutes } from './sms/status-routes.js';
 import { staffAuth } from './staff/auth.js';
-import { consoleRoutes } from './staff/console/plugin.js';
 import { staffRoutes } from './staff/routes.js';
-import { createPhoneCrypto, type PhoneCrypto } from './supporters/phone.js';
-import { supporterRoutes } from './supporters/routes.js';
 
 export interface AppDeps {
-  config: Config;
-  database: Database;
-  redis: Redis;
-  logger: Logger;
-  metrics?: Metrics;
-  clock?: () => Date;
+  services: Services;
 }
 
-/** What every route module gets: the app's dependencies, resolved once. */
-export interface RouteDeps {
-  config: Config;
-  database: Database;
-  redis: Redis;
-  metrics: Metrics;
-  clock: () => Date;
-  phoneCrypto: PhoneCrypto;
-}
-
-/** Builds the web app from its dependencies; it never listens by itself, so tests use `inject`. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database, redis } = deps;
-  const routeDeps: RouteDeps = {
-    config,
-    database,
-    redis,
-    metrics: deps.metrics ?? createMetrics(),
-    clock: deps.clock ?? (() => new Date()),
-    phoneCrypto: createPhoneCrypto(config.phone),
-  };
-  const { metrics, clock, phoneCrypto } = routeDeps;
+/** Builds the web app over the services; it never listens by itself, so tests use `inject`. */
+export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> {
+  const { config, database, redis, metrics, clock, logger } = services;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     trustProxy: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  app.decorate('services', services);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
@@ -78,10 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes({ pool: database.pool, redis, metrics }));
-  const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
-  await app.register(smsWebhookRoutes({ config, inbound, metrics }));
-  await app.register(smsStatusRoutes(routeDeps));
-  await app.register(faxWebhookRoutes(routeDeps));
+  await app.register(smsWebhookRoutes);
+  await app.register(smsStatusRoutes);
+  await app.register(faxWebhookRoutes);
 
   await app.register(
     async (api) => {
@@ -91,15 +61,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         requestsPerMinute: config.api.requestsPerMinute,
         failuresPerWindow: config.api.failedTokensPer15Minutes,
       });
-      await api.register(staffRoutes(routeDeps));
-      await api.register(campaignRoutes(routeDeps));
-      await api.register(faxRoutes(routeDeps));
-      await api.register(supporterRoutes(routeDeps));
-      await api.register(broadcastRoutes(routeDeps));
+      await api.register(staffRoutes);
+      await api.register(campaignRoutes);
+      await api.register(faxRoutes);
+      await api.register(memberRoutes);
+      await api.register(broadcastRoutes);
     },
     { prefix: '/api/v1' },
   );
-  await app.register(consoleRoutes(routeDeps), { prefix: '/console' });
+  await app.register(consoleRoutes, { prefix: '/console' });
 
   return app;
 }

@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
 import { loadDemoCampaigns } from './campaigns/demo.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { createDatabase, type Database } from './db/client.js';
+import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { AppError } from './errors.js';
+import { createLogger } from './logger.js';
+import { createRedis } from './queue/connection.js';
+import { createServices, type Services } from './services.js';
 import { DEFAULT_SHORTCODE, sendSimulatedText } from './sms/simulator.js';
-import { MIN_PASSWORD_LENGTH, setStaffPassword } from './staff/console/passwords.js';
-import { createStaffService, STAFF_ROLES, type StaffRole } from './staff/service.js';
+import { MIN_PASSWORD_LENGTH, setStaffPassword } from './staff/passwords.js';
+import { STAFF_ROLES, type StaffRole } from './staff/service.js';
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
@@ -20,12 +23,18 @@ const USAGE = `Usage: npm run -s cli -- <command>
 
 class UsageError extends Error {}
 
-async function withDatabase<T>(config: Config, run: (database: Database) => Promise<T>): Promise<T> {
+async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase(config.databaseUrl, { max: 2 });
+  // Commands enqueue through the outbox, so this connection is never opened; logs go to stderr so
+  // that what a command prints (a token) stays alone on stdout.
+  const redis = createRedis(config.redisUrl, { lazy: true });
   try {
-    return await run(database);
+    return await run(
+      createServices({ config, database, redis, logger: createLogger('warn', process.stderr) }),
+    );
   } finally {
+    redis.disconnect();
     await database.close();
   }
 }
@@ -36,8 +45,8 @@ async function staffCreate(config: Config, args: string[]): Promise<void> {
   if (!STAFF_ROLES.includes(values.role as StaffRole)) {
     throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
   }
-  const { staff, token } = await withDatabase(config, ({ db }) =>
-    createStaffService({ db, clock: () => new Date() }).create({
+  const { staff, token } = await withServices(config, ({ staff }) =>
+    staff.create({
       email: values.email as string,
       role: values.role as StaffRole,
     }),
@@ -92,12 +101,16 @@ async function staffPassword(config: Config, args: string[]): Promise<void> {
   if (!values.email) throw new UsageError('staff password needs --email');
   const email = values.email;
   const password = await readPassword();
-  const member = await withDatabase(config, ({ db }) => setStaffPassword(db, { email, password }, null));
+  const member = await withServices(config, ({ database }) =>
+    setStaffPassword(database.db, { email, password }, null),
+  );
   console.log(`Set the console password of ${member.email} (id ${member.id}).`);
 }
 
 async function demo(config: Config): Promise<void> {
-  const results = await withDatabase(config, ({ db }) => loadDemoCampaigns({ db, clock: () => new Date() }));
+  const results = await withServices(config, ({ database, clock, campaigns }) =>
+    loadDemoCampaigns({ db: database.db, clock, campaigns }),
+  );
   for (const result of results) {
     const state = result.loaded ? 'loaded' : 'already there';
     console.log(

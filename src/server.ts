@@ -6,6 +6,7 @@ import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { createRedis } from './queue/connection.js';
+import { createServices } from './services.js';
 
 type Role = 'all' | 'web' | 'worker';
 
@@ -18,11 +19,13 @@ async function main(role: Role): Promise<void> {
   const database = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl);
 
+  const services = createServices({ config, database, redis, logger });
+
   let app: FastifyInstance | null = null;
   let workers: RunningWorkers | null = null;
-  if (role !== 'web') workers = await startWorkers({ config, database, redis, logger });
+  if (role !== 'web') workers = await startWorkers({ services });
   if (role !== 'worker') {
-    app = await buildApp({ config, database, redis, logger });
+    app = await buildApp({ services });
     await app.listen({ port: config.port, host: config.host });
   }
 

@@ -1,32 +1,16 @@
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createBroadcastSending } from '../src/broadcasts/sending.js';
-import { createCampaignsService } from '../src/campaigns/service.js';
-import type { Config } from '../src/config.js';
-import type { Database } from '../src/db/client.js';
-import { createBatchesService } from '../src/fax/batches.js';
-import { createDeliveryService, type DeliveryTiming } from '../src/fax/delivery.js';
-import { createFaxProvider } from '../src/fax/providers/index.js';
 import { closeQueues, createQueues, QUEUE_PREFIX, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
-import { createSmsSender } from '../src/sms/sender.js';
-import { createPhoneCrypto } from '../src/supporters/phone.js';
-import { createRetention } from '../src/supporters/retention.js';
+import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
 import { broadcastProcessors, smsSendProcessors } from './sms.js';
 
 export interface WorkerDeps {
-  config: Config;
-  database: Database;
-  redis: Redis;
-  logger: Logger;
-  clock?: () => Date;
+  services: Services;
   /** Redis key prefix of the queues; tests give each file its own. */
   queuePrefix?: string;
-  /** Shorter fax retry and polling waits, for tests. */
-  faxTiming?: Partial<DeliveryTiming>;
   /** How soon BullMQ notices a job whose worker died; tests that kill workers shorten it. */
   stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }
@@ -59,32 +43,15 @@ type Handler = (data: never, job: Job) => Promise<void>;
  * waits for Redis, so a process that runs the web app too answers texts while Redis is down.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
-  const { config, database, redis, logger } = deps;
-  const clock = deps.clock ?? (() => new Date());
+  const { services } = deps;
+  const { config, database, redis, logger, batches, delivery, sending } = services;
   const prefix = deps.queuePrefix ?? QUEUE_PREFIX;
   const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
   const relay = createOutboxRelay({ database, queues, redis, logger });
-
-  const batches = createBatchesService({ db: database.db, clock, config });
-  const delivery = createDeliveryService({
-    db: database.db,
-    clock,
-    config,
-    provider: createFaxProvider(config, clock),
-    ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
-  });
   const periodic = maintenanceJobs({
     batches,
-    campaigns: createCampaignsService({ db: database.db, clock }),
-    retention: createRetention({ db: database.db, clock, retentionDays: config.retentionDays }),
-    logger,
-  });
-  const sending = createBroadcastSending({
-    db: database.db,
-    clock,
-    config,
-    sender: createSmsSender(config, logger),
-    phoneCrypto: createPhoneCrypto(config.phone),
+    campaigns: services.campaigns,
+    retention: services.retention,
     logger,
   });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { createCampaignsService } from '../src/campaigns/service.js';
 import type { BatchesService } from '../src/fax/batches.js';
+import type { createRetention } from '../src/members/retention.js';
 import type { JobName } from '../src/queue/queues.js';
-import type { createRetention } from '../src/supporters/retention.js';
 
 export interface PeriodicJob {
   everyMs: number;

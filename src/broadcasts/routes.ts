@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { RouteDeps } from '../app.js';
 import { Id, IdParams, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { createBroadcastsService } from './service.js';
 
 const Audience = Type.Union([Type.Literal('network'), Type.Literal('signers'), Type.Literal('non-signers')], {
   description:
@@ -34,60 +32,58 @@ const Progress = Type.Object({
   createdAt: Timestamp,
 });
 
-export function broadcastRoutes({ database, clock, config }: RouteDeps) {
-  const service = createBroadcastsService({ db: database.db, clock, config });
-  return async (plain: FastifyInstance) => {
-    const app = plain.withTypeProvider<TypeBoxRequests>();
-    const tags = ['broadcasts'];
+export async function broadcastRoutes(plain: FastifyInstance) {
+  const { broadcasts: service } = plain.services;
+  const app = plain.withTypeProvider<TypeBoxRequests>();
+  const tags = ['broadcasts'];
 
-    app.post(
-      '/campaigns/:id/broadcasts',
-      {
-        onRequest: requireRole('campaigner'),
-        schema: {
-          tags,
-          summary: 'Text an audience: an action alert, an update or a reminder',
-          params: IdParams,
-          body: Type.Object({ body: Type.String({ maxLength: 2_000 }), audience: Audience }),
-          response: {
-            202: Type.Object({
-              id: Id,
-              status: BroadcastStatus,
-              audienceSize: Type.Integer(),
-              segments: Type.Integer({ description: 'Per message, opt-out hint included' }),
-              encoding: Encoding,
-              estimatedCost: Type.Number(),
-            }),
-          },
+  app.post(
+    '/campaigns/:id/broadcasts',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Text an audience: an action alert, an update or a reminder',
+        params: IdParams,
+        body: Type.Object({ body: Type.String({ maxLength: 2_000 }), audience: Audience }),
+        response: {
+          202: Type.Object({
+            id: Id,
+            status: BroadcastStatus,
+            audienceSize: Type.Integer(),
+            segments: Type.Integer({ description: 'Per message, opt-out hint included' }),
+            encoding: Encoding,
+            estimatedCost: Type.Number(),
+          }),
         },
       },
-      async (request, reply) =>
-        reply
-          .status(202)
-          .send(await service.create(Number(request.params.id), request.body, staffOf(request).id)),
-    );
+    },
+    async (request, reply) =>
+      reply
+        .status(202)
+        .send(await service.create(Number(request.params.id), request.body, staffOf(request).id)),
+  );
 
-    app.get(
-      '/broadcasts/:id',
-      {
-        onRequest: requireRole('viewer'),
-        schema: { tags, summary: 'Progress of a broadcast', params: IdParams, response: { 200: Progress } },
-      },
-      async (request) => service.progress(Number(request.params.id)),
-    );
+  app.get(
+    '/broadcasts/:id',
+    {
+      onRequest: requireRole('viewer'),
+      schema: { tags, summary: 'Progress of a broadcast', params: IdParams, response: { 200: Progress } },
+    },
+    async (request) => service.progress(Number(request.params.id)),
+  );
 
-    app.post(
-      '/broadcasts/:id/cancel',
-      {
-        onRequest: requireRole('campaigner'),
-        schema: {
-          tags,
-          summary: 'Stop a broadcast: texts not yet handed to Twilio are not sent',
-          params: IdParams,
-          response: { 200: Progress },
-        },
+  app.post(
+    '/broadcasts/:id/cancel',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Stop a broadcast: texts not yet handed to Twilio are not sent',
+        params: IdParams,
+        response: { 200: Progress },
       },
-      async (request) => service.cancel(Number(request.params.id), staffOf(request).id),
-    );
-  };
+    },
+    async (request) => service.cancel(Number(request.params.id), staffOf(request).id),
+  );
 }

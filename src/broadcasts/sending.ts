@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
+import { markUnsubscribed } from '../members/opt-out.js';
+import { enqueueMany } from '../queue/outbox.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
-import type { Tx } from '../staff/audit.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { type Audience, audienceCondition } from './audience.js';
 import { quietHoursWait } from './quiet-hours.js';
@@ -54,13 +55,6 @@ async function finishIfSent(tx: Tx, broadcastId: number | string): Promise<void>
         WHERE m.broadcast_id = b.id AND m.status IN ('queued', 'sending'))`);
 }
 
-/** Twilio will not text this number again until they text START: our list says the same. */
-export async function markUnsubscribed(tx: Tx, supporterId: number | string, at: Date): Promise<void> {
-  await tx.execute(sql`
-    UPDATE supporters SET opted_in = false, opted_out_at = ${at.toISOString()}, updated_at = now()
-    WHERE id = ${supporterId} AND opted_in`);
-}
-
 export function createBroadcastSending({ db, clock, config, sender, phoneCrypto, logger }: SendingDeps) {
   /** One batch of the fan-out; resolves to true when the audience is exhausted. */
   async function fanOutBatch(broadcastId: number): Promise<boolean | { waitMs: number }> {
@@ -82,7 +76,7 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
       const { rows: written } = await tx.execute<{
         last_id: string | null;
         seen: number;
-        inserted: number;
+        inserted: string[];
       }>(sql`
         WITH audience AS (
           SELECT s.id FROM supporters s
@@ -93,14 +87,17 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
           SELECT ${broadcastId}, id, ${broadcast.segments} FROM audience ORDER BY id
           ON CONFLICT (broadcast_id, supporter_id) DO NOTHING
           RETURNING id
-        ), jobs AS (
-          INSERT INTO outbox (queue, job_name, payload)
-          SELECT 'sms-send', 'send', jsonb_build_object('messageId', id) FROM inserted ORDER BY id
         )
         SELECT (SELECT max(id) FROM audience) AS last_id,
           (SELECT count(*) FROM audience)::int AS seen,
-          (SELECT count(*) FROM inserted)::int AS inserted`);
+          coalesce((SELECT array_agg(id ORDER BY id) FROM inserted), '{}') AS inserted`);
       const batch = written[0];
+      await enqueueMany(
+        tx,
+        'sms-send',
+        'send',
+        (batch?.inserted ?? []).map((id) => ({ messageId: Number(id) })),
+      );
       const complete = !batch || batch.seen < FAN_OUT_BATCH;
       await tx.execute(sql`
         UPDATE broadcasts SET
@@ -137,6 +134,23 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
   }
 
   return {
+    /**
+     * Twilio's delivery report for a text we sent. Reports can arrive out of order: a final status is
+     * never replaced, and `sent` never follows one.
+     */
+    async recordDeliveryReport(twilioSid: string, status: string, errorCode: number | null): Promise<void> {
+      await db.transaction(async (tx) => {
+        const { rows } = await tx.execute<{ supporter_id: string }>(sql`
+          UPDATE outbound_messages SET status = ${status}::outbound_status,
+            error_code = coalesce(${errorCode}::int, error_code), updated_at = now()
+          WHERE twilio_sid = ${twilioSid} AND status IN ('sending', 'sent')
+          RETURNING supporter_id`);
+        const updated = rows[0];
+        if (updated && errorCode === TWILIO_UNSUBSCRIBED)
+          await markUnsubscribed(tx, updated.supporter_id, clock());
+      });
+    },
+
     /** Writes the broadcast's messages batch by batch, each with its send job. */
     async fanOut(broadcastId: number): Promise<JobOutcome> {
       for (;;) {

@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
-import { recordAudit, type Tx } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import { type Audience, audienceCondition } from './audience.js';
 import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { quietHoursWait } from './quiet-hours.js';

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
 import { DEMO_CAMPAIGNS, DEMO_OPEN_KEYWORD } from './demo-campaigns.js';
-import { createCampaignsService } from './service.js';
+import type { CampaignsService } from './service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEMO_OPEN_DAYS = 14;
@@ -18,8 +18,15 @@ export interface DemoResult {
  * Loads the demo urgent actions. Loading again leaves campaigns already loaded as they are, so the
  * signatures a developer collected are kept.
  */
-export async function loadDemoCampaigns({ db, clock }: { db: Db; clock: () => Date }): Promise<DemoResult[]> {
-  const service = createCampaignsService({ db, clock });
+export async function loadDemoCampaigns({
+  db,
+  clock,
+  campaigns: service,
+}: {
+  db: Db;
+  clock: () => Date;
+  campaigns: CampaignsService;
+}): Promise<DemoResult[]> {
   const results: DemoResult[] = [];
   for (const demo of DEMO_CAMPAIGNS) {
     const existing = await db

@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { type CampaignReplies, campaigns, faxBatches, signatures, targets } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
-import { recordAudit, type Tx } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 
 export interface TargetInput {
   name: string;
@@ -395,3 +395,5 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     },
   };
 }
+
+export type CampaignsService = ReturnType<typeof createCampaignsService>;

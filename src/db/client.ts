@@ -4,6 +4,9 @@ import * as schema from './schema.js';
 
 export type Db = NodePgDatabase<typeof schema>;
 
+/** A transaction or the database itself: a change and its audit row are written in one transaction. */
+export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete' | 'execute'>;
+
 export interface Database {
   db: Db;
   pool: pg.Pool;

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
-import { recordAudit, type Tx } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
 import { faxInput, writePdf } from './batches.js';
 import { nextBusinessInstant } from './business-hours.js';
 import { type FaxPart, planFax, renderFaxPart } from './document.js';

@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { RouteDeps } from '../app.js';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { createBatchesService } from './batches.js';
 import { retryDelivery } from './delivery.js';
 import { renderFaxPartToBuffer } from './document.js';
 
@@ -63,164 +61,162 @@ function sendPdf(reply: FastifyReply, filename: string) {
     .header('cache-control', 'no-store');
 }
 
-export function faxRoutes({ database, clock, config }: RouteDeps) {
-  const batches = createBatchesService({ db: database.db, clock, config });
-  return async (plain: FastifyInstance) => {
-    const app = plain.withTypeProvider<TypeBoxRequests>();
-    const tags = ['fax'];
+export async function faxRoutes(plain: FastifyInstance) {
+  const { batches, database, clock } = plain.services;
+  const app = plain.withTypeProvider<TypeBoxRequests>();
+  const tags = ['fax'];
 
-    app.post(
-      '/campaigns/:id/fax-batches',
-      {
-        onRequest: requireRole('campaigner'),
-        schema: {
-          tags,
-          summary: 'Fax every waiting signature now (409 when none waits)',
-          params: IdParams,
-          response: { 202: CreatedBatch },
+  app.post(
+    '/campaigns/:id/fax-batches',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Fax every waiting signature now (409 when none waits)',
+        params: IdParams,
+        response: { 202: CreatedBatch },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(
+        await batches.createBatch(Number(request.params.id), {
+          reason: 'manual',
+          staffId: staffOf(request).id,
+        }),
+      ),
+  );
+
+  app.get(
+    '/campaigns/:id/fax-batches',
+    {
+      onRequest: requireRole('viewer'),
+      schema: { tags, params: IdParams, querystring: CursorQuery, response: { 200: Page(BatchSummary) } },
+    },
+    async (request) =>
+      batches.list(Number(request.params.id), request.query.cursor, request.query.limit ?? 100),
+  );
+
+  app.get(
+    '/fax-batches/:id',
+    {
+      onRequest: requireRole('viewer'),
+      schema: { tags, params: IdParams, response: { 200: Batch } },
+    },
+    async (request) => batches.get(Number(request.params.id)),
+  );
+
+  app.get(
+    '/fax-batches/:id/document',
+    {
+      onRequest: requireRole('viewer'),
+      schema: {
+        tags,
+        summary: 'The PDF sent to a target (404 until rendered)',
+        params: IdParams,
+        querystring: Type.Object({
+          targetId: NumericId,
+          part: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+        }),
+        response: { 200: Pdf('The part as sent') },
+      },
+    },
+    async (request, reply) => {
+      const { file, filename } = await batches.documentFile(
+        Number(request.params.id),
+        Number(request.query.targetId),
+        request.query.part ?? 1,
+      );
+      return sendPdf(reply, filename).send(createReadStream(file));
+    },
+  );
+
+  app.get(
+    '/campaigns/:id/fax-preview',
+    {
+      onRequest: requireRole('viewer'),
+      schema: {
+        tags,
+        summary: 'Part 1 of what a batch made now would send to a target (default the first)',
+        description:
+          'Headers: X-Fax-Signatures (names waiting), X-Fax-Parts and X-Fax-Pages (this target), ' +
+          'X-Fax-Batch-Pages, X-Fax-Estimated-Cost and X-Fax-Estimated-Seconds (every target).',
+        params: IdParams,
+        querystring: Type.Object({ targetId: Type.Optional(NumericId) }),
+        response: { 200: Pdf('The document') },
+      },
+    },
+    async (request, reply) => {
+      const { targetId } = request.query;
+      const preview = await batches.preview(
+        Number(request.params.id),
+        targetId === undefined ? null : Number(targetId),
+      );
+      const pdf = await renderFaxPartToBuffer(preview.input, preview.part);
+      return sendPdf(reply, `campaign-${request.params.id}-preview.pdf`)
+        .header('x-fax-signatures', preview.signatureCount)
+        .header('x-fax-parts', preview.parts)
+        .header('x-fax-pages', preview.targetPages)
+        .header('x-fax-batch-pages', preview.pages)
+        .header('x-fax-estimated-cost', preview.estimatedCost)
+        .header('x-fax-estimated-seconds', preview.estimatedSeconds)
+        .send(pdf);
+    },
+  );
+
+  app.post(
+    '/campaigns/:id/test-fax',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Send part 1 of the current document to a staff fax machine (not a batch)',
+        params: IdParams,
+        body: Type.Object({ faxNumber: E164, targetId: Type.Optional(NumericId) }),
+        response: {
+          202: Type.Object({
+            campaignId: Id,
+            targetId: Id,
+            faxNumber: Type.String(),
+            status: Type.Literal('queued'),
+          }),
         },
       },
-      async (request, reply) =>
-        reply.status(202).send(
-          await batches.createBatch(Number(request.params.id), {
-            reason: 'manual',
-            staffId: staffOf(request).id,
+    },
+    async (request, reply) => {
+      const { faxNumber, targetId } = request.body;
+      return reply.status(202).send(
+        await batches.requestTestFax(Number(request.params.id), {
+          faxNumber,
+          targetId: targetId === undefined ? null : Number(targetId),
+          staffId: staffOf(request).id,
+        }),
+      );
+    },
+  );
+
+  app.post(
+    '/fax-deliveries/:id/retry',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: "Send a failed delivery again, from the target's first fax number (409 unless failed)",
+        params: IdParams,
+        response: {
+          202: Type.Object({
+            id: Id,
+            status: DeliveryStatus,
+            faxNumber: Type.String(),
+            attempts: Type.Integer(),
           }),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(202)
+        .send(
+          await retryDelivery({ db: database.db, clock }, Number(request.params.id), staffOf(request).id),
         ),
-    );
-
-    app.get(
-      '/campaigns/:id/fax-batches',
-      {
-        onRequest: requireRole('viewer'),
-        schema: { tags, params: IdParams, querystring: CursorQuery, response: { 200: Page(BatchSummary) } },
-      },
-      async (request) =>
-        batches.list(Number(request.params.id), request.query.cursor, request.query.limit ?? 100),
-    );
-
-    app.get(
-      '/fax-batches/:id',
-      {
-        onRequest: requireRole('viewer'),
-        schema: { tags, params: IdParams, response: { 200: Batch } },
-      },
-      async (request) => batches.get(Number(request.params.id)),
-    );
-
-    app.get(
-      '/fax-batches/:id/document',
-      {
-        onRequest: requireRole('viewer'),
-        schema: {
-          tags,
-          summary: 'The PDF sent to a target (404 until rendered)',
-          params: IdParams,
-          querystring: Type.Object({
-            targetId: NumericId,
-            part: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
-          }),
-          response: { 200: Pdf('The part as sent') },
-        },
-      },
-      async (request, reply) => {
-        const { file, filename } = await batches.documentFile(
-          Number(request.params.id),
-          Number(request.query.targetId),
-          request.query.part ?? 1,
-        );
-        return sendPdf(reply, filename).send(createReadStream(file));
-      },
-    );
-
-    app.get(
-      '/campaigns/:id/fax-preview',
-      {
-        onRequest: requireRole('viewer'),
-        schema: {
-          tags,
-          summary: 'Part 1 of what a batch made now would send to a target (default the first)',
-          description:
-            'Headers: X-Fax-Signatures (names waiting), X-Fax-Parts and X-Fax-Pages (this target), ' +
-            'X-Fax-Batch-Pages, X-Fax-Estimated-Cost and X-Fax-Estimated-Seconds (every target).',
-          params: IdParams,
-          querystring: Type.Object({ targetId: Type.Optional(NumericId) }),
-          response: { 200: Pdf('The document') },
-        },
-      },
-      async (request, reply) => {
-        const { targetId } = request.query;
-        const preview = await batches.preview(
-          Number(request.params.id),
-          targetId === undefined ? null : Number(targetId),
-        );
-        const pdf = await renderFaxPartToBuffer(preview.input, preview.part);
-        return sendPdf(reply, `campaign-${request.params.id}-preview.pdf`)
-          .header('x-fax-signatures', preview.signatureCount)
-          .header('x-fax-parts', preview.parts)
-          .header('x-fax-pages', preview.targetPages)
-          .header('x-fax-batch-pages', preview.pages)
-          .header('x-fax-estimated-cost', preview.estimatedCost)
-          .header('x-fax-estimated-seconds', preview.estimatedSeconds)
-          .send(pdf);
-      },
-    );
-
-    app.post(
-      '/campaigns/:id/test-fax',
-      {
-        onRequest: requireRole('campaigner'),
-        schema: {
-          tags,
-          summary: 'Send part 1 of the current document to a staff fax machine (not a batch)',
-          params: IdParams,
-          body: Type.Object({ faxNumber: E164, targetId: Type.Optional(NumericId) }),
-          response: {
-            202: Type.Object({
-              campaignId: Id,
-              targetId: Id,
-              faxNumber: Type.String(),
-              status: Type.Literal('queued'),
-            }),
-          },
-        },
-      },
-      async (request, reply) => {
-        const { faxNumber, targetId } = request.body;
-        return reply.status(202).send(
-          await batches.requestTestFax(Number(request.params.id), {
-            faxNumber,
-            targetId: targetId === undefined ? null : Number(targetId),
-            staffId: staffOf(request).id,
-          }),
-        );
-      },
-    );
-
-    app.post(
-      '/fax-deliveries/:id/retry',
-      {
-        onRequest: requireRole('campaigner'),
-        schema: {
-          tags,
-          summary: "Send a failed delivery again, from the target's first fax number (409 unless failed)",
-          params: IdParams,
-          response: {
-            202: Type.Object({
-              id: Id,
-              status: DeliveryStatus,
-              faxNumber: Type.String(),
-              attempts: Type.Integer(),
-            }),
-          },
-        },
-      },
-      async (request, reply) =>
-        reply
-          .status(202)
-          .send(
-            await retryDelivery({ db: database.db, clock }, Number(request.params.id), staffOf(request).id),
-          ),
-    );
-  };
+  );
 }

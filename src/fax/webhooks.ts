@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { RouteDeps } from '../app.js';
 import { errorBody } from '../errors.js';
 import { acceptCallback } from './delivery.js';
 
@@ -8,19 +7,18 @@ import { acceptCallback } from './delivery.js';
  * the delivery, and a worker reads the fax back from the provider before anything changes. The body is
  * not trusted and not read.
  */
-export function faxWebhookRoutes({ database }: RouteDeps) {
-  return async (app: FastifyInstance) => {
-    // Security headers are for browsers; providers read none.
-    app.post<{ Params: { provider: string }; Querystring: { token?: string } }>(
-      '/webhooks/fax/:provider',
-      { helmet: false, schema: { hide: true } },
-      async (request, reply) => {
-        const { token } = request.query;
-        if (!token || !(await acceptCallback(database.db, request.params.provider, token))) {
-          return reply.status(404).send(errorBody('not_found', 'No such fax callback.'));
-        }
-        return reply.status(204).send();
-      },
-    );
-  };
+export async function faxWebhookRoutes(app: FastifyInstance) {
+  const { database } = app.services;
+  // Security headers are for browsers; providers read none.
+  app.post<{ Params: { provider: string }; Querystring: { token?: string } }>(
+    '/webhooks/fax/:provider',
+    { helmet: false, schema: { hide: true } },
+    async (request, reply) => {
+      const { token } = request.query;
+      if (!token || !(await acceptCallback(database.db, request.params.provider, token))) {
+        return reply.status(404).send(errorBody('not_found', 'No such fax callback.'));
+      }
+      return reply.status(204).send();
+    },
+  );
 }

@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
 import { errorBody } from '../errors.js';
-import type { Metrics } from '../ops/metrics.js';
-import type { createInboundService } from './inbound.js';
 import { isSignedByTwilio, messagingTwiml } from './twilio.js';
 
 interface TwilioSmsBody {
@@ -14,37 +11,30 @@ interface TwilioSmsBody {
   OptOutType?: string;
 }
 
-export interface SmsRouteDeps {
-  config: Config;
-  inbound: ReturnType<typeof createInboundService>;
-  metrics: Metrics;
-}
-
-export function smsWebhookRoutes({ config, inbound, metrics }: SmsRouteDeps) {
-  return async (app: FastifyInstance) => {
-    // Security headers are for browsers; Twilio reads TwiML.
-    app.post('/webhooks/twilio/sms', { helmet: false, schema: { hide: true } }, async (request, reply) => {
-      const stopTimer = metrics.webhookDuration.startTimer();
-      if (!isSignedByTwilio(request, config.twilio.authToken, config.publicBaseUrl)) {
-        metrics.smsInbound.inc({ outcome: 'forged' });
-        return reply
-          .status(403)
-          .send(errorBody('bad_signature', 'The X-Twilio-Signature is missing or wrong.'));
-      }
-      const body = (request.body ?? {}) as TwilioSmsBody;
-      const messageSid = body.MessageSid ?? body.SmsSid;
-      if (!messageSid || !body.From) {
-        return reply.status(400).send(errorBody('bad_request', 'MessageSid and From are required.'));
-      }
-      const answer = await inbound.handle({
-        messageSid,
-        from: body.From,
-        to: body.To ?? null,
-        body: body.Body ?? '',
-        optOutType: body.OptOutType ?? null,
-      });
-      stopTimer();
-      return reply.type('text/xml; charset=utf-8').send(messagingTwiml(answer.reply));
+export async function smsWebhookRoutes(app: FastifyInstance) {
+  const { config, inbound, metrics } = app.services;
+  // Security headers are for browsers; Twilio reads TwiML.
+  app.post('/webhooks/twilio/sms', { helmet: false, schema: { hide: true } }, async (request, reply) => {
+    const stopTimer = metrics.webhookDuration.startTimer();
+    if (!isSignedByTwilio(request, config.twilio.authToken, config.publicBaseUrl)) {
+      metrics.smsInbound.inc({ outcome: 'forged' });
+      return reply
+        .status(403)
+        .send(errorBody('bad_signature', 'The X-Twilio-Signature is missing or wrong.'));
+    }
+    const body = (request.body ?? {}) as TwilioSmsBody;
+    const messageSid = body.MessageSid ?? body.SmsSid;
+    if (!messageSid || !body.From) {
+      return reply.status(400).send(errorBody('bad_request', 'MessageSid and From are required.'));
+    }
+    const answer = await inbound.handle({
+      messageSid,
+      from: body.From,
+      to: body.To ?? null,
+      body: body.Body ?? '',
+      optOutType: body.OptOutType ?? null,
     });
-  };
+    stopTimer();
+    return reply.type('text/xml; charset=utf-8').send(messagingTwiml(answer.reply));
+  });
 }

@@ -1,8 +1,5 @@
-import type { Db } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
-
-/** A transaction or the database itself: audit rows are written in the same transaction as the change. */
-export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete' | 'execute'>;
 
 export interface AuditEntry {
   staffId: number | null;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPEN_DAYS, loadDemoCampaigns } from '../../src/campaigns/demo.js';
+import { createCampaignsService } from '../../src/campaigns/service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
@@ -12,7 +13,11 @@ const now = new Date('2026-11-22T10:00:00Z');
 
 describe('demo campaigns', () => {
   it('loads the urgent actions with MAGAMED open for 14 days and only fictional fax numbers', async () => {
-    const results = await loadDemoCampaigns({ db: database.db, clock: () => now });
+    const results = await loadDemoCampaigns({
+      db: database.db,
+      clock: () => now,
+      campaigns: createCampaignsService({ db: database.db, clock: () => now }),
+    });
     expect(results.every((result) => result.loaded)).toBe(true);
 
     const { rows } = await database.pool.query(
@@ -32,7 +37,11 @@ describe('demo campaigns', () => {
   });
 
   it('loading again keeps what is there', async () => {
-    const results = await loadDemoCampaigns({ db: database.db, clock: () => now });
+    const results = await loadDemoCampaigns({
+      db: database.db,
+      clock: () => now,
+      campaigns: createCampaignsService({ db: database.db, clock: () => now }),
+    });
     expect(results.every((result) => !result.loaded)).toBe(true);
     const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM campaigns');
     expect(rows[0].n).toBe(results.length);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyStaffPassword } from '../../src/staff/console/passwords.js';
+import { verifyStaffPassword } from '../../src/staff/passwords.js';
 import { createStaffService } from '../../src/staff/service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 

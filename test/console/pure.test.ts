@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fieldOfError } from '../../src/console/campaigns.js';
+import { chartSvg, fillBuckets } from '../../src/console/chart.js';
+import { html } from '../../src/console/html.js';
 import { AppError } from '../../src/errors.js';
-import { fieldOfError } from '../../src/staff/console/campaigns.js';
-import { chartSvg, fillBuckets } from '../../src/staff/console/chart.js';
-import { html } from '../../src/staff/console/html.js';
 
 describe('html', () => {
   it('escapes every interpolation, nested ones included, and keeps html fragments as they are', () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../src/db/client.js';
-import { setStaffPassword } from '../../src/staff/console/passwords.js';
+import { setStaffPassword } from '../../src/staff/passwords.js';
 import { createStaffService, type StaffRole } from '../../src/staff/service.js';
 
 let next = 0;

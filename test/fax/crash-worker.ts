@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { createServices } from '../../src/services.js';
 import { startWorkers } from '../../workers/index.js';
 import { FAST_TIMING } from './sinch-setup.js';
 
@@ -13,12 +14,14 @@ const config = loadConfig(process.env);
 const database = createDatabase(config.databaseUrl, { max: 10 });
 const redis = createRedis(config.redisUrl);
 await startWorkers({
-  config,
-  database,
-  redis,
-  logger: createLogger('warn'),
+  services: createServices({
+    config,
+    database,
+    redis,
+    logger: createLogger('warn'),
+    faxTiming: FAST_TIMING,
+  }),
   queuePrefix: process.env.CRASH_QUEUE_PREFIX as string,
-  faxTiming: FAST_TIMING,
   stalled: { lockDurationMs: 1_000, stalledIntervalMs: 500, maxStalledCount: 1_000 },
 });
 process.send?.('started');

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createRedis } from '../../src/queue/connection.js';
 import type { Queues } from '../../src/queue/queues.js';
+import { createServices } from '../../src/services.js';
 import { createInboundService } from '../../src/sms/inbound.js';
 import { newMessageSid } from '../../src/sms/simulator.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
@@ -36,12 +37,14 @@ export async function startTestWorkers(
   const logs = new CapturedLogs();
   const redis = createRedis(config.redisUrl);
   const workers = await startWorkers({
-    config,
-    database,
-    redis,
-    logger: createLogger('info', logs),
+    services: createServices({
+      config,
+      database,
+      redis,
+      logger: createLogger('info', logs),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     queuePrefix: options.queuePrefix,
-    ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
     workers,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DeliveryTiming } from '../../src/fax/delivery.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { createServices } from '../../src/services.js';
 import { startWorkers } from '../../workers/index.js';
 import { CapturedLogs, testConfig } from '../helpers/app.js';
 import type { TestDatabase } from '../helpers/database.js';
@@ -38,12 +39,14 @@ export async function startFaxWorkers(
   const config = testConfig(database.url, env);
   const redis = createRedis(config.redisUrl);
   const workers = await startWorkers({
-    config,
-    database,
-    redis,
-    logger: createLogger('info', new CapturedLogs()),
+    services: createServices({
+      config,
+      database,
+      redis,
+      logger: createLogger('info', new CapturedLogs()),
+      faxTiming: timing,
+    }),
     queuePrefix,
-    faxTiming: timing,
   });
   return {
     workers,

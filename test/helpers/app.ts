@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/queue/connection.js';
+import { createServices } from '../../src/services.js';
 import { REDIS_URL } from './database.js';
 
 /** Every line the app logged, kept so that tests can look for what must never be logged. */
@@ -49,13 +50,14 @@ export async function startTestApp(
   const config = testConfig(options.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/unused', options.env);
   const logs = new CapturedLogs();
   const redis = createRedis(config.redisUrl);
-  const app = await buildApp({
+  const services = createServices({
     config,
     database,
     redis,
     logger: createLogger('info', logs),
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const app = await buildApp({ services });
   await app.ready();
   return {
     app,

@@ -1,16 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../../app.js';
-import { type CampaignDetail, createCampaignsService } from '../../campaigns/service.js';
-import { createSignaturesService } from '../../campaigns/signatures.js';
+import type { CampaignDetail } from '../campaigns/service.js';
 import {
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
   DEFAULT_TIMEZONE,
   type TargetRequest,
-} from '../../campaigns/validation.js';
-import { AppError } from '../../errors.js';
-import { requireRole, staffOf } from '../auth.js';
+} from '../campaigns/validation.js';
+import { AppError } from '../errors.js';
+import { requireRole, staffOf } from '../staff/auth.js';
 import { chartSvg, signaturesOverTime } from './chart.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
@@ -260,13 +258,8 @@ function countsFields(campaign: {
   };
 }
 
-export function campaignPages(
-  app: FastifyInstance,
-  { database, clock, config }: RouteDeps,
-  tools: ConsoleTools,
-) {
-  const campaigns = createCampaignsService({ db: database.db, clock });
-  const signatures = createSignaturesService({ db: database.db, clock });
+export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
+  const { campaigns, signatures, clock, config, database } = app.services;
   const validation = () => ({ now: clock(), joinKeywords: config.joinKeywords });
 
   /** The campaign form again, with what was typed and the problem shown next to its field. */

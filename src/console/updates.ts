@@ -1,13 +1,10 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../../app.js';
-import { type Audience, audienceCondition } from '../../broadcasts/audience.js';
-import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../../broadcasts/compose.js';
-import { createBroadcastsService } from '../../broadcasts/service.js';
-import { createCampaignsService } from '../../campaigns/service.js';
-import { broadcasts } from '../../db/schema.js';
-import { AppError } from '../../errors.js';
-import { requireRole, staffOf } from '../auth.js';
+import { type Audience, audienceCondition } from '../broadcasts/audience.js';
+import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
+import { broadcasts } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
@@ -26,13 +23,8 @@ const AUDIENCES: Array<{ value: Audience; label: string }> = [
 ];
 const FINISHED = new Set(['done', 'cancelled']);
 
-export function updatePages(
-  app: FastifyInstance,
-  { database, clock, config }: RouteDeps,
-  tools: ConsoleTools,
-) {
-  const service = createBroadcastsService({ db: database.db, clock, config });
-  const campaigns = createCampaignsService({ db: database.db, clock });
+export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
+  const { broadcasts: service, campaigns, config, database } = app.services;
 
   /** Who each audience reaches now, counted with the same condition the broadcast uses. */
   async function audienceSizes(campaignId: number): Promise<Record<Audience, number>> {

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../../app.js';
-import { AppError } from '../../errors.js';
-import { MEMBER_COLUMNS } from '../../supporters/csv.js';
-import { createMembersService } from '../../supporters/members.js';
-import { requireRole, staffOf } from '../auth.js';
-import { createStaffService, STAFF_ROLES, type StaffRole } from '../service.js';
+import { AppError } from '../errors.js';
+import { MEMBER_COLUMNS } from '../members/csv.js';
+import { requireRole, staffOf } from '../staff/auth.js';
+import { STAFF_ROLES, type StaffRole } from '../staff/service.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
@@ -18,13 +16,8 @@ const idOf = (request: FastifyRequest) => {
 /** As the API's import: a network of 200,000 members fits. */
 const CSV_BODY_LIMIT = 20 * 1024 * 1024;
 
-export function adminPages(
-  app: FastifyInstance,
-  { database, clock, phoneCrypto }: RouteDeps,
-  tools: ConsoleTools,
-) {
-  const members = createMembersService({ db: database.db, clock, phoneCrypto });
-  const staffService = createStaffService({ db: database.db, clock });
+export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
+  const { members, staff: staffService } = app.services;
 
   function membersPage(context: PageContext, result: SafeHtml | null, problem: string | null) {
     return page(

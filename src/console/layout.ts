@@ -1,4 +1,4 @@
-import type { StaffRole } from '../service.js';
+import type { StaffRole } from '../staff/service.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface PageContext {

@@ -1,10 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { inboundMessages, signatures, supporters } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { recordAudit, type Tx } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.js';
+import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, parseMembersCsv, type Refusal } from './csv.js';
-import { normalisePhone, type PhoneCrypto } from './phone.js';
 
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
 export const IMPORT_CONSENT_TERMS = 'import';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { parseConsentDate, parseMembersCsv } from '../../src/supporters/csv.js';
+import { parseConsentDate, parseMembersCsv } from '../../src/members/csv.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 const read = (csv: string, maxRows = 1000) => parseMembersCsv(csv, { now: NOW, maxRows });

@@ -1,10 +1,10 @@
 import { hash, verify } from '@node-rs/argon2';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { staff } from '../../db/schema.js';
-import { AppError } from '../../errors.js';
-import { recordAudit } from '../audit.js';
-import type { StaffRole } from '../service.js';
+import type { Db } from '../db/client.js';
+import { staff } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { recordAudit } from './audit.js';
+import type { StaffRole } from './service.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;

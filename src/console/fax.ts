@@ -1,12 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../../app.js';
-import { createCampaignsService } from '../../campaigns/service.js';
-import { AppError } from '../../errors.js';
-import { createBatchesService, estimate } from '../../fax/batches.js';
-import { retryDelivery } from '../../fax/delivery.js';
-import { renderFaxPartToBuffer } from '../../fax/document.js';
-import { requireRole, staffOf } from '../auth.js';
+import { AppError } from '../errors.js';
+import { estimate } from '../fax/batches.js';
+import { retryDelivery } from '../fax/delivery.js';
+import { renderFaxPartToBuffer } from '../fax/document.js';
+import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime, page } from './layout.js';
@@ -22,9 +20,8 @@ const numeric = (text: string | undefined) => {
 const idOf = (request: FastifyRequest) => numeric((request.params as { id: string }).id);
 const FINISHED = new Set(['delivered', 'partly_failed', 'failed']);
 
-export function faxPages(app: FastifyInstance, { database, clock, config }: RouteDeps, tools: ConsoleTools) {
-  const batches = createBatchesService({ db: database.db, clock, config });
-  const campaigns = createCampaignsService({ db: database.db, clock });
+export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
+  const { batches, campaigns, config, database, clock } = app.services;
 
   /** What a batch made now would send, target by target. */
   async function plan(campaignId: number) {

@@ -4,8 +4,8 @@
  */
 import { type CsvError, parse } from 'csv-parse/sync';
 import { AppError } from '../errors.js';
-import { checkName, type NameProblem } from './names.js';
-import { normalisePhone } from './phone.js';
+import { checkName, type NameProblem } from '../supporters/names.js';
+import { normalisePhone } from '../supporters/phone.js';
 
 export const MEMBER_COLUMNS = ['number', 'name', 'consent_date', 'consent_source'] as const;
 const REQUIRED_COLUMNS = ['number', 'consent_date', 'consent_source'] as const;

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from '../errors.js';
+import { isSignedByTwilio } from '../sms/twilio.js';
+
+interface TwilioStatusBody {
+  MessageSid?: string;
+  MessageStatus?: string;
+  ErrorCode?: string;
+}
+
+/** Twilio's statuses after it accepted a message; the earlier ones (queued, sending) add nothing. */
+const RECORDED = new Set(['sent', 'delivered', 'undelivered', 'failed']);
+
+/** Twilio's delivery reports for the texts we sent (the statusCallback of each message). */
+export async function smsStatusRoutes(app: FastifyInstance) {
+  const { config, sending } = app.services;
+  app.post('/webhooks/twilio/status', { helmet: false, schema: { hide: true } }, async (request, reply) => {
+    if (!isSignedByTwilio(request, config.twilio.authToken, config.publicBaseUrl)) {
+      return reply
+        .status(403)
+        .send(errorBody('bad_signature', 'The X-Twilio-Signature is missing or wrong.'));
+    }
+    const body = (request.body ?? {}) as TwilioStatusBody;
+    if (!body.MessageSid || !body.MessageStatus) {
+      return reply.status(400).send(errorBody('bad_request', 'MessageSid and MessageStatus are required.'));
+    }
+    const status = body.MessageStatus;
+    if (!RECORDED.has(status)) return reply.status(204).send();
+    const errorCode = body.ErrorCode && /^\d{1,9}$/.test(body.ErrorCode) ? Number(body.ErrorCode) : null;
+    await sending.recordDeliveryReport(body.MessageSid, status, errorCode);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,183 @@
+import csrfProtection from '@fastify/csrf-protection';
+import secureSession from '@fastify/secure-session';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import type { StaffPrincipal } from '../staff/auth.js';
+import { sessionStaff, verifyStaffPassword } from '../staff/passwords.js';
+import { adminPages } from './admin.js';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { campaignPages } from './campaigns.js';
+import { faxPages } from './fax.js';
+import { type ConsoleTools, field } from './forms.js';
+import { html, type SafeHtml } from './html.js';
+import { type PageContext, page } from './layout.js';
+import { queueBoard } from './queues.js';
+import { updatePages } from './updates.js';
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    staffId: number;
+  }
+}
+
+/** Sign-in failures from one address before it must wait, and for how long. */
+const FAILED_SIGN_INS = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+const SESSION_HOURS = 12;
+
+const tools: ConsoleTools = {
+  context(request, reply) {
+    return { staff: request.staff, csrf: reply.generateCsrf() };
+  },
+  send(reply, body, status = 200) {
+    return reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(body.text);
+  },
+};
+
+function loginPage(context: PageContext, email: string, problem: string | null): SafeHtml {
+  return page(
+    context,
+    'Sign in',
+    html`<section class="login" aria-labelledby="login-heading">
+      <h1 id="login-heading">Sign in</h1>
+      ${problem && html`<p class="problem" role="alert" id="login-problem">${problem}</p>`}
+      <form method="post" action="/console/login">
+        <input type="hidden" name="_csrf" value="${context.csrf}">
+        <label for="email">E-mail</label>
+        <input type="email" id="email" name="email" autocomplete="username" required value="${email}">
+        <label for="password">Password</label>
+        <input type="password" id="password" name="password" autocomplete="current-password" required>
+        <button type="submit">Sign in</button>
+      </form>
+    </section>`,
+  );
+}
+
+/**
+ * The staff console: server-rendered pages over the same services as the staff API, signed in with a
+ * password and a sealed session cookie, every form POST checked for its CSRF token.
+ */
+export async function consoleRoutes(app: FastifyInstance) {
+  const { config, database, clock } = app.services;
+  await app.register(secureSession, {
+    key: config.sessionSecret,
+    cookieName: 'pp_console',
+    expiry: SESSION_HOURS * 3600,
+    cookie: {
+      path: '/console',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.publicBaseUrl.startsWith('https:'),
+    },
+  });
+  await app.register(csrfProtection, {
+    sessionPlugin: '@fastify/secure-session',
+    getToken: (request) => field(request.body, '_csrf'),
+  });
+
+  app.decorateRequest('staff', null);
+  app.addHook('onRequest', async (request) => {
+    const staffId = request.session.get('staffId');
+    if (staffId === undefined) return;
+    const member = await sessionStaff(database.db, staffId);
+    if (!member) {
+      request.session.delete();
+      return;
+    }
+    request.staff = { ...member, tokenId: null } satisfies StaffPrincipal;
+  });
+  // Every form, sign-in included, must carry the token of its session. Bull Board sends JSON from its
+  // own page; the SameSite=Lax cookie keeps other sites' requests from carrying the session there.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method === 'POST' && !request.url.startsWith('/console/queues')) {
+      return app.csrfProtection(request, reply, done);
+    }
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError && error.statusCode === 401) {
+      // A page or a form of an expired session goes to sign-in; the live JSON just reports it.
+      if (!request.url.split('?')[0]?.endsWith('.json')) return reply.redirect('/console/login', 303);
+      return reply.status(401).send({ error: { code: error.code, message: 'Sign in again.' } });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'console request failed');
+    const message =
+      status >= 500
+        ? 'Something went wrong on our side.'
+        : (error as { code?: string }).code === 'FST_CSRF_INVALID_TOKEN' ||
+            (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET'
+          ? 'This form has expired; go back, reload the page and try again.'
+          : error.message;
+    return tools.send(
+      reply,
+      page(
+        { staff: request.staff, csrf: reply.generateCsrf() },
+        'Could not do that',
+        html`<h1>Could not do that</h1><p class="problem" role="alert">${message}</p>
+            <p><a href="/console/campaigns">Back to the campaigns</a></p>`,
+      ),
+      status,
+    );
+  });
+
+  app.get('/assets/console.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS),
+  );
+  app.get('/assets/console.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
+  );
+
+  const failures = new Map<string, number[]>();
+  const recentFailures = (ip: string) => {
+    const since = clock().getTime() - FAILURE_WINDOW_MS;
+    const kept = (failures.get(ip) ?? []).filter((at) => at > since);
+    failures.set(ip, kept);
+    return kept;
+  };
+
+  app.get('/login', async (request, reply) => {
+    if (request.staff) return reply.redirect('/console/campaigns', 303);
+    return tools.send(reply, loginPage(tools.context(request, reply), '', null));
+  });
+
+  app.post('/login', async (request, reply) => {
+    const email = field(request.body, 'email');
+    if (recentFailures(request.ip).length >= FAILED_SIGN_INS) {
+      const context = tools.context(request, reply);
+      return tools.send(
+        reply,
+        loginPage(context, email, 'Too many failed sign-ins; try again in 15 minutes.'),
+        429,
+      );
+    }
+    const member = await verifyStaffPassword(database.db, email, field(request.body, 'password'));
+    if (!member) {
+      recentFailures(request.ip).push(clock().getTime());
+      const context = tools.context(request, reply);
+      return tools.send(reply, loginPage(context, email, 'That e-mail and password do not match.'), 401);
+    }
+    // A fresh session on sign-in, so that a session planted before it is worth nothing.
+    request.session.regenerate();
+    request.session.set('staffId', member.id);
+    return reply.redirect('/console/campaigns', 303);
+  });
+
+  app.post('/logout', async (request, reply) => {
+    request.session.delete();
+    return reply.redirect('/console/login', 303);
+  });
+
+  app.get('/', async (_request, reply) => reply.redirect('/console/campaigns', 303));
+
+  campaignPages(app, tools);
+  faxPages(app, tools);
+  updatePages(app, tools);
+  adminPages(app, tools);
+  await app.register(queueBoard, { prefix: '/queues' });
+}
