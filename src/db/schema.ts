@@ -247,7 +247,6 @@ export const faxBatchStatus = pgEnum('fax_batch_status', [
 ]);
 export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'pending',
-  'rendering',
   'waiting',
   'sending',
   'delivered',

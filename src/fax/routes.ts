@@ -10,7 +10,7 @@ const BatchStatus = Type.Union(
   ['pending', 'sending', 'delivered', 'partly_failed', 'failed'].map((status) => Type.Literal(status)),
 );
 const DeliveryStatus = Type.Union(
-  ['pending', 'rendering', 'waiting', 'sending', 'delivered', 'failed'].map((status) => Type.Literal(status)),
+  ['pending', 'waiting', 'sending', 'delivered', 'failed'].map((status) => Type.Literal(status)),
 );
 const Estimate = {
   pages: Type.Integer({ description: 'Pages of every part to every target' }),
