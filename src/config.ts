@@ -78,6 +78,8 @@ export interface Config {
   };
   joinKeywords: string[];
   retentionDays: number;
+  /** BullMQ's key prefix: two installs sharing one Redis each keep their own. */
+  queuePrefix: string;
   /** Staff API requests per minute for one token; failed tokens from one address per 15 minutes. */
   api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
@@ -287,6 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     joinKeywords: wordList(env, 'JOIN_KEYWORDS', 'JOIN,PROTEST'),
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 36_500),
+    queuePrefix: queuePrefix(env),
     api: {
       requestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
       failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
@@ -309,6 +312,18 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   return config;
+}
+
+/** A Redis Cluster hash tag (`{…}`) keeps each queue's keys in one slot, so the prefix must carry one. */
+function queuePrefix(env: Env): string {
+  const prefix = read(env, 'QUEUE_PREFIX', '{pp}');
+  if (!/^[^\s:]*\{[^{}\s:]+\}[^\s:]*$/.test(prefix)) {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      'must hold one {hash tag} and no spaces or colons, e.g. {pp} or {pp-staging}',
+    );
+  }
+  return prefix;
 }
 
 /** Reads `.env` into process.env when there is one; variables already set win. */

@@ -31,6 +31,13 @@ describe('configuration', () => {
     expect(config.sms.quietHours).toEqual({ start: 21 * 60, end: 8 * 60 });
     expect(config.joinKeywords).toEqual(['JOIN', 'PROTEST']);
     expect(config.optOutHint).toBe('Text STOP AMNESTY to opt out');
+    expect(config.queuePrefix).toBe('{pp}');
+  });
+
+  it('takes a queue prefix that keeps a Redis Cluster hash tag, and refuses one without', () => {
+    expect(loadConfig({ QUEUE_PREFIX: '{pp-staging}' }).queuePrefix).toBe('{pp-staging}');
+    expect(errorOf({ QUEUE_PREFIX: 'pp' }).message).toContain('QUEUE_PREFIX');
+    expect(errorOf({ QUEUE_PREFIX: '{pp}:x' }).message).toContain('QUEUE_PREFIX');
   });
 
   it.each([

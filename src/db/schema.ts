@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 const id = () => bigserial('id', { mode: 'number' }).primaryKey();
@@ -227,6 +228,11 @@ export const outbox = pgTable(
   'outbox',
   {
     id: id(),
+    /**
+     * The job's id in BullMQ. Random, so that a database reset, a restore or a second install sharing
+     * one Redis never names a job that Redis already holds (BullMQ ignores an add of a known id).
+     */
+    jobKey: uuid('job_key').notNull().defaultRandom(),
     queue: text('queue').notNull(),
     jobName: text('job_name').notNull(),
     payload: jsonb('payload').notNull(),

@@ -20,6 +20,11 @@ export function createMetrics() {
       labelNames: ['status'] as const,
       registers: [registry],
     }),
+    outboxMismatches: new Counter({
+      name: 'pp_outbox_job_mismatch_total',
+      help: 'Outbox rows whose job id in Redis held another job (given a new id and relayed again)',
+      registers: [registry],
+    }),
     webhookDuration: new Histogram({
       name: 'pp_sms_webhook_duration_seconds',
       help: 'Time to answer an inbound text webhook',

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -11,6 +12,8 @@ export interface RelayDeps {
   /** The connection the queues use: while it is not ready, rows wait in Postgres. */
   redis: Redis;
   logger: Logger;
+  /** Counts adds that found another job under their id. */
+  mismatches?: { inc(): void };
   intervalMs?: number;
   batchSize?: number;
   /** How long one hand-over to Redis may take before the rows are left for the next round. */
@@ -24,7 +27,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-type OutboxRow = { id: string; queue: string; job_name: string; payload: unknown };
+type OutboxRow = { id: string; job_key: string; queue: string; job_name: string; payload: unknown };
 
 export class QueuesUnavailable extends Error {
   constructor(reason: string) {
@@ -33,10 +36,24 @@ export class QueuesUnavailable extends Error {
   }
 }
 
-/** BullMQ refuses job ids with one colon, so the outbox id is joined with a dash. */
-export const outboxJobId = (id: number | string) => `outbox-${id}`;
+/** BullMQ refuses job ids with one colon, so the row's random key is joined with a dash. */
+export const outboxJobId = (jobKey: string) => `outbox-${jobKey}`;
 
 const WARN_EVERY_MS = 60_000;
+
+/** The rows whose job, read back from Redis, is not the one the row describes. One round trip a queue. */
+async function jobsNotOurs(redis: Redis, queue: Queue, rows: OutboxRow[]): Promise<OutboxRow[]> {
+  const pipeline = redis.pipeline();
+  for (const row of rows) pipeline.hmget(queue.toKey(outboxJobId(row.job_key)), 'name', 'data');
+  const replies = (await pipeline.exec()) ?? [];
+  return rows.filter((row, i) => {
+    const [error, fields] = replies[i] ?? [];
+    const [name, data] = (fields as (string | null)[] | undefined) ?? [];
+    // A job already finished and removed reads back empty: the add above made it anew.
+    if (error || name === null || name === undefined) return false;
+    return name !== row.job_name || data !== JSON.stringify(row.payload);
+  });
+}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -52,8 +69,13 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * Moves committed outbox rows into BullMQ. Rows are locked (SKIP LOCKED, so several relays share the
- * work), added with the job id `outbox-<id>` and marked in the same transaction: a crash between the add
- * and the commit leaves the rows pending, and adding them again is a no-op in BullMQ.
+ * work), added with the job id `outbox-<job_key>` and marked in the same transaction: a crash between
+ * the add and the commit leaves the rows pending, and adding them again is a no-op in BullMQ.
+ *
+ * BullMQ answers an add whose id it already holds with that id, silently keeping the job it has. So
+ * each add is read back: a job under our id with another name or payload is not our work (it cannot
+ * happen with random keys, unless someone wrote into our prefix), and the row gets a new key and stays
+ * pending, logged and counted, rather than being marked as relayed.
  */
 export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   const { database, queues, redis, logger } = deps;
@@ -70,7 +92,7 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
     if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
     return database.db.transaction(async (tx) => {
       const { rows } = await tx.execute<OutboxRow>(sql`
-        SELECT id, queue, job_name, payload FROM outbox
+        SELECT id, job_key, queue, job_name, payload FROM outbox
         WHERE enqueued_at IS NULL AND run_at <= now()
         ORDER BY id LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED`);
@@ -91,29 +113,39 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
         jobs.push(row);
         byQueue.set(queue, jobs);
       }
-      await withTimeout(
+      const mismatched = await withTimeout(
         Promise.all(
-          [...byQueue].map(([queue, jobs]) =>
-            queues[queue].addBulk(
+          [...byQueue].map(async ([queue, jobs]) => {
+            await queues[queue].addBulk(
               jobs.map((row) => ({
                 name: row.job_name,
                 data: row.payload,
-                opts: { jobId: outboxJobId(row.id) },
+                opts: { jobId: outboxJobId(row.job_key) },
               })),
-            ),
-          ),
+            );
+            return jobsNotOurs(redis, queues[queue], jobs);
+          }),
         ),
         addTimeoutMs,
-      );
-      await tx
-        .update(outbox)
-        .set({ enqueuedAt: sql`now()` })
-        .where(
-          inArray(
-            outbox.id,
-            rows.map((row) => Number(row.id)),
-          ),
+      ).then((lists) => lists.flat());
+      for (const row of mismatched) {
+        deps.mismatches?.inc();
+        logger.error(
+          { outboxId: row.id, queue: row.queue, jobName: row.job_name },
+          'outbox job id already held by another job; the row is given a new id and relayed again',
         );
+      }
+      const notOurs = new Set(mismatched.map((row) => row.id));
+      const relayed = rows.filter((row) => !notOurs.has(row.id)).map((row) => Number(row.id));
+      if (relayed.length > 0) {
+        await tx.update(outbox).set({ enqueuedAt: sql`now()` }).where(inArray(outbox.id, relayed));
+      }
+      if (notOurs.size > 0) {
+        await tx
+          .update(outbox)
+          .set({ jobKey: sql`gen_random_uuid()` })
+          .where(inArray(outbox.id, [...notOurs].map(Number)));
+      }
       return rows.length;
     });
   }

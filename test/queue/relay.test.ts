@@ -36,12 +36,13 @@ async function pendingRows(): Promise<number> {
   return rows[0].n;
 }
 
-async function insertRows(count: number, start = 0): Promise<number[]> {
+/** The rows' job keys, oldest first. */
+async function insertRows(count: number, start = 0): Promise<string[]> {
   await database.db.transaction(async (tx) => {
     for (let i = 0; i < count; i++) await enqueue(tx, 'fax-render', 'render-batch', { batchId: start + i });
   });
-  const { rows } = await database.pool.query('SELECT id FROM outbox ORDER BY id DESC LIMIT $1', [count]);
-  return rows.map((row) => Number(row.id)).reverse();
+  const { rows } = await database.pool.query('SELECT job_key FROM outbox ORDER BY id DESC LIMIT $1', [count]);
+  return rows.map((row) => row.job_key as string).reverse();
 }
 
 beforeAll(async () => {
@@ -64,7 +65,7 @@ afterAll(async () => {
 });
 
 describe('outbox relay', () => {
-  it('adds each due row as a job named by its outbox id, with its payload, then marks it', async () => {
+  it('adds each due row as a job named by its random key, with its payload, then marks it', async () => {
     const ids = await insertRows(3, 10);
     expect(await relay().relayOnce()).toBe(3);
     const jobs = await queues['fax-render'].getJobs(['waiting']);
@@ -77,7 +78,7 @@ describe('outbox relay', () => {
   it('never enqueues a row twice: run again, or after a crash between adding and marking', async () => {
     const ids = await insertRows(3);
     // A relay that added the first row and died before its transaction committed.
-    await queues['fax-render'].add('render-batch', { batchId: 0 }, { jobId: outboxJobId(ids[0] as number) });
+    await queues['fax-render'].add('render-batch', { batchId: 0 }, { jobId: outboxJobId(ids[0] as string) });
     const first = relay();
     expect(await first.relayOnce()).toBe(3);
     expect(await first.relayOnce()).toBe(0);
@@ -85,6 +86,44 @@ describe('outbox relay', () => {
     await database.pool.query('UPDATE outbox SET enqueued_at = NULL');
     expect(await relay().relayOnce()).toBe(3);
     expect(await jobCount()).toBe(3);
+  });
+
+  it('enqueues the work of a database reset while Redis keeps the jobs of the one before', async () => {
+    await insertRows(2);
+    await relay().relayOnce();
+    // Dropped and recreated: the outbox ids start again at 1, Redis still holds the finished jobs.
+    await database.pool.query('TRUNCATE outbox RESTART IDENTITY');
+    await insertRows(2, 50);
+    expect(await relay().relayOnce()).toBe(2);
+    const jobs = await queues['fax-render'].getJobs(['waiting']);
+    expect(jobs.map((job) => job.data.batchId).sort()).toEqual([0, 1, 50, 51]);
+    expect(await pendingRows()).toBe(0);
+  });
+
+  it('does not mark a row relayed when its job id holds another job: logged, given a new id, added', async () => {
+    const mismatches = {
+      count: 0,
+      inc() {
+        this.count++;
+      },
+    };
+    const [key] = await insertRows(1, 7);
+    await queues['fax-render'].add('render-batch', { batchId: 999 }, { jobId: outboxJobId(key as string) });
+    const once = createOutboxRelay({
+      database,
+      queues,
+      redis,
+      logger: createLogger('info', logs),
+      mismatches,
+    });
+    expect(await once.relayOnce()).toBe(1);
+    expect(mismatches.count).toBe(1);
+    expect(logs.text()).toContain('outbox job id already held by another job');
+    expect(await pendingRows()).toBe(1);
+    expect(await once.relayOnce()).toBe(1);
+    expect(await pendingRows()).toBe(0);
+    const jobs = await queues['fax-render'].getJobs(['waiting']);
+    expect(jobs.map((job) => job.data.batchId).sort()).toEqual([7, 999]);
   });
 
   it('shares the rows between relays running at once, each row once', async () => {
