@@ -40,6 +40,11 @@ type ClaimRow = {
   broadcast_status: string | null;
   phone_ciphertext: string | null;
   body: string | null;
+  /** An earlier attempt claimed the message and stopped before recording Twilio's answer. */
+  interrupted: boolean;
+  /** When that attempt claimed it. */
+  claimed_at: Date;
+  opted_in: boolean;
 };
 
 /**
@@ -165,7 +170,9 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
 
     /**
      * Sends one message. Opt-out is read in the same statement that claims the message, right before
-     * Twilio is called, so a STOP that committed since the broadcast began is honoured.
+     * Twilio is called, so a STOP that committed since the broadcast began is honoured. A message found
+     * claimed by an attempt that stopped before recording Twilio's answer is looked up at Twilio first:
+     * taken → recorded as sent; not taken → sent now (or skipped, if the member has opted out since).
      */
     async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
@@ -175,20 +182,26 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
           WHERE status = 'sending' AND id = (SELECT broadcast_id FROM outbound_messages WHERE id = ${messageId})`);
         return { waitMs };
       }
+      // An interrupted message of an erased member cannot be looked up (the number is gone): failed.
       const { rows } = await db.execute<ClaimRow>(sql`
-        WITH previous AS (SELECT id, status FROM outbound_messages WHERE id = ${messageId} FOR UPDATE)
+        WITH previous AS (
+          SELECT id, status, updated_at FROM outbound_messages WHERE id = ${messageId} FOR UPDATE)
         UPDATE outbound_messages m SET
           status = CASE
-            WHEN previous.status = 'sending' THEN 'failed'
-            WHEN s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL THEN 'sending'
+            WHEN s.erased_at IS NOT NULL OR s.phone_ciphertext IS NULL THEN
+              CASE WHEN previous.status = 'sending' THEN 'failed' ELSE 'skipped_opted_out' END
+            WHEN s.opted_in OR previous.status = 'sending' THEN 'sending'
             ELSE 'skipped_opted_out' END::outbound_status,
-          attempts = m.attempts + 1, updated_at = now()
+          attempts = m.attempts + 1,
+          -- An interrupted claim keeps its time: it bounds the look-up at the provider, however late.
+          updated_at = CASE WHEN previous.status = 'sending' THEN m.updated_at ELSE now() END
         FROM previous, supporters s
         WHERE m.id = previous.id AND previous.status IN ('queued', 'sending') AND s.id = m.supporter_id
         RETURNING m.status, m.supporter_id, m.broadcast_id,
           (SELECT status FROM broadcasts WHERE id = m.broadcast_id) AS broadcast_status,
           CASE WHEN m.status = 'sending' THEN s.phone_ciphertext END AS phone_ciphertext,
-          coalesce(m.body, (SELECT body FROM broadcasts WHERE id = m.broadcast_id)) AS body`);
+          coalesce(m.body, (SELECT body FROM broadcasts WHERE id = m.broadcast_id)) AS body,
+          previous.status = 'sending' AS interrupted, previous.updated_at AS claimed_at, s.opted_in`);
       const claim = rows[0];
       // Already settled (a job run twice, or cancelled): nothing to do.
       if (!claim) return null;
@@ -197,15 +210,27 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
           sql`UPDATE broadcasts SET status = 'sending' WHERE id = ${claim.broadcast_id} AND status = 'waiting'`,
         );
       }
-      // 'failed' here means a previous attempt stopped between claiming and recording: whether Twilio
-      // took that message is unknown, and sending again could text the supporter twice.
       if (claim.status !== 'sending' || !claim.phone_ciphertext || claim.body === null) {
         if (claim.status === 'sending') await settle(messageId, claim, { status: 'failed' });
         else if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
         return null;
       }
+      const sms = { to: phoneCrypto.decrypt(claim.phone_ciphertext), body: claim.body };
+      if (claim.interrupted) {
+        // A failure to look it up throws: the job retries, and the message stays claimed until it can.
+        const taken = await sender.findSent(sms, new Date(claim.claimed_at));
+        if (taken) {
+          logger.info({ messageId }, 'interrupted text found at the provider: recorded as sent');
+          await settle(messageId, claim, { status: 'sent', sid: taken.sid });
+          return null;
+        }
+        if (!claim.opted_in) {
+          await settle(messageId, claim, { status: 'skipped_opted_out' });
+          return null;
+        }
+      }
       try {
-        const sent = await sender.send({ to: phoneCrypto.decrypt(claim.phone_ciphertext), body: claim.body });
+        const sent = await sender.send(sms);
         await settle(messageId, claim, { status: 'sent', sid: sent.sid });
         return null;
       } catch (error) {

@@ -19,7 +19,17 @@ export interface SentSms {
 export interface SmsSender {
   readonly name: 'twilio' | 'log';
   send(sms: OutboundSms): Promise<SentSms>;
+  /**
+   * The message the provider took for this number and text since `since`, if any: how a send that was
+   * interrupted before its answer was recorded is settled without texting the member twice.
+   */
+  findSent(sms: OutboundSms, since: Date): Promise<SentSms | null>;
 }
+
+/** Clocks differ and Twilio dates are to the second: look a little before the claim. */
+const RECONCILE_SKEW_MS = 5 * 60_000;
+/** Enough to cover every text one number could have had from us in a few minutes. */
+const RECONCILE_LIMIT = 200;
 
 /** Twilio refuses to text a number that has replied STOP to the sender. */
 export const TWILIO_UNSUBSCRIBED = 21610;
@@ -76,6 +86,31 @@ export function createTwilioSender(config: Config): SmsSender {
 
   return {
     name: 'twilio',
+    async findSent({ to, body }, since) {
+      const after = new Date(since.getTime() - RECONCILE_SKEW_MS);
+      try {
+        const listed = await client.messages.list({
+          to,
+          dateSentAfter: after,
+          pageSize: 50,
+          limit: RECONCILE_LIMIT,
+        });
+        const match = listed.find(
+          (message) =>
+            message.body === body && message.direction.startsWith('outbound') && message.dateCreated >= after,
+        );
+        return match ? { sid: match.sid, status: match.status } : null;
+      } catch (error) {
+        const status =
+          typeof (error as TwilioFailure).status === 'number' ? (error as TwilioFailure).status : null;
+        throw new SmsSendError(
+          status ?? null,
+          null,
+          true,
+          `could not list messages: Twilio answered ${status ?? 'nothing'}`,
+        );
+      }
+    },
     async send({ to, body }) {
       try {
         const message = await client.messages.create({ to, body, statusCallback, ...sender });
@@ -104,6 +139,10 @@ export function createTwilioSender(config: Config): SmsSender {
 export function createLogSender(logger?: Logger): SmsSender {
   return {
     name: 'log',
+    // Nothing left this process, so nothing can have been taken.
+    async findSent() {
+      return null;
+    },
     async send(sms) {
       // Random like Twilio's sids: they are unique across restarts in outbound_messages.
       const sid = `LOG${randomBytes(16).toString('hex')}`;

@@ -24,7 +24,9 @@ export interface FakeTwilio {
   messages: FakeMessage[];
   /** Every request to the Messages endpoint, including the refused ones: the number and the status. */
   requests: Array<{ to: string; status: number }>;
-  /** The next `count` requests are answered with `status` (400, 429 or 5xx) before any other rule. */
+  /** The query of every list (GET) request, in order. */
+  listRequests: string[];
+  /** The next `count` requests (sends or lists) are answered with `status` (400, 429 or 5xx) first. */
   failNext(count: number, status: number): void;
   /** Numbers that replied STOP to Twilio: a message to one gets 400 with error 21610. */
   unsubscribed: Set<string>;
@@ -46,6 +48,11 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
+function fail(response: ServerResponse, status: number): void {
+  const error = ERRORS[status] ?? { code: 20500, message: 'Error' };
+  send(response, status, { ...error, more_info: 'https://www.twilio.com/docs/errors', status });
+}
+
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -55,13 +62,86 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 export async function startFakeTwilio(accountSid: string, authToken: string): Promise<FakeTwilio> {
   const messages: FakeMessage[] = [];
   const requests: FakeTwilio['requests'] = [];
+  const listRequests: string[] = [];
   const unsubscribed = new Set<string>();
   const failures: number[] = [];
   let held: Array<() => void> | null = null;
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   const path = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
 
+  /** Twilio's resource shape for one message; the fake sends at once, so date_sent is its creation. */
+  function resource(message: FakeMessage) {
+    const date = new Date(message.at).toUTCString();
+    return {
+      sid: message.sid,
+      account_sid: accountSid,
+      messaging_service_sid: message.messagingServiceSid,
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      status: 'sent',
+      num_segments: '1',
+      num_media: '0',
+      direction: 'outbound-api',
+      api_version: '2010-04-01',
+      price: null,
+      price_unit: 'USD',
+      error_code: null,
+      error_message: null,
+      date_created: date,
+      date_updated: date,
+      date_sent: date,
+      uri: `${path.replace('.json', '')}/${message.sid}.json`,
+      subresource_uris: { media: `${path.replace('.json', '')}/${message.sid}/Media.json` },
+    };
+  }
+
+  /**
+   * Read Multiple Message Resources: filtered by `To` and `DateSent>`, newest first, `PageSize` a page,
+   * with Twilio's paging fields (`Page` and `PageToken` in `next_page_uri`).
+   */
+  function list(url: URL, response: ServerResponse) {
+    listRequests.push(url.search);
+    const to = url.searchParams.get('To');
+    const sentAfter = url.searchParams.get('DateSent>');
+    const after = sentAfter ? Date.parse(sentAfter) : Number.NEGATIVE_INFINITY;
+    const pageSize = Math.min(Number(url.searchParams.get('PageSize') ?? 50) || 50, 1000);
+    const page = Number(url.searchParams.get('Page') ?? 0) || 0;
+    const matching = messages
+      .filter((message) => (to === null || message.to === to) && message.at >= after)
+      .reverse();
+    const items = matching.slice(page * pageSize, (page + 1) * pageSize);
+    const pageUri = (n: number) => {
+      const query = new URLSearchParams(url.searchParams);
+      query.set('PageSize', String(pageSize));
+      query.set('Page', String(n));
+      if (n > 0) query.set('PageToken', `PA${n}`);
+      else query.delete('PageToken');
+      return `${path}?${query}`;
+    };
+    send(response, 200, {
+      messages: items.map(resource),
+      end: page * pageSize + Math.max(items.length - 1, 0),
+      first_page_uri: pageUri(0),
+      next_page_uri: (page + 1) * pageSize < matching.length ? pageUri(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+      start: page * pageSize,
+      uri: `${path}${url.search}`,
+    });
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    if (request.method === 'GET' && url.pathname === path) {
+      if (request.headers.authorization !== expectedAuth) {
+        return send(response, 401, { code: 20003, message: 'Authenticate', status: 401 });
+      }
+      const failure = failures.shift();
+      if (failure !== undefined) return fail(response, failure);
+      return list(url, response);
+    }
     if (request.method !== 'POST' || request.url !== path) {
       return send(response, 404, {
         code: 20404,
@@ -79,12 +159,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     const failure = failures.shift();
     if (failure !== undefined) {
       requests.push({ to, status: failure });
-      const error = ERRORS[failure] ?? { code: 20500, message: 'Error' };
-      return send(response, failure, {
-        ...error,
-        more_info: 'https://www.twilio.com/docs/errors',
-        status: failure,
-      });
+      return fail(response, failure);
     }
     if (!to || !body || (!form.get('From') && !form.get('MessagingServiceSid'))) {
       requests.push({ to, status: 400 });
@@ -111,28 +186,10 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     };
     messages.push(message);
     requests.push({ to, status: 201 });
-    const now = new Date().toUTCString();
     send(response, 201, {
-      sid,
-      account_sid: accountSid,
-      messaging_service_sid: message.messagingServiceSid,
-      from: message.from,
-      to,
-      body,
+      ...resource(message),
       status: message.messagingServiceSid ? 'accepted' : 'queued',
-      num_segments: '1',
-      num_media: '0',
-      direction: 'outbound-api',
-      api_version: '2010-04-01',
-      price: null,
-      price_unit: 'USD',
-      error_code: null,
-      error_message: null,
-      date_created: now,
-      date_updated: now,
       date_sent: null,
-      uri: `${path.replace('.json', '')}/${sid}.json`,
-      subresource_uris: { media: `${path.replace('.json', '')}/${sid}/Media.json` },
     });
   }
 
@@ -155,6 +212,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     url: `http://127.0.0.1:${port}`,
     messages,
     requests,
+    listRequests,
     unsubscribed,
     failNext(count, status) {
       for (let i = 0; i < count; i++) failures.push(status);
