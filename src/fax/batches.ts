@@ -12,7 +12,7 @@ import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
 import { wallClock, zonedInstant } from '../time.js';
 import { type FaxDocumentInput, type FaxPart, planFax, renderFaxPart } from './document.js';
-import { reachesRealMachines } from './providers/index.js';
+import { reachesRealMachines } from './providers/types.js';
 
 export type BatchReason = 'manual' | 'schedule' | 'threshold' | 'close';
 

@@ -9,8 +9,13 @@ import { recordAudit } from '../staff/audit.js';
 import { faxInput, writePdf } from './batches.js';
 import { nextBusinessInstant } from './business-hours.js';
 import { type FaxPart, planFax, renderFaxPart } from './document.js';
-import { type FaxOutcome, type FaxProvider, type FaxReport, reachesRealMachines } from './providers/index.js';
-import { SinchRejected } from './providers/sinch.js';
+import {
+  type FaxOutcome,
+  type FaxProvider,
+  FaxRejected,
+  type FaxReport,
+  reachesRealMachines,
+} from './providers/types.js';
 import {
   DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
   DEFAULT_RETRY_DELAYS_MS,
@@ -286,7 +291,7 @@ export function createDeliveryService({ db, clock, config, provider, timing }: D
           return null;
         } catch (error) {
           const message = `Submitting to ${provider.name} failed: ${(error as Error).message}`;
-          if (error instanceof SinchRejected) {
+          if (error instanceof FaxRejected) {
             // The provider refused this number for good: the state machine moves on to the next one.
             const refused = { ...row, delivery: { ...delivery, providerFaxId: 'refused' } };
             await apply(

@@ -3,7 +3,7 @@ import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
 import { createDeliveryService } from '../../src/fax/delivery.js';
 import { createFileProvider } from '../../src/fax/providers/file.js';
-import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/index.js';
+import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/types.js';
 import { testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
