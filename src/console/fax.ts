@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { estimate } from '../fax/batches.js';
 import { retryDelivery } from '../fax/delivery.js';
-import { renderFaxPartToBuffer } from '../fax/document.js';
+import { estimate } from '../fax/layout.js';
+import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html } from './html.js';

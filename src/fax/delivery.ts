@@ -6,9 +6,8 @@ import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
-import { faxInput, writePdf } from './batches.js';
 import { nextBusinessInstant } from './business-hours.js';
-import { type FaxPart, planFax, renderFaxPart } from './document.js';
+import { type FaxPart, faxInput, planFax } from './layout.js';
 import {
   type FaxOutcome,
   type FaxProvider,
@@ -16,6 +15,7 @@ import {
   type FaxReport,
   reachesRealMachines,
 } from './providers/types.js';
+import { renderFaxPart, writePdf } from './render.js';
 import {
   DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
   DEFAULT_RETRY_DELAYS_MS,

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { retryDelivery } from './delivery.js';
-import { renderFaxPartToBuffer } from './document.js';
+import { renderFaxPartToBuffer } from './render.js';
 
 const BatchStatus = Type.Union(
   ['pending', 'sending', 'delivered', 'partly_failed', 'failed'].map((status) => Type.Literal(status)),
