@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { type FaxDocumentInput, planFax, renderFaxPart, signatoryPageSizes } from '../src/fax/document.js';
+import { type FaxDocumentInput, planFax, signatoryPageSizes } from '../src/fax/layout.js';
+import { renderFaxPart } from '../src/fax/render.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
 
 const { secondsPerPage: SECONDS_PER_PAGE, maxPages: MAX_PAGES } = loadConfig().fax;

@@ -7,8 +7,9 @@ import { createSignaturesService } from './campaigns/signatures.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createBatchesService } from './fax/batches.js';
-import { createDeliveryService, type DeliveryTiming } from './fax/delivery.js';
+import { createDeliveriesService } from './fax/deliveries.js';
 import { createFaxProvider } from './fax/providers/index.js';
+import { createFaxSender, type DeliveryTiming } from './fax/sender.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -53,13 +54,14 @@ export function createServices(deps: ServiceDeps) {
     campaigns: createCampaignsService({ db, clock }),
     signatures: createSignaturesService({ db, clock }),
     batches: createBatchesService({ db, clock, config }),
-    delivery: createDeliveryService({
+    faxSender: createFaxSender({
       db,
       clock,
       config,
       provider: createFaxProvider(config, clock),
       ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
     }),
+    deliveries: createDeliveriesService({ db, clock }),
     broadcasts: createBroadcastsService({ db, clock, config }),
     sending: createBroadcastSending({
       db,

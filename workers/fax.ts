@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchesService } from '../src/fax/batches.js';
-import type { createDeliveryService } from '../src/fax/delivery.js';
+import type { FaxSender } from '../src/fax/sender.js';
 import type { JobName, JobPayload, QueueName } from '../src/queue/queues.js';
 
 /** The processor of each job of a queue. */
@@ -11,7 +11,7 @@ export type Processors<Q extends QueueName> = {
 
 interface FaxWorkerDeps {
   batches: BatchesService;
-  delivery: ReturnType<typeof createDeliveryService>;
+  faxSender: FaxSender;
   logger: Logger;
 }
 
@@ -35,19 +35,19 @@ export function faxRenderProcessors({ batches, logger }: FaxWorkerDeps): Process
   };
 }
 
-export function faxDeliverProcessors({ delivery, logger }: FaxWorkerDeps): Processors<'fax-deliver'> {
+export function faxDeliverProcessors({ faxSender, logger }: FaxWorkerDeps): Processors<'fax-deliver'> {
   return {
     async 'send-delivery'({ deliveryId }, job) {
-      await delivery.send(deliveryId, { finalAttempt: isFinalAttempt(job) });
+      await faxSender.send(deliveryId, { finalAttempt: isFinalAttempt(job) });
     },
     async 'poll-delivery'({ deliveryId }) {
-      await delivery.poll(deliveryId, { again: true });
+      await faxSender.poll(deliveryId, { again: true });
     },
     async 'check-delivery'({ deliveryId }) {
-      await delivery.poll(deliveryId, { again: false });
+      await faxSender.poll(deliveryId, { again: false });
     },
     async 'test-fax'(payload, job) {
-      const result = await delivery.sendTest(payload, String(job.id));
+      const result = await faxSender.sendTest(payload, String(job.id));
       if (result.sent) {
         logger.info({ campaignId: payload.campaignId, pages: result.pages }, 'test fax sent');
       } else {

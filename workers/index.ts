@@ -44,7 +44,7 @@ type Handler = (data: never, job: Job) => Promise<void>;
  */
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { services } = deps;
-  const { config, database, redis, logger, batches, delivery, sending } = services;
+  const { config, database, redis, logger, batches, faxSender, sending } = services;
   const prefix = deps.queuePrefix ?? QUEUE_PREFIX;
   const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
   const relay = createOutboxRelay({ database, queues, redis, logger });
@@ -57,8 +57,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
     broadcasts: broadcastProcessors(sending),
     'sms-send': smsSendProcessors(sending),
-    'fax-render': faxRenderProcessors({ batches, delivery, logger }),
-    'fax-deliver': faxDeliverProcessors({ batches, delivery, logger }),
+    'fax-render': faxRenderProcessors({ batches, faxSender, logger }),
+    'fax-deliver': faxDeliverProcessors({ batches, faxSender, logger }),
     maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
   };
   const concurrency: Record<QueueName, number> = {

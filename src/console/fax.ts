@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { estimate } from '../fax/batches.js';
-import { retryDelivery } from '../fax/delivery.js';
-import { renderFaxPartToBuffer } from '../fax/document.js';
+import { estimate } from '../fax/layout.js';
+import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html } from './html.js';
@@ -21,7 +20,7 @@ const idOf = (request: FastifyRequest) => numeric((request.params as { id: strin
 const FINISHED = new Set(['delivered', 'partly_failed', 'failed']);
 
 export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { batches, campaigns, config, database, clock } = app.services;
+  const { batches, campaigns, config, deliveries } = app.services;
 
   /** What a batch made now would send, target by target. */
   async function plan(campaignId: number) {
@@ -247,7 +246,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     '/fax-deliveries/:id/retry',
     { onRequest: requireRole('campaigner') },
     async (request, reply) => {
-      await retryDelivery({ db: database.db, clock }, idOf(request), staffOf(request).id);
+      await deliveries.retry(idOf(request), staffOf(request).id);
       return reply.redirect(`/console/fax-batches/${numeric(field(request.body, 'batch'))}`, 303);
     },
   );

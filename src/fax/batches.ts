@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { access, mkdir, rename } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { and, asc, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
@@ -11,8 +10,9 @@ import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
 import { wallClock, zonedInstant } from '../time.js';
-import { type FaxDocumentInput, type FaxPart, planFax, renderFaxPart } from './document.js';
-import { reachesRealMachines } from './providers/index.js';
+import { estimate, type FaxPart, faxInput, planFax } from './layout.js';
+import { reachesRealMachines } from './providers/types.js';
+import { renderFaxPart, writePdf } from './render.js';
 
 export type BatchReason = 'manual' | 'schedule' | 'threshold' | 'close';
 
@@ -25,54 +25,8 @@ export interface BatchesDeps {
   config: Config;
 }
 
-/** What sending `pages` pages costs and how long they keep a line busy. */
-export function estimate(pages: number, fax: Config['fax']) {
-  return {
-    estimatedCost: Math.round(pages * fax.pricePerPage * 100) / 100,
-    estimatedSeconds: pages * fax.secondsPerPage,
-  };
-}
-
 /** Stands in for a name erased after its batch was made, so that the names after it keep their numbers. */
 const ERASED_NAME = '—';
-
-/** The document of one target: the campaign's letter, the target's recipient block and the names. */
-export function faxInput(
-  config: Config,
-  campaign: Campaign,
-  target: Target,
-  names: readonly string[],
-  date: Date,
-  resent = false,
-): FaxDocumentInput {
-  return {
-    orgName: config.orgName,
-    reference: campaign.reference,
-    title: campaign.title,
-    subject: campaign.letterSubject,
-    letterBody: campaign.letterBody,
-    date,
-    timezone: target.timezone,
-    recipient: {
-      name: target.name,
-      title: target.title,
-      organisation: target.organisation,
-      address: target.address,
-      salutation: target.salutation,
-    },
-    names,
-    maxPages: config.fax.maxPages,
-    resent,
-  };
-}
-
-/** Writes a PDF under a temporary name first, so that a kept document is always whole. */
-export async function writePdf(file: string, render: (output: NodeJS.WritableStream) => Promise<void>) {
-  await mkdir(dirname(file), { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
-  await render(createWriteStream(partial));
-  await rename(partial, file);
-}
 
 /** Today's "HH:MM" in timeZone (today as seen there at `now`), as an instant; null when time is not HH:MM. */
 export function dailySlot(now: Date, timeZone: string, time: string): Date | null {

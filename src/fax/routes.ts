@@ -3,8 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { retryDelivery } from './delivery.js';
-import { renderFaxPartToBuffer } from './document.js';
+import { renderFaxPartToBuffer } from './render.js';
 
 const BatchStatus = Type.Union(
   ['pending', 'sending', 'delivered', 'partly_failed', 'failed'].map((status) => Type.Literal(status)),
@@ -62,7 +61,7 @@ function sendPdf(reply: FastifyReply, filename: string) {
 }
 
 export async function faxRoutes(plain: FastifyInstance) {
-  const { batches, database, clock } = plain.services;
+  const { batches, deliveries } = plain.services;
   const app = plain.withTypeProvider<TypeBoxRequests>();
   const tags = ['fax'];
 
@@ -213,10 +212,6 @@ export async function faxRoutes(plain: FastifyInstance) {
       },
     },
     async (request, reply) =>
-      reply
-        .status(202)
-        .send(
-          await retryDelivery({ db: database.db, clock }, Number(request.params.id), staffOf(request).id),
-        ),
+      reply.status(202).send(await deliveries.retry(Number(request.params.id), staffOf(request).id)),
   );
 }

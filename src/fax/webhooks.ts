@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../errors.js';
-import { acceptCallback } from './delivery.js';
 
 /**
  * Fax providers' status callbacks. Sinch signs nothing, so a callback is only a hint: its token names
@@ -8,14 +7,14 @@ import { acceptCallback } from './delivery.js';
  * not trusted and not read.
  */
 export async function faxWebhookRoutes(app: FastifyInstance) {
-  const { database } = app.services;
+  const { deliveries } = app.services;
   // Security headers are for browsers; providers read none.
   app.post<{ Params: { provider: string }; Querystring: { token?: string } }>(
     '/webhooks/fax/:provider',
     { helmet: false, schema: { hide: true } },
     async (request, reply) => {
       const { token } = request.query;
-      if (!token || !(await acceptCallback(database.db, request.params.provider, token))) {
+      if (!token || !(await deliveries.acceptCallback(request.params.provider, token))) {
         return reply.status(404).send(errorBody('not_found', 'No such fax callback.'));
       }
       return reply.status(204).send();

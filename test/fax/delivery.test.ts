@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
-import { createDeliveryService } from '../../src/fax/delivery.js';
 import { createFileProvider } from '../../src/fax/providers/file.js';
-import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/index.js';
+import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/types.js';
+import { createFaxSender } from '../../src/fax/sender.js';
 import { testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -79,7 +79,7 @@ describe('sending a delivery', () => {
 
   it('submits once when the job runs twice at the same time', async () => {
     const { deliveryId } = await renderedDelivery();
-    const delivery = createDeliveryService({
+    const delivery = createFaxSender({
       db: database.db,
       clock,
       config,
@@ -104,7 +104,7 @@ describe('sending a delivery', () => {
       providerFaxId: 'fax-01',
       outcome: null,
     }));
-    const delivery = createDeliveryService({ db: database.db, clock, config, provider });
+    const delivery = createFaxSender({ db: database.db, clock, config, provider });
     await delivery.send(deliveryId, { finalAttempt: false });
     await delivery.send(deliveryId, { finalAttempt: false });
     expect(submitted).toHaveLength(1);
@@ -125,7 +125,7 @@ describe('sending a delivery', () => {
   it('never sends a demo campaign through a real provider, and says why', async () => {
     const { deliveryId } = await renderedDelivery({ isDemo: true });
     const { provider, submitted } = recordingProvider(async () => ({ providerFaxId: 'x', outcome: null }));
-    await createDeliveryService({ db: database.db, clock, config, provider }).send(deliveryId, {
+    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
     expect(submitted).toEqual([]);
@@ -137,7 +137,7 @@ describe('sending a delivery', () => {
   it('sends a demo campaign through the file provider', async () => {
     const { deliveryId } = await renderedDelivery({ isDemo: true });
     const provider = createFileProvider({ outboxDir, clock });
-    await createDeliveryService({ db: database.db, clock, config, provider }).send(deliveryId, {
+    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'delivered' });
@@ -148,7 +148,7 @@ describe('sending a delivery', () => {
     const { provider, submitted } = recordingProvider(async () => {
       throw new Error('connection reset');
     });
-    const delivery = createDeliveryService({ db: database.db, clock, config, provider });
+    const delivery = createFaxSender({ db: database.db, clock, config, provider });
     await expect(delivery.send(deliveryId, { finalAttempt: false })).rejects.toThrow('connection reset');
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'waiting', attempts: 1 });
     await expect(delivery.send(deliveryId, { finalAttempt: true })).rejects.toThrow('connection reset');

@@ -11,10 +11,9 @@ import {
   type FaxDocumentInput,
   type FaxPart,
   planFax,
-  renderFaxPart,
-  renderFaxPartToBuffer,
   signatoryPageSizes,
-} from '../../src/fax/document.js';
+} from '../../src/fax/layout.js';
+import { renderFaxPart, renderFaxPartToBuffer } from '../../src/fax/render.js';
 import { columnCrop, pdfPages, pdfText } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
 

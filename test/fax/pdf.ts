@@ -1,6 +1,6 @@
 /** Reading fax documents back with poppler-utils (pdftotext, pdfinfo), as a reader of the fax would. */
 import { execFileSync } from 'node:child_process';
-import { FAX_LAYOUT } from '../../src/fax/document.js';
+import { FAX_LAYOUT } from '../../src/fax/layout.js';
 
 export function pdfPages(file: string): number {
   const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });

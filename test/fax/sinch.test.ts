@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
-import { createDeliveryService } from '../../src/fax/delivery.js';
 import { createSinchProvider } from '../../src/fax/providers/sinch.js';
+import { createFaxSender } from '../../src/fax/sender.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
@@ -256,7 +256,7 @@ describe('business hours', () => {
       batch.id,
     ]);
     const deliveryId = Number(rows[0].id);
-    const delivery = createDeliveryService({
+    const delivery = createFaxSender({
       db: database.db,
       clock,
       config,

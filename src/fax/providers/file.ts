@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { FaxProvider } from './index.js';
+import type { FaxProvider } from './types.js';
 
 /** The sent log of the file provider: one JSON line per fax, no supporter data. */
 export const SENT_LOG = 'sent.jsonl';

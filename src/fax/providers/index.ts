@@ -1,59 +1,7 @@
 import type { Config } from '../../config.js';
-import type { DeliveryEvent } from '../state.js';
 import { createFileProvider } from './file.js';
 import { createSinchProvider } from './sinch.js';
-
-/** One fax to hand to a provider: a rendered part for a target, or a staff member's test fax. */
-export interface OutgoingFax {
-  /** null for a test fax, which belongs to no batch. */
-  deliveryId: number | null;
-  batchId: number | null;
-  /** The delivery's submission count, this one included: with the delivery id it names the submission. */
-  attempt: number;
-  campaignKeyword: string;
-  targetName: string;
-  /** E.164; authorities' numbers are public, test numbers are staff's own machines. */
-  faxNumber: string;
-  pages: number;
-  /** Absolute path of the PDF. */
-  file: string;
-  /** Where the provider reports status, with the delivery's unguessable token; null for a test fax. */
-  callbackUrl: string | null;
-  test: boolean;
-}
-
-export type FaxOutcome = { state: 'delivered' } | { state: 'failed'; error: string };
-
-export interface FaxSubmission {
-  providerFaxId: string;
-  /** Known at once (file), or null: the outcome arrives later, by callback or by polling the provider. */
-  outcome: FaxOutcome | null;
-}
-
-/** What the provider says about one fax it holds. */
-export interface FaxReport {
-  providerFaxId: string;
-  event: DeliveryEvent;
-}
-
-export type FaxProviderName = Config['fax']['provider'];
-
-/** Whether a provider's faxes reach real machines: demo campaigns, whose numbers are fictional, never go through one. */
-export const reachesRealMachines = (provider: FaxProviderName) => provider !== 'file';
-
-export interface FaxProvider {
-  readonly name: FaxProviderName;
-  submit(fax: OutgoingFax): Promise<FaxSubmission>;
-  /** Reads a fax back; providers whose outcome comes later have it. */
-  get?(providerFaxId: string): Promise<FaxReport>;
-  /** The submission `attempt` of a delivery made at or after `since`, if the provider got it; null if not. */
-  findByDelivery?(query: {
-    to: string;
-    since: Date;
-    deliveryId: number;
-    attempt: number;
-  }): Promise<FaxReport | null>;
-}
+import type { FaxProvider } from './types.js';
 
 /** The provider FAX_PROVIDER names. */
 export function createFaxProvider(config: Config, clock: () => Date): FaxProvider {

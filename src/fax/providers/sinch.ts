@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../../config.js';
 import type { DeliveryEvent, FailureKind } from '../state.js';
-import type { FaxProvider, FaxReport } from './index.js';
+import { type FaxProvider, FaxRejected, type FaxReport } from './types.js';
 
 /** The fields of Sinch's fax object (Fax API v3) that we read. */
 interface SinchFax {
@@ -15,17 +15,6 @@ interface SinchFax {
   errorType?: string;
   errorCode?: number | string;
   errorMessage?: string;
-}
-
-/** A refusal by Sinch (4xx): sending the same request again would be refused again. */
-export class SinchRejected extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SinchRejected';
-  }
 }
 
 /**
@@ -113,7 +102,7 @@ export function createSinchProvider({
       response.status !== 429 &&
       response.status !== 401
     ) {
-      throw new SinchRejected(response.status, message);
+      throw new FaxRejected(message);
     }
     throw new Error(message);
   }

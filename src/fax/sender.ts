@@ -3,14 +3,18 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
-import { recordAudit } from '../staff/audit.js';
-import { faxInput, writePdf } from './batches.js';
 import { nextBusinessInstant } from './business-hours.js';
-import { type FaxPart, planFax, renderFaxPart } from './document.js';
-import { type FaxOutcome, type FaxProvider, type FaxReport, reachesRealMachines } from './providers/index.js';
-import { SinchRejected } from './providers/sinch.js';
+import { type FaxPart, faxInput, planFax } from './layout.js';
+import {
+  type FaxOutcome,
+  type FaxProvider,
+  FaxRejected,
+  type FaxReport,
+  reachesRealMachines,
+} from './providers/types.js';
+import { renderFaxPart, writePdf } from './render.js';
 import {
   DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
   DEFAULT_RETRY_DELAYS_MS,
@@ -32,7 +36,7 @@ export const DEFAULT_DELIVERY_TIMING: DeliveryTiming = {
   pollEveryMs: 2 * 60_000,
 };
 
-export interface DeliveryDeps {
+export interface FaxSenderDeps {
   db: Db;
   clock: () => Date;
   config: Config;
@@ -42,38 +46,39 @@ export interface DeliveryDeps {
 
 const FINAL = ['delivered', 'failed'] as const;
 
-/** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
-async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
-  // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
-  await tx
-    .select({ id: faxBatches.id })
-    .from(faxBatches)
-    .where(eq(faxBatches.id, batchId))
-    .for('no key update');
-  const rows = await tx
-    .select({ status: faxDeliveries.status })
-    .from(faxDeliveries)
-    .where(eq(faxDeliveries.batchId, batchId));
-  if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
-  const delivered = rows.filter((row) => row.status === 'delivered').length;
-  const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
-  await tx
-    .update(faxBatches)
-    .set({ status, completedAt: now })
-    .where(and(eq(faxBatches.id, batchId), isNull(faxBatches.completedAt)));
-}
-
 /**
  * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
  * waiting again (same number later, or the next number). The submission is recorded before the provider
  * is called (sending, attempt counted, submittedAt) and after (providerFaxId), and the provider is only
  * called while holding the delivery's row lock: a worker killed in between leaves a delivery sending
  * with no providerFaxId, which the next run reconciles with the provider before sending anything again.
+ * Only the workers send; what staff and providers' callbacks do to a delivery is in deliveries.ts.
  */
-export function createDeliveryService({ db, clock, config, provider, timing }: DeliveryDeps) {
+export function createFaxSender({ db, clock, config, provider, timing }: FaxSenderDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
   const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs } = { ...DEFAULT_DELIVERY_TIMING, ...timing };
   const later = (ms: number) => new Date(clock().getTime() + ms);
+
+  /** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
+  async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
+    // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
+    await tx
+      .select({ id: faxBatches.id })
+      .from(faxBatches)
+      .where(eq(faxBatches.id, batchId))
+      .for('no key update');
+    const rows = await tx
+      .select({ status: faxDeliveries.status })
+      .from(faxDeliveries)
+      .where(eq(faxDeliveries.batchId, batchId));
+    if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
+    const delivered = rows.filter((row) => row.status === 'delivered').length;
+    const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
+    await tx
+      .update(faxBatches)
+      .set({ status, completedAt: now })
+      .where(and(eq(faxBatches.id, batchId), isNull(faxBatches.completedAt)));
+  }
 
   async function finish(
     tx: Tx,
@@ -286,7 +291,7 @@ export function createDeliveryService({ db, clock, config, provider, timing }: D
           return null;
         } catch (error) {
           const message = `Submitting to ${provider.name} failed: ${(error as Error).message}`;
-          if (error instanceof SinchRejected) {
+          if (error instanceof FaxRejected) {
             // The provider refused this number for good: the state machine moves on to the next one.
             const refused = { ...row, delivery: { ...delivery, providerFaxId: 'refused' } };
             await apply(
@@ -382,82 +387,4 @@ export function createDeliveryService({ db, clock, config, provider, timing }: D
   };
 }
 
-/**
- * A provider's callback, which carries no signature: its token names the delivery, and a check job reads
- * the fax back from the provider before anything changes. False when the token names no delivery of
- * this provider.
- */
-export async function acceptCallback(db: Db, providerName: string, token: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [delivery] = await tx
-      .select({ id: faxDeliveries.id, provider: faxDeliveries.provider, status: faxDeliveries.status })
-      .from(faxDeliveries)
-      .where(eq(faxDeliveries.callbackToken, token));
-    if (!delivery || delivery.provider !== providerName) return false;
-    if (delivery.status === 'sending') {
-      await enqueue(tx, 'fax-deliver', 'check-delivery', { deliveryId: delivery.id });
-    }
-    return true;
-  });
-}
-
-/** Staff's retry of a failed delivery: from the first number again, audited. 409 unless it failed. */
-export async function retryDelivery(
-  { db, clock }: { db: Db; clock: () => Date },
-  deliveryId: number,
-  staffId: number,
-) {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ delivery: faxDeliveries, numbers: targets.faxNumbers })
-      .from(faxDeliveries)
-      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-      .where(eq(faxDeliveries.id, deliveryId))
-      .for('update', { of: faxDeliveries });
-    if (!row) throw notFound('Fax delivery');
-    const { delivery } = row;
-    if (delivery.status !== 'failed') {
-      throw new AppError(
-        409,
-        'not_failed',
-        `Only a failed delivery can be retried; this one is ${delivery.status}.`,
-      );
-    }
-    const now = clock();
-    const status = delivery.documentPath === null ? 'pending' : 'waiting';
-    await tx
-      .update(faxDeliveries)
-      .set({
-        status,
-        numberIndex: 0,
-        numberAttempts: 0,
-        faxNumber: row.numbers[0] ?? delivery.faxNumber,
-        providerFaxId: null,
-        submittedAt: null,
-        nextAttemptAt: null,
-        completedAt: null,
-        updatedAt: now,
-      })
-      .where(eq(faxDeliveries.id, deliveryId));
-    await tx
-      .update(faxBatches)
-      .set({ status: 'sending', completedAt: null })
-      .where(eq(faxBatches.id, delivery.batchId));
-    if (status === 'pending') await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
-    else await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
-    await recordAudit(tx, {
-      staffId,
-      action: 'fax_delivery.retry',
-      entityType: 'fax_delivery',
-      entityId: deliveryId,
-      before: { status: delivery.status },
-      after: { status },
-    });
-    return {
-      id: deliveryId,
-      status,
-      faxNumber: row.numbers[0] ?? delivery.faxNumber,
-      attempts: delivery.attempts,
-    };
-  });
-}
+export type FaxSender = ReturnType<typeof createFaxSender>;

@@ -1,12 +1,9 @@
-// The fax sent to one authority: a letter page, then every signatory numbered in dense columns. Everything is
-// laid out first (pure, so "page X of Y" and the split into parts are known before drawing) and then streamed
-// as a PDF page by page.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import PDFDocument from 'pdfkit';
+// The fax sent to one authority: a letter page, then every signatory numbered in dense columns. Everything
+// is laid out here first, without drawing, so that "page X of Y" and the split into parts are known before
+// render.ts streams the PDF page by page. Text is measured with the faces of fonts.ts.
+import type { Config } from '../config.js';
+import type { campaigns, targets } from '../db/schema.js';
+import { FACES, type Face, type FaceName } from './fonts.js';
 
 export interface FaxRecipient {
   name: string;
@@ -45,93 +42,12 @@ export interface FaxPart {
 /** The signatories' font size: fax fine mode (204×196 dpi) stays legible down to 8 pt, not below. */
 export const FAX_FONT_SIZE = 8;
 
-// --- Fonts -----------------------------------------------------------------------------------------
-
-interface FontkitGlyph {
-  advanceWidth: number;
-}
-interface FontkitFont {
-  unitsPerEm: number;
-  ascent: number;
-  layout(text: string): { glyphs: FontkitGlyph[] };
-}
-
-// fontkit is only a dependency of pdfkit, so resolve it through pdfkit (as src/supporters/names.ts does).
-const localRequire = createRequire(import.meta.url);
-const fontkit = createRequire(localRequire.resolve('pdfkit'))('fontkit') as {
-  create(data: Uint8Array): FontkitFont;
-};
-
-type FaceName = 'regular' | 'bold';
-
-// Text is measured and drawn one character at a time with each glyph's own advance: no kerning or
-// ligatures, so a width measured here is exactly the width drawn. Shaping whole strings through pdfkit
-// costs ~35 µs per distinct word and caches every word, which at 100,000 names (all numbers distinct)
-// blows both the time and the memory budget.
-class Face {
-  readonly font: FontkitFont;
-  readonly unitsPerEm: number;
-  readonly ascent: number;
-  // Advance per UTF-16 code unit (-1: not measured yet); characters outside the BMP go through the map.
-  private readonly bmp = new Int32Array(0x10000).fill(-1);
-  private readonly astral = new Map<string, number>();
-
-  constructor(file: string) {
-    this.font = fontkit.create(readFileSync(localRequire.resolve(file)));
-    this.unitsPerEm = this.font.unitsPerEm;
-    this.ascent = this.font.ascent / this.font.unitsPerEm;
-  }
-
-  /** Width in font units (exact integers, so layout decisions are the same wherever they are made). */
-  units(text: string): number {
-    let total = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < 0xd800 || code > 0xdfff) {
-        let advance = this.bmp[code] as number;
-        if (advance < 0) {
-          advance = this.measure(text[i] as string);
-          this.bmp[code] = advance;
-        }
-        total += advance;
-      } else {
-        const char = String.fromCodePoint(text.codePointAt(i) as number);
-        i += char.length - 1;
-        let advance = this.astral.get(char);
-        if (advance === undefined) {
-          advance = this.measure(char);
-          this.astral.set(char, advance);
-        }
-        total += advance;
-      }
-    }
-    return total;
-  }
-
-  width(text: string, size: number): number {
-    return (this.units(text) * size) / this.unitsPerEm;
-  }
-
-  private measure(char: string): number {
-    let advance = 0;
-    // pdfkit encodes the same single character the same way, so this is the glyph that gets drawn.
-    for (const glyph of this.font.layout(char).glyphs) advance += glyph.advanceWidth;
-    return advance;
-  }
-}
-
-const FACES: Record<FaceName, Face> = {
-  regular: new Face('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
-  bold: new Face('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
-};
-
 // --- Geometry (points; y grows downwards from the top of the page, as in pdfkit) ---------------------
 
 const PAGE_WIDTH = 595.28; // A4
 const PAGE_HEIGHT = 841.89;
 // The sending machine stamps its own line over the top ~0.4 inch; nothing of ours above 0.6 inch (43.2 pt).
 const HEADER_TOP = 44;
-const HEADER_SIZE = 9;
 const NAMES_SIDE_MARGIN = 20;
 const NAMES_TOP = 58;
 const NAMES_BOTTOM_MARGIN = 20;
@@ -144,7 +60,15 @@ const CONTINUATION_INDENT = 6;
 const COLUMN_WIDTH = (PAGE_WIDTH - 2 * NAMES_SIDE_MARGIN - (COLUMNS - 1) * COLUMN_GAP) / COLUMNS;
 const LINES_PER_COLUMN = Math.floor((PAGE_HEIGHT - NAMES_BOTTOM_MARGIN - NAMES_TOP) / LINE_HEIGHT);
 
-/** Where the signatory columns are, for tests and tools that read the pages back. */
+const LETTER_MARGIN = 56.69; // 20 mm
+const LETTER_TOP = 72;
+const LETTER_BOTTOM = PAGE_HEIGHT - 40;
+const LETTER_WIDTH = PAGE_WIDTH - 2 * LETTER_MARGIN;
+// Largest first; the letter continues on another page only if it does not fit at the smallest.
+const LETTER_SIZES = [10, 9.5, 9];
+const LETTER_LEADING = 1.25;
+
+/** Where things are on the page, for the renderer and for tests and tools that read the pages back. */
 export const FAX_LAYOUT = {
   pageWidth: PAGE_WIDTH,
   pageHeight: PAGE_HEIGHT,
@@ -156,15 +80,8 @@ export const FAX_LAYOUT = {
   columnGap: COLUMN_GAP,
   lineHeight: LINE_HEIGHT,
   linesPerColumn: LINES_PER_COLUMN,
+  letterMargin: LETTER_MARGIN,
 } as const;
-
-const LETTER_MARGIN = 56.69; // 20 mm
-const LETTER_TOP = 72;
-const LETTER_BOTTOM = PAGE_HEIGHT - 40;
-const LETTER_WIDTH = PAGE_WIDTH - 2 * LETTER_MARGIN;
-// Largest first; the letter continues on another page only if it does not fit at the smallest.
-const LETTER_SIZES = [10, 9.5, 9];
-const LETTER_LEADING = 1.25;
 
 // --- Wrapping --------------------------------------------------------------------------------------
 
@@ -255,7 +172,7 @@ interface Entry {
 
 // "1234. Name"; a name too wide for its column continues on lines indented past the number. The number's
 // width depends on the number alone, so the layout of a page does not depend on where a part starts.
-function entry(number: number, name: string): Entry {
+export function entry(number: number, name: string): Entry {
   const label = `${number}. `;
   const hang = FACES.regular.width(label, FAX_FONT_SIZE) + CONTINUATION_INDENT;
   const width = COLUMN_WIDTH - hang;
@@ -268,7 +185,7 @@ function entry(number: number, name: string): Entry {
 }
 
 // Fills columns top to bottom, left to right; an entry is never split across columns or pages.
-class ColumnFlow {
+export class ColumnFlow {
   column = 0;
   row = 0;
   private started = false;
@@ -315,7 +232,7 @@ interface PartSummary {
   lastNumber: number;
 }
 
-interface TextLine {
+export interface TextLine {
   face: FaceName;
   size: number;
   x: number;
@@ -331,7 +248,7 @@ interface LetterBlock {
 }
 
 const thousands = new Intl.NumberFormat('en-GB');
-const count = (n: number) => thousands.format(n);
+export const count = (n: number) => thousands.format(n);
 
 function letterBlocks(input: FaxDocumentInput, summary: PartSummary): LetterBlock[] {
   const { recipient } = input;
@@ -496,136 +413,8 @@ export function signatoryPageSizes(names: readonly string[]): number[] {
   return starts.map((start, page) => (starts[page + 1] ?? names.length) - start);
 }
 
-// --- Rendering -------------------------------------------------------------------------------------
-
-// pdfkit's embedded font, which it does not type: `encode` adds the glyphs to the subset and the
-// ToUnicode map (so the text can be extracted) and returns their ids as hex.
-interface EmbeddedFont {
-  id: string;
-  encode(text: string): [string[], unknown];
-  ref(): unknown;
-}
-
-const pdfNumber = (n: number) => n.toFixed(2).replace(/\.?0+$/u, '');
-
-// Writes text straight into the page's content stream with pdfkit's embedded fonts: one text object per
-// page instead of pdfkit's per-call text machinery, which is too slow for 100,000 names.
-class PageText {
-  private readonly fonts: Record<FaceName, EmbeddedFont>;
-  // Hex glyph ids per UTF-16 code unit; characters outside the BMP go through the map.
-  private readonly glyphs: Record<FaceName, { bmp: string[]; astral: Map<string, string> }> = {
-    regular: { bmp: [], astral: new Map() },
-    bold: { bmp: [], astral: new Map() },
-  };
-  private ops: string[] = [];
-  private readonly used: Record<FaceName, boolean> = { regular: false, bold: false };
-  private face: FaceName | null = null;
-  private size = 0;
-
-  constructor(private readonly doc: PDFKit.PDFDocument) {
-    const fonts: Partial<Record<FaceName, EmbeddedFont>> = {};
-    for (const face of ['regular', 'bold'] as const) {
-      // pdfkit 0.20 takes a parsed fontkit font (its types do not say so yet): sharing it parses the font's
-      // layout tables once per process rather than once per document.
-      doc.registerFont(face, FACES[face].font as unknown as Buffer);
-      doc.font(face);
-      fonts[face] = (doc as unknown as { _font: EmbeddedFont })._font;
-    }
-    this.fonts = fonts as Record<FaceName, EmbeddedFont>;
-  }
-
-  private hex(face: FaceName, text: string): string {
-    const { bmp, astral } = this.glyphs[face];
-    let out = '';
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < 0xd800 || code > 0xdfff) {
-        let glyph = bmp[code];
-        if (glyph === undefined) {
-          glyph = this.fonts[face].encode(text[i] as string)[0].join('');
-          bmp[code] = glyph;
-        }
-        out += glyph;
-      } else {
-        const char = String.fromCodePoint(text.codePointAt(i) as number);
-        i += char.length - 1;
-        let glyph = astral.get(char);
-        if (glyph === undefined) {
-          glyph = this.fonts[face].encode(char)[0].join('');
-          astral.set(char, glyph);
-        }
-        out += glyph;
-      }
-    }
-    return out;
-  }
-
-  add(face: FaceName, size: number, x: number, top: number, text: string): void {
-    if (text === '') return;
-    if (face !== this.face || size !== this.size) {
-      this.ops.push(`/${this.fonts[face].id} ${pdfNumber(size)} Tf`);
-      this.face = face;
-      this.size = size;
-    }
-    this.used[face] = true;
-    const baseline = PAGE_HEIGHT - top - FACES[face].ascent * size;
-    this.ops.push(`1 0 0 1 ${pdfNumber(x)} ${pdfNumber(baseline)} Tm <${this.hex(face, text)}> Tj`);
-  }
-
-  addRight(face: FaceName, size: number, right: number, top: number, text: string): void {
-    this.add(face, size, right - FACES[face].width(text, size), top, text);
-  }
-
-  /** Puts everything added since the last call on the current page, in solid black. */
-  flush(): void {
-    for (const face of ['regular', 'bold'] as const) {
-      if (this.used[face]) this.doc.page.fonts[this.fonts[face].id] = this.fonts[face].ref();
-      this.used[face] = false;
-    }
-    // pdfkit starts each page with a y-flipping matrix; undo it to use PDF coordinates.
-    this.doc.addContent(`q 1 0 0 -1 0 ${PAGE_HEIGHT} cm 0 g 0 G BT\n${this.ops.join('\n')}\nET Q`);
-    this.ops = [];
-    this.face = null;
-  }
-}
-
-/** text shortened with an ellipsis to fit width: only the header, whose full text is on the letter. */
-function fitText(text: string, face: FaceName, size: number, width: number): string {
-  if (FACES[face].width(text, size) <= width) return text;
-  const chars = [...text];
-  while (chars.length > 0 && FACES[face].width(`${chars.join('')}…`, size) > width) chars.pop();
-  return `${chars.join('').trimEnd()}…`;
-}
-
-function drawHeader(
-  text: PageText,
-  input: FaxDocumentInput,
-  margin: number,
-  section: string,
-  page: number,
-  pages: number,
-  right: string,
-): void {
-  const rightEdge = PAGE_WIDTH - margin;
-  const suffix = ` — ${section} — page ${page} of ${pages}`;
-  const room =
-    rightEdge - margin - FACES.bold.width(suffix, HEADER_SIZE) - FACES.bold.width(right, HEADER_SIZE) - 12;
-  const label = fitText(input.reference ?? input.title, 'bold', HEADER_SIZE, room);
-  text.add('bold', HEADER_SIZE, margin, HEADER_TOP, label + suffix);
-  text.addRight('bold', HEADER_SIZE, rightEdge, HEADER_TOP, right);
-}
-
-// pdfkit pushes each finished page whatever the reader's pace; past this much unread output, wait for it.
-const OUTPUT_BACKLOG = 1 << 20;
-
-async function letOutputCatchUp(doc: PDFKit.PDFDocument): Promise<void> {
-  // Yield once per page anyway, so a long render does not hold up the worker's other jobs and timers.
-  await new Promise((resolve) => setImmediate(resolve));
-  while (doc.readableLength > OUTPUT_BACKLOG && !doc.destroyed) await sleep(1);
-}
-
 // Every header promises "page X of Y": check before drawing that this part, laid out here, has Y pages.
-function layoutPart(input: FaxDocumentInput, part: FaxPart): TextLine[][] {
+export function layoutPart(input: FaxDocumentInput, part: FaxPart): TextLine[][] {
   const end = part.firstName + part.nameCount;
   const inRange =
     Number.isInteger(part.firstName) &&
@@ -640,95 +429,45 @@ function layoutPart(input: FaxDocumentInput, part: FaxPart): TextLine[][] {
   return letter;
 }
 
-async function drawPart(
-  doc: PDFKit.PDFDocument,
-  input: FaxDocumentInput,
-  part: FaxPart,
-  letter: TextLine[][],
-): Promise<void> {
-  const text = new PageText(doc);
-  const partLabel = part.parts > 1 ? `part ${part.part} of ${part.parts}` : '';
-  let page = 0;
+// --- Cost and input ---------------------------------------------------------------------------------
 
-  for (const lines of letter) {
-    doc.addPage({ size: 'A4', margin: 0 });
-    page++;
-    drawHeader(text, input, LETTER_MARGIN, 'letter', page, part.pages, partLabel);
-    for (const line of lines) text.add(line.face, line.size, line.x, line.y, line.text);
-    text.flush();
-    await letOutputCatchUp(doc);
-    if (doc.destroyed) return;
-  }
-
-  const flow = new ColumnFlow();
-  const end = part.firstName + part.nameCount;
-  let pageFirst = part.firstName;
-  const finishPage = async (last: number) => {
-    const numbers = `nos. ${count(pageFirst + 1)}–${count(last + 1)} of ${count(input.names.length)}`;
-    const right = partLabel ? `${partLabel} · ${numbers}` : numbers;
-    drawHeader(text, input, NAMES_SIDE_MARGIN, 'signatories', page, part.pages, right);
-    text.flush();
-    await letOutputCatchUp(doc);
+/** What sending `pages` pages costs and how long they keep a line busy. */
+export function estimate(pages: number, fax: Config['fax']) {
+  return {
+    estimatedCost: Math.round(pages * fax.pricePerPage * 100) / 100,
+    estimatedSeconds: pages * fax.secondsPerPage,
   };
-
-  for (let index = part.firstName; index < end; index++) {
-    const { lines, hang } = entry(index + 1, input.names[index] as string);
-    if (flow.place(lines.length)) {
-      if (index > part.firstName) await finishPage(index - 1);
-      if (doc.destroyed) return;
-      doc.addPage({ size: 'A4', margin: 0 });
-      page++;
-      pageFirst = index;
-    }
-    const x = NAMES_SIDE_MARGIN + flow.column * (COLUMN_WIDTH + COLUMN_GAP);
-    const top = NAMES_TOP + (flow.row - lines.length) * LINE_HEIGHT;
-    for (let n = 0; n < lines.length; n++) {
-      text.add('regular', FAX_FONT_SIZE, n === 0 ? x : x + hang, top + n * LINE_HEIGHT, lines[n] as string);
-    }
-  }
-  if (end > part.firstName) await finishPage(end - 1);
 }
 
-/** Streams one part as a PDF into output and ends it; resolves when it is fully written. */
-export async function renderFaxPart(
-  input: FaxDocumentInput,
-  part: FaxPart,
-  output: NodeJS.WritableStream,
-): Promise<void> {
-  const letter = layoutPart(input, part);
-  const title = `${input.subject ?? input.title} — ${input.recipient.name}`;
-  const doc = new PDFDocument({
-    autoFirstPage: false,
-    bufferPages: false,
-    compress: true,
-    size: 'A4',
-    margin: 0,
-    info: {
-      Title: part.parts > 1 ? `${title} — part ${part.part} of ${part.parts}` : title,
-      Author: input.orgName,
-      Subject: input.reference ?? input.title,
-      CreationDate: input.date,
-    },
-  });
-  const drawing = (async () => {
-    try {
-      await drawPart(doc, input, part, letter);
-      if (!doc.destroyed) doc.end();
-    } catch (error) {
-      doc.destroy(error as Error);
-    }
-  })();
-  await Promise.all([pipeline(doc, output), drawing]);
-}
+type Campaign = typeof campaigns.$inferSelect;
+type Target = typeof targets.$inferSelect;
 
-export async function renderFaxPartToBuffer(input: FaxDocumentInput, part: FaxPart): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
+/** The document of one target: the campaign's letter, the target's recipient block and the names. */
+export function faxInput(
+  config: Config,
+  campaign: Campaign,
+  target: Target,
+  names: readonly string[],
+  date: Date,
+  resent = false,
+): FaxDocumentInput {
+  return {
+    orgName: config.orgName,
+    reference: campaign.reference,
+    title: campaign.title,
+    subject: campaign.letterSubject,
+    letterBody: campaign.letterBody,
+    date,
+    timezone: target.timezone,
+    recipient: {
+      name: target.name,
+      title: target.title,
+      organisation: target.organisation,
+      address: target.address,
+      salutation: target.salutation,
     },
-  });
-  await renderFaxPart(input, part, sink);
-  return Buffer.concat(chunks);
+    names,
+    maxPages: config.fax.maxPages,
+    resent,
+  };
 }

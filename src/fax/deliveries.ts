@@ -1,0 +1,100 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { faxBatches, faxDeliveries, targets } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { enqueue } from '../queue/outbox.js';
+import { recordAudit } from '../staff/audit.js';
+
+export interface DeliveriesDeps {
+  db: Db;
+  clock: () => Date;
+}
+
+/**
+ * What staff and providers' webhooks do to a delivery; the sending itself is the workers' (sender.ts).
+ * Both only change rows and queue jobs, so they never wait on a provider.
+ */
+export function createDeliveriesService({ db, clock }: DeliveriesDeps) {
+  return {
+    /** Staff's retry of a failed delivery: from the first number again, audited. 409 unless it failed. */
+    retry(deliveryId: number, staffId: number) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ delivery: faxDeliveries, numbers: targets.faxNumbers })
+          .from(faxDeliveries)
+          .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+          .where(eq(faxDeliveries.id, deliveryId))
+          .for('update', { of: faxDeliveries });
+        if (!row) throw notFound('Fax delivery');
+        const { delivery } = row;
+        if (delivery.status !== 'failed') {
+          throw new AppError(
+            409,
+            'not_failed',
+            `Only a failed delivery can be retried; this one is ${delivery.status}.`,
+          );
+        }
+        const now = clock();
+        const status = delivery.documentPath === null ? 'pending' : 'waiting';
+        await tx
+          .update(faxDeliveries)
+          .set({
+            status,
+            numberIndex: 0,
+            numberAttempts: 0,
+            faxNumber: row.numbers[0] ?? delivery.faxNumber,
+            providerFaxId: null,
+            submittedAt: null,
+            nextAttemptAt: null,
+            completedAt: null,
+            updatedAt: now,
+          })
+          .where(eq(faxDeliveries.id, deliveryId));
+        await tx
+          .update(faxBatches)
+          .set({ status: 'sending', completedAt: null })
+          .where(eq(faxBatches.id, delivery.batchId));
+        if (status === 'pending') {
+          await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
+        } else {
+          await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
+        }
+        await recordAudit(tx, {
+          staffId,
+          action: 'fax_delivery.retry',
+          entityType: 'fax_delivery',
+          entityId: deliveryId,
+          before: { status: delivery.status },
+          after: { status },
+        });
+        return {
+          id: deliveryId,
+          status,
+          faxNumber: row.numbers[0] ?? delivery.faxNumber,
+          attempts: delivery.attempts,
+        };
+      });
+    },
+
+    /**
+     * A provider's callback, which carries no signature: its token names the delivery, and a check job
+     * reads the fax back from the provider before anything changes. False when the token names no
+     * delivery of this provider.
+     */
+    acceptCallback(provider: string, token: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [delivery] = await tx
+          .select({ id: faxDeliveries.id, provider: faxDeliveries.provider, status: faxDeliveries.status })
+          .from(faxDeliveries)
+          .where(eq(faxDeliveries.callbackToken, token));
+        if (!delivery || delivery.provider !== provider) return false;
+        if (delivery.status === 'sending') {
+          await enqueue(tx, 'fax-deliver', 'check-delivery', { deliveryId: delivery.id });
+        }
+        return true;
+      });
+    },
+  };
+}
+
+export type DeliveriesService = ReturnType<typeof createDeliveriesService>;

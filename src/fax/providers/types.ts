@@ -1,0 +1,65 @@
+import type { Config } from '../../config.js';
+import type { DeliveryEvent } from '../state.js';
+
+/** One fax to hand to a provider: a rendered part for a target, or a staff member's test fax. */
+export interface OutgoingFax {
+  /** null for a test fax, which belongs to no batch. */
+  deliveryId: number | null;
+  batchId: number | null;
+  /** The delivery's submission count, this one included: with the delivery id it names the submission. */
+  attempt: number;
+  campaignKeyword: string;
+  targetName: string;
+  /** E.164; authorities' numbers are public, test numbers are staff's own machines. */
+  faxNumber: string;
+  pages: number;
+  /** Absolute path of the PDF. */
+  file: string;
+  /** Where the provider reports status, with the delivery's unguessable token; null for a test fax. */
+  callbackUrl: string | null;
+  test: boolean;
+}
+
+export type FaxOutcome = { state: 'delivered' } | { state: 'failed'; error: string };
+
+export interface FaxSubmission {
+  providerFaxId: string;
+  /** Known at once (file), or null: the outcome arrives later, by callback or by polling the provider. */
+  outcome: FaxOutcome | null;
+}
+
+/** What the provider says about one fax it holds. */
+export interface FaxReport {
+  providerFaxId: string;
+  event: DeliveryEvent;
+}
+
+export type FaxProviderName = Config['fax']['provider'];
+
+/** Whether a provider's faxes reach real machines: demo campaigns, whose numbers are fictional, never go through one. */
+export const reachesRealMachines = (provider: FaxProviderName) => provider !== 'file';
+
+export interface FaxProvider {
+  readonly name: FaxProviderName;
+  submit(fax: OutgoingFax): Promise<FaxSubmission>;
+  /** Reads a fax back; providers whose outcome comes later have it. */
+  get?(providerFaxId: string): Promise<FaxReport>;
+  /** The submission `attempt` of a delivery made at or after `since`, if the provider got it; null if not. */
+  findByDelivery?(query: {
+    to: string;
+    since: Date;
+    deliveryId: number;
+    attempt: number;
+  }): Promise<FaxReport | null>;
+}
+
+/**
+ * A provider's refusal of a fax for good (Sinch: HTTP 4xx): the same submission would be refused again,
+ * so the sender moves on to the next number instead of retrying. Any other error is tried again.
+ */
+export class FaxRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaxRejected';
+  }
+}
