@@ -10,16 +10,11 @@ import {
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { chartSvg, signaturesOverTime } from './chart.js';
-import { type ConsoleTools, field } from './forms.js';
+import { type ConsoleTools, field, idOf } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { actionButton, canDo, formatTime, type PageContext, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const idOf = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
-  return id;
-};
 
 /** The campaign form's fields as typed, so that a refused form comes back as it was sent. */
 interface TargetValues {

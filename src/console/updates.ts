@@ -1,20 +1,15 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { type Audience, audienceCondition } from '../broadcasts/audience.js';
 import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
 import { broadcasts } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { type ConsoleTools, field } from './forms.js';
+import { type ConsoleTools, field, idOf } from './forms.js';
 import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const idOf = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
-  return id;
-};
 
 const AUDIENCES: Array<{ value: Audience; label: string }> = [
   { value: 'signers', label: 'Signers of this campaign (an update)' },
