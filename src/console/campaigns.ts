@@ -9,7 +9,7 @@ import {
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { chartSvg, signaturesOverTime } from './chart.js';
+import { chartSvg } from './chart.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { actionButton, canDo, formatTime, type PageContext, page } from './layout.js';
@@ -254,7 +254,7 @@ function countsFields(campaign: {
 }
 
 export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { campaigns, signatures, clock, config, database } = app.services;
+  const { campaigns, signatures, clock, config } = app.services;
   const validation = () => ({ now: clock(), joinKeywords: config.joinKeywords });
 
   /** The campaign form again, with what was typed and the problem shown next to its field. */
@@ -387,7 +387,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
   async function liveParts(context: PageContext, id: number) {
     const campaign = await campaigns.get(id);
     const held = await signatures.list(id, { status: 'held', limit: 200 });
-    const chart = chartSvg(await signaturesOverTime(database.db, id, clock()));
+    const chart = chartSvg(await signatures.overTime(id));
     const canModerate = canDo(context, 'campaigner');
     const heldRows = held.items.map(
       (

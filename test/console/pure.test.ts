@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { fieldOfError } from '../../src/console/campaigns.js';
-import { chartSvg, fillBuckets } from '../../src/console/chart.js';
+import { chartSvg } from '../../src/console/chart.js';
 import { html } from '../../src/console/html.js';
 import { AppError } from '../../src/errors.js';
 
