@@ -1,8 +1,6 @@
-import { desc, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { type Audience, audienceCondition } from '../broadcasts/audience.js';
+import type { Audience } from '../broadcasts/audience.js';
 import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
-import { broadcasts } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
@@ -19,19 +17,7 @@ const AUDIENCES: Array<{ value: Audience; label: string }> = [
 const FINISHED = new Set(['done', 'cancelled']);
 
 export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
-  const { broadcasts: service, campaigns, config, database } = app.services;
-
-  /** Who each audience reaches now, counted with the same condition the broadcast uses. */
-  async function audienceSizes(campaignId: number): Promise<Record<Audience, number>> {
-    const sizes = {} as Record<Audience, number>;
-    for (const { value } of AUDIENCES) {
-      const { rows } = await database.db.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(value, campaignId)}`,
-      );
-      sizes[value] = rows[0]?.n ?? 0;
-    }
-    return sizes;
-  }
+  const { broadcasts: service, campaigns, config } = app.services;
 
   function segmentFields(body: string) {
     const composed = composeBroadcast(body, config.optOutHint);
@@ -53,13 +39,8 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     problem: string | null,
   ) {
     const campaign = await campaigns.get(campaignId);
-    const sizes = await audienceSizes(campaignId);
-    const sent = await database.db
-      .select()
-      .from(broadcasts)
-      .where(eq(broadcasts.campaignId, campaignId))
-      .orderBy(desc(broadcasts.id))
-      .limit(50);
+    const sizes = await service.audienceSizes(campaignId);
+    const sent = await service.listForCampaign(campaignId, 50);
     const counter = segmentFields(values.body);
     const canWrite = canDo(context, 'campaigner');
     return page(
