@@ -3,7 +3,6 @@ import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
-import { sessionStaff, verifyStaffPassword } from '../staff/passwords.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { campaignPages } from './campaigns.js';
@@ -62,7 +61,7 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  * password and a sealed session cookie, every form POST checked for its CSRF token.
  */
 export async function consoleRoutes(app: FastifyInstance) {
-  const { config, database, clock } = app.services;
+  const { config, staff, clock } = app.services;
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -83,7 +82,7 @@ export async function consoleRoutes(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const staffId = request.session.get('staffId');
     if (staffId === undefined) return;
-    const member = await sessionStaff(database.db, staffId);
+    const member = await staff.sessionStaff(staffId);
     if (!member) {
       request.session.delete();
       return;
@@ -156,7 +155,7 @@ export async function consoleRoutes(app: FastifyInstance) {
         429,
       );
     }
-    const member = await verifyStaffPassword(database.db, email, field(request.body, 'password'));
+    const member = await staff.verifyPassword(email, field(request.body, 'password'));
     if (!member) {
       recentFailures(request.ip).push(clock().getTime());
       const context = tools.context(request, reply);
