@@ -110,6 +110,7 @@ function requestOf(values: CampaignValues): CampaignRequest {
       400,
       'invalid_batch_threshold',
       'The threshold must be a whole number from 1 to 1000000.',
+      'batchThreshold',
     );
   }
   const closesAt = values.closesAt.trim();
@@ -140,26 +141,20 @@ function requestOf(values: CampaignValues): CampaignRequest {
   };
 }
 
-/** Which field of the form a refusal is about, so that it is shown next to that field. */
+/** The form's names for the request's fields that it does not name alike. */
+const FORM_NAMES: Record<string, string> = {
+  'letter.subject': 'subject',
+  'letter.body': 'body',
+  'replies.thanks': 'thanks',
+};
+
+/** Which field of the form a refusal is about (from the field it names), so that it is shown there. */
 export function fieldOfError(error: AppError): string {
-  const target = /targets\[(\d+)\]/.exec(error.message);
-  if (target) return `target-${target[1]}`;
-  const byCode: Record<string, string> = {
-    invalid_keyword: 'keyword',
-    reserved_keyword: 'keyword',
-    keyword_taken: 'keyword',
-    keyword_locked: 'keyword',
-    invalid_closes_at: 'closesAt',
-    invalid_reply: 'thanks',
-    invalid_batch_time: 'batchDailyAt',
-    invalid_batch_threshold: 'batchThreshold',
-    no_targets: 'target-0',
-    targets_locked: 'target-0',
-  };
-  if (byCode[error.code]) return byCode[error.code] as string;
-  if (error.message.startsWith('title')) return 'title';
-  if (error.message.startsWith('letter.body')) return 'body';
-  return 'form';
+  if (error.field === undefined) return 'form';
+  // A target's fieldset shows all of its problems; with no target at all, the first (blank) one does.
+  const target = /^targets(?:\[(\d+)\])?/.exec(error.field);
+  if (target) return `target-${target[1] ?? 0}`;
+  return FORM_NAMES[error.field] ?? error.field;
 }
 
 function campaignForm(
