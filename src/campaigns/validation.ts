@@ -10,6 +10,10 @@ import type { CampaignChange, CampaignInput, TargetInput } from './service.js';
 
 export const DEFAULT_TIMEZONE = 'Europe/Moscow';
 
+/** Limits declared by the API's schema (routes.ts) that the console's form applies too. */
+export const MAX_TARGETS = 20;
+export const BATCH_THRESHOLD = { minimum: 1, maximum: 1_000_000 };
+
 /** A target as staff send it: the service's own shape, before its numbers and zone are checked. */
 export type TargetRequest = TargetInput;
 

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignDetail } from '../campaigns/service.js';
 import {
+  BATCH_THRESHOLD,
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
   DEFAULT_TIMEZONE,
+  MAX_TARGETS,
   type TargetRequest,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
@@ -49,7 +51,6 @@ const TARGET_FIELDS = [
   'faxNumbers',
   'timezone',
 ] as const;
-const MAX_TARGETS = 20;
 
 function valuesOf(campaign: CampaignDetail | null): CampaignValues {
   return {
@@ -102,14 +103,16 @@ function valuesFromForm(form: unknown): CampaignValues {
 
 function requestOf(values: CampaignValues): CampaignRequest {
   const threshold = values.batchThreshold.trim();
+  const { minimum, maximum } = BATCH_THRESHOLD;
+  // The API's schema refuses the same numbers; the form's text has to be read as one first.
   if (
     threshold !== '' &&
-    (!/^\d+$/.test(threshold) || Number(threshold) < 1 || Number(threshold) > 1_000_000)
+    (!/^\d+$/.test(threshold) || Number(threshold) < minimum || Number(threshold) > maximum)
   ) {
     throw new AppError(
       400,
       'invalid_batch_threshold',
-      'The threshold must be a whole number from 1 to 1000000.',
+      `The threshold must be a whole number from ${minimum} to ${maximum}.`,
       'batchThreshold',
     );
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Audience } from '../broadcasts/audience.js';
-import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
+import { composeBroadcast, MAX_BROADCAST_LENGTH, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
@@ -107,8 +107,13 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
         if (!AUDIENCES.some((a) => a.value === values.audience)) {
           throw new AppError(400, 'invalid_audience', 'Choose who to send it to.');
         }
-        if (values.body.length > 2_000)
-          throw new AppError(400, 'body_too_long', 'The text may have at most 2000 characters.');
+        if (values.body.length > MAX_BROADCAST_LENGTH) {
+          throw new AppError(
+            400,
+            'body_too_long',
+            `The text may have at most ${MAX_BROADCAST_LENGTH} characters.`,
+          );
+        }
         const created = await service.create(
           id,
           { body: values.body, audience: values.audience as Audience },
