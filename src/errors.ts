@@ -6,6 +6,8 @@ export class AppError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** The field of the request it is about, as a path (`keyword`, `targets[1].faxNumbers`), if any. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'AppError';

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 
-export type Audience = 'network' | 'signers' | 'non-signers';
+export const AUDIENCES = ['network', 'signers', 'non-signers'] as const;
+export type Audience = (typeof AUDIENCES)[number];
 
 /** Signatures that count as having signed: those going (or gone) on the fax, and late ones. */
 const SIGNED = sql`g.status IN ('valid', 'held', 'late')`;

@@ -2,6 +2,8 @@ import { countSegments, type SmsEncoding } from '../sms/segments.js';
 
 /** Longer texts cost more than they gain: about 1,500 characters of GSM-7 or 670 of UCS-2. */
 export const MAX_BROADCAST_SEGMENTS = 10;
+/** The most characters a broadcast's body may have, as staff type it (the API's schema and the console). */
+export const MAX_BROADCAST_LENGTH = 2_000;
 
 export interface ComposedBroadcast {
   text: string;

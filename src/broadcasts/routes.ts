@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Id, IdParams, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
+import { MAX_BROADCAST_LENGTH } from './compose.js';
 
 const Audience = Type.Union([Type.Literal('network'), Type.Literal('signers'), Type.Literal('non-signers')], {
   description:
@@ -45,7 +46,7 @@ export async function broadcastRoutes(plain: FastifyInstance) {
         tags,
         summary: 'Text an audience: an action alert, an update or a reminder',
         params: IdParams,
-        body: Type.Object({ body: Type.String({ maxLength: 2_000 }), audience: Audience }),
+        body: Type.Object({ body: Type.String({ maxLength: MAX_BROADCAST_LENGTH }), audience: Audience }),
         response: {
           202: Type.Object({
             id: Id,

@@ -1,11 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
-import { type Audience, audienceCondition } from './audience.js';
+import { AUDIENCES, type Audience, audienceCondition } from './audience.js';
 import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { quietHoursWait } from './quiet-hours.js';
 
@@ -65,6 +65,14 @@ async function progress(tx: Tx, id: number) {
 
 export type BroadcastProgress = Awaited<ReturnType<typeof progress>>;
 
+/** How many members an audience reaches now. */
+async function countAudience(q: Tx, audience: Audience, campaignId: number): Promise<number> {
+  const { rows } = await q.execute<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId)}`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 export function createBroadcastsService({
   db,
   clock,
@@ -100,10 +108,7 @@ export function createBroadcastsService({
             `Only an open campaign can be sent to ${input.audience}.`,
           );
         }
-        const { rows } = await tx.execute<{ n: number }>(
-          sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(input.audience, campaignId)}`,
-        );
-        const audienceSize = rows[0]?.n ?? 0;
+        const audienceSize = await countAudience(tx, input.audience, campaignId);
         const waiting = quietHoursWait(clock(), config.sms.quietHours) > 0;
         const [row] = await tx
           .insert(broadcasts)
@@ -147,6 +152,23 @@ export function createBroadcastsService({
     },
 
     progress: (id: number) => progress(db, id),
+
+    /** Who each audience would reach now, counted as a broadcast to it counts them. */
+    async audienceSizes(campaignId: number): Promise<Record<Audience, number>> {
+      const sizes = {} as Record<Audience, number>;
+      for (const audience of AUDIENCES) sizes[audience] = await countAudience(db, audience, campaignId);
+      return sizes;
+    },
+
+    /** A campaign's broadcasts, newest first. */
+    listForCampaign(campaignId: number, limit: number) {
+      return db
+        .select()
+        .from(broadcasts)
+        .where(eq(broadcasts.campaignId, campaignId))
+        .orderBy(desc(broadcasts.id))
+        .limit(limit);
+    },
 
     /** Stops the broadcast: messages not yet handed to Twilio are cancelled and their jobs skip them. */
     async cancel(id: number, actorId: number | null) {

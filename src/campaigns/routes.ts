@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { checkCampaign, checkCampaignChange } from './validation.js';
+import { BATCH_THRESHOLD, checkCampaign, checkCampaignChange, MAX_TARGETS } from './validation.js';
 
 const Text = (maxLength: number) => Type.String({ maxLength });
 const OptionalText = (maxLength: number) => Type.Optional(Nullable(Text(maxLength)));
@@ -43,11 +43,11 @@ const CampaignBody = Type.Object(
     reference: OptionalText(100),
     summary: OptionalText(2000),
     letter: Type.Object({ subject: OptionalText(200), body: Text(20_000) }, { additionalProperties: false }),
-    targets: Type.Array(TargetBody, { maxItems: 20 }),
+    targets: Type.Array(TargetBody, { maxItems: MAX_TARGETS }),
     closesAt: Type.Optional(Nullable(Timestamp)),
     replies: Type.Optional(RepliesBody),
     batchDailyAt: Type.Optional(Nullable(Type.String({ maxLength: 5, description: 'HH:MM' }))),
-    batchThreshold: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }))),
+    batchThreshold: Type.Optional(Nullable(Type.Integer(BATCH_THRESHOLD))),
   },
   { additionalProperties: false },
 );

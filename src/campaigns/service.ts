@@ -71,6 +71,7 @@ function keywordTaken(keyword: string) {
     409,
     'keyword_taken',
     `The keyword ${keyword.toUpperCase()} is already used by a campaign that is not closed.`,
+    'keyword',
   );
 }
 
@@ -298,6 +299,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               409,
               'keyword_locked',
               'The keyword can only change while the campaign is a draft: supporters already know it.',
+              'keyword',
             );
           }
           const before = await snapshot(tx, row);
@@ -312,6 +314,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
                 409,
                 'targets_locked',
                 'Targets cannot be replaced once a fax batch has been made for this campaign.',
+                'targets',
               );
             }
             await tx.delete(targets).where(eq(targets.campaignId, id));

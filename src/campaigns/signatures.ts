@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { campaigns, signatures } from '../db/schema.js';
@@ -48,6 +48,38 @@ const moderated = {
 };
 
 const withName = <T extends { name: string | null }>(row: T) => ({ ...row, name: row.name ?? '' });
+
+export interface Bucket {
+  start: Date;
+  count: number;
+}
+
+/** Signatures counted per hour or per day, in UTC, for the console's chart. */
+export interface SignaturesOverTime {
+  unit: 'hour' | 'day';
+  buckets: Bucket[];
+}
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+/** Hourly bars while the campaign's signatures span at most two days; daily bars after that. */
+const HOURLY_SPAN = 48 * HOUR;
+const MAX_DAYS = 60;
+
+/**
+ * Empty buckets filled in, so that quiet hours show as gaps rather than vanish: at least `min` bars (a
+ * new campaign's first hour is not one wall of colour), at most `max`, ending now.
+ */
+export function fillBuckets(counts: Bucket[], unit: number, end: Date, min: number, max: number): Bucket[] {
+  const last = Math.floor(end.getTime() / unit) * unit;
+  const earliest = Math.min(last - (min - 1) * unit, ...counts.map((b) => b.start.getTime()));
+  const first = Math.max(earliest, last - (max - 1) * unit);
+  const byStart = new Map(counts.map((b) => [b.start.getTime(), b.count]));
+  const buckets: Bucket[] = [];
+  for (let at = first; at <= last; at += unit)
+    buckets.push({ start: new Date(at), count: byStart.get(at) ?? 0 });
+  return buckets;
+}
 
 /** Signatures of campaigns: review lists, the CSV export and moderation. */
 export function createSignaturesService({ db, clock }: { db: Db; clock: () => Date }) {
@@ -191,6 +223,24 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
       const suffix = status ? `-${status}` : '';
       const name = keyword.toLowerCase().replace(/[^a-z0-9]/g, '');
       return { filename: `${name}-signatures${suffix}.csv`, stream };
+    },
+
+    /** Counting signatures (valid and held, as the campaign's count does) per hour or per day, up to now. */
+    async overTime(campaignId: number): Promise<SignaturesOverTime> {
+      const now = clock();
+      const { rows: span } = await db.execute<{ first: Date | null }>(
+        sql`SELECT min(signed_at) AS first FROM signatures WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')`,
+      );
+      const first = span[0]?.first ? new Date(span[0].first) : null;
+      const unit = first && now.getTime() - first.getTime() > HOURLY_SPAN ? 'day' : 'hour';
+      const { rows } = await db.execute<{ start: Date; n: number }>(sql`
+        SELECT date_trunc(${unit}, signed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start, count(*)::int AS n
+        FROM signatures WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')
+        GROUP BY 1 ORDER BY 1`);
+      const counts = rows.map((row) => ({ start: new Date(row.start), count: row.n }));
+      return unit === 'hour'
+        ? { unit, buckets: fillBuckets(counts, HOUR, now, 24, 48) }
+        : { unit, buckets: fillBuckets(counts, DAY, now, 7, MAX_DAYS) };
     },
 
     hold: (id: number, actorId: number) => moderate(id, 'hold', actorId),

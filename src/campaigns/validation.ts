@@ -10,6 +10,10 @@ import type { CampaignChange, CampaignInput, TargetInput } from './service.js';
 
 export const DEFAULT_TIMEZONE = 'Europe/Moscow';
 
+/** Limits declared by the API's schema (routes.ts) that the console's form applies too. */
+export const MAX_TARGETS = 20;
+export const BATCH_THRESHOLD = { minimum: 1, maximum: 1_000_000 };
+
 /** A target as staff send it: the service's own shape, before its numbers and zone are checked. */
 export type TargetRequest = TargetInput;
 
@@ -34,7 +38,8 @@ export interface ValidationContext {
   joinKeywords: readonly string[];
 }
 
-const invalid = (code: string, message: string) => new AppError(400, code, message);
+/** A refusal of one field of the request, named by its path so that a form can show it beside that field. */
+const invalid = (code: string, message: string, field: string) => new AppError(400, code, message, field);
 
 const KEYWORD = /^[A-Z][A-Z0-9]{2,19}$/;
 
@@ -45,6 +50,7 @@ export function checkKeyword(raw: string, joinKeywords: readonly string[]): stri
     throw invalid(
       'invalid_keyword',
       'keyword must be one word of 3 to 20 letters (A-Z) and digits, starting with a letter, e.g. MAGAMED.',
+      'keyword',
     );
   }
   if (isReservedWord(keyword, joinKeywords)) {
@@ -52,6 +58,7 @@ export function checkKeyword(raw: string, joinKeywords: readonly string[]): stri
       'reserved_keyword',
       `${keyword} is a reserved word (opt-out, opt-in, help, nocall or join); supporters texting it ` +
         'would not sign. Choose another keyword.',
+      'keyword',
     );
   }
   return keyword;
@@ -70,10 +77,15 @@ export function checkFaxNumber(raw: string, field = 'faxNumber'): string {
     throw invalid(
       'invalid_fax_number',
       `${field}: "${number}" is not a valid phone number; give it in E.164 form, e.g. +74951234567.`,
+      field,
     );
   }
   if (e164 !== number) {
-    throw invalid('invalid_fax_number', `${field}: "${number}" is not in E.164 form; write it as ${e164}.`);
+    throw invalid(
+      'invalid_fax_number',
+      `${field}: "${number}" is not in E.164 form; write it as ${e164}.`,
+      field,
+    );
   }
   return e164;
 }
@@ -92,16 +104,21 @@ export function checkTimezone(raw: string, field = 'timezone'): string {
   throw invalid(
     'invalid_timezone',
     `${field}: "${name}" is not an IANA time zone; use a name such as Europe/Moscow.`,
+    field,
   );
 }
 
 export function checkClosesAt(raw: string, now: Date): Date {
   const closesAt = new Date(raw);
   if (Number.isNaN(closesAt.getTime())) {
-    throw invalid('invalid_closes_at', 'closesAt must be an ISO-8601 date and time.');
+    throw invalid('invalid_closes_at', 'closesAt must be an ISO-8601 date and time.', 'closesAt');
   }
   if (closesAt.getTime() <= now.getTime()) {
-    throw invalid('invalid_closes_at', `closesAt must be in the future (it is now ${now.toISOString()}).`);
+    throw invalid(
+      'invalid_closes_at',
+      `closesAt must be in the future (it is now ${now.toISOString()}).`,
+      'closesAt',
+    );
   }
   return closesAt;
 }
@@ -118,6 +135,7 @@ export function checkReplies(replies: CampaignReplies): CampaignReplies {
       throw invalid(
         'invalid_reply',
         `replies.thanks may only use the placeholder {name}; ${unknown} would be texted as it is.`,
+        'replies.thanks',
       );
     }
     checked.thanks = thanks;
@@ -134,6 +152,7 @@ export function checkBatchDailyAt(raw: string): string {
     throw invalid(
       'invalid_batch_time',
       `batchDailyAt must be a time of day as HH:MM (e.g. 10:00), not "${raw}".`,
+      'batchDailyAt',
     );
   }
   return raw;
@@ -141,7 +160,7 @@ export function checkBatchDailyAt(raw: string): string {
 
 function required(value: string, field: string): string {
   const text = value.trim();
-  if (text === '') throw invalid('validation_failed', `${field} must not be blank.`);
+  if (text === '') throw invalid('validation_failed', `${field} must not be blank.`, field);
   return text;
 }
 
@@ -157,13 +176,23 @@ function checkLetter(letter: CampaignRequest['letter']): CampaignInput['letter']
 function checkTarget(target: TargetRequest, index: number): TargetInput {
   const field = `targets[${index}]`;
   if (target.faxNumbers.length === 0) {
-    throw invalid('invalid_fax_number', `${field}.faxNumbers must list at least one fax number.`);
+    throw invalid(
+      'invalid_fax_number',
+      `${field}.faxNumbers must list at least one fax number.`,
+      `${field}.faxNumbers`,
+    );
   }
   const faxNumbers = target.faxNumbers.map((number, n) =>
     checkFaxNumber(number, `${field}.faxNumbers[${n}]`),
   );
   const repeated = faxNumbers.find((number, n) => faxNumbers.indexOf(number) !== n);
-  if (repeated) throw invalid('invalid_fax_number', `${field}.faxNumbers lists ${repeated} twice.`);
+  if (repeated) {
+    throw invalid(
+      'invalid_fax_number',
+      `${field}.faxNumbers lists ${repeated} twice.`,
+      `${field}.faxNumbers`,
+    );
+  }
   return {
     name: required(target.name, `${field}.name`),
     title: optional(target.title),
@@ -177,7 +206,11 @@ function checkTarget(target: TargetRequest, index: number): TargetInput {
 
 export function checkTargets(targets: TargetRequest[]): TargetInput[] {
   if (targets.length === 0) {
-    throw invalid('no_targets', 'A campaign needs at least one target: an authority the fax goes to.');
+    throw invalid(
+      'no_targets',
+      'A campaign needs at least one target: an authority the fax goes to.',
+      'targets',
+    );
   }
   return targets.map(checkTarget);
 }

@@ -1,18 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { MEMBER_COLUMNS } from '../members/csv.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/service.js';
-import { type ConsoleTools, field } from './forms.js';
+import { type ConsoleTools, field, idOf } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const idOf = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
-  return id;
-};
 /** As the API's import: a network of 200,000 members fits. */
 const CSV_BODY_LIMIT = 20 * 1024 * 1024;
 

@@ -1,25 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignDetail } from '../campaigns/service.js';
 import {
+  BATCH_THRESHOLD,
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
   DEFAULT_TIMEZONE,
+  MAX_TARGETS,
   type TargetRequest,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { chartSvg, signaturesOverTime } from './chart.js';
-import { type ConsoleTools, field } from './forms.js';
+import { chartSvg } from './chart.js';
+import { type ConsoleTools, field, idOf } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { actionButton, canDo, formatTime, type PageContext, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const idOf = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
-  return id;
-};
 
 /** The campaign form's fields as typed, so that a refused form comes back as it was sent. */
 interface TargetValues {
@@ -54,7 +51,6 @@ const TARGET_FIELDS = [
   'faxNumbers',
   'timezone',
 ] as const;
-const MAX_TARGETS = 20;
 
 function valuesOf(campaign: CampaignDetail | null): CampaignValues {
   return {
@@ -107,14 +103,17 @@ function valuesFromForm(form: unknown): CampaignValues {
 
 function requestOf(values: CampaignValues): CampaignRequest {
   const threshold = values.batchThreshold.trim();
+  const { minimum, maximum } = BATCH_THRESHOLD;
+  // The API's schema refuses the same numbers; the form's text has to be read as one first.
   if (
     threshold !== '' &&
-    (!/^\d+$/.test(threshold) || Number(threshold) < 1 || Number(threshold) > 1_000_000)
+    (!/^\d+$/.test(threshold) || Number(threshold) < minimum || Number(threshold) > maximum)
   ) {
     throw new AppError(
       400,
       'invalid_batch_threshold',
-      'The threshold must be a whole number from 1 to 1000000.',
+      `The threshold must be a whole number from ${minimum} to ${maximum}.`,
+      'batchThreshold',
     );
   }
   const closesAt = values.closesAt.trim();
@@ -145,26 +144,20 @@ function requestOf(values: CampaignValues): CampaignRequest {
   };
 }
 
-/** Which field of the form a refusal is about, so that it is shown next to that field. */
+/** The form's names for the request's fields that it does not name alike. */
+const FORM_NAMES: Record<string, string> = {
+  'letter.subject': 'subject',
+  'letter.body': 'body',
+  'replies.thanks': 'thanks',
+};
+
+/** Which field of the form a refusal is about (from the field it names), so that it is shown there. */
 export function fieldOfError(error: AppError): string {
-  const target = /targets\[(\d+)\]/.exec(error.message);
-  if (target) return `target-${target[1]}`;
-  const byCode: Record<string, string> = {
-    invalid_keyword: 'keyword',
-    reserved_keyword: 'keyword',
-    keyword_taken: 'keyword',
-    keyword_locked: 'keyword',
-    invalid_closes_at: 'closesAt',
-    invalid_reply: 'thanks',
-    invalid_batch_time: 'batchDailyAt',
-    invalid_batch_threshold: 'batchThreshold',
-    no_targets: 'target-0',
-    targets_locked: 'target-0',
-  };
-  if (byCode[error.code]) return byCode[error.code] as string;
-  if (error.message.startsWith('title')) return 'title';
-  if (error.message.startsWith('letter.body')) return 'body';
-  return 'form';
+  if (error.field === undefined) return 'form';
+  // A target's fieldset shows all of its problems; with no target at all, the first (blank) one does.
+  const target = /^targets(?:\[(\d+)\])?/.exec(error.field);
+  if (target) return `target-${target[1] ?? 0}`;
+  return FORM_NAMES[error.field] ?? error.field;
 }
 
 function campaignForm(
@@ -259,7 +252,7 @@ function countsFields(campaign: {
 }
 
 export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { campaigns, signatures, clock, config, database } = app.services;
+  const { campaigns, signatures, clock, config } = app.services;
   const validation = () => ({ now: clock(), joinKeywords: config.joinKeywords });
 
   /** The campaign form again, with what was typed and the problem shown next to its field. */
@@ -392,7 +385,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
   async function liveParts(context: PageContext, id: number) {
     const campaign = await campaigns.get(id);
     const held = await signatures.list(id, { status: 'held', limit: 200 });
-    const chart = chartSvg(await signaturesOverTime(database.db, id, clock()));
+    const chart = chartSvg(await signatures.overTime(id));
     const canModerate = canDo(context, 'campaigner');
     const heldRows = held.items.map(
       (

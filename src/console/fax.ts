@@ -1,22 +1,14 @@
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { estimate } from '../fax/layout.js';
 import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { type ConsoleTools, field } from './forms.js';
+import { type ConsoleTools, field, idOf, numeric } from './forms.js';
 import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const numeric = (text: string | undefined) => {
-  const id = Number(text);
-  if (!text || !/^\d{1,18}$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
-    throw new AppError(404, 'not_found', 'No such page.');
-  }
-  return id;
-};
-const idOf = (request: FastifyRequest) => numeric((request.params as { id: string }).id);
 const FINISHED = new Set(['delivered', 'partly_failed', 'failed']);
 
 export function faxPages(app: FastifyInstance, tools: ConsoleTools) {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
 import type { SafeHtml } from './html.js';
 import type { PageContext } from './layout.js';
 
@@ -17,3 +18,18 @@ export interface ConsoleTools {
   /** Sends a full HTML page. */
   send(reply: FastifyReply, body: SafeHtml, status?: number): FastifyReply;
 }
+
+/**
+ * A positive whole number written as digits (a route's id, or one sent in a query or a form); any other
+ * text is a page that does not exist.
+ */
+export function numeric(text: string | undefined): number {
+  const id = Number(text);
+  if (!text || !/^\d{1,18}$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
+    throw new AppError(404, 'not_found', 'No such page.');
+  }
+  return id;
+}
+
+/** The `:id` of a page's route. */
+export const idOf = (request: FastifyRequest) => numeric((request.params as { id?: string }).id);

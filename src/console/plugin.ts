@@ -3,7 +3,7 @@ import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
-import { sessionStaff, verifyStaffPassword } from '../staff/passwords.js';
+import { createFailureLimiter } from '../staff/failures.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { campaignPages } from './campaigns.js';
@@ -62,7 +62,7 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  * password and a sealed session cookie, every form POST checked for its CSRF token.
  */
 export async function consoleRoutes(app: FastifyInstance) {
-  const { config, database, clock } = app.services;
+  const { config, staff, clock } = app.services;
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -83,7 +83,7 @@ export async function consoleRoutes(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const staffId = request.session.get('staffId');
     if (staffId === undefined) return;
-    const member = await sessionStaff(database.db, staffId);
+    const member = await staff.sessionStaff(staffId);
     if (!member) {
       request.session.delete();
       return;
@@ -133,13 +133,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
   );
 
-  const failures = new Map<string, number[]>();
-  const recentFailures = (ip: string) => {
-    const since = clock().getTime() - FAILURE_WINDOW_MS;
-    const kept = (failures.get(ip) ?? []).filter((at) => at > since);
-    failures.set(ip, kept);
-    return kept;
-  };
+  const failures = createFailureLimiter({ max: FAILED_SIGN_INS, windowMs: FAILURE_WINDOW_MS, clock });
 
   app.get('/login', async (request, reply) => {
     if (request.staff) return reply.redirect('/console/campaigns', 303);
@@ -148,7 +142,7 @@ export async function consoleRoutes(app: FastifyInstance) {
 
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email');
-    if (recentFailures(request.ip).length >= FAILED_SIGN_INS) {
+    if (failures.isBlocked(request.ip)) {
       const context = tools.context(request, reply);
       return tools.send(
         reply,
@@ -156,9 +150,9 @@ export async function consoleRoutes(app: FastifyInstance) {
         429,
       );
     }
-    const member = await verifyStaffPassword(database.db, email, field(request.body, 'password'));
+    const member = await staff.verifyPassword(email, field(request.body, 'password'));
     if (!member) {
-      recentFailures(request.ip).push(clock().getTime());
+      failures.recordFailure(request.ip);
       const context = tools.context(request, reply);
       return tools.send(reply, loginPage(context, email, 'That e-mail and password do not match.'), 401);
     }

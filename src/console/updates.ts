@@ -1,20 +1,13 @@
-import { desc, eq, sql } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Audience, audienceCondition } from '../broadcasts/audience.js';
-import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
-import { broadcasts } from '../db/schema.js';
+import type { FastifyInstance } from 'fastify';
+import type { Audience } from '../broadcasts/audience.js';
+import { composeBroadcast, MAX_BROADCAST_LENGTH, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { type ConsoleTools, field } from './forms.js';
+import { type ConsoleTools, field, idOf } from './forms.js';
 import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const idOf = (request: FastifyRequest) => {
-  const id = Number((request.params as { id: string }).id);
-  if (!Number.isSafeInteger(id) || id < 1) throw new AppError(404, 'not_found', 'No such page.');
-  return id;
-};
 
 const AUDIENCES: Array<{ value: Audience; label: string }> = [
   { value: 'signers', label: 'Signers of this campaign (an update)' },
@@ -24,19 +17,7 @@ const AUDIENCES: Array<{ value: Audience; label: string }> = [
 const FINISHED = new Set(['done', 'cancelled']);
 
 export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
-  const { broadcasts: service, campaigns, config, database } = app.services;
-
-  /** Who each audience reaches now, counted with the same condition the broadcast uses. */
-  async function audienceSizes(campaignId: number): Promise<Record<Audience, number>> {
-    const sizes = {} as Record<Audience, number>;
-    for (const { value } of AUDIENCES) {
-      const { rows } = await database.db.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(value, campaignId)}`,
-      );
-      sizes[value] = rows[0]?.n ?? 0;
-    }
-    return sizes;
-  }
+  const { broadcasts: service, campaigns, config } = app.services;
 
   function segmentFields(body: string) {
     const composed = composeBroadcast(body, config.optOutHint);
@@ -58,13 +39,8 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     problem: string | null,
   ) {
     const campaign = await campaigns.get(campaignId);
-    const sizes = await audienceSizes(campaignId);
-    const sent = await database.db
-      .select()
-      .from(broadcasts)
-      .where(eq(broadcasts.campaignId, campaignId))
-      .orderBy(desc(broadcasts.id))
-      .limit(50);
+    const sizes = await service.audienceSizes(campaignId);
+    const sent = await service.listForCampaign(campaignId, 50);
     const counter = segmentFields(values.body);
     const canWrite = canDo(context, 'campaigner');
     return page(
@@ -131,8 +107,13 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
         if (!AUDIENCES.some((a) => a.value === values.audience)) {
           throw new AppError(400, 'invalid_audience', 'Choose who to send it to.');
         }
-        if (values.body.length > 2_000)
-          throw new AppError(400, 'body_too_long', 'The text may have at most 2000 characters.');
+        if (values.body.length > MAX_BROADCAST_LENGTH) {
+          throw new AppError(
+            400,
+            'body_too_long',
+            `The text may have at most ${MAX_BROADCAST_LENGTH} characters.`,
+          );
+        }
         const created = await service.create(
           id,
           { body: values.body, audience: values.audience as Audience },

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { Db } from '../db/client.js';
 import { apiTokens, staff } from '../db/schema.js';
 import { AppError, errorBody } from '../errors.js';
+import { createFailureLimiter } from './failures.js';
 import type { StaffRole } from './service.js';
 import { hashApiToken } from './tokens.js';
 
@@ -67,24 +68,19 @@ export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) =
       ...errorBody('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
     }),
   });
-  const countFailure = app.createRateLimit({
+  const failures = createFailureLimiter({
     max: options.failuresPerWindow ?? 20,
-    timeWindow: FAILURE_WINDOW_MS,
-    keyGenerator: (request) => request.ip,
+    windowMs: FAILURE_WINDOW_MS,
+    clock,
   });
-  /** Addresses that failed too often, until when; checked before any token is looked at. */
-  const blockedUntil = new Map<string, number>();
 
   app.decorateRequest('staff', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const now = clock().getTime();
-    const blocked = blockedUntil.get(request.ip);
-    if (blocked !== undefined && blocked > now) {
+    if (failures.isBlocked(request.ip)) {
       return reply
         .status(429)
         .send(errorBody('too_many_failures', 'Too many failed tokens; try again later.'));
     }
-    if (blocked !== undefined) blockedUntil.delete(request.ip);
 
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     const principal = match?.[1] ? await findPrincipal(match[1]) : null;
@@ -92,8 +88,7 @@ export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) =
       request.staff = principal;
       return;
     }
-    const limit = await countFailure(request);
-    if (!limit.isAllowed && limit.isExceeded) blockedUntil.set(request.ip, now + limit.ttl);
+    failures.recordFailure(request.ip);
     const message = match ? 'That API token is unknown or revoked.' : 'Send Authorization: Bearer <token>.';
     return reply.status(401).send(errorBody('unauthenticated', message));
   });

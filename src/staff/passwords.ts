@@ -4,7 +4,6 @@ import type { Db } from '../db/client.js';
 import { staff } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from './audit.js';
-import type { StaffRole } from './service.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -60,11 +59,8 @@ export async function setStaffPassword(
   });
 }
 
-export interface ConsoleStaff {
-  id: number;
-  email: string;
-  role: StaffRole;
-}
+// Typed from the table rather than from service.ts, which imports this file (no import circles).
+export type ConsoleStaff = Pick<typeof staff.$inferSelect, 'id' | 'email' | 'role'>;
 
 /** The enabled staff member with this e-mail and password, or null. */
 export async function verifyStaffPassword(

@@ -4,6 +4,7 @@ import { decodeCursor, toPage } from '../db/pagination.js';
 import { apiTokens, auditLog, staff } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from './audit.js';
+import { sessionStaff, verifyStaffPassword } from './passwords.js';
 import { generateApiToken, hashApiToken } from './tokens.js';
 
 export type StaffRole = (typeof staff.$inferSelect)['role'];
@@ -138,6 +139,12 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
         return revoked;
       });
     },
+
+    /** The enabled staff member with this e-mail and console password, or null. */
+    verifyPassword: (email: string, password: string) => verifyStaffPassword(db, email, password),
+
+    /** The enabled staff member behind a console session, or null when they were disabled since. */
+    sessionStaff: (id: number) => sessionStaff(db, id),
 
     async auditLog(cursor: string | undefined, limit: number) {
       const before = decodeCursor(cursor);

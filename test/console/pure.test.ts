@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { fieldOfError } from '../../src/console/campaigns.js';
-import { chartSvg, fillBuckets } from '../../src/console/chart.js';
+import { chartSvg } from '../../src/console/chart.js';
 import { html } from '../../src/console/html.js';
 import { AppError } from '../../src/errors.js';
 
@@ -60,13 +61,18 @@ describe('the signatures chart', () => {
 
 describe('form problems', () => {
   it('are shown next to the field they are about', () => {
-    expect(fieldOfError(new AppError(400, 'reserved_keyword', 'STOP is reserved'))).toBe('keyword');
-    expect(fieldOfError(new AppError(400, 'invalid_fax_number', 'targets[1].faxNumbers[0]: bad'))).toBe(
-      'target-1',
+    expect(fieldOfError(new AppError(400, 'reserved_keyword', 'STOP is reserved', 'keyword'))).toBe(
+      'keyword',
     );
-    expect(fieldOfError(new AppError(400, 'validation_failed', 'letter.body must not be blank.'))).toBe(
-      'body',
-    );
+    expect(
+      fieldOfError(
+        new AppError(400, 'invalid_fax_number', 'targets[1].faxNumbers[0]: bad', 'targets[1].faxNumbers[0]'),
+      ),
+    ).toBe('target-1');
+    expect(fieldOfError(new AppError(400, 'no_targets', 'No target', 'targets'))).toBe('target-0');
+    expect(
+      fieldOfError(new AppError(400, 'validation_failed', 'letter.body must not be blank.', 'letter.body')),
+    ).toBe('body');
     expect(fieldOfError(new AppError(409, 'something_else', 'Other'))).toBe('form');
   });
 });
