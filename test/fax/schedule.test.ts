@@ -152,8 +152,10 @@ describe('the close-batch job', () => {
         sql`UPDATE campaigns SET status = 'closed', closed_at = now() WHERE id = ${campaignId}`,
       );
       await enqueue(tx, 'fax-render', 'close-batch', { campaignId });
-      const { rows } = await tx.execute<{ id: string }>(sql`SELECT max(id) AS id FROM outbox`);
-      return outboxJobId(rows[0]?.id as string);
+      const { rows } = await tx.execute<{ job_key: string }>(
+        sql`SELECT job_key FROM outbox ORDER BY id DESC LIMIT 1`,
+      );
+      return outboxJobId(rows[0]?.job_key as string);
     });
   }
 
