@@ -12,6 +12,7 @@ import {
   type FaxProvider,
   FaxRejected,
   type FaxReport,
+  NO_FACTS,
   reachesRealMachines,
 } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
@@ -44,7 +45,8 @@ export interface FaxSenderDeps {
   timing?: Partial<DeliveryTiming>;
 }
 
-const FINAL = ['delivered', 'failed'] as const;
+/** Where a delivery ends; `written` (the file provider's dry run) and `delivered` both count as received. */
+const FINAL = ['delivered', 'written', 'failed'] as const;
 
 /**
  * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
@@ -59,7 +61,10 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
   const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs } = { ...DEFAULT_DELIVERY_TIMING, ...timing };
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
-  /** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
+  /**
+   * Once each of its deliveries is final, a batch is delivered (every part reached a machine), written
+   * (every part reached the outbox, some or all in a dry run), failed or partly failed.
+   */
   async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
     // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
     await tx
@@ -72,8 +77,16 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       .from(faxDeliveries)
       .where(eq(faxDeliveries.batchId, batchId));
     if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
-    const delivered = rows.filter((row) => row.status === 'delivered').length;
-    const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
+    const received = rows.filter((row) => row.status !== 'failed').length;
+    const written = rows.some((row) => row.status === 'written');
+    const status =
+      received === 0
+        ? 'failed'
+        : received < rows.length
+          ? 'partly_failed'
+          : written
+            ? 'written'
+            : 'delivered';
     await tx
       .update(faxBatches)
       .set({ status, completedAt: now })
@@ -88,6 +101,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
     providerFaxId?: string,
   ) {
     const now = clock();
+    const facts = outcome.state === 'failed' ? NO_FACTS : outcome.facts;
     await tx
       .update(faxDeliveries)
       .set({
@@ -97,6 +111,10 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         nextAttemptAt: null,
         completedAt: now,
         updatedAt: now,
+        providerCompletedAt: facts.completedAt,
+        pagesSent: facts.pagesSent,
+        durationSeconds: facts.durationSeconds,
+        remoteId: facts.remoteId,
       })
       .where(eq(faxDeliveries.id, deliveryId));
     await settleBatch(tx, batchId, now);
@@ -145,7 +163,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         }
         return;
       case 'delivered':
-        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered' });
+        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered', facts: report.facts });
       case 'failed':
         return finish(tx, delivery.id, delivery.batchId, { state: 'failed', error: decision.lastError });
       case 'waiting':
@@ -300,6 +318,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
               {
                 providerFaxId: 'refused',
                 event: { type: 'failed', kind: 'invalid-number', message, pagesSent: 0 },
+                facts: NO_FACTS,
               },
               { pollAgain: false },
             );

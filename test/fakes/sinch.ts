@@ -35,6 +35,7 @@ export interface FakeFax {
   labels: Record<string, string>;
   callbackUrl?: string;
   maxRetries?: number;
+  completedTime?: string;
   numberOfPages?: number;
   pagesSentSuccessfully?: number;
   errorType?: string;
@@ -81,7 +82,8 @@ function json(response: ServerResponse, status: number, value: unknown) {
 
 /**
  * Sinch Fax API v3 and its OAuth2 token endpoint, at the HTTP level: faxes are QUEUED, then settle after
- * `settleMs` as each number's script says, and the callbackUrl (if any) is POSTed the fax as JSON.
+ * `settleMs` as each number's script says, and the callbackUrl (if any) is POSTed the fax as JSON. Only
+ * fields Sinch documents: it reports no call duration and no remote CSID.
  */
 export async function startFakeSinch(options: {
   dir: string;
@@ -107,6 +109,7 @@ export async function startFakeSinch(options: {
     fax.status = 'IN_PROGRESS';
     const timer = setTimeout(() => {
       timers.delete(timer);
+      fax.completedTime = new Date().toISOString();
       if (outcome === 'success') {
         fax.status = 'COMPLETED';
         fax.pagesSentSuccessfully = fax.numberOfPages ?? 1;
