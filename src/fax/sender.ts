@@ -16,26 +16,8 @@ import {
   reachesRealMachines,
 } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
-import {
-  DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
-  DEFAULT_RETRY_DELAYS_MS,
-  type DeliveryState,
-  decide,
-} from './state.js';
-
-/** How patiently deliveries are retried and followed; tests shorten the waits. */
-export interface DeliveryTiming {
-  retryDelaysMs: readonly number[];
-  maxAttemptsPerNumber: number;
-  /** How long after a submission (and between polls) the provider is asked how the fax is going. */
-  pollEveryMs: number;
-}
-
-export const DEFAULT_DELIVERY_TIMING: DeliveryTiming = {
-  retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
-  maxAttemptsPerNumber: DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
-  pollEveryMs: 2 * 60_000,
-};
+import { type DeliveryState, decide } from './state.js';
+import { type DeliveryTiming, deliveryTiming } from './timing.js';
 
 export interface FaxSenderDeps {
   db: Db;
@@ -58,7 +40,10 @@ const FINAL = ['delivered', 'written', 'failed'] as const;
  */
 export function createFaxSender({ db, clock, config, provider, timing }: FaxSenderDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
-  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs } = { ...DEFAULT_DELIVERY_TIMING, ...timing };
+  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs, inProgressLimitMs } = deliveryTiming(
+    config,
+    timing,
+  );
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
   /**
@@ -149,12 +134,14 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       numbers: row.numbers,
       numberIndex: delivery.numberIndex,
       numberAttempts: delivery.numberAttempts,
+      submittedAt: delivery.submittedAt,
     };
     const decision = decide(state, report.event, clock(), {
       delaysMs: retryDelaysMs,
       maxAttemptsPerNumber,
       businessHours: config.fax.businessHours,
       timeZone: row.timezone,
+      inProgressLimitMs,
     });
     switch (decision.status) {
       case 'sending':
