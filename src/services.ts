@@ -26,7 +26,7 @@ export interface ServiceDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => Date;
-  /** Shorter fax retry and polling waits, for tests. */
+  /** Shorter fax retry, polling and stuck waits, for tests. */
   faxTiming?: Partial<DeliveryTiming>;
 }
 
@@ -62,7 +62,12 @@ export function createServices(deps: ServiceDeps) {
       provider: createFaxProvider(config, clock),
       ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
     }),
-    deliveries: createDeliveriesService({ db, clock }),
+    deliveries: createDeliveriesService({
+      db,
+      clock,
+      config,
+      ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
+    }),
     broadcasts: createBroadcastsService({ db, clock, config }),
     sending: createBroadcastSending({
       db,

@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** How one transmission to a number ends. */
+/** How one transmission to a number ends; `hang` never ends: the fax stays IN_PROGRESS. */
 export type FakeOutcome =
+  | 'hang'
   | 'success'
   | 'busy'
   | 'no-answer'
@@ -15,7 +16,7 @@ export type FakeOutcome =
   | 'line';
 
 const FAILURES: Record<
-  Exclude<FakeOutcome, 'success'>,
+  Exclude<FakeOutcome, 'success' | 'hang'>,
   { errorType: string; errorCode: number; errorMessage: string }
 > = {
   busy: { errorType: 'CALL_ERROR', errorCode: 17, errorMessage: 'User busy' },
@@ -107,6 +108,7 @@ export async function startFakeSinch(options: {
 
   function settle(fax: FakeFax, outcome: FakeOutcome) {
     fax.status = 'IN_PROGRESS';
+    if (outcome === 'hang') return;
     const timer = setTimeout(() => {
       timers.delete(timer);
       fax.completedTime = new Date().toISOString();
