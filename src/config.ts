@@ -63,6 +63,8 @@ export interface Config {
     maxPages: number;
     pricePerPage: number;
     secondsPerPage: number;
+    /** A fax the provider still reports in progress this long after it was submitted is given up as failed. */
+    inProgressLimitMinutes: number;
   };
   sinch: {
     projectId: string | null;
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxPages: integer(env, 'FAX_MAX_PAGES', 25, 2, 500),
       pricePerPage: decimal(env, 'FAX_PRICE_PER_PAGE', 0.07),
       secondsPerPage: integer(env, 'FAX_SECONDS_PER_PAGE', 40, 1, 600),
+      inProgressLimitMinutes: integer(env, 'FAX_IN_PROGRESS_LIMIT_MINUTES', 120, 1, 10_080),
     },
     sinch: {
       projectId: optional(env, 'SINCH_PROJECT_ID'),

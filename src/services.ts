@@ -9,7 +9,8 @@ import type { Database } from './db/client.js';
 import { createBatchesService } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
 import { createFaxProvider } from './fax/providers/index.js';
-import { createFaxSender, type DeliveryTiming } from './fax/sender.js';
+import { createFaxSender } from './fax/sender.js';
+import type { DeliveryTiming } from './fax/timing.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -25,7 +26,7 @@ export interface ServiceDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => Date;
-  /** Shorter fax retry and polling waits, for tests. */
+  /** Shorter fax retry, polling and stuck waits, for tests. */
   faxTiming?: Partial<DeliveryTiming>;
 }
 
@@ -61,7 +62,12 @@ export function createServices(deps: ServiceDeps) {
       provider: createFaxProvider(config, clock),
       ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
     }),
-    deliveries: createDeliveriesService({ db, clock }),
+    deliveries: createDeliveriesService({
+      db,
+      clock,
+      config,
+      ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
+    }),
     broadcasts: createBroadcastsService({ db, clock, config }),
     sending: createBroadcastSending({
       db,

@@ -28,6 +28,7 @@ describe('configuration', () => {
     expect(config.sms.provider).toBe('log');
     expect(config.fax.provider).toBe('file');
     expect(config.fax.businessHours).toBeNull();
+    expect(config.fax.inProgressLimitMinutes).toBe(120);
     expect(config.sms.quietHours).toEqual({ start: 21 * 60, end: 8 * 60 });
     expect(config.joinKeywords).toEqual(['JOIN', 'PROTEST']);
     expect(config.optOutHint).toBe('Text STOP AMNESTY to opt out');
@@ -50,6 +51,7 @@ describe('configuration', () => {
     ['SMS_QUIET_HOURS', '9pm-8am'],
     ['FAX_BUSINESS_HOURS', 'Funday 09:00-18:00'],
     ['FAX_MAX_PAGES', '1.5'],
+    ['FAX_IN_PROGRESS_LIMIT_MINUTES', '0'],
     ['TWILIO_MANAGES_OPT_OUT', 'maybe'],
     ['PHONE_ENCRYPTION_KEY', 'too-short'],
     ['PHONE_ENCRYPTION_OLD_KEYS', `${goodKey},nope`],

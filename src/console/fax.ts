@@ -9,7 +9,25 @@ import { html } from './html.js';
 import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime, page } from './layout.js';
 
 type Params = { Params: { id: string } };
-const FINISHED = new Set(['delivered', 'partly_failed', 'failed']);
+const FINISHED = new Set(['delivered', 'written', 'partly_failed', 'failed']);
+/** A dry run never reads as delivered. */
+const statusLabel = (status: string) => (status === 'written' ? 'written to the outbox (dry run)' : status);
+
+type Delivery = Awaited<ReturnType<FastifyInstance['services']['batches']['get']>>['deliveries'][number];
+
+/** What the provider reported of a part that reached its recipient or the outbox; only what it gives. */
+function providerReport(d: Delivery): string {
+  const written = d.status === 'written';
+  return [
+    d.providerCompletedAt && `${written ? 'written' : 'ended'} ${formatTime(d.providerCompletedAt)}`,
+    d.pagesSent !== null &&
+      `${d.pagesSent} page${d.pagesSent === 1 ? '' : 's'} ${written ? 'written' : 'sent'}`,
+    d.durationSeconds !== null && `${formatSeconds(d.durationSeconds)} on the line`,
+    d.remoteId !== null && `remote machine ${d.remoteId}`,
+  ]
+    .filter((fact): fact is string => typeof fact === 'string')
+    .join(' · ');
+}
 
 export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
   const { batches, campaigns, config, deliveries } = app.services;
@@ -48,7 +66,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     const batchRows = items.map(
       (
         b,
-      ) => html`<tr><td><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td class="status status-${b.status}">${b.status}</td>
+      ) => html`<tr><td><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td class="status status-${b.status}">${statusLabel(b.status)}</td>
         <td>${b.signatureCount}</td><td>${b.reason}</td><td>${formatTime(b.createdAt)}</td></tr>`,
     );
     return tools.send(
@@ -177,7 +195,8 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
       (
         d,
       ) => html`<tr><td>${d.targetName}</td><td>${d.part} of ${d.parts}</td><td>${d.pages}</td><td>${d.faxNumber}</td>
-        <td class="status status-${d.status}" data-delivery-status="${d.id}">${d.status}</td><td>${d.attempts}</td>
+        <td class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td>${d.attempts}</td>
+        <td data-provider-report="${d.id}">${providerReport(d)}</td>
         <td>${d.status === 'failed' ? (d.lastError ?? 'unknown') : ''}</td>
         <td><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
         ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
@@ -195,9 +214,9 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         html`<h1>Fax batch ${batch.id}</h1>
         <p><a href="/console/campaigns/${batch.campaignId}/fax">Back to the fax page</a></p>
         <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
-        <p aria-live="polite">Status: <strong class="status" data-field="status">${batch.status}</strong> ·
+        <p aria-live="polite">Status: <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
           ${batch.signatureCount} names · ${batch.pages} pages · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Fax number</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Fax number</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
         <tbody data-html="deliveries">${deliveryRows(batch, context)}</tbody></table></div></div>`,
       ),
     );
@@ -209,7 +228,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     async (request, reply) => {
       const batch = await batches.get(idOf(request));
       return {
-        fields: { status: batch.status },
+        fields: { status: statusLabel(batch.status) },
         html: { deliveries: deliveryRows(batch, tools.context(request, reply)).text },
         done: FINISHED.has(batch.status) && batch.deliveries.every((d) => FINISHED.has(d.status)),
       };

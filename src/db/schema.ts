@@ -244,18 +244,22 @@ export const outbox = pgTable(
   (t) => [index('outbox_pending_idx').on(t.id).where(sql`${t.enqueuedAt} IS NULL`)],
 );
 
+/** `written`: every part went to the file provider's outbox (a dry run), none to a fax machine. */
 export const faxBatchStatus = pgEnum('fax_batch_status', [
   'pending',
   'sending',
   'delivered',
+  'written',
   'partly_failed',
   'failed',
 ]);
+/** `written`: the file provider put the part in its outbox; like `delivered`, final and received. */
 export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'pending',
   'waiting',
   'sending',
   'delivered',
+  'written',
   'failed',
 ]);
 
@@ -273,6 +277,8 @@ export const faxBatches = pgTable(
     createdBy: ref('created_by').references(() => staff.id),
     createdAt: createdAt(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** When rendering was last queued again for a batch stuck unrendered (at most once a stuck margin). */
+    nudgedAt: timestamp('nudged_at', { withTimezone: true }),
   },
   (t) => [index('fax_batches_campaign_idx').on(t.campaignId, t.id)],
 );
@@ -312,7 +318,18 @@ export const faxDeliveries = pgTable(
     callbackToken: text('callback_token').notNull(),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    /** When the polling last asked the provider about the current fax: a poll overdue means it stopped. */
+    polledAt: timestamp('polled_at', { withTimezone: true }),
+    /** When the delivery, stuck, was last driven on (its job queued again; at most once a stuck margin). */
+    nudgedAt: timestamp('nudged_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** What the provider reported when the part was delivered or written; null where it reports nothing. */
+    providerCompletedAt: timestamp('provider_completed_at', { withTimezone: true }),
+    pagesSent: integer('pages_sent'),
+    /** The call's length; Sinch does not report it. */
+    durationSeconds: integer('duration_seconds'),
+    /** The remote machine's identifier (CSID); Sinch does not report it. */
+    remoteId: text('remote_id'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -233,6 +233,10 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         lastError: delivery.lastError,
         estimatedSeconds: estimate(delivery.pages, config.fax).estimatedSeconds,
         completedAt: delivery.completedAt,
+        providerCompletedAt: delivery.providerCompletedAt,
+        pagesSent: delivery.pagesSent,
+        durationSeconds: delivery.durationSeconds,
+        remoteId: delivery.remoteId,
       }));
       const pages = deliveries.reduce((sum, delivery) => sum + delivery.pages, 0);
       return {

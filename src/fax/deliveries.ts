@@ -1,21 +1,37 @@
 import { eq } from 'drizzle-orm';
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { faxBatches, faxDeliveries, targets } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
+import { countByKind, type FaxStuckItem, type FaxStuckKind, findStuck, stuckItem } from './stuck.js';
+import { type DeliveryTiming, deliveryTiming } from './timing.js';
 
 export interface DeliveriesDeps {
   db: Db;
   clock: () => Date;
+  config: Config;
+  /** The same waits as the sender's, so that both agree on what is stuck. */
+  timing?: Partial<DeliveryTiming>;
 }
 
 /**
  * What staff and providers' webhooks do to a delivery; the sending itself is the workers' (sender.ts).
  * Both only change rows and queue jobs, so they never wait on a provider.
  */
-export function createDeliveriesService({ db, clock }: DeliveriesDeps) {
+export function createDeliveriesService({ db, clock, config, timing }: DeliveriesDeps) {
+  const resolved = deliveryTiming(config, timing);
   return {
+    /**
+     * Fax work stuck longer than its state allows, oldest first, and how many of each kind (every kind
+     * present, zero or not). Read only: the sender's `driveStuck` moves them on.
+     */
+    async stuck(): Promise<{ items: FaxStuckItem[]; counts: Record<FaxStuckKind, number> }> {
+      const items = (await findStuck(db, clock(), resolved)).map(stuckItem);
+      return { items, counts: countByKind(items) };
+    },
+
     /** Staff's retry of a failed delivery: from the first number again, audited. 409 unless it failed. */
     retry(deliveryId: number, staffId: number) {
       return db.transaction(async (tx) => {
@@ -45,6 +61,7 @@ export function createDeliveriesService({ db, clock }: DeliveriesDeps) {
             faxNumber: row.numbers[0] ?? delivery.faxNumber,
             providerFaxId: null,
             submittedAt: null,
+            polledAt: null,
             nextAttemptAt: null,
             completedAt: null,
             updatedAt: now,

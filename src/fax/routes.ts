@@ -6,10 +6,17 @@ import { requireRole, staffOf } from '../staff/auth.js';
 import { renderFaxPartToBuffer } from './render.js';
 
 const BatchStatus = Type.Union(
-  ['pending', 'sending', 'delivered', 'partly_failed', 'failed'].map((status) => Type.Literal(status)),
+  ['pending', 'sending', 'delivered', 'written', 'partly_failed', 'failed'].map((status) =>
+    Type.Literal(status),
+  ),
+  {
+    description:
+      'written: every part reached, and some only reached, the file provider’s outbox (a dry run, no fax machine)',
+  },
 );
 const DeliveryStatus = Type.Union(
-  ['pending', 'waiting', 'sending', 'delivered', 'failed'].map((status) => Type.Literal(status)),
+  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed'].map((status) => Type.Literal(status)),
+  { description: 'written: put in the file provider’s outbox (a dry run), final and counted as received' },
 );
 const Estimate = {
   pages: Type.Integer({ description: 'Pages of every part to every target' }),
@@ -38,6 +45,19 @@ const Delivery = Type.Object({
   lastError: Nullable(Type.String()),
   estimatedSeconds: Type.Integer(),
   completedAt: Nullable(Timestamp),
+  providerCompletedAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'When the provider says the fax ended (delivered or written)',
+    }),
+  ),
+  pagesSent: Nullable(Type.Integer({ description: 'Pages the provider reports sent' })),
+  durationSeconds: Nullable(
+    Type.Integer({ description: 'The call’s length, where the provider reports it' }),
+  ),
+  remoteId: Nullable(
+    Type.String({ description: 'The remote machine’s identifier (CSID), where the provider reports it' }),
+  ),
 });
 const Batch = Type.Object({ ...BatchSummary.properties, ...Estimate, deliveries: Type.Array(Delivery) });
 const CreatedBatch = Type.Object({

@@ -12,29 +12,13 @@ import {
   type FaxProvider,
   FaxRejected,
   type FaxReport,
+  NO_FACTS,
   reachesRealMachines,
 } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
-import {
-  DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
-  DEFAULT_RETRY_DELAYS_MS,
-  type DeliveryState,
-  decide,
-} from './state.js';
-
-/** How patiently deliveries are retried and followed; tests shorten the waits. */
-export interface DeliveryTiming {
-  retryDelaysMs: readonly number[];
-  maxAttemptsPerNumber: number;
-  /** How long after a submission (and between polls) the provider is asked how the fax is going. */
-  pollEveryMs: number;
-}
-
-export const DEFAULT_DELIVERY_TIMING: DeliveryTiming = {
-  retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
-  maxAttemptsPerNumber: DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
-  pollEveryMs: 2 * 60_000,
-};
+import { type DeliveryState, decide } from './state.js';
+import { type FaxStuckItem, type FoundStuck, findStuck, stuckDelivery, stuckItem } from './stuck.js';
+import { type DeliveryTiming, deliveryTiming } from './timing.js';
 
 export interface FaxSenderDeps {
   db: Db;
@@ -44,7 +28,8 @@ export interface FaxSenderDeps {
   timing?: Partial<DeliveryTiming>;
 }
 
-const FINAL = ['delivered', 'failed'] as const;
+/** Where a delivery ends; `written` (the file provider's dry run) and `delivered` both count as received. */
+const FINAL = ['delivered', 'written', 'failed'] as const;
 
 /**
  * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
@@ -56,10 +41,14 @@ const FINAL = ['delivered', 'failed'] as const;
  */
 export function createFaxSender({ db, clock, config, provider, timing }: FaxSenderDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
-  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs } = { ...DEFAULT_DELIVERY_TIMING, ...timing };
+  const resolved = deliveryTiming(config, timing);
+  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs, inProgressLimitMs, stuckAfterMs } = resolved;
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
-  /** Once each of its deliveries is delivered or failed, a batch is delivered, failed or partly failed. */
+  /**
+   * Once each of its deliveries is final, a batch is delivered (every part reached a machine), written
+   * (every part reached the outbox, some or all in a dry run), failed or partly failed.
+   */
   async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
     // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
     await tx
@@ -72,8 +61,16 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       .from(faxDeliveries)
       .where(eq(faxDeliveries.batchId, batchId));
     if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
-    const delivered = rows.filter((row) => row.status === 'delivered').length;
-    const status = delivered === rows.length ? 'delivered' : delivered === 0 ? 'failed' : 'partly_failed';
+    const received = rows.filter((row) => row.status !== 'failed').length;
+    const written = rows.some((row) => row.status === 'written');
+    const status =
+      received === 0
+        ? 'failed'
+        : received < rows.length
+          ? 'partly_failed'
+          : written
+            ? 'written'
+            : 'delivered';
     await tx
       .update(faxBatches)
       .set({ status, completedAt: now })
@@ -88,6 +85,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
     providerFaxId?: string,
   ) {
     const now = clock();
+    const facts = outcome.state === 'failed' ? NO_FACTS : outcome.facts;
     await tx
       .update(faxDeliveries)
       .set({
@@ -97,6 +95,10 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         nextAttemptAt: null,
         completedAt: now,
         updatedAt: now,
+        providerCompletedAt: facts.completedAt,
+        pagesSent: facts.pagesSent,
+        durationSeconds: facts.durationSeconds,
+        remoteId: facts.remoteId,
       })
       .where(eq(faxDeliveries.id, deliveryId));
     await settleBatch(tx, batchId, now);
@@ -131,21 +133,29 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       numbers: row.numbers,
       numberIndex: delivery.numberIndex,
       numberAttempts: delivery.numberAttempts,
+      submittedAt: delivery.submittedAt,
     };
-    const decision = decide(state, report.event, clock(), {
+    const now = clock();
+    const decision = decide(state, report.event, now, {
       delaysMs: retryDelaysMs,
       maxAttemptsPerNumber,
       businessHours: config.fax.businessHours,
       timeZone: row.timezone,
+      inProgressLimitMs,
     });
     switch (decision.status) {
-      case 'sending':
-        if (pollAgain) {
-          await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId: delivery.id }, later(pollEveryMs));
-        }
+      case 'sending': {
+        if (!pollAgain) return;
+        // A second chain of polls (one driven on while the first was only late) ends where it meets the first.
+        const polledJustNow =
+          delivery.polledAt !== null && now.getTime() - delivery.polledAt.getTime() < pollEveryMs / 2;
+        if (polledJustNow) return;
+        await tx.update(faxDeliveries).set({ polledAt: now }).where(eq(faxDeliveries.id, delivery.id));
+        await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId: delivery.id }, later(pollEveryMs));
         return;
+      }
       case 'delivered':
-        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered' });
+        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered', facts: report.facts });
       case 'failed':
         return finish(tx, delivery.id, delivery.batchId, { state: 'failed', error: decision.lastError });
       case 'waiting':
@@ -162,7 +172,8 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
             nextAttemptAt: decision.retryAt,
             providerFaxId: null,
             submittedAt: null,
-            updatedAt: clock(),
+            polledAt: null,
+            updatedAt: now,
           })
           .where(eq(faxDeliveries.id, delivery.id));
         // Rendering queues the send, which waits for nextAttemptAt by itself.
@@ -225,6 +236,47 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         .where(eq(faxDeliveries.id, deliveryId));
       return { reconcile: uncertain };
     });
+  }
+
+  /**
+   * Queues again the job that moves a stuck item on, if it is still stuck as found and nobody holds it;
+   * `rendering` holds the batches whose rendering this round already queued. True when it queued.
+   */
+  async function nudge(tx: Tx, found: FoundStuck, now: Date, rendering: Set<number>): Promise<boolean> {
+    const { batchId, deliveryId } = found;
+    const render = async () => {
+      if (!rendering.has(batchId)) await enqueue(tx, 'fax-render', 'render-batch', { batchId });
+      rendering.add(batchId);
+    };
+    if (deliveryId === undefined) {
+      const [batch] = await tx
+        .select({ status: faxBatches.status })
+        .from(faxBatches)
+        .where(eq(faxBatches.id, batchId))
+        .for('no key update', { skipLocked: true });
+      if (batch?.status !== 'pending') return false;
+      await tx.update(faxBatches).set({ nudgedAt: now }).where(eq(faxBatches.id, batchId));
+      await render();
+      return true;
+    }
+    const row = await lockDelivery(tx, deliveryId, true);
+    const stuck = row && stuckDelivery(row.delivery, now, resolved);
+    if (!stuck || stuck.kind !== found.kind) return false;
+    await tx.update(faxDeliveries).set({ nudgedAt: now }).where(eq(faxDeliveries.id, deliveryId));
+    switch (stuck.kind) {
+      case 'fax-part-unrendered':
+        await render();
+        return true;
+      // Sending an interrupted submission asks the provider about it first (claim and send below).
+      case 'fax-send-overdue':
+      case 'fax-submission-interrupted':
+        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
+        return true;
+      // A poll also fails a fax in progress past the limit.
+      case 'fax-poll-overdue':
+        await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId });
+        return true;
+    }
   }
 
   return {
@@ -300,6 +352,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
               {
                 providerFaxId: 'refused',
                 event: { type: 'failed', kind: 'invalid-number', message, pagesSent: 0 },
+                facts: NO_FACTS,
               },
               { pollAgain: false },
             );
@@ -333,6 +386,24 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         const row = await lockDelivery(tx, deliveryId);
         if (row) await apply(tx, row, report, { pollAgain: again });
       });
+    },
+
+    /**
+     * Finds every batch and delivery stuck longer than its state allows and drives each on through its own
+     * job, never sending anything the provider may already have: a batch or part not rendered is rendered;
+     * a part overdue, or whose submission was interrupted, is sent (an interrupted one is first looked up
+     * at the provider); a fax whose polling stopped is polled (which fails it once in progress past the
+     * limit). Each item is driven on at most once every `stuckAfterMs`. Returns the items driven on.
+     */
+    async driveStuck(): Promise<FaxStuckItem[]> {
+      const now = clock();
+      const driven: FaxStuckItem[] = [];
+      const rendering = new Set<number>();
+      for (const found of await findStuck(db, now, resolved)) {
+        if (found.nudgedAt && now.getTime() - found.nudgedAt.getTime() < stuckAfterMs) continue;
+        if (await db.transaction((tx) => nudge(tx, found, now, rendering))) driven.push(stuckItem(found));
+      }
+      return driven;
     },
 
     /**

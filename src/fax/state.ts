@@ -10,7 +10,10 @@ export type FailureKind = 'busy' | 'no-answer' | 'line' | 'not-a-fax' | 'invalid
 
 const NEXT_NUMBER_KINDS: readonly FailureKind[] = ['not-a-fax', 'invalid-number'];
 
-/** What the provider (by callback, polling or its answer to a submission) says about the current fax. */
+/**
+ * What the provider (by callback, polling or its answer to a submission) says about the current fax.
+ * `in-progress` covers a fax queued at the provider too.
+ */
 export type DeliveryEvent =
   | { type: 'in-progress' }
   | { type: 'completed' }
@@ -23,6 +26,8 @@ export interface DeliveryState {
   numberIndex: number;
   /** Submissions made to the current number, the one that just ended included. */
   numberAttempts: number;
+  /** When the current fax was submitted. */
+  submittedAt: Date | null;
 }
 
 export interface RetryPolicy {
@@ -31,6 +36,8 @@ export interface RetryPolicy {
   maxAttemptsPerNumber: number;
   businessHours: BusinessHours | null;
   timeZone: string;
+  /** How long a fax may stay in progress at the provider before it is given up. */
+  inProgressLimitMs: number;
 }
 
 export type Decision =
@@ -52,17 +59,32 @@ export type Decision =
 export const DEFAULT_RETRY_DELAYS_MS = [5, 15, 45, 120, 240].map((minutes) => minutes * 60_000);
 export const DEFAULT_MAX_ATTEMPTS_PER_NUMBER = 6;
 
+/** "2 h", "90 min", "45 s": a limit as staff read it. */
+export function formatLimit(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes >= 60 && Number.isInteger(minutes / 60)) return `${minutes / 60} h`;
+  if (minutes >= 1) return `${Math.round(minutes)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
 /** The next state of a delivery that is sending, given what the provider reports. Pure. */
 export function decide(state: DeliveryState, event: DeliveryEvent, now: Date, policy: RetryPolicy): Decision {
+  const number = state.numbers[state.numberIndex] ?? '';
   switch (event.type) {
-    case 'in-progress':
-      return { status: 'sending' };
+    case 'in-progress': {
+      const since = state.submittedAt?.getTime() ?? now.getTime();
+      if (now.getTime() - since < policy.inProgressLimitMs) return { status: 'sending' };
+      // It may have reached the machine after all: sending it again is staff's call, not ours.
+      return {
+        status: 'failed',
+        lastError: `${number}: no final status from the provider after ${formatLimit(policy.inProgressLimitMs)}; check with the recipient before resending`,
+      };
+    }
     case 'completed':
       return { status: 'delivered' };
     case 'failed':
       break;
   }
-  const number = state.numbers[state.numberIndex] ?? '';
   const lastError = `${number}: ${event.message}`;
   const resend = event.pagesSent > 0;
   const sameNumberAgain =

@@ -174,6 +174,33 @@ describe('campaign work', () => {
 });
 
 describe('fax batches', () => {
+  it('show what the provider reported, and a dry run as written to the outbox, not delivered', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'viewer')).email, PASSWORD);
+    const query = async (text: string, params: unknown[]) => (await database.pool.query(text, params)).rows;
+    const [target] = await query('SELECT id FROM targets WHERE campaign_id = $1', [campaignId]);
+    const showing = async (status: 'delivered' | 'written') => {
+      const [batch] = await query(
+        `INSERT INTO fax_batches (campaign_id, reason, signature_count, status, completed_at)
+         VALUES ($1, 'manual', 1, $2, now()) RETURNING id`,
+        [campaignId, status],
+      );
+      await query(
+        `INSERT INTO fax_deliveries (batch_id, target_id, part, parts, first_name, name_count, pages, status,
+                                     fax_number, callback_token, provider_completed_at, pages_sent)
+         VALUES ($1, $2, 1, 1, 0, 1, 2, $3, '+74951234567', $4, '2030-01-02T03:04:00Z', 2)`,
+        [batch.id, target.id, status, `token-${status}`],
+      );
+      return (await client.get(`/console/fax-batches/${batch.id}`)).body;
+    };
+    const written = await showing('written');
+    expect(written).toContain('data-field="status">written to the outbox (dry run)<');
+    expect(written).toContain('written 2030-01-02 03:04 UTC · 2 pages written');
+    const delivered = await showing('delivered');
+    expect(delivered).toContain('data-field="status">delivered<');
+    expect(delivered).toContain('ended 2030-01-02 03:04 UTC · 2 pages sent<');
+  });
+
   it('are sent after a confirm step that says what goes to whom, and a failed delivery can be retried', async () => {
     const client = new ConsoleClient(testApp.app);
     await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);

@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** How one transmission to a number ends. */
+/** How one transmission to a number ends; `hang` never ends: the fax stays IN_PROGRESS. */
 export type FakeOutcome =
+  | 'hang'
   | 'success'
   | 'busy'
   | 'no-answer'
@@ -15,7 +16,7 @@ export type FakeOutcome =
   | 'line';
 
 const FAILURES: Record<
-  Exclude<FakeOutcome, 'success'>,
+  Exclude<FakeOutcome, 'success' | 'hang'>,
   { errorType: string; errorCode: number; errorMessage: string }
 > = {
   busy: { errorType: 'CALL_ERROR', errorCode: 17, errorMessage: 'User busy' },
@@ -35,6 +36,7 @@ export interface FakeFax {
   labels: Record<string, string>;
   callbackUrl?: string;
   maxRetries?: number;
+  completedTime?: string;
   numberOfPages?: number;
   pagesSentSuccessfully?: number;
   errorType?: string;
@@ -81,7 +83,8 @@ function json(response: ServerResponse, status: number, value: unknown) {
 
 /**
  * Sinch Fax API v3 and its OAuth2 token endpoint, at the HTTP level: faxes are QUEUED, then settle after
- * `settleMs` as each number's script says, and the callbackUrl (if any) is POSTed the fax as JSON.
+ * `settleMs` as each number's script says, and the callbackUrl (if any) is POSTed the fax as JSON. Only
+ * fields Sinch documents: it reports no call duration and no remote CSID.
  */
 export async function startFakeSinch(options: {
   dir: string;
@@ -105,8 +108,10 @@ export async function startFakeSinch(options: {
 
   function settle(fax: FakeFax, outcome: FakeOutcome) {
     fax.status = 'IN_PROGRESS';
+    if (outcome === 'hang') return;
     const timer = setTimeout(() => {
       timers.delete(timer);
+      fax.completedTime = new Date().toISOString();
       if (outcome === 'success') {
         fax.status = 'COMPLETED';
         fax.pagesSentSuccessfully = fax.numberOfPages ?? 1;

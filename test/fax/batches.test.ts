@@ -55,7 +55,7 @@ async function query<T = Record<string, unknown>>(text: string, params: unknown[
   return (await database.pool.query(text, params)).rows as T[];
 }
 
-async function waitForBatch(id: string, status = 'delivered') {
+async function waitForBatch(id: string, status = 'written') {
   return waitFor(async () => {
     const response = await viewer({ method: 'GET', url: `/api/v1/fax-batches/${id}` });
     const batch = response.json();
@@ -141,12 +141,12 @@ describe('a batch to two targets', () => {
     batchId = body.id;
   });
 
-  it('is delivered to each target at its first number, and shows it', async () => {
+  it('is written to the outbox for each target at its first number (a dry run, not delivered), and shows it', async () => {
     const batch = await waitForBatch(batchId);
     expect(batch).toMatchObject({
       id: batchId,
       campaignId,
-      status: 'delivered',
+      status: 'written',
       reason: 'manual',
       signatureCount: eligible.length,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -158,21 +158,26 @@ describe('a batch to two targets', () => {
         part: 1,
         parts: 1,
         pages: 2,
-        status: 'delivered',
+        status: 'written',
         attempts: 1,
         faxNumber: '+442079460111',
         lastError: null,
         estimatedSeconds: 80,
+        // What the file provider reports: when and how many pages it wrote; no call, no remote machine.
+        providerCompletedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        pagesSent: 2,
+        durationSeconds: null,
+        remoteId: null,
       }),
       expect.objectContaining({
         targetName: 'Ramzan Kadyrov',
-        status: 'delivered',
+        status: 'written',
         attempts: 1,
         faxNumber: '+442079460222',
       }),
     ]);
     const list = await viewer({ method: 'GET', url: `/api/v1/campaigns/${campaignId}/fax-batches` });
-    expect(list.json()).toMatchObject({ items: [{ id: batchId, status: 'delivered' }], nextCursor: null });
+    expect(list.json()).toMatchObject({ items: [{ id: batchId, status: 'written' }], nextCursor: null });
   });
 
   it('carries every eligible name exactly once per target, in signing order, and no other', async () => {

@@ -92,9 +92,9 @@ describe('sending a delivery', () => {
     await delivery.send(deliveryId, { finalAttempt: false });
     expect(sentLines(outboxDir).filter((line) => line.deliveryId === String(deliveryId))).toHaveLength(1);
     expect(await deliveryRow(deliveryId)).toMatchObject({
-      status: 'delivered',
+      status: 'written',
       attempts: 1,
-      batch_status: 'delivered',
+      batch_status: 'written',
     });
   });
 
@@ -140,7 +140,7 @@ describe('sending a delivery', () => {
     await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
-    expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'delivered' });
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'written' });
   });
 
   it('waits for another try after a failed submission, and fails with the reason on the last one', async () => {

@@ -169,8 +169,8 @@ describe('the close-batch job', () => {
         'SELECT status FROM fax_batches WHERE campaign_id = $1',
         [id],
       );
-      return batch?.status === 'delivered';
-    }, 'the closing batch delivered');
+      return batch?.status === 'written';
+    }, 'the closing batch written');
   });
 
   it('does nothing when no name waits', async () => {

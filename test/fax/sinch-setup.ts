@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeliveryTiming } from '../../src/fax/sender.js';
+import type { DeliveryTiming } from '../../src/fax/timing.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { createServices } from '../../src/services.js';

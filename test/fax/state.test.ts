@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type DeliveryEvent, type DeliveryState, decide, type RetryPolicy } from '../../src/fax/state.js';
+import {
+  type DeliveryEvent,
+  type DeliveryState,
+  decide,
+  formatLimit,
+  type RetryPolicy,
+} from '../../src/fax/state.js';
 
 const now = new Date('2026-11-23T08:00:00Z'); // Monday 11:00 in Moscow
 const policy: RetryPolicy = {
@@ -7,12 +13,14 @@ const policy: RetryPolicy = {
   maxAttemptsPerNumber: 3,
   businessHours: { days: [1, 2, 3, 4, 5], start: 9 * 60, end: 18 * 60 },
   timeZone: 'Europe/Moscow',
+  inProgressLimitMs: 2 * 3_600_000,
 };
 const numbers = ['+74950000001', '+74950000002'];
-const at = (numberIndex: number, numberAttempts: number): DeliveryState => ({
+const at = (numberIndex: number, numberAttempts: number, submittedAt = now): DeliveryState => ({
   numbers,
   numberIndex,
   numberAttempts,
+  submittedAt,
 });
 const failed = (kind: Extract<DeliveryEvent, { type: 'failed' }>['kind'], pagesSent = 0): DeliveryEvent => ({
   type: 'failed',
@@ -25,6 +33,26 @@ describe('the delivery state machine', () => {
   it('keeps sending while the provider is at it, and delivers when it completes', () => {
     expect(decide(at(0, 1), { type: 'in-progress' }, now, policy)).toEqual({ status: 'sending' });
     expect(decide(at(0, 1), { type: 'completed' }, now, policy)).toEqual({ status: 'delivered' });
+  });
+
+  it('gives up a fax still in progress past the limit, and says why without sending it again', () => {
+    const submitted = new Date(now.getTime() - 2 * 3_600_000 + 1);
+    expect(decide(at(0, 1, submitted), { type: 'in-progress' }, now, policy)).toEqual({ status: 'sending' });
+    const late = new Date(now.getTime() - 2 * 3_600_000);
+    expect(decide(at(0, 1, late), { type: 'in-progress' }, now, policy)).toEqual({
+      status: 'failed',
+      lastError: `${numbers[0]}: no final status from the provider after 2 h; check with the recipient before resending`,
+    });
+  });
+
+  it('writes limits as staff read them', () => {
+    expect([7_200_000, 5_400_000, 60_000, 45_000, 1_500].map(formatLimit)).toEqual([
+      '2 h',
+      '90 min',
+      '1 min',
+      '45 s',
+      '2 s',
+    ]);
   });
 
   it('retries a busy number with growing waits', () => {

@@ -8,7 +8,8 @@ export const SENT_LOG = 'sent.jsonl';
 
 /**
  * No network: the PDF stays where it was rendered under FAX_OUTBOX_DIR and each send appends a line to
- * sent.jsonl. It "delivers" at once, so demo campaigns and local runs go end to end.
+ * sent.jsonl. The part is `written` at once (not delivered: no machine got it), so demo campaigns and
+ * local runs go end to end and say they were dry runs.
  */
 export function createFileProvider({
   outboxDir,
@@ -21,8 +22,9 @@ export function createFileProvider({
     name: 'file',
     async submit(fax) {
       const providerFaxId = `file-${randomUUID()}`;
+      const at = clock();
       const line = {
-        at: clock().toISOString(),
+        at: at.toISOString(),
         providerFaxId,
         deliveryId: fax.deliveryId === null ? null : String(fax.deliveryId),
         batchId: fax.batchId === null ? null : String(fax.batchId),
@@ -35,7 +37,13 @@ export function createFileProvider({
       };
       await mkdir(outboxDir, { recursive: true });
       await appendFile(join(outboxDir, SENT_LOG), `${JSON.stringify(line)}\n`);
-      return { providerFaxId, outcome: { state: 'delivered' } };
+      return {
+        providerFaxId,
+        outcome: {
+          state: 'written',
+          facts: { completedAt: at, pagesSent: fax.pages, durationSeconds: null, remoteId: null },
+        },
+      };
     },
   };
 }

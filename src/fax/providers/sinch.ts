@@ -10,6 +10,7 @@ interface SinchFax {
   to?: string;
   createTime?: string;
   labels?: Record<string, string>;
+  completedTime?: string;
   numberOfPages?: number;
   pagesSentSuccessfully?: number;
   errorType?: string;
@@ -55,7 +56,23 @@ export function eventOf(fax: SinchFax): DeliveryEvent {
   }
 }
 
-const reportOf = (fax: SinchFax): FaxReport => ({ providerFaxId: fax.id, event: eventOf(fax) });
+function timeOf(text: string | undefined): Date | null {
+  const time = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(time) ? null : new Date(time);
+}
+
+/** Sinch reports when the fax ended and the pages that went through; no call length, no remote CSID. */
+const reportOf = (fax: SinchFax): FaxReport => ({
+  providerFaxId: fax.id,
+  event: eventOf(fax),
+  facts: {
+    completedAt: timeOf(fax.completedTime),
+    // A completed fax went through whole.
+    pagesSent: fax.pagesSentSuccessfully ?? (fax.status === 'COMPLETED' ? (fax.numberOfPages ?? null) : null),
+    durationSeconds: null,
+    remoteId: null,
+  },
+});
 
 /** A token is renewed this long before Sinch says it expires. */
 const TOKEN_MARGIN_MS = 60_000;

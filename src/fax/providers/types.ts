@@ -20,7 +20,27 @@ export interface OutgoingFax {
   test: boolean;
 }
 
-export type FaxOutcome = { state: 'delivered' } | { state: 'failed'; error: string };
+/** What a provider reports about a fax that reached its recipient (or its outbox); null where it says nothing. */
+export interface DeliveryFacts {
+  completedAt: Date | null;
+  pagesSent: number | null;
+  /** The call's length. */
+  durationSeconds: number | null;
+  /** The remote machine's identifier (CSID). */
+  remoteId: string | null;
+}
+
+export const NO_FACTS: DeliveryFacts = {
+  completedAt: null,
+  pagesSent: null,
+  durationSeconds: null,
+  remoteId: null,
+};
+
+/** `written`: put in the file provider's outbox, a dry run that reaches no machine. */
+export type FaxOutcome =
+  | { state: 'delivered' | 'written'; facts: DeliveryFacts }
+  | { state: 'failed'; error: string };
 
 export interface FaxSubmission {
   providerFaxId: string;
@@ -32,6 +52,8 @@ export interface FaxSubmission {
 export interface FaxReport {
   providerFaxId: string;
   event: DeliveryEvent;
+  /** Kept when the event is the fax's completion. */
+  facts: DeliveryFacts;
 }
 
 export type FaxProviderName = Config['fax']['provider'];

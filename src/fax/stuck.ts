@@ -1,0 +1,148 @@
+import { and, asc, eq, inArray, lt, ne } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { faxBatches, faxDeliveries } from '../db/schema.js';
+import type { DeliveryTiming } from './timing.js';
+
+/** The ways fax work can be stuck, as the gauge `pp_stuck_items{kind}` and the console name them. */
+export const FAX_STUCK_KINDS = [
+  'fax-batch-unrendered',
+  'fax-part-unrendered',
+  'fax-send-overdue',
+  'fax-submission-interrupted',
+  'fax-poll-overdue',
+] as const;
+export type FaxStuckKind = (typeof FAX_STUCK_KINDS)[number];
+
+/** One batch or delivery that has not moved on when it should have. */
+export interface FaxStuckItem {
+  kind: FaxStuckKind;
+  /** Absent when the batch as a whole is stuck. */
+  deliveryId?: number;
+  batchId: number;
+  campaignId: number;
+  /** Since when it has been waiting for the step it missed. */
+  since: Date;
+  /** For staff. */
+  reason: string;
+}
+
+const REASONS: Record<FaxStuckKind, string> = {
+  'fax-batch-unrendered': "The batch's documents have not been rendered.",
+  'fax-part-unrendered': 'This part is to be sent again whole, but its document has not been rendered again.',
+  'fax-send-overdue': 'This part was due to be sent and has not been.',
+  'fax-submission-interrupted':
+    'A submission to the provider was interrupted; the provider is asked about it before anything is sent again.',
+  'fax-poll-overdue':
+    'The provider has not been asked how this fax is going for longer than it should have been.',
+};
+
+type DeliveryRow = Pick<
+  typeof faxDeliveries.$inferSelect,
+  'status' | 'providerFaxId' | 'updatedAt' | 'nextAttemptAt' | 'submittedAt' | 'polledAt'
+>;
+
+/**
+ * Whether a delivery of a batch already rendered is stuck at `now`, and since when; null when it is
+ * where its state allows it to be. Pure: the sender asks it again of the locked row before acting.
+ */
+export function stuckDelivery(
+  delivery: DeliveryRow,
+  now: Date,
+  { stuckAfterMs, pollEveryMs }: Pick<DeliveryTiming, 'stuckAfterMs' | 'pollEveryMs'>,
+): { kind: Exclude<FaxStuckKind, 'fax-batch-unrendered'>; since: Date } | null {
+  const behind = (since: Date, allowedMs: number) => now.getTime() - since.getTime() > allowedMs;
+  switch (delivery.status) {
+    case 'pending':
+      return behind(delivery.updatedAt, stuckAfterMs)
+        ? { kind: 'fax-part-unrendered', since: delivery.updatedAt }
+        : null;
+    case 'waiting': {
+      const due = delivery.nextAttemptAt ?? delivery.updatedAt;
+      return behind(due, stuckAfterMs) ? { kind: 'fax-send-overdue', since: due } : null;
+    }
+    case 'sending': {
+      if (delivery.providerFaxId === null) {
+        // A submission holds the row, recorded before and after the provider's answer, for one request at most.
+        return behind(delivery.updatedAt, stuckAfterMs)
+          ? { kind: 'fax-submission-interrupted', since: delivery.submittedAt ?? delivery.updatedAt }
+          : null;
+      }
+      const asked = delivery.polledAt ?? delivery.submittedAt ?? delivery.updatedAt;
+      return behind(asked, pollEveryMs + stuckAfterMs) ? { kind: 'fax-poll-overdue', since: asked } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** A stuck item with when it was last driven on, which the sender needs and staff do not. */
+export type FoundStuck = FaxStuckItem & { nudgedAt: Date | null };
+
+/**
+ * Every batch and delivery stuck at `now`, oldest first. Unfinished deliveries are few at any time
+ * (targets × parts of the batches under way), so each is judged here rather than in SQL.
+ */
+export async function findStuck(
+  db: Db,
+  now: Date,
+  timing: Pick<DeliveryTiming, 'stuckAfterMs' | 'pollEveryMs'>,
+): Promise<FoundStuck[]> {
+  const batches = await db
+    .select({
+      id: faxBatches.id,
+      campaignId: faxBatches.campaignId,
+      createdAt: faxBatches.createdAt,
+      nudgedAt: faxBatches.nudgedAt,
+    })
+    .from(faxBatches)
+    .where(
+      and(
+        eq(faxBatches.status, 'pending'),
+        lt(faxBatches.createdAt, new Date(now.getTime() - timing.stuckAfterMs)),
+      ),
+    );
+  const deliveries = await db
+    .select({ delivery: faxDeliveries, campaignId: faxBatches.campaignId })
+    .from(faxDeliveries)
+    .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
+    .where(
+      and(
+        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending']),
+        // A batch never rendered is one item, not one per part.
+        ne(faxBatches.status, 'pending'),
+      ),
+    )
+    .orderBy(asc(faxDeliveries.id));
+  const found: FoundStuck[] = batches.map((batch) => ({
+    kind: 'fax-batch-unrendered',
+    batchId: batch.id,
+    campaignId: batch.campaignId,
+    since: batch.createdAt,
+    reason: REASONS['fax-batch-unrendered'],
+    nudgedAt: batch.nudgedAt,
+  }));
+  for (const { delivery, campaignId } of deliveries) {
+    const stuck = stuckDelivery(delivery, now, timing);
+    if (!stuck) continue;
+    found.push({
+      ...stuck,
+      deliveryId: delivery.id,
+      batchId: delivery.batchId,
+      campaignId,
+      reason: REASONS[stuck.kind],
+      nudgedAt: delivery.nudgedAt,
+    });
+  }
+  return found.sort((a, b) => a.since.getTime() - b.since.getTime());
+}
+
+/** The public shape of an item: what staff and the gauge see. */
+export function stuckItem({ nudgedAt: _, ...item }: FoundStuck): FaxStuckItem {
+  return item;
+}
+
+export function countByKind(items: readonly FaxStuckItem[]): Record<FaxStuckKind, number> {
+  const counts = Object.fromEntries(FAX_STUCK_KINDS.map((kind) => [kind, 0])) as Record<FaxStuckKind, number>;
+  for (const item of items) counts[item.kind]++;
+  return counts;
+}
