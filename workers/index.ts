@@ -1,6 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { closeQueues, createQueues, QUEUE_PREFIX, type QueueName, type Queues } from '../src/queue/queues.js';
+import { closeQueues, createQueues, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
@@ -9,7 +9,7 @@ import { broadcastProcessors, smsSendProcessors } from './sms.js';
 
 export interface WorkerDeps {
   services: Services;
-  /** Redis key prefix of the queues; tests give each file its own. */
+  /** Redis key prefix of the queues, when not config.queuePrefix: tests give each file its own. */
   queuePrefix?: string;
   /** How soon BullMQ notices a job whose worker died; tests that kill workers shorten it. */
   stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
@@ -45,9 +45,15 @@ type Handler = (data: never, job: Job) => Promise<void>;
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { services } = deps;
   const { config, database, redis, logger, batches, faxSender, sending } = services;
-  const prefix = deps.queuePrefix ?? QUEUE_PREFIX;
+  const prefix = deps.queuePrefix ?? config.queuePrefix;
   const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
-  const relay = createOutboxRelay({ database, queues, redis, logger });
+  const relay = createOutboxRelay({
+    database,
+    queues,
+    redis,
+    logger,
+    mismatches: services.metrics.outboxMismatches,
+  });
   const periodic = maintenanceJobs({
     batches,
     campaigns: services.campaigns,

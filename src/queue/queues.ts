@@ -1,11 +1,10 @@
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 
 /**
- * The one map of queues and the jobs each carries. Queue names live under the `{pp}` prefix, a Redis
- * Cluster hash tag that keeps each queue's keys in one slot.
+ * The one map of queues and the jobs each carries. Queue names live under the prefix QUEUE_PREFIX
+ * (`config.queuePrefix`, `{pp}` by default), a Redis Cluster hash tag that keeps each queue's keys in
+ * one slot.
  */
-export const QUEUE_PREFIX = '{pp}';
-
 export interface QueueJobs {
   /** Building batches and rendering their documents. */
   'fax-render': {
@@ -81,16 +80,19 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   },
 };
 
-/** Producers for every queue; `onError` hears connection errors (an unheard one would crash the process). */
+/**
+ * Producers for every queue under `prefix` (config.queuePrefix; tests give their own); `onError` hears
+ * connection errors (an unheard one would crash the process).
+ */
 export function createQueues(
   connection: ConnectionOptions,
-  options: { prefix?: string; onError?: (error: Error) => void } = {},
+  options: { prefix: string; onError?: (error: Error) => void },
 ): Queues {
   const queues = {} as Queues;
   for (const name of QUEUE_NAMES) {
     const queue = new Queue(name, {
       connection,
-      prefix: options.prefix ?? QUEUE_PREFIX,
+      prefix: options.prefix,
       defaultJobOptions: QUEUE_JOB_OPTIONS[name] ?? DEFAULT_JOB_OPTIONS,
     });
     queue.on('error', options.onError ?? (() => {}));
