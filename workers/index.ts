@@ -22,6 +22,8 @@ export interface RunningWorkers {
 }
 
 const WARN_EVERY_MS = 60_000;
+/** How soon a failed registration of the periodic jobs is tried again. */
+const SCHEDULE_RETRY_MS = 5_000;
 /** How long a shutdown waits for running jobs to finish. */
 const CLOSE_GRACE_MS = 20_000;
 
@@ -110,21 +112,39 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   });
 
-  // Registering the schedules waits for Redis, so it runs in the background; upserting is idempotent.
-  for (const [name, job] of Object.entries(periodic)) {
-    queues.maintenance
-      .upsertJobScheduler(
-        name,
-        { every: job.everyMs },
-        // The next run is the retry; a few runs are kept to look at.
-        {
-          name,
-          data: {},
-          opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-        },
-      )
-      .catch((error: Error) => logger.warn({ job: name, reason: error.message }, 'could not schedule job'));
+  // Redis may come back empty (restarted without its append-only file), and the schedules with it: they
+  // are registered again each time the connection is ready. Upserting is idempotent; a failure is
+  // logged and tried again until it succeeds.
+  let closing = false;
+  let scheduleRetry: NodeJS.Timeout | undefined;
+  const scheduleFailed = throttledWarning(logger, 'could not schedule the periodic jobs; trying again');
+  async function ensureSchedules(): Promise<void> {
+    clearTimeout(scheduleRetry);
+    try {
+      await Promise.all(
+        Object.entries(periodic).map(([name, job]) =>
+          queues.maintenance.upsertJobScheduler(
+            name,
+            { every: job.everyMs },
+            // The next run is the retry; a few runs are kept to look at.
+            {
+              name,
+              data: {},
+              opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+            },
+          ),
+        ),
+      );
+      logger.info({ jobs: Object.keys(periodic) }, 'periodic jobs scheduled');
+    } catch (error) {
+      scheduleFailed(error as Error);
+      if (!closing) scheduleRetry = setTimeout(() => void ensureSchedules(), SCHEDULE_RETRY_MS);
+    }
   }
+  const onReady = () => void ensureSchedules();
+  redis.on('ready', onReady);
+  // Before its first `ready` the connection would only queue the commands: the event runs them then.
+  if (redis.status === 'ready') onReady();
   relay.start();
   logger.info({ queues: Object.keys(processors), prefix }, 'workers started');
 
@@ -132,6 +152,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     queues,
     relay,
     async close() {
+      closing = true;
+      clearTimeout(scheduleRetry);
+      redis.off('ready', onReady);
       await relay.stop();
       // Running jobs may finish first while Redis is up; without it they could not be marked done
       // anyway, and a graceful close would wait for Redis forever.
