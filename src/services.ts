@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createBroadcastSending } from './broadcasts/sending.js';
 import { createBroadcastsService } from './broadcasts/service.js';
+import { createStuckTexts } from './broadcasts/stuck.js';
 import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
 import type { Config } from './config.js';
@@ -13,6 +14,8 @@ import { createFaxSender, type DeliveryTiming } from './fax/sender.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createStuckReport } from './ops/stuck.js';
+import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
 import { createStaffService } from './staff/service.js';
@@ -39,6 +42,12 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? createMetrics();
   const phoneCrypto = createPhoneCrypto(config.phone);
+  /** What is stuck, and how to drive it on, through the queues under `prefix`: the outbox first. */
+  const stuckReportFor = (prefix: string) => {
+    const outbox = createOutboxWatchdog({ db, redis, prefix });
+    return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }) }, { logger });
+  };
+  const stuck = stuckReportFor(config.queuePrefix);
   return {
     config,
     database,
@@ -71,6 +80,9 @@ export function createServices(deps: ServiceDeps) {
       phoneCrypto,
       logger,
     }),
+    /** Read by the gauge and the console; the workers build their own for the prefix they run under. */
+    stuck,
+    stuckReportFor,
   };
 }
 

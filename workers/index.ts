@@ -60,6 +60,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     batches,
     campaigns: services.campaigns,
     retention: services.retention,
+    stuck: services.stuckReportFor(prefix),
     logger,
   });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
@@ -141,7 +142,17 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       if (!closing) scheduleRetry = setTimeout(() => void ensureSchedules(), SCHEDULE_RETRY_MS);
     }
   }
-  const onReady = () => void ensureSchedules();
+  // The watchdog's look also runs at once, without waiting for its schedule: Redis is back, and may
+  // have come back without the jobs it held.
+  let watching: Promise<void> = Promise.resolve();
+  const lookForStuckWork = () =>
+    periodic.watchdog
+      ?.run()
+      .catch((error: Error) => logger.warn({ reason: error.message }, 'watchdog failed'));
+  const onReady = () => {
+    void ensureSchedules();
+    watching = watching.then(lookForStuckWork);
+  };
   redis.on('ready', onReady);
   // Before its first `ready` the connection would only queue the commands: the event runs them then.
   if (redis.status === 'ready') onReady();
@@ -155,6 +166,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       closing = true;
       clearTimeout(scheduleRetry);
       redis.off('ready', onReady);
+      await watching;
       await relay.stop();
       // Running jobs may finish first while Redis is up; without it they could not be marked done
       // anyway, and a graceful close would wait for Redis forever.

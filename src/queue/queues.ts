@@ -37,6 +37,8 @@ export interface QueueJobs {
     'scheduled-batches': Record<string, never>;
     /** Message bodies and dialogue state of campaigns closed and faxed RETENTION_DAYS ago. */
     retention: Record<string, never>;
+    /** Work the queues lost or never got, found and driven on. */
+    watchdog: Record<string, never>;
   };
 }
 
@@ -71,7 +73,7 @@ export const DEFAULT_JOB_OPTIONS = {
  * A broadcast makes a job per message: they are kept a day (long enough for the relay's dedupe), and
  * throttling or a Twilio outage is waited out with growing waits over about an hour.
  */
-const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
+export const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   'sms-send': {
     ...DEFAULT_JOB_OPTIONS,
     removeOnComplete: { age: DAY_SECONDS },
@@ -79,6 +81,24 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
     backoff: { type: 'exponential', delay: 1_000 },
   },
 };
+
+/** Seconds a finished job is surely kept: by age alone, else none (a count or `true` may drop it at once). */
+function keptSeconds(keep: JobsOptions['removeOnComplete']): number {
+  if (keep === false || keep === undefined) return Number.POSITIVE_INFINITY;
+  return typeof keep === 'object' && 'age' in keep && !('count' in keep) ? keep.age : 0;
+}
+
+/**
+ * The shortest time any queue keeps a finished job. A job relayed more recently than this that Redis no
+ * longer holds was lost (Redis restarted empty, or someone removed it), not cleaned up.
+ */
+export const SHORTEST_JOB_RETENTION_MS =
+  Math.min(
+    ...QUEUE_NAMES.flatMap((name) => {
+      const options = QUEUE_JOB_OPTIONS[name] ?? DEFAULT_JOB_OPTIONS;
+      return [keptSeconds(options.removeOnComplete), keptSeconds(options.removeOnFail)];
+    }),
+  ) * 1_000;
 
 /**
  * Producers for every queue under `prefix` (config.queuePrefix; tests give their own); `onError` hears
