@@ -48,6 +48,7 @@ export function createServices(deps: ServiceDeps) {
     return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }) }, { logger });
   };
   const stuck = stuckReportFor(config.queuePrefix);
+  metrics.observeStuck(() => stuck.counts());
   return {
     config,
     database,
