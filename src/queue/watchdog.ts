@@ -75,6 +75,7 @@ export function createOutboxWatchdog({
     keysToAsk: string[],
     command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
   ) {
+    if (keysToAsk.length === 0) return [];
     if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
     const replies: T[] = [];
     for (let start = 0; start < keysToAsk.length; start += PIPELINE_CHUNK) {
