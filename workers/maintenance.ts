@@ -13,13 +13,13 @@ export interface PeriodicJob {
 export type MaintenanceJobs = { [J in JobName<'maintenance'>]?: PeriodicJob };
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** Whether a source's account of its drive (counts by what it did) says it moved anything. */
 const movedAnything = (done: unknown) =>
   typeof done === 'object' &&
   done !== null &&
   Object.values(done).some((value) => typeof value === 'number' && value > 0);
-const HOUR = 60 * MINUTE;
 
 /** The periodic jobs of the maintenance queue: adding one is adding its entry here. */
 export function maintenanceJobs({

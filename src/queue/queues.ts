@@ -73,7 +73,7 @@ export const DEFAULT_JOB_OPTIONS = {
  * A broadcast makes a job per message: they are kept a day (long enough for the relay's dedupe), and
  * throttling or a Twilio outage is waited out with growing waits over about an hour.
  */
-export const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
+const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   'sms-send': {
     ...DEFAULT_JOB_OPTIONS,
     removeOnComplete: { age: DAY_SECONDS },
