@@ -18,7 +18,7 @@ const CHECKED_PER_RUN = 1_000;
 /** Held while texts are checked and enqueued again, so that two watchdogs never give one text two jobs. */
 const LOCK_KEY = 'pp:stuck-texts';
 
-export const TEXT_STUCK_KINDS = ['sms-queued', 'sms-sending'] as const;
+const TEXT_STUCK_KINDS = ['sms-queued', 'sms-sending'] as const;
 
 type TextRow = {
   id: string;
@@ -28,10 +28,6 @@ type TextRow = {
   updated_at: Date;
 };
 
-/**
- * Texts waiting to be sent that no job will send: their job failed for good (a worker killed twice
- * in one send, an outage longer than its retries) or was lost with Redis after the outbox's window.
- */
 /** Without Redis, whether a text's job is live cannot be told: its kinds are left out, not guessed. */
 async function lookWithoutRedis<T>(look: () => Promise<T>): Promise<T | null> {
   try {
@@ -42,6 +38,10 @@ async function lookWithoutRedis<T>(look: () => Promise<T>): Promise<T | null> {
   }
 }
 
+/**
+ * Texts waiting to be sent that no job will send: their job failed for good (a worker killed twice
+ * in one send, an outage longer than its retries) or was lost with Redis after the outbox's window.
+ */
 export function createStuckTexts({ db, outbox }: { db: Db; outbox: Pick<OutboxWatchdog, 'withLiveJob'> }) {
   async function stuck(tx: Tx): Promise<TextRow[]> {
     const { rows } = await tx.execute<TextRow>(sql`

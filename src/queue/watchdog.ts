@@ -21,8 +21,6 @@ const REDIS_TIMEOUT_MS = 10_000;
 /** Items listed per kind: enough to see what is stuck; the counts tell how much. */
 const ITEMS_PER_KIND = 100;
 
-export const OUTBOX_STUCK_KINDS = ['outbox-unrelayed', 'outbox-job-missing'] as const;
-
 type RelayedRow = {
   id: string;
   job_key: string;
