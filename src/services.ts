@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createBroadcastSending } from './broadcasts/sending.js';
 import { createBroadcastsService } from './broadcasts/service.js';
+import { createStuckTexts } from './broadcasts/stuck.js';
 import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
 import type { Config } from './config.js';
@@ -10,10 +11,13 @@ import { createBatchesService } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
 import { createFaxProvider } from './fax/providers/index.js';
 import { createFaxSender } from './fax/sender.js';
+import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createStuckReport, type StuckSource } from './ops/stuck.js';
+import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
 import { createStaffService } from './staff/service.js';
@@ -40,6 +44,28 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   const metrics = deps.metrics ?? createMetrics();
   const phoneCrypto = createPhoneCrypto(config.phone);
+  const faxTiming = deps.faxTiming ? { timing: deps.faxTiming } : {};
+  const faxSender = createFaxSender({
+    db,
+    clock,
+    config,
+    provider: createFaxProvider(config, clock),
+    ...faxTiming,
+  });
+  const deliveries = createDeliveriesService({ db, clock, config, ...faxTiming });
+  const fax: StuckSource = {
+    // The log wants counts of what moved, not the items.
+    driveStuck: async () => countByKind(await faxSender.driveStuck()),
+    stuckCounts: async () => (await deliveries.stuck()).counts,
+    stuckItems: async () => (await deliveries.stuck()).items,
+  };
+  /** What is stuck, and how to drive it on, through the queues under `prefix`: the outbox first. */
+  const stuckReportFor = (prefix: string) => {
+    const outbox = createOutboxWatchdog({ db, redis, prefix });
+    return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }), fax }, { logger });
+  };
+  const stuck = stuckReportFor(config.queuePrefix);
+  metrics.observeStuck(() => stuck.counts());
   return {
     config,
     database,
@@ -55,19 +81,8 @@ export function createServices(deps: ServiceDeps) {
     campaigns: createCampaignsService({ db, clock }),
     signatures: createSignaturesService({ db, clock }),
     batches: createBatchesService({ db, clock, config }),
-    faxSender: createFaxSender({
-      db,
-      clock,
-      config,
-      provider: createFaxProvider(config, clock),
-      ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
-    }),
-    deliveries: createDeliveriesService({
-      db,
-      clock,
-      config,
-      ...(deps.faxTiming ? { timing: deps.faxTiming } : {}),
-    }),
+    faxSender,
+    deliveries,
     broadcasts: createBroadcastsService({ db, clock, config }),
     sending: createBroadcastSending({
       db,
@@ -77,6 +92,9 @@ export function createServices(deps: ServiceDeps) {
       phoneCrypto,
       logger,
     }),
+    /** Read by the gauge and the console; the workers build their own for the prefix they run under. */
+    stuck,
+    stuckReportFor,
   };
 }
 

@@ -1,6 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { closeQueues, createQueues, QUEUE_PREFIX, type QueueName, type Queues } from '../src/queue/queues.js';
+import { closeQueues, createQueues, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
@@ -9,7 +9,7 @@ import { broadcastProcessors, smsSendProcessors } from './sms.js';
 
 export interface WorkerDeps {
   services: Services;
-  /** Redis key prefix of the queues; tests give each file its own. */
+  /** Redis key prefix of the queues, when not config.queuePrefix: tests give each file its own. */
   queuePrefix?: string;
   /** How soon BullMQ notices a job whose worker died; tests that kill workers shorten it. */
   stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
@@ -22,6 +22,8 @@ export interface RunningWorkers {
 }
 
 const WARN_EVERY_MS = 60_000;
+/** How soon a failed registration of the periodic jobs is tried again. */
+const SCHEDULE_RETRY_MS = 5_000;
 /** How long a shutdown waits for running jobs to finish. */
 const CLOSE_GRACE_MS = 20_000;
 
@@ -45,13 +47,20 @@ type Handler = (data: never, job: Job) => Promise<void>;
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { services } = deps;
   const { config, database, redis, logger, batches, faxSender, sending } = services;
-  const prefix = deps.queuePrefix ?? QUEUE_PREFIX;
+  const prefix = deps.queuePrefix ?? config.queuePrefix;
   const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
-  const relay = createOutboxRelay({ database, queues, redis, logger });
+  const relay = createOutboxRelay({
+    database,
+    queues,
+    redis,
+    logger,
+    mismatches: services.metrics.outboxMismatches,
+  });
   const periodic = maintenanceJobs({
     batches,
     campaigns: services.campaigns,
     retention: services.retention,
+    stuck: services.stuckReportFor(prefix),
     logger,
   });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
@@ -104,21 +113,49 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     return worker;
   });
 
-  // Registering the schedules waits for Redis, so it runs in the background; upserting is idempotent.
-  for (const [name, job] of Object.entries(periodic)) {
-    queues.maintenance
-      .upsertJobScheduler(
-        name,
-        { every: job.everyMs },
-        // The next run is the retry; a few runs are kept to look at.
-        {
-          name,
-          data: {},
-          opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
-        },
-      )
-      .catch((error: Error) => logger.warn({ job: name, reason: error.message }, 'could not schedule job'));
+  // Redis may come back empty (restarted without its append-only file), and the schedules with it: they
+  // are registered again each time the connection is ready. Upserting is idempotent; a failure is
+  // logged and tried again until it succeeds.
+  let closing = false;
+  let scheduleRetry: NodeJS.Timeout | undefined;
+  const scheduleFailed = throttledWarning(logger, 'could not schedule the periodic jobs; trying again');
+  async function ensureSchedules(): Promise<void> {
+    clearTimeout(scheduleRetry);
+    try {
+      await Promise.all(
+        Object.entries(periodic).map(([name, job]) =>
+          queues.maintenance.upsertJobScheduler(
+            name,
+            { every: job.everyMs },
+            // The next run is the retry; a few runs are kept to look at.
+            {
+              name,
+              data: {},
+              opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+            },
+          ),
+        ),
+      );
+      logger.info({ jobs: Object.keys(periodic) }, 'periodic jobs scheduled');
+    } catch (error) {
+      scheduleFailed(error as Error);
+      if (!closing) scheduleRetry = setTimeout(() => void ensureSchedules(), SCHEDULE_RETRY_MS);
+    }
   }
+  // The watchdog's look also runs at once, without waiting for its schedule: Redis is back, and may
+  // have come back without the jobs it held.
+  let watching: Promise<void> = Promise.resolve();
+  const lookForStuckWork = () =>
+    periodic.watchdog
+      ?.run()
+      .catch((error: Error) => logger.warn({ reason: error.message }, 'watchdog failed'));
+  const onReady = () => {
+    void ensureSchedules();
+    watching = watching.then(lookForStuckWork);
+  };
+  redis.on('ready', onReady);
+  // Before its first `ready` the connection would only queue the commands: the event runs them then.
+  if (redis.status === 'ready') onReady();
   relay.start();
   logger.info({ queues: Object.keys(processors), prefix }, 'workers started');
 
@@ -126,6 +163,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     queues,
     relay,
     async close() {
+      closing = true;
+      clearTimeout(scheduleRetry);
+      redis.off('ready', onReady);
+      await watching;
       await relay.stop();
       // Running jobs may finish first while Redis is up; without it they could not be marked done
       // anyway, and a graceful close would wait for Redis forever.

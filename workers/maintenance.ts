@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { createCampaignsService } from '../src/campaigns/service.js';
 import type { BatchesService } from '../src/fax/batches.js';
 import type { createRetention } from '../src/members/retention.js';
+import type { StuckReport } from '../src/ops/stuck.js';
 import type { JobName } from '../src/queue/queues.js';
 
 export interface PeriodicJob {
@@ -14,16 +15,24 @@ export type MaintenanceJobs = { [J in JobName<'maintenance'>]?: PeriodicJob };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** Whether a source's account of its drive (counts by what it did) says it moved anything. */
+const movedAnything = (done: unknown) =>
+  typeof done === 'object' &&
+  done !== null &&
+  Object.values(done).some((value) => typeof value === 'number' && value > 0);
+
 /** The periodic jobs of the maintenance queue: adding one is adding its entry here. */
 export function maintenanceJobs({
   batches,
   campaigns,
   retention,
+  stuck,
   logger,
 }: {
   batches: BatchesService;
   campaigns: ReturnType<typeof createCampaignsService>;
   retention: ReturnType<typeof createRetention>;
+  stuck: StuckReport;
   logger: Logger;
 }): MaintenanceJobs {
   return {
@@ -41,6 +50,14 @@ export function maintenanceJobs({
         const cleared = await retention.run();
         if (cleared.campaigns > 0)
           logger.info(cleared, 'retention: message bodies and dialogue state deleted');
+      },
+    },
+    // Redis only carries work: what it lost, or what no job will do, is found here and driven on.
+    watchdog: {
+      everyMs: MINUTE,
+      async run() {
+        const driven = await stuck.driveAll();
+        if (Object.values(driven).some(movedAnything)) logger.warn(driven, 'stuck work driven on');
       },
     },
     'scheduled-batches': {

@@ -5,6 +5,8 @@ export interface PageContext {
   staff: { email: string; role: StaffRole } | null;
   /** The CSRF token every form of the page carries. */
   csrf: string;
+  /** Pieces of work stuck right now: while there are any, every page says so. */
+  stuck?: number;
 }
 
 export function csrfField(context: PageContext): SafeHtml {
@@ -73,6 +75,7 @@ export function page(
 <body>
 <header class="top"><strong>Pocket Protest</strong>${nav}</header>
 <main>
+${context.staff && context.stuck ? html`<p class="problem" role="status">${context.stuck === 1 ? '1 piece of work is' : `${context.stuck} pieces of work are`} stuck. <a href="/console/stuck">See what is stuck</a></p>` : null}
 ${notice && html`<p class="${notice.problem ? 'problem' : 'notice'}" role="${notice.problem ? 'alert' : 'status'}">${notice.text}</p>`}
 ${body}
 </main>

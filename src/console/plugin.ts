@@ -12,11 +12,19 @@ import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { type PageContext, page } from './layout.js';
 import { queueBoard } from './queues.js';
+import { stuckPages } from './stuck.js';
 import { updatePages } from './updates.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
     staffId: number;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Pieces of work stuck, for the banner of the page this request renders. */
+    stuck: number;
   }
 }
 
@@ -27,7 +35,7 @@ const SESSION_HOURS = 12;
 
 const tools: ConsoleTools = {
   context(request, reply) {
-    return { staff: request.staff, csrf: reply.generateCsrf() };
+    return { staff: request.staff, csrf: reply.generateCsrf(), stuck: request.stuck };
   },
   send(reply, body, status = 200) {
     return reply
@@ -62,7 +70,7 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  * password and a sealed session cookie, every form POST checked for its CSRF token.
  */
 export async function consoleRoutes(app: FastifyInstance) {
-  const { config, staff, clock } = app.services;
+  const { config, staff, clock, stuck } = app.services;
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -80,6 +88,7 @@ export async function consoleRoutes(app: FastifyInstance) {
   });
 
   app.decorateRequest('staff', null);
+  app.decorateRequest('stuck', 0);
   app.addHook('onRequest', async (request) => {
     const staffId = request.session.get('staffId');
     if (staffId === undefined) return;
@@ -89,6 +98,10 @@ export async function consoleRoutes(app: FastifyInstance) {
       return;
     }
     request.staff = { ...member, tokenId: null } satisfies StaffPrincipal;
+    // Pages only: the live JSON polls, assets and Bull Board draw no banner. The count is shared a few seconds.
+    if (!/\.(json|css|js|csv)$|^\/console\/queues/.test(request.url.split('?')[0] ?? '')) {
+      request.stuck = Object.values(await stuck.counts()).reduce((sum, n) => sum + n, 0);
+    }
   });
   // Every form, sign-in included, must carry the token of its session. Bull Board sends JSON from its
   // own page; the SameSite=Lax cookie keeps other sites' requests from carrying the session there.
@@ -117,7 +130,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     return tools.send(
       reply,
       page(
-        { staff: request.staff, csrf: reply.generateCsrf() },
+        { staff: request.staff, csrf: reply.generateCsrf(), stuck: request.stuck },
         'Could not do that',
         html`<h1>Could not do that</h1><p class="problem" role="alert">${message}</p>
             <p><a href="/console/campaigns">Back to the campaigns</a></p>`,
@@ -173,5 +186,6 @@ export async function consoleRoutes(app: FastifyInstance) {
   faxPages(app, tools);
   updatePages(app, tools);
   adminPages(app, tools);
+  stuckPages(app, tools);
   await app.register(queueBoard, { prefix: '/queues' });
 }

@@ -7,8 +7,8 @@ import { requireRole } from '../staff/auth.js';
 
 /** Bull Board over the app's own queues, for admins only. */
 export async function queueBoard(app: FastifyInstance) {
-  const { redis } = app.services;
-  const queues = createQueues(redis);
+  const { config, redis } = app.services;
+  const queues = createQueues(redis, { prefix: config.queuePrefix });
   app.addHook('onClose', () => closeQueues(queues));
   app.addHook('onRequest', requireRole('admin'));
   const adapter = new FastifyAdapter();

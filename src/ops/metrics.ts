@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -6,6 +6,19 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pp_' });
+  let stuckCounts: (() => Promise<Record<string, number>>) | null = null;
+  new Gauge({
+    name: 'pp_stuck_items',
+    help: 'Work that has stopped moving (lost jobs, texts no job will send, stuck faxes), by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    // Counted at each scrape, so the gauge is never staler than the services' look at the rooms.
+    async collect() {
+      const counts = (await stuckCounts?.()) ?? {};
+      this.reset();
+      for (const [kind, n] of Object.entries(counts)) this.set({ kind }, n);
+    },
+  });
   return {
     registry,
     smsInbound: new Counter({
@@ -25,6 +38,10 @@ export function createMetrics() {
       help: 'Outbox rows whose job id in Redis held another job (given a new id and relayed again)',
       registers: [registry],
     }),
+    /** Where pp_stuck_items reads its counts. */
+    observeStuck(counts: () => Promise<Record<string, number>>) {
+      stuckCounts = counts;
+    },
     webhookDuration: new Histogram({
       name: 'pp_sms_webhook_duration_seconds',
       help: 'Time to answer an inbound text webhook',

@@ -1,11 +1,10 @@
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 
 /**
- * The one map of queues and the jobs each carries. Queue names live under the `{pp}` prefix, a Redis
- * Cluster hash tag that keeps each queue's keys in one slot.
+ * The one map of queues and the jobs each carries. Queue names live under the prefix QUEUE_PREFIX
+ * (`config.queuePrefix`, `{pp}` by default), a Redis Cluster hash tag that keeps each queue's keys in
+ * one slot.
  */
-export const QUEUE_PREFIX = '{pp}';
-
 export interface QueueJobs {
   /** Building batches and rendering their documents. */
   'fax-render': {
@@ -38,6 +37,8 @@ export interface QueueJobs {
     'scheduled-batches': Record<string, never>;
     /** Message bodies and dialogue state of campaigns closed and faxed RETENTION_DAYS ago. */
     retention: Record<string, never>;
+    /** Work the queues lost or never got, found and driven on. */
+    watchdog: Record<string, never>;
   };
 }
 
@@ -81,16 +82,37 @@ const QUEUE_JOB_OPTIONS: Partial<Record<QueueName, JobsOptions>> = {
   },
 };
 
-/** Producers for every queue; `onError` hears connection errors (an unheard one would crash the process). */
+/** Seconds a finished job is surely kept: by age alone, else none (a count or `true` may drop it at once). */
+function keptSeconds(keep: JobsOptions['removeOnComplete']): number {
+  if (keep === false || keep === undefined) return Number.POSITIVE_INFINITY;
+  return typeof keep === 'object' && 'age' in keep && !('count' in keep) ? keep.age : 0;
+}
+
+/**
+ * The shortest time any queue keeps a finished job. A job relayed more recently than this that Redis no
+ * longer holds was lost (Redis restarted empty, or someone removed it), not cleaned up.
+ */
+export const SHORTEST_JOB_RETENTION_MS =
+  Math.min(
+    ...QUEUE_NAMES.flatMap((name) => {
+      const options = QUEUE_JOB_OPTIONS[name] ?? DEFAULT_JOB_OPTIONS;
+      return [keptSeconds(options.removeOnComplete), keptSeconds(options.removeOnFail)];
+    }),
+  ) * 1_000;
+
+/**
+ * Producers for every queue under `prefix` (config.queuePrefix; tests give their own); `onError` hears
+ * connection errors (an unheard one would crash the process).
+ */
 export function createQueues(
   connection: ConnectionOptions,
-  options: { prefix?: string; onError?: (error: Error) => void } = {},
+  options: { prefix: string; onError?: (error: Error) => void },
 ): Queues {
   const queues = {} as Queues;
   for (const name of QUEUE_NAMES) {
     const queue = new Queue(name, {
       connection,
-      prefix: options.prefix ?? QUEUE_PREFIX,
+      prefix: options.prefix,
       defaultJobOptions: QUEUE_JOB_OPTIONS[name] ?? DEFAULT_JOB_OPTIONS,
     });
     queue.on('error', options.onError ?? (() => {}));

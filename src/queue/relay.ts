@@ -55,7 +55,8 @@ async function jobsNotOurs(redis: Redis, queue: Queue, rows: OutboxRow[]): Promi
   });
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Redis commands wait for a connection that comes back; the callers here would rather fail and retry. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueuesUnavailable(`no answer within ${ms} ms`)), ms);

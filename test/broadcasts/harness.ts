@@ -26,7 +26,10 @@ export async function startBroadcastWorld(
   const database = await createTestDatabase();
   const { accountSid, authToken } = testConfig(database.url).twilio;
   const fake = await startFakeTwilio(accountSid, authToken);
+  // The app's own look at the queues (the stuck gauge, the console) sees the workers' jobs.
+  const queuePrefix = `{${uniqueQueuePrefix()}}`;
   const env = {
+    QUEUE_PREFIX: queuePrefix,
     SMS_PROVIDER: 'twilio',
     SMS_FROM: '70505',
     TWILIO_API_BASE_URL: fake.url,
@@ -36,7 +39,7 @@ export async function startBroadcastWorld(
   };
   const clock = options.clock ? { clock: options.clock } : {};
   const server = await startTestApp(database, { env, databaseUrl: database.url, ...clock });
-  const workers = await startTestWorkers(database, { env, queuePrefix: uniqueQueuePrefix(), ...clock });
+  const workers = await startTestWorkers(database, { env, queuePrefix, ...clock });
   const staff = await staffToken(database, 'campaigner');
   return {
     database,

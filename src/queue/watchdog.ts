@@ -1,0 +1,177 @@
+import { QueueKeys } from 'bullmq';
+import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Db, Tx } from '../db/client.js';
+import type { StuckItem, StuckSource } from '../ops/stuck.js';
+import { type QueueName, SHORTEST_JOB_RETENTION_MS } from './queues.js';
+import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
+
+/**
+ * Rows relayed within this window whose job Redis no longer holds were lost: every queue keeps its
+ * finished jobs at least twice as long.
+ */
+const LOST_WINDOW_SECONDS = Math.floor(SHORTEST_JOB_RETENTION_MS / 2_000);
+/** A row relayed this recently is left alone: its add may still be on its way. */
+const SETTLE_SECONDS = 120;
+/** Due rows not relayed for this long: the relay cannot reach Redis, or no worker process runs. */
+const UNRELAYED_AFTER_SECONDS = 5 * 60;
+/** Keys asked of Redis in one round trip. */
+const PIPELINE_CHUNK = 1_000;
+const REDIS_TIMEOUT_MS = 10_000;
+/** Items listed per kind: enough to see what is stuck; the counts tell how much. */
+const ITEMS_PER_KIND = 100;
+
+type RelayedRow = {
+  id: string;
+  job_key: string;
+  queue: string;
+  job_name: string;
+  payload: unknown;
+  since: Date;
+};
+
+/** The ids a job's payload carries that lead to a console page; nothing else of the payload is shown. */
+function links(payload: unknown): Pick<StuckItem, 'campaignId' | 'batchId' | 'broadcastId' | 'deliveryId'> {
+  const data = (payload ?? {}) as Record<string, unknown>;
+  const id = (key: string) => (typeof data[key] === 'number' ? (data[key] as number) : null);
+  return {
+    campaignId: id('campaignId'),
+    batchId: id('batchId'),
+    broadcastId: id('broadcastId'),
+    deliveryId: id('deliveryId'),
+  };
+}
+
+export interface OutboxWatchdog extends StuckSource {
+  /** Rows relayed recently whose job Redis lost get a new job id and wait for the relay again. */
+  driveStuck(): Promise<{ requeued: number }>;
+  /**
+   * Which of `ids` (the `field` of `queue`/`jobName` payloads) still have work coming: a row not yet
+   * relayed, or a job in Redis that has not finished. Run in the caller's transaction.
+   */
+  withLiveJob(tx: Tx, queue: QueueName, jobName: string, field: string, ids: number[]): Promise<Set<number>>;
+}
+
+/**
+ * Finds the outbox's work that the queues lost or never got. Redis only carries work, so a job it lost
+ * is made again from its row: processors are idempotent, and the work is done once.
+ */
+export function createOutboxWatchdog({
+  db,
+  redis,
+  prefix,
+}: {
+  db: Db;
+  redis: Redis;
+  prefix: string;
+}): OutboxWatchdog {
+  const keys = new QueueKeys(prefix);
+  const jobKeyOf = (queue: string, jobKey: string) => keys.toKey(queue, outboxJobId(jobKey));
+
+  /** One reply per key, a chunk of keys per round trip; fails rather than waits while Redis is away. */
+  async function ask<T>(
+    keysToAsk: string[],
+    command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
+  ) {
+    if (keysToAsk.length === 0) return [];
+    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    const replies: T[] = [];
+    for (let start = 0; start < keysToAsk.length; start += PIPELINE_CHUNK) {
+      const pipeline = redis.pipeline();
+      for (const key of keysToAsk.slice(start, start + PIPELINE_CHUNK)) command(pipeline, key);
+      const answers = (await withTimeout(pipeline.exec(), REDIS_TIMEOUT_MS)) ?? [];
+      for (const [error, value] of answers) {
+        if (error) throw error;
+        replies.push(value as T);
+      }
+    }
+    return replies;
+  }
+
+  async function lostRows(): Promise<RelayedRow[]> {
+    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    const { rows } = await db.execute<RelayedRow>(sql`
+      SELECT id, job_key, queue, job_name, payload, enqueued_at AS since FROM outbox
+      WHERE enqueued_at > now() - make_interval(secs => ${LOST_WINDOW_SECONDS})
+        AND enqueued_at <= now() - make_interval(secs => ${SETTLE_SECONDS})
+      ORDER BY id`);
+    const exists = await ask<number>(
+      rows.map((row) => jobKeyOf(row.queue, row.job_key)),
+      (pipeline, key) => pipeline.exists(key),
+    );
+    return rows.filter((_, i) => exists[i] === 0);
+  }
+
+  async function unrelayed() {
+    const { rows } = await db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM outbox
+      WHERE enqueued_at IS NULL AND run_at <= now() - make_interval(secs => ${UNRELAYED_AFTER_SECONDS})`);
+    return rows[0]?.n ?? 0;
+  }
+
+  return {
+    async driveStuck() {
+      const lost = await lostRows();
+      if (lost.length === 0) return { requeued: 0 };
+      // Still relayed and settled: a row another watchdog made pending, and the relay added again
+      // since, is not touched twice.
+      const { rows } = await db.execute<{ id: string }>(sql`
+        UPDATE outbox SET job_key = gen_random_uuid(), enqueued_at = NULL
+        WHERE id = ANY(${sql.param(lost.map((row) => row.id))}::bigint[])
+          AND enqueued_at <= now() - make_interval(secs => ${SETTLE_SECONDS})
+        RETURNING id`);
+      return { requeued: rows.length };
+    },
+
+    async stuckCounts() {
+      const counts: Record<string, number> = { 'outbox-unrelayed': await unrelayed() };
+      // Without Redis, whether a job is gone cannot be told: the kind is left out rather than guessed.
+      if (redis.status === 'ready') counts['outbox-job-missing'] = (await lostRows()).length;
+      return counts;
+    },
+
+    async stuckItems() {
+      const { rows } = await db.execute<RelayedRow>(sql`
+        SELECT id, job_key, queue, job_name, payload, run_at AS since FROM outbox
+        WHERE enqueued_at IS NULL AND run_at <= now() - make_interval(secs => ${UNRELAYED_AFTER_SECONDS})
+        ORDER BY id LIMIT ${ITEMS_PER_KIND}`);
+      const items: StuckItem[] = rows.map((row) => ({
+        kind: 'outbox-unrelayed',
+        since: new Date(row.since),
+        reason: `${row.queue} job ${row.job_name} not handed to the queues`,
+        ...links(row.payload),
+      }));
+      if (redis.status === 'ready') {
+        for (const row of (await lostRows()).slice(0, ITEMS_PER_KIND)) {
+          items.push({
+            kind: 'outbox-job-missing',
+            since: new Date(row.since),
+            reason: `${row.queue} job ${row.job_name} relayed, then gone from Redis`,
+            ...links(row.payload),
+          });
+        }
+      }
+      return items;
+    },
+
+    async withLiveJob(tx, queue, jobName, field, ids) {
+      if (ids.length === 0) return new Set();
+      const { rows } = await tx.execute<{ id: string; job_key: string; pending: boolean }>(sql`
+        SELECT payload ->> ${field} AS id, job_key, enqueued_at IS NULL AS pending FROM outbox
+        WHERE queue = ${queue} AND job_name = ${jobName}
+          AND payload ->> ${field} = ANY(${sql.param(ids.map(String))}::text[])`);
+      const live = new Set(rows.filter((row) => row.pending).map((row) => Number(row.id)));
+      const relayed = rows.filter((row) => !row.pending && !live.has(Number(row.id)));
+      // A job's hash always has its `timestamp`; `finishedOn` is set once it completed or failed for good.
+      const fields = await ask<[string | null, string | null]>(
+        relayed.map((row) => jobKeyOf(queue, row.job_key)),
+        (pipeline, key) => pipeline.hmget(key, 'timestamp', 'finishedOn'),
+      );
+      relayed.forEach((row, i) => {
+        const [timestamp, finishedOn] = fields[i] ?? [null, null];
+        if (timestamp !== null && finishedOn === null) live.add(Number(row.id));
+      });
+      return live;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+
+/**
+ * The real workers in a process of their own (test/fax/crash-worker.ts), so that a test can SIGKILL
+ * them at any instant. The script is bundled once: loading TypeScript through tsx takes seconds at
+ * each start.
+ */
+export interface WorkerProcesses {
+  /** Forks a worker process with `env` added; resolves once its workers have started. */
+  start(): Promise<ChildProcess>;
+  kill(child: ChildProcess): Promise<void>;
+  /** Kills every process still running and removes the bundle. */
+  close(): Promise<void>;
+}
+
+const STARTED_WITHIN_MS = 20_000;
+
+export function workerProcesses(env: Record<string, string>): WorkerProcesses {
+  const dir = join(import.meta.dirname, '../../node_modules/.cache/pp-worker-process');
+  const bundle = join(dir, `worker-${process.pid}-${Date.now()}.mjs`);
+  mkdirSync(dir, { recursive: true });
+  buildSync({
+    entryPoints: [join(import.meta.dirname, '../fax/crash-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    target: 'node20',
+    outfile: bundle,
+  });
+  const children = new Set<ChildProcess>();
+
+  async function kill(child: ChildProcess) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  return {
+    async start() {
+      const child = fork(bundle, [], {
+        env: { ...process.env, ...env },
+        execArgv: [],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('the worker process did not start')),
+          STARTED_WITHIN_MS,
+        );
+        child.once('message', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`the worker process exited with ${code}`));
+        });
+      });
+      return child;
+    },
+    kill,
+    async close() {
+      await Promise.all([...children].map(kill));
+      rmSync(bundle, { force: true });
+    },
+  };
+}
