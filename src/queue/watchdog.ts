@@ -13,6 +13,12 @@ import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
 const LOST_WINDOW_SECONDS = Math.floor(SHORTEST_JOB_RETENTION_MS / 2_000);
 /** A row relayed this recently is left alone: its add may still be on its way. */
 const SETTLE_SECONDS = 120;
+/**
+ * Relayed rows are kept as long as BullMQ keeps a failed job (30 days), then deleted a batch at a time:
+ * past that nothing can dedupe against them, and a broadcast adds a row a text.
+ */
+const PRUNE_AFTER_DAYS = 35;
+const PRUNE_BATCH = 10_000;
 /** Due rows not relayed for this long: the relay cannot reach Redis, or no worker process runs. */
 const UNRELAYED_AFTER_SECONDS = 5 * 60;
 /** Keys asked of Redis in one round trip. */
@@ -111,6 +117,10 @@ export function createOutboxWatchdog({
 
   return {
     async driveStuck() {
+      await db.execute(sql`
+        DELETE FROM outbox WHERE id IN (
+          SELECT id FROM outbox WHERE enqueued_at < now() - make_interval(days => ${PRUNE_AFTER_DAYS})
+          LIMIT ${PRUNE_BATCH})`);
       const lost = await lostRows();
       if (lost.length === 0) return { requeued: 0 };
       // Still relayed and settled: a row another watchdog made pending, and the relay added again

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_relayed_idx" ON "outbox" USING btree ("enqueued_at") WHERE "outbox"."enqueued_at" IS NOT NULL;
