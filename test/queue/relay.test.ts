@@ -6,6 +6,7 @@ import { createRedis } from '../../src/queue/connection.js';
 import { enqueue } from '../../src/queue/outbox.js';
 import { closeQueues, createQueues, type Queues } from '../../src/queue/queues.js';
 import { createOutboxRelay, outboxJobId } from '../../src/queue/relay.js';
+import { createOutboxWatchdog } from '../../src/queue/watchdog.js';
 import { CapturedLogs } from '../helpers/app.js';
 import {
   createTestDatabase,
@@ -19,6 +20,7 @@ let database: TestDatabase;
 let redis: Redis;
 let queues: Queues;
 let logs: CapturedLogs;
+const prefix = `pp_test_${randomBytes(4).toString('hex')}`;
 
 function relay(options: { batchSize?: number } = {}) {
   return createOutboxRelay({ database, queues, redis, logger: createLogger('info', logs), ...options });
@@ -48,7 +50,7 @@ async function insertRows(count: number, start = 0): Promise<string[]> {
 beforeAll(async () => {
   database = await createTestDatabase();
   redis = createRedis(REDIS_URL);
-  queues = createQueues(redis, { prefix: `pp_test_${randomBytes(4).toString('hex')}` });
+  queues = createQueues(redis, { prefix });
 });
 
 beforeEach(async () => {
@@ -124,6 +126,17 @@ describe('outbox relay', () => {
     expect(await pendingRows()).toBe(0);
     const jobs = await queues['fax-render'].getJobs(['waiting']);
     expect(jobs.map((job) => job.data.batchId).sort()).toEqual([7, 999]);
+  });
+
+  it('keeps relayed rows while BullMQ may still hold their jobs, and deletes them after', async () => {
+    await insertRows(3);
+    await relay().relayOnce();
+    await database.pool.query(
+      "UPDATE outbox SET enqueued_at = now() - interval '36 days' WHERE id = (SELECT min(id) FROM outbox)",
+    );
+    await createOutboxWatchdog({ db: database.db, redis, prefix }).driveStuck();
+    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM outbox');
+    expect(rows[0].n).toBe(2);
   });
 
   it('shares the rows between relays running at once, each row once', async () => {
