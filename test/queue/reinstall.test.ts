@@ -93,8 +93,8 @@ async function firstBatchAndBroadcast(database: TestDatabase, product: Install, 
   const broadcastId: string = broadcast.json().id;
   const batch = await waitFor(async () => {
     const json = (await product.api({ method: 'GET', url: `/api/v1/fax-batches/${batchId}` })).json();
-    return json.status === 'delivered' ? json : null;
-  }, 'the first batch delivered');
+    return json.status === 'written' ? json : null;
+  }, 'the first batch written to the outbox');
   const progress = await waitFor(async () => {
     const json = (await product.api({ method: 'GET', url: `/api/v1/broadcasts/${broadcastId}` })).json();
     return json.status === 'done' ? json : null;
@@ -130,7 +130,7 @@ describe('a product installed afresh on a Redis that holds an earlier install’
       expect([after.campaignId, after.batchId, after.broadcastId].map(String)).toEqual(
         [before.campaignId, before.batchId, before.broadcastId].map(String),
       );
-      expect(after.batch.deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
+      expect(after.batch.deliveries).toEqual([expect.objectContaining({ status: 'written', attempts: 1 })]);
       expect(sentLines(product.outboxDir).filter((line) => line.batchId === after.batchId)).toHaveLength(1);
       expect(after.progress).toMatchObject({ total: NAMES.length, sent: NAMES.length, failed: 0 });
       const texts = fake.messages.filter((m) => m.body.startsWith(body));
