@@ -1,13 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../helpers/database.js';
+import { type WorkerProcesses, workerProcesses } from '../helpers/worker-process.js';
 import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
 import { readSignatories } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
@@ -22,42 +19,11 @@ let testApp: TestApp;
 let outboxDir: string;
 let fakeDir: string;
 let env: Record<string, string>;
-const children = new Set<ChildProcess>();
-/** The worker script bundled once: loading TypeScript through tsx takes seconds at each of the 21 starts. */
-const bundleDir = join(import.meta.dirname, '../../node_modules/.cache/pp-crash-test');
-const bundle = join(bundleDir, `worker-${process.pid}.mjs`);
-
-function startWorkerProcess(): ChildProcess {
-  const child = fork(bundle, [], {
-    env: { ...process.env, ...env },
-    execArgv: [],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
-
-async function kill(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+let workers: WorkerProcesses;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  mkdirSync(bundleDir, { recursive: true });
-  buildSync({
-    entryPoints: [join(import.meta.dirname, 'crash-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    target: 'node20',
-    outfile: bundle,
-  });
   database = await createTestDatabase();
   outboxDir = tempDir('crash-outbox');
   fakeDir = tempDir('crash-sinch');
@@ -79,18 +45,18 @@ beforeAll(async () => {
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     CRASH_QUEUE_PREFIX: uniqueQueuePrefix(),
   };
+  workers = workerProcesses(env);
   testApp = await startTestApp(database, { env, databaseUrl: database.url });
   await testApp.app.listen({ port, host: '127.0.0.1' });
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map(kill));
+  await workers?.close();
   await testApp?.close();
   await fake?.close();
   await database?.drop();
   removeDir(outboxDir);
   removeDir(fakeDir);
-  removeDir(bundle);
 });
 
 describe('a worker killed at any moment', () => {
@@ -120,15 +86,14 @@ describe('a worker killed at any moment', () => {
       (await api({ method: 'GET', url: `/api/v1/fax-batches/${batchId}` })).json().status;
     let killedMidway = 0;
     for (let round = 0; round < KILLS; round++) {
-      const child = startWorkerProcess();
-      await Promise.race([new Promise((resolve) => child.once('message', resolve)), sleep(10_000)]);
+      const child = await workers.start();
       await sleep(Math.random() * 1_200);
-      await kill(child);
+      await workers.kill(child);
       if ((await status()) !== 'delivered') killedMidway++;
     }
     // The kills fell while the batch was under way, not after it was done.
     expect(killedMidway).toBeGreaterThanOrEqual(3);
-    const last = startWorkerProcess();
+    const last = await workers.start();
     const batch = await waitFor(
       async () => {
         const body = (await api({ method: 'GET', url: `/api/v1/fax-batches/${batchId}` })).json();
@@ -138,7 +103,7 @@ describe('a worker killed at any moment', () => {
       60_000,
     );
     await sleep(500);
-    await kill(last);
+    await workers.kill(last);
 
     const parts = batch.deliveries.length / NUMBERS.length;
     expect(parts).toBeGreaterThanOrEqual(3);
