@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirstContactWriter } from '../../src/sms/first-contacts.js';
+import { createFirstContactWriter, createTextWriter } from '../../src/sms/batches.js';
 import type { InputRow } from '../../src/sms/inbound-sql.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -16,15 +16,17 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
   return {
     phone_ciphertext: `ciphertext-${n}`,
     phone_index: `index-${n}`,
+    supporter_version: null,
     name,
     opted_in: true,
     no_call: false,
-    received_at: new Date().toISOString(),
-    message_sid: `SMwriter${n}`,
-    consent_terms: 'terms',
-    source: 'sms',
     pending_campaign_id: null,
     pending_attempts: 0,
+    source: 'sms',
+    renew_consent: false,
+    consent_terms: 'terms',
+    received_at: new Date().toISOString(),
+    message_sid: `SMwriter${n}`,
     to_number: '70505',
     body: `MAGAMED ${name}`,
     outcome: 'signed',
@@ -37,6 +39,31 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
     hold_reason: null,
     ...overrides,
   };
+}
+
+/** Members on file (as an import leaves them), with the version of their row a text would read. */
+async function members(count: number): Promise<InputRow[]> {
+  const rows = Array.from({ length: count }, () => signing({ source: null }));
+  const { rows: versions } = await database.pool.query(
+    `INSERT INTO supporters (phone_ciphertext, phone_index, name, consent_at, consent_terms, source)
+     SELECT c, i, n, now(), 'import', 'import:test' FROM unnest($1::text[], $2::text[], $3::text[]) AS t(c, i, n)
+     RETURNING phone_index, xmin::text AS version`,
+    [
+      rows.map((row) => row.phone_ciphertext),
+      rows.map((row) => row.phone_index),
+      rows.map((row) => row.name),
+    ],
+  );
+  const version = new Map(versions.map((row) => [row.phone_index, row.version]));
+  return rows.map((row) => ({ ...row, supporter_version: version.get(row.phone_index) }));
+}
+
+async function supporter(row: InputRow) {
+  const { rows } = await database.pool.query(
+    'SELECT *, xmin::text AS version FROM supporters WHERE phone_index = $1',
+    [row.phone_index],
+  );
+  return rows[0];
 }
 
 async function signatureNames(): Promise<string[]> {
@@ -111,5 +138,53 @@ describe('first-contact writer', () => {
       supporter: null,
       campaigns: campaignsText,
     });
+  });
+});
+
+describe('text writer', () => {
+  it("writes known members' texts that wait together, and a text Postgres refuses fails alone", async () => {
+    const writer = createTextWriter(database);
+    const before = await signatureNames();
+    const [first, second, refused, fourth] = await members(4);
+    if (!first || !second || !refused || !fourth) throw new Error('four members');
+    const unchanged = await supporter(refused);
+    // The first runs at once; the other three wait for it and go together.
+    const rows = [first, second, { ...refused, signature_name: null }, fourth];
+    const results = await Promise.allSettled(rows.map((row) => writer.write(row)));
+
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(results[2]).toMatchObject({ status: 'rejected', reason: { code: '23514' } });
+    expect((await signatureNames()).slice(before.length).sort()).toEqual(
+      [first, second, fourth].map((row) => row.signature_name).sort(),
+    );
+    // Nothing of the refused text is written: neither its message nor its member's row.
+    expect(await supporter(refused)).toEqual(unchanged);
+    const { rows: messages } = await database.pool.query(
+      'SELECT 1 FROM inbound_messages WHERE message_sid = $1',
+      [refused.message_sid],
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('writes nothing onto a member whose row changed since the text was read', async () => {
+    const writer = createTextWriter(database);
+    const [member] = await members(1);
+    if (!member) throw new Error('one member');
+    await database.pool.query("UPDATE supporters SET name = 'Staff Corrected' WHERE phone_index = $1", [
+      member.phone_index,
+    ]);
+
+    expect(await writer.write(member)).toMatchObject({ message_id: null, signature_id: null });
+    expect(await supporter(member)).toMatchObject({ name: 'Staff Corrected' });
+    const { rows: signatures } = await database.pool.query(
+      'SELECT 1 FROM signatures s JOIN supporters p ON p.id = s.supporter_id WHERE p.phone_index = $1',
+      [member.phone_index],
+    );
+    expect(signatures).toEqual([]);
   });
 });
