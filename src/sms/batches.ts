@@ -155,12 +155,15 @@ export interface BetResult extends Written {
 
 /** Places first-contact bets (see TRY_AS_FIRST_CONTACTS), the texts arriving together in one statement. */
 export function createFirstContactWriter(database: Database) {
-  const batcher = createBatcher<BetResult>((rows, campaignsText) =>
-    database.query('inbound_try_first_contacts', TRY_AS_FIRST_CONTACTS, [
-      ...inputParams(rows),
-      campaignsText,
-    ]),
-  );
+  const batcher = createBatcher<BetResult>(async (rows, campaignsText) => {
+    const results = await database.query<BetResult & { campaigns: string | null; ord: string }>(
+      'inbound_try_first_contacts',
+      TRY_AS_FIRST_CONTACTS,
+      [...inputParams(rows), campaignsText],
+    );
+    // The campaigns come back only when they are not those bet on.
+    return results.map((result) => ({ ...result, campaigns: result.campaigns ?? campaignsText }));
+  });
   return {
     bet: ({ row, campaignsText, ...sharing }: FirstContactBet) => batcher.run(row, campaignsText, sharing),
   };

@@ -60,7 +60,7 @@ const CAMPAIGNS_TEXT = `
       FROM campaigns k WHERE k.status <> 'draft'
      ORDER BY upper(k.keyword), k.status = 'open' DESC, k.closed_at DESC NULLS LAST, k.id DESC) c`;
 
-/** What the conversation needs to know about the text of row `i`: one row, read once. */
+/** What the conversation needs to know about the text of row `i`, bet on campaigns $24. */
 const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
             FROM inbound_messages d WHERE d.message_sid = i.message_sid) AS duplicate,
@@ -72,7 +72,8 @@ const CONTEXT = `
              AND r.reply <> '' AND NOT r.reply_suppressed) AS replies_last_hour,
          (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
            WHERE sg.supporter_id = p.id) AS signed,
-         (${CAMPAIGNS_TEXT}) AS campaigns
+         -- Only when not those the text was bet on: a network's past actions make it long.
+         nullif((${CAMPAIGNS_TEXT}), $${INPUT.length + 1}) AS campaigns
     FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = i.phone_index`;
 
 /** A new supporter row; first contact is consent to later texts, whatever the first text was. */
