@@ -4,8 +4,9 @@ import { type InputRow, inputParams, TRY_AS_FIRST_CONTACTS, WRITE_TEXTS } from '
 
 /**
  * Statements of one kind running at once; texts arriving meanwhile wait and go together in the next
- * one. One makes the largest batches: measured with `npm run bench`, it answered more texts a second
- * than two or three (larger batches cost Postgres less per text than parallel small ones gain).
+ * one. One makes the largest batches: measured with both floods of `npm run bench`, it answered more
+ * texts a second than two, for either statement (larger batches cost Postgres less per text than
+ * parallel small ones gain).
  */
 const MAX_IN_FLIGHT = 1;
 const MAX_BATCH = 200;
