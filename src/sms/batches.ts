@@ -16,6 +16,7 @@ type Statement<T> = (rows: InputRow[], group: string) => Promise<Array<T & { ord
 
 interface Waiting<T> {
   row: InputRow;
+  /** Only texts of one group go together: the statement takes it as a parameter of its own. */
   group: string;
   resolve: (result: T) => void;
   reject: (error: unknown) => void;
@@ -157,11 +158,9 @@ export interface BetResult extends Written {
 /** Places first-contact bets (see TRY_AS_FIRST_CONTACTS), the texts arriving together in one statement. */
 export function createFirstContactWriter(database: Database) {
   const batcher = createBatcher<BetResult>(async (rows, campaignsText) => {
-    const results = await database.query<BetResult & { campaigns: string | null; ord: string }>(
-      'inbound_try_first_contacts',
-      TRY_AS_FIRST_CONTACTS,
-      [...inputParams(rows), campaignsText],
-    );
+    const results = await database.query<
+      Omit<BetResult, 'campaigns'> & { campaigns: string | null; ord: string }
+    >('inbound_try_first_contacts', TRY_AS_FIRST_CONTACTS, [...inputParams(rows), campaignsText]);
     // The campaigns come back only when they are not those bet on.
     return results.map((result) => ({ ...result, campaigns: result.campaigns ?? campaignsText }));
   });
