@@ -32,7 +32,9 @@ export interface Sharing {
  * Runs a statement for texts in batches. When it is quiet, a text's statement runs at once; in a
  * flood, the texts that arrive while a statement runs go together in the next one, so a few hundred
  * texts cost one statement and one commit instead of a few hundred of each. A batch that Postgres
- * refuses for its data is run again one text at a time, so one bad text cannot fail the others.
+ * refuses for its data, or ends to break a deadlock (another process's batch, or staff, locking the
+ * same supporters in another order), is run again one text at a time: one bad text, or two texts
+ * locked in turn, cannot fail the others.
  */
 function createBatcher<T>(statement: Statement<T>) {
   let waiting: Waiting<T>[] = [];
@@ -88,7 +90,7 @@ function createBatcher<T>(statement: Statement<T>) {
     try {
       await place(batch);
     } catch (error) {
-      if (batch.length > 1 && isDataError(error)) {
+      if (batch.length > 1 && mayPassAlone(error)) {
         await Promise.all(batch.map((entry) => place([entry]).catch(entry.reject)));
       } else {
         for (const entry of batch) entry.reject(error);
@@ -118,10 +120,10 @@ function createBatcher<T>(statement: Statement<T>) {
   };
 }
 
-/** Postgres refused the data (SQLSTATE class 22 or 23) rather than failing to run the statement. */
-function isDataError(error: unknown): boolean {
+/** Postgres refused the data (SQLSTATE class 22 or 23) or ended the batch to break a deadlock (40P01). */
+function mayPassAlone(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23]/.test(code);
+  return typeof code === 'string' && /^(2[23]|40P01$)/.test(code);
 }
 
 /** A text bet to be a first contact: its row as decided for an unknown number. */

@@ -171,6 +171,35 @@ describe('text writer', () => {
     expect(messages).toEqual([]);
   });
 
+  it('writes the texts of a batch one by one when it is the victim of a deadlock', async () => {
+    const writer = createTextWriter(database);
+    const [first, second, third] = await members(3);
+    if (!first || !second || !third) throw new Error('three members');
+    // Another transaction holds the third member's row, then asks for the second's, which the batch
+    // of the second and third texts took first: a deadlock, and Postgres ends the batch.
+    const other = await database.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM supporters WHERE phone_index = $1 FOR UPDATE', [third.phone_index]);
+      const written = Promise.allSettled([first, second, third].map((row) => writer.write(row)));
+      await until(async () => (await lockWaits()) === 1);
+      await other.query('SELECT 1 FROM supporters WHERE phone_index = $1 FOR UPDATE', [second.phone_index]);
+      await other.query('ROLLBACK');
+
+      const results = await written;
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(results).toEqual(
+        results.map(() => ({
+          status: 'fulfilled',
+          value: expect.objectContaining({ message_id: expect.any(String) }),
+        })),
+      );
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+  });
+
   it('writes nothing onto a member whose row changed since the text was read', async () => {
     const writer = createTextWriter(database);
     const [member] = await members(1);
@@ -188,3 +217,19 @@ describe('text writer', () => {
     expect(signatures).toEqual([]);
   });
 });
+
+/** Statements of this test's database waiting for a lock. */
+async function lockWaits(): Promise<number> {
+  const { rows } = await database.pool.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+  );
+  return rows[0].n;
+}
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
