@@ -6,7 +6,7 @@ import { benchWebhook } from './webhook.js';
 type Section = [name: string, title: string, bench: () => Promise<Array<Record<string, string | number>>>];
 
 const sections: Section[] = [
-  ['webhook', 'Inbound webhook: signing path against a bare baseline', benchWebhook],
+  ['webhook', 'Inbound webhook: two floods against a bare route', benchWebhook],
   ['fax', 'Fax document: names per page, parts, time on the line and rendering cost', benchFaxDocument],
   [
     'broadcast',

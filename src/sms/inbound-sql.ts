@@ -1,23 +1,28 @@
 /**
  * The statements of an inbound text, as plain SQL. They run on every text, so they are prepared once
  * per connection, and each is one round trip. Texts come in as the rows of `i`, one array parameter
- * per column, so that one statement can write the first contacts of many texts at once.
+ * per column, so that one statement can write many texts at once.
  */
 
-/** The columns of a text's row, in parameter order ($1–$21). */
+/** The columns of a text's row, in parameter order ($1–$23). */
 const INPUT = [
   ['phone_ciphertext', 'text'],
   ['phone_index', 'text'],
-  /** The supporter's name after this text (a new supporter's, or one to set). */
+  /** The supporter row as read (its xmin; null: no supporter): a known supporter is written only onto it. */
+  ['supporter_version', 'text'],
+  // The supporter's fields after this text, whether the text changes them or not.
   ['name', 'text'],
   ['opted_in', 'boolean'],
   ['no_call', 'boolean'],
-  ['received_at', 'timestamptz'],
-  ['message_sid', 'text'],
-  ['consent_terms', 'text'],
-  ['source', 'text'],
   ['pending_campaign_id', 'bigint'],
   ['pending_attempts', 'smallint'],
+  /** Where the supporter came from, kept only when not known yet. */
+  ['source', 'text'],
+  /** A known supporter's consent is recorded again (START, a join keyword). */
+  ['renew_consent', 'boolean'],
+  ['consent_terms', 'text'],
+  ['received_at', 'timestamptz'],
+  ['message_sid', 'text'],
   ['to_number', 'text'],
   ['body', 'text'],
   ['outcome', 'text'],
@@ -33,7 +38,7 @@ const INPUT = [
 
 export type InputRow = Record<(typeof INPUT)[number][0], string | number | boolean | null>;
 
-/** The parameters $1–$21 for some texts: one array per column. */
+/** The parameters $1–$23 for some texts: one array per column. */
 export function inputParams(rows: readonly InputRow[]): unknown[] {
   return INPUT.map(([column]) => rows.map((row) => row[column]));
 }
@@ -55,19 +60,21 @@ const CAMPAIGNS_TEXT = `
       FROM campaigns k WHERE k.status <> 'draft'
      ORDER BY upper(k.keyword), k.status = 'open' DESC, k.closed_at DESC NULLS LAST, k.id DESC) c`;
 
-/** What the conversation needs to know about the text of row `i`, as columns. */
-const CONTEXT_COLUMNS = `
-  (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
-     FROM inbound_messages d WHERE d.message_sid = i.message_sid) AS duplicate,
-  (SELECT json_build_object('name', p.name, 'optedIn', p.opted_in,
-          'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts)
-     FROM supporters p WHERE p.phone_index = i.phone_index) AS supporter,
-  (SELECT count(*)::int FROM inbound_messages r JOIN supporters p ON p.id = r.supporter_id
-    WHERE p.phone_index = i.phone_index AND r.received_at > i.received_at - interval '1 hour'
-      AND r.reply <> '' AND NOT r.reply_suppressed) AS replies_last_hour,
-  (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
-    WHERE sg.supporter_id = (SELECT p.id FROM supporters p WHERE p.phone_index = i.phone_index)) AS signed,
-  (${CAMPAIGNS_TEXT}) AS campaigns`;
+/** What the conversation needs to know about the text of row `i`, bet on campaigns $24. */
+const CONTEXT = `
+  SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
+            FROM inbound_messages d WHERE d.message_sid = i.message_sid) AS duplicate,
+         CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name, 'optedIn', p.opted_in,
+              'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts) END AS supporter,
+         p.xmin::text AS supporter_version,
+         (SELECT count(*)::int FROM inbound_messages r
+           WHERE r.supporter_id = p.id AND r.received_at > i.received_at - interval '1 hour'
+             AND r.reply <> '' AND NOT r.reply_suppressed) AS replies_last_hour,
+         (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
+           WHERE sg.supporter_id = p.id) AS signed,
+         -- Only when not those the text was bet on: a network's past actions make it long.
+         nullif((${CAMPAIGNS_TEXT}), $${INPUT.length + 1}) AS campaigns
+    FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = i.phone_index`;
 
 /** A new supporter row; first contact is consent to later texts, whatever the first text was. */
 const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, opted_in, opted_out_at, no_call,
@@ -99,9 +106,13 @@ m AS (
   RETURNING id, inbound_message_id
 )`;
 
+/** Each text's rows written: null ids when its message was not. */
+const WRITTEN = `
+SELECT i.ord, m.id AS message_id, g.id AS signature_id`;
+
 /**
  * Bets that each text is a first contact: writes the decision made for an unknown number against
- * the campaigns the process last saw ($22, as `campaigns` text), for each text whose number is
+ * the campaigns the process last saw ($24, as `campaigns` text), for each text whose number is
  * indeed unknown and MessageSid new, if the campaigns are unchanged. A text whose bet is lost gets
  * its context instead (read before this statement's writes), so a known supporter costs one more
  * statement. The texts of one call have distinct numbers and MessageSids.
@@ -109,45 +120,52 @@ m AS (
 export const TRY_AS_FIRST_CONTACTS = `
 WITH ${INPUT_ROWS}, s AS (
   INSERT INTO supporters ${NEW_SUPPORTER}
-   WHERE $22 = (${CAMPAIGNS_TEXT})
+   WHERE $${INPUT.length + 1} = (${CAMPAIGNS_TEXT})
      -- A scalar subquery rather than NOT EXISTS, which the planner may turn into a scan of all messages.
      AND (SELECT x.id FROM inbound_messages x WHERE x.message_sid = i.message_sid) IS NULL
   ON CONFLICT (phone_index) DO NOTHING
   RETURNING id, phone_index
 ), ${MESSAGE_AND_SIGNATURE}
-SELECT i.ord, m.id AS message_id, g.id AS signature_id, ctx.*
+${WRITTEN}, ctx.*
   FROM i
   LEFT JOIN m USING (message_sid)
   LEFT JOIN g ON g.inbound_message_id = m.id
   -- Read only for the texts whose bet was lost (OFFSET 0 keeps the planner from reading it for all).
-  LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} WHERE m.id IS NULL OFFSET 0) AS ctx ON true`;
+  LEFT JOIN LATERAL (${CONTEXT} WHERE m.id IS NULL OFFSET 0) AS ctx ON true`;
 
 /**
- * The decision made on the context, for one text: supporter created or updated (only the fields
- * the decision changes), message and signature. EXCLUDED.consent_at is the text's time.
- *  $22 set name?  $23 set opt-in?  $24 renew consent?  $25 set source?  $26 set pending?
+ * Writes texts decided on their context: for each, the supporter (updated, or created when none was
+ * read), the message and the signature. A known supporter is updated only if the row is still the
+ * version read, so that a decision is never written over a change it did not see (another text from
+ * the number, from this process or another; staff): such a text writes nothing, and is read again.
+ * Every text updates its supporter's row, so that the next one from the number sees a new version.
+ * The texts of one call have distinct numbers and MessageSids.
  */
-export const WRITE_TEXT = `
-WITH ${INPUT_ROWS}, s AS (
-  INSERT INTO supporters AS sp ${NEW_SUPPORTER}
-  ON CONFLICT (phone_index) DO UPDATE SET
-    updated_at = EXCLUDED.consent_at,
-    name = CASE WHEN $22 THEN EXCLUDED.name ELSE sp.name END,
-    opted_in = CASE WHEN $23 THEN EXCLUDED.opted_in ELSE sp.opted_in END,
-    opted_out_at = CASE WHEN NOT $23 THEN sp.opted_out_at
-                        WHEN EXCLUDED.opted_in THEN NULL
-                        ELSE coalesce(sp.opted_out_at, EXCLUDED.consent_at) END,
-    no_call = sp.no_call OR EXCLUDED.no_call,
-    consent_at = CASE WHEN $24 THEN EXCLUDED.consent_at ELSE sp.consent_at END,
-    consent_message_sid = CASE WHEN $24 THEN EXCLUDED.consent_message_sid ELSE sp.consent_message_sid END,
-    consent_terms = CASE WHEN $24 THEN EXCLUDED.consent_terms ELSE sp.consent_terms END,
-    source = CASE WHEN $25 THEN coalesce(sp.source, EXCLUDED.source) ELSE sp.source END,
-    pending_campaign_id = CASE WHEN $26 THEN EXCLUDED.pending_campaign_id ELSE sp.pending_campaign_id END,
-    pending_attempts = CASE WHEN $26 THEN EXCLUDED.pending_attempts ELSE sp.pending_attempts END
+export const WRITE_TEXTS = `
+WITH ${INPUT_ROWS}, known AS (
+  UPDATE supporters sp SET
+    updated_at = i.received_at,
+    name = i.name,
+    opted_in = i.opted_in,
+    opted_out_at = CASE WHEN i.opted_in THEN NULL ELSE coalesce(sp.opted_out_at, i.received_at) END,
+    no_call = sp.no_call OR i.no_call,
+    consent_at = CASE WHEN i.renew_consent THEN i.received_at ELSE sp.consent_at END,
+    consent_message_sid = CASE WHEN i.renew_consent THEN i.message_sid ELSE sp.consent_message_sid END,
+    consent_terms = CASE WHEN i.renew_consent THEN i.consent_terms ELSE sp.consent_terms END,
+    source = coalesce(sp.source, i.source),
+    pending_campaign_id = i.pending_campaign_id,
+    pending_attempts = i.pending_attempts
+    FROM i
+   WHERE sp.phone_index = i.phone_index AND sp.xmin::text = i.supporter_version
+  RETURNING sp.id, sp.phone_index
+), created AS (
+  INSERT INTO supporters ${NEW_SUPPORTER} WHERE i.supporter_version IS NULL
+  ON CONFLICT (phone_index) DO NOTHING
   RETURNING id, phone_index
+), s AS (
+  SELECT * FROM known UNION ALL SELECT * FROM created
 ), ${MESSAGE_AND_SIGNATURE}
-SELECT (SELECT id FROM m) AS message_id, (SELECT id FROM g) AS signature_id`;
-
-/** $1 MessageSid */
-export const STORED_REPLY = `
-SELECT reply, reply_suppressed AS suppressed FROM inbound_messages WHERE message_sid = $1`;
+${WRITTEN}
+  FROM i
+  LEFT JOIN m USING (message_sid)
+  LEFT JOIN g ON g.inbound_message_id = m.id`;
