@@ -34,6 +34,8 @@ function faxInput(names: readonly string[]): FaxDocumentInput {
       organisation: 'Prosecutor General’s Office of the Russian Federation',
       address: 'ul. Bolshaya Dmitrovka 15a\nMoscow 125993\nRussian Federation',
       salutation: 'Dear Prosecutor General',
+      faxNumbers: ['+74951234567'],
+      emails: [],
     },
     names,
     maxPages: MAX_PAGES,
