@@ -333,7 +333,8 @@ const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/u;
 
 function emailAddress(env: Env, key: string, fallback: string | null): string | null {
   const raw = optional(env, key) ?? fallback;
-  if (raw !== null && !EMAIL.test(raw)) throw new ConfigError(key, `must be an e-mail address (got "${raw}")`);
+  if (raw !== null && !EMAIL.test(raw))
+    throw new ConfigError(key, `must be an e-mail address (got "${raw}")`);
   return raw;
 }
 
@@ -343,11 +344,18 @@ function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
   const smtpUrl = optional(env, 'SMTP_URL');
   if (smtpUrl !== null) url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']);
   if (transport === 'smtp' && smtpUrl === null) {
-    throw new ConfigError('SMTP_URL', 'must be set when MAIL_TRANSPORT=smtp (e.g. smtp://user:pass@mail.example.org:587)');
+    throw new ConfigError(
+      'SMTP_URL',
+      'must be set when MAIL_TRANSPORT=smtp (e.g. smtp://user:pass@mail.example.org:587)',
+    );
   }
   const orgEmail = emailAddress(env, 'ORG_EMAIL', null);
   // A real server needs a sender of our own; the file transport's dry runs can do with a placeholder.
-  const from = emailAddress(env, 'MAIL_FROM', transport === 'file' ? (orgEmail ?? 'pocket-protest@example.org') : null);
+  const from = emailAddress(
+    env,
+    'MAIL_FROM',
+    transport === 'file' ? (orgEmail ?? 'pocket-protest@example.org') : null,
+  );
   if (from === null) throw new ConfigError('MAIL_FROM', 'must be set when MAIL_TRANSPORT=smtp');
   return {
     mail: {
