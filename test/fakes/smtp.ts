@@ -25,7 +25,7 @@ export interface FakeSmtp {
   received: ReceivedMail[];
   /** The answers to the next messages to an address, in order; then `accept`. */
   script(address: string, answers: SmtpAnswer[]): void;
-  /** Resolves when a held message has arrived whole. */
+  /** Resolves when the first held message has arrived whole. */
   held(): Promise<void>;
   /** The env that points the app at this server. */
   env(): Record<string, string>;
@@ -39,7 +39,7 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
   const scripts = new Map<string, SmtpAnswer[]>();
   const received: ReceivedMail[] = [];
   let heldArrived: () => void = () => {};
-  let heldReady = new Promise<void>((resolve) => {
+  const heldReady = new Promise<void>((resolve) => {
     heldArrived = resolve;
   });
 
@@ -106,13 +106,7 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
     script(address, list) {
       scripts.set(address.toLowerCase(), [...list]);
     },
-    held() {
-      const ready = heldReady;
-      heldReady = new Promise<void>((resolve) => {
-        heldArrived = resolve;
-      });
-      return ready;
-    },
+    held: () => heldReady,
     env: () => ({ MAIL_TRANSPORT: 'smtp', SMTP_URL: `smtp://127.0.0.1:${port}` }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
