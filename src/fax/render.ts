@@ -38,6 +38,8 @@ interface EmbeddedFont {
   id: string;
   encode(text: string): [string[], unknown];
   ref(): unknown;
+  /** Code points per subset glyph, for the ToUnicode map. */
+  unicode: number[][];
 }
 
 const pdfNumber = (n: number) => n.toFixed(2).replace(/\.?0+$/u, '');
@@ -69,6 +71,23 @@ class PageText {
     this.fonts = fonts as Record<FaceName, EmbeddedFont>;
   }
 
+  /**
+   * The glyph of one character. fontkit caches a glyph with the characters it was first asked for, and a
+   * subset built earlier in this process may have asked for a glyph with none (as the component of
+   * another: Cyrillic р is drawn with Latin p's outline); pdfkit then maps it to no text. The character
+   * is recorded here, so that the text of every page can be read back, searched and copied.
+   */
+  private encode(face: FaceName, char: string): string {
+    const font = this.fonts[face];
+    const [glyphs] = font.encode(char);
+    const [only] = glyphs;
+    if (glyphs.length === 1 && only !== undefined) {
+      const gid = Number.parseInt(only, 16);
+      if (!font.unicode[gid]?.length) font.unicode[gid] = [char.codePointAt(0) as number];
+    }
+    return glyphs.join('');
+  }
+
   private hex(face: FaceName, text: string): string {
     const { bmp, astral } = this.glyphs[face];
     let out = '';
@@ -77,7 +96,7 @@ class PageText {
       if (code < 0xd800 || code > 0xdfff) {
         let glyph = bmp[code];
         if (glyph === undefined) {
-          glyph = this.fonts[face].encode(text[i] as string)[0].join('');
+          glyph = this.encode(face, text[i] as string);
           bmp[code] = glyph;
         }
         out += glyph;
@@ -86,7 +105,7 @@ class PageText {
         i += char.length - 1;
         let glyph = astral.get(char);
         if (glyph === undefined) {
-          glyph = this.fonts[face].encode(char)[0].join('');
+          glyph = this.encode(face, char);
           astral.set(char, glyph);
         }
         out += glyph;
