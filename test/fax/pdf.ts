@@ -27,9 +27,12 @@ export function columnCrop(column: number): string[] {
   ].flatMap(([flag, value]) => [String(flag), String(value)]);
 }
 
-/** A signatory's entry, "1,234. Name" (digits grouped as in the letter, by "," or a no-break space). */
-export const ENTRY = /^\s*(\d{1,3}(?:[,\u00a0]\d{3})*)\. (.+)$/u;
-export const entryNumber = (text: string) => Number(text.replace(/[,\u00a0]/gu, ''));
+/**
+ * A signatory's entry, "1,234. Name": digits grouped as in the letter, by "," or (Russian) a no-break
+ * space, which pdftotext reads as a space.
+ */
+export const ENTRY = /^\s*(\d{1,3}(?:[, \u00a0]\d{3})*)\. (.+)$/u;
+export const entryNumber = (text: string) => Number(text.replace(/[, \u00a0]/gu, ''));
 
 /** The numbered signatories of a part, read back column by column from the pages after the letter. */
 export function readSignatories(file: string): Array<{ number: number; name: string }> {
