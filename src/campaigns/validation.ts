@@ -231,6 +231,13 @@ function checkTarget(target: TargetRequest, index: number): TargetInput {
   const field = `targets[${index}]`;
   const faxNumbers = checkList(target.faxNumbers, `${field}.faxNumbers`, checkFaxNumber);
   const emails = checkList(target.emails ?? [], `${field}.emails`, checkEmail);
+  if (faxNumbers.length === 0 && emails.length === 0) {
+    throw invalid(
+      'invalid_fax_number',
+      `${field}.faxNumbers must list at least one fax number, or emails an address for the channel email.`,
+      `${field}.faxNumbers`,
+    );
+  }
   const channel = target.channel ?? (faxNumbers.length > 0 ? 'fax-then-email' : 'email');
   if (channel !== 'email' && faxNumbers.length === 0) {
     throw invalid(
