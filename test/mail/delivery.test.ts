@@ -31,10 +31,12 @@ const faxNumber = () => `+7495${String(3_000_000 + nextNumber++).padStart(7, '0'
 async function batchFor(
   target: Partial<TargetInput>,
   names: readonly string[] = ['Jane Smith', 'Анна Петрова'],
+  closesAt: Date | null = null,
 ) {
   const keyword = `MAIL${String.fromCharCode(65 + nextKeyword++)}`;
   const campaign = await openCampaign(database, {
     keyword,
+    closesAt,
     title: 'Lawyer threatened',
     letter: { subject: 'Protect the lawyer', body: 'Please protect him.' },
     targets: [{ name: 'Igor Krasnov', salutation: 'Dear Prosecutor General', faxNumbers: [], ...target }],
@@ -140,6 +142,34 @@ describe('e-mail to a target', () => {
     expect(readable(received[0]?.raw ?? '')).toMatch(/Dear Prosecutor General,\r\n\r\nPlease protect him\./u);
     // A part that reached its target is no failure: staff hear nothing.
     expect(sentTo(STAFF)).toEqual([]);
+  });
+
+  it('e-mails a target whose fax is still failing within FAX_EMAIL_FALLBACK_HOURS of the deadline', async () => {
+    const HOUR = 3_600_000;
+    const channels = async (closesAt: Date) => {
+      const number = faxNumber();
+      // The line is busy twice, then the fax goes through: it never fails for good.
+      sinch.script(number, ['busy', 'busy']);
+      const batchId = await batchFor(
+        { faxNumbers: [number], emails: ['deadline@example.org'] },
+        undefined,
+        closesAt,
+      );
+      // The part is received once either channel delivers it; the fax goes on being tried meanwhile.
+      const batch = await waitFor(async () => {
+        const current = await batchOf(batchId);
+        const done = current.deliveries.every((d: { status: string }) => d.status === 'delivered');
+        return current.status === 'delivered' && done ? current : null;
+      }, 'every channel to deliver');
+      return batch.deliveries.map((d: { channel: string; status: string }) => [d.channel, d.status]);
+    };
+    // Three hours before the deadline, the first busy line brings e-mail in; a week before, it does not.
+    expect(await channels(new Date(Date.now() + 3 * HOUR))).toEqual([
+      ['fax', 'delivered'],
+      ['email', 'delivered'],
+    ]);
+    expect(await channels(new Date(Date.now() + 7 * 24 * HOUR))).toEqual([['fax', 'delivered']]);
+    expect(sentTo('deadline@example.org')).toHaveLength(1);
   });
 
   it('tries again after a 451 until the server accepts', async () => {
