@@ -342,7 +342,10 @@ function emailAddress(env: Env, key: string, fallback: string | null): string | 
 function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
   const transport = oneOf(env, 'MAIL_TRANSPORT', 'file', ['smtp', 'file'] as const);
   const smtpUrl = optional(env, 'SMTP_URL');
-  if (smtpUrl !== null) url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']);
+  // Checked without echoing it: the URL may carry the server's password.
+  if (smtpUrl !== null && !/^smtps?:\/\/[^/\s]+/u.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps:// and name a host');
+  }
   if (transport === 'smtp' && smtpUrl === null) {
     throw new ConfigError(
       'SMTP_URL',
