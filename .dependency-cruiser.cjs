@@ -4,13 +4,18 @@
  *
  * Floors, high to low; a folder may import only the floors below it:
  *   entry points (app, server, cli, services, workers/)
- *   console/, public/ → broadcasts/ → fax/, mail/ → campaigns/ → sms/ → members/
+ *   console/, public/ → broadcasts/ → fax/ → mail/ → campaigns/ → sms/ → members/
  *   → supporters/, staff/, queue/ → db/, config, ops/ and the pure helpers
+ *
+ * mail/ stands one floor below fax/: it only sends a message (SMTP or an .eml file) and says how the
+ * server answered. The delivery of a part to a target, by fax or by e-mail, is one state machine per
+ * channel in fax/, which decides when e-mail follows a failing fax; it calls the mail transport below it.
  */
 const FLOORS = [
   ['console', 'public'],
   ['broadcasts'],
-  ['fax', 'mail'],
+  ['fax'],
+  ['mail'],
   ['campaigns'],
   ['sms'],
   ['members'],
@@ -46,6 +51,8 @@ const PURE = [
   'src/sms/segments[.]ts$',
   'src/fax/layout[.]ts$',
   'src/fax/state[.]ts$',
+  'src/fax/messages/',
+  'src/mail/state[.]ts$',
   'src/fax/business-hours[.]ts$',
   'src/broadcasts/compose[.]ts$',
   'src/broadcasts/quiet-hours[.]ts$',

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { type FaxDocumentInput, planFax, signatoryPageSizes } from '../src/fax/layout.js';
+import { FAX_LAYOUT, type FaxDocumentInput, planFax, signatoryPageSizes } from '../src/fax/layout.js';
 import { renderFaxPart } from '../src/fax/render.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
 
@@ -34,6 +34,8 @@ function faxInput(names: readonly string[]): FaxDocumentInput {
       organisation: 'Prosecutor General’s Office of the Russian Federation',
       address: 'ul. Bolshaya Dmitrovka 15a\nMoscow 125993\nRussian Federation',
       salutation: 'Dear Prosecutor General',
+      faxNumbers: ['+74951234567'],
+      emails: [],
     },
     names,
     maxPages: MAX_PAGES,
@@ -59,10 +61,18 @@ function measureRender(count: number): { ms: number; peakRssMb: number } {
   return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}');
 }
 
-function fullPageAverage(names: readonly string[]): number {
+function fullPages(names: readonly string[]): { average: number; fewest: number } {
   const sizes = signatoryPageSizes(names).slice(0, -1);
-  return sizes.reduce((sum, size) => sum + size, 0) / sizes.length;
+  return { average: sizes.reduce((sum, size) => sum + size, 0) / sizes.length, fewest: Math.min(...sizes) };
 }
+
+const mm = (points: number) => ((points * 25.4) / 72).toFixed(1);
+
+/**
+ * The least distance from the paper's edges to anything drawn on a signatory page, in mm: the top is the
+ * running header's, below the sending machine's own header line.
+ */
+const MARGINS = `top ${mm(FAX_LAYOUT.headerTop)}, sides ${mm(FAX_LAYOUT.sideMargin)}, bottom ${mm(FAX_LAYOUT.bottomMargin)}`;
 
 export async function benchFaxDocument(): Promise<Array<Record<string, string | number>>> {
   const rows: Array<Record<string, string | number>> = [];
@@ -71,9 +81,12 @@ export async function benchFaxDocument(): Promise<Array<Record<string, string | 
     const parts = planFax(faxInput(names));
     const pages = parts.reduce((sum, part) => sum + part.pages, 0);
     const render = measureRender(count);
+    const density = fullPages(names);
     rows.push({
       names: count.toLocaleString('en-GB'),
-      'names/full page': Number(fullPageAverage(names).toFixed(1)),
+      'names/full page': Number(density.average.toFixed(1)),
+      'fewest on a full page': density.fewest,
+      'margins mm': MARGINS,
       parts: parts.length,
       pages,
       'on the line': `${((pages * SECONDS_PER_PAGE) / 60).toFixed(1)} min`,
@@ -87,6 +100,6 @@ export async function benchFaxDocument(): Promise<Array<Record<string, string | 
 if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--render') {
   await renderInChild(Number(process.argv[3]));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`${SECONDS_PER_PAGE} s per page, at most ${MAX_PAGES} pages per part`);
+  console.log(`${SECONDS_PER_PAGE} s per page, at most ${MAX_PAGES} pages per part, margins (mm) ${MARGINS}`);
   console.table(await benchFaxDocument());
 }

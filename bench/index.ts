@@ -7,7 +7,11 @@ type Section = [name: string, title: string, bench: () => Promise<Array<Record<s
 
 const sections: Section[] = [
   ['webhook', 'Inbound webhook: two floods against a bare route', benchWebhook],
-  ['fax', 'Fax document: names per page, parts, time on the line and rendering cost', benchFaxDocument],
+  [
+    'fax',
+    'Fax document: names per page, margins, parts, time on the line and rendering cost',
+    benchFaxDocument,
+  ],
   [
     'broadcast',
     'Broadcast: send rate against SMS_MAX_PER_SECOND, duplicates and texts to opted-out members',

@@ -88,6 +88,17 @@ export interface Config {
   optOutHint: string;
   /** Seals the staff console's session cookie. */
   sessionSecret: Buffer;
+  /** E-mail to targets and to staff: `file` writes .eml files under FAX_OUTBOX_DIR, `smtp` sends them. */
+  mail: {
+    transport: 'smtp' | 'file';
+    /** smtp:// or smtps://, with credentials when the server wants them; never logged. */
+    smtpUrl: string | null;
+    from: string;
+    /** Hours before a campaign's closesAt from which a target whose fax still fails is tried by e-mail too. */
+    fallbackHours: number;
+  };
+  /** The sender block of the letter page, under ORG_NAME; each line only when set. */
+  letterhead: { address: string | null; email: string | null; phone: string | null };
 }
 
 type Env = Record<string, string | undefined>;
@@ -300,6 +311,7 @@ export function loadConfig(env: Env = process.env): Config {
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),
+    ...mailConfig(env),
   };
 
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
@@ -315,6 +327,53 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   return config;
+}
+
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/u;
+
+function emailAddress(env: Env, key: string, fallback: string | null): string | null {
+  const raw = optional(env, key) ?? fallback;
+  if (raw !== null && !EMAIL.test(raw))
+    throw new ConfigError(key, `must be an e-mail address (got "${raw}")`);
+  return raw;
+}
+
+/** E-mail delivery and the letterhead: MAIL_*, SMTP_URL, FAX_EMAIL_FALLBACK_HOURS and ORG_ADDRESS/EMAIL/PHONE. */
+function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
+  const transport = oneOf(env, 'MAIL_TRANSPORT', 'file', ['smtp', 'file'] as const);
+  const smtpUrl = optional(env, 'SMTP_URL');
+  // Checked without echoing it: the URL may carry the server's password.
+  if (smtpUrl !== null && !/^smtps?:\/\/[^/\s]+/u.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps:// and name a host');
+  }
+  if (transport === 'smtp' && smtpUrl === null) {
+    throw new ConfigError(
+      'SMTP_URL',
+      'must be set when MAIL_TRANSPORT=smtp (e.g. smtp://user:pass@mail.example.org:587)',
+    );
+  }
+  const orgEmail = emailAddress(env, 'ORG_EMAIL', null);
+  // A real server needs a sender of our own; the file transport's dry runs can do with a placeholder.
+  const from = emailAddress(
+    env,
+    'MAIL_FROM',
+    transport === 'file' ? (orgEmail ?? 'pocket-protest@example.org') : null,
+  );
+  if (from === null) throw new ConfigError('MAIL_FROM', 'must be set when MAIL_TRANSPORT=smtp');
+  return {
+    mail: {
+      transport,
+      smtpUrl,
+      from,
+      fallbackHours: integer(env, 'FAX_EMAIL_FALLBACK_HOURS', 12, 0, 8_760),
+    },
+    letterhead: {
+      // One line of .env: "\n" (backslash, n) breaks the address into lines.
+      address: optional(env, 'ORG_ADDRESS')?.replace(/\\n/gu, '\n') ?? null,
+      email: orgEmail,
+      phone: optional(env, 'ORG_PHONE'),
+    },
+  };
 }
 
 /** A Redis Cluster hash tag (`{…}`) keeps each queue's keys in one slot, so the prefix must carry one. */

@@ -13,6 +13,7 @@ import { createFaxProvider } from './fax/providers/index.js';
 import { createFaxSender } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
+import { createMailTransport } from './mail/transport.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -50,6 +51,7 @@ export function createServices(deps: ServiceDeps) {
     clock,
     config,
     provider: createFaxProvider(config, clock),
+    mail: createMailTransport(config),
     ...faxTiming,
   });
   const deliveries = createDeliveriesService({ db, clock, config, ...faxTiming });

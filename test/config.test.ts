@@ -90,4 +90,26 @@ describe('configuration', () => {
     });
     expect(config.fax.businessHours).toEqual({ days: [1, 2, 3, 4, 5], start: 9 * 60, end: 18 * 60 });
   });
+
+  it('writes e-mail to the outbox by default, and names the key an SMTP set-up lacks', () => {
+    const local = loadConfig({ ORG_ADDRESS: '17-25 New Inn Yard\\nLondon', ORG_EMAIL: 'sct@example.org' });
+    expect(local.mail).toEqual({
+      transport: 'file',
+      smtpUrl: null,
+      from: 'sct@example.org',
+      fallbackHours: 12,
+    });
+    expect(local.letterhead).toEqual({
+      address: '17-25 New Inn Yard\nLondon',
+      email: 'sct@example.org',
+      phone: null,
+    });
+    expect(errorOf({ MAIL_TRANSPORT: 'smtp' }).key).toBe('SMTP_URL');
+    expect(errorOf({ MAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://mail.example.org:587' }).key).toBe(
+      'MAIL_FROM',
+    );
+    expect(errorOf({ SMTP_URL: 'http://mail.example.org' }).key).toBe('SMTP_URL');
+    expect(errorOf({ ORG_EMAIL: 'not an address' }).key).toBe('ORG_EMAIL');
+    expect(errorOf({ FAX_EMAIL_FALLBACK_HOURS: 'soon' }).key).toBe('FAX_EMAIL_FALLBACK_HOURS');
+  });
 });

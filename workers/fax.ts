@@ -46,6 +46,10 @@ export function faxDeliverProcessors({ faxSender, logger }: FaxWorkerDeps): Proc
     async 'check-delivery'({ deliveryId }) {
       await faxSender.poll(deliveryId, { again: false });
     },
+    async 'notify-failure'({ deliveryId }) {
+      const { sent } = await faxSender.notifyFailure(deliveryId);
+      if (!sent) logger.info({ deliveryId }, 'no failure notice sent: retried since, or no staff address');
+    },
     async 'test-fax'(payload, job) {
       const result = await faxSender.sendTest(payload, String(job.id));
       if (result.sent) {

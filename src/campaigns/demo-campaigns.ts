@@ -7,8 +7,12 @@
  * taken from those documents where they give them.
  *
  * Every fax number below is FICTIONAL: all come from Ofcom's drama range (+44 20 7946 0xxx),
- * which is reserved for fiction and never allocated, so no demo can reach a real authority.
- * Never replace them with the real fax numbers from the source documents.
+ * which is reserved for fiction and never allocated, so no demo can reach a real authority. Every
+ * e-mail address is at example.org, a domain reserved for examples (RFC 2606), for the same reason.
+ * Never replace them with the real fax numbers or addresses from the source documents.
+ *
+ * The authorities read Russian: the fixed parts of their letters are in Russian, and MAGAMED carries a
+ * Russian translation of its letter, printed before the original.
  */
 
 export interface DemoTarget {
@@ -18,6 +22,8 @@ export interface DemoTarget {
   address: string | null;
   salutation: string;
   faxNumbers: string[];
+  emails: string[];
+  language: 'en' | 'ru';
   timezone: string;
 }
 
@@ -25,8 +31,9 @@ export interface DemoCampaign {
   keyword: string;
   title: string;
   reference: string | null;
+  shortTitle: string;
   summary: string;
-  letter: { subject: string; body: string };
+  letter: { subject: string; body: string; translation?: { language: 'ru'; subject: string; body: string } };
   replies: { thanks: string; alert: string };
   targets: DemoTarget[];
   status: 'open' | 'closed';
@@ -40,6 +47,7 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     keyword: 'MAGAMED',
     title: 'Magamed Abubakarov: lawyer getting death threats by text',
     reference: null,
+    shortTitle: 'Magamed Abubakarov',
     summary:
       "Defence lawyer Magamed Abubakarov, who works in Kabardino-Balkaria in Russia's North Caucasus, has " +
       'received anonymous death threats by text since 6 February 2013, and police have failed to properly ' +
@@ -67,6 +75,30 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         'We also urge you to ensure that criminal defence lawyers in the North Caucasus are able to discharge ' +
         'their professional functions without intimidation, hindrance or harassment, including from members ' +
         'of law enforcement agencies.',
+      translation: {
+        language: 'ru',
+        subject: 'Угрозы убийством в адрес адвоката Магамеда Абубакарова',
+        body:
+          'Мы, нижеподписавшиеся, выражаем обеспокоенность безопасностью Магамеда Абубакарова — адвоката, ' +
+          'работающего в Кабардино-Балкарии, который получает анонимные текстовые сообщения с угрозами ' +
+          'убийством.\n\n' +
+          'Угрозы начали поступать 6 февраля 2013 года с неизвестного номера. Отправитель требовал сообщить, ' +
+          'где находится г-н Абубакаров, и писал, что тот не сможет скрыться. Угрозы продолжились и после ' +
+          'того, как он сообщил о них в полицию; в одном из сообщений говорилось: «Время [разговоров] ' +
+          'закончилось… [говорить будешь] в морге».\n\n' +
+          'Полиция так и не опросила г-на Абубакарова надлежащим образом об этих сообщениях, не говоря уже о ' +
+          'том, чтобы установить, кто их отправляет, и прекратить запугивание.\n\n' +
+          'Г-н Абубакаров известен тем, что ведёт одни из самых острых уголовных дел на Северном Кавказе, ' +
+          'связанных с обвинениями сотрудников полиции в похищениях, пытках и фабрикации обвинений. Ему и ' +
+          'прежде угрожали в связи с его работой. 15 декабря 2011 года он был тяжело ранен, когда на него на ' +
+          'полной скорости наехал автомобиль — вскоре после того, как его остановили вооружённые сотрудники ' +
+          'полиции в масках; полиция ничего не сделала, чтобы найти водителя.\n\n' +
+          'Мы призываем вас расследовать жалобы Магамеда Абубакарова на анонимные угрозы, установить лицо ' +
+          'или лиц, стоящих за ними, и привлечь их к ответственности.\n\n' +
+          'Мы также призываем вас обеспечить, чтобы адвокаты по уголовным делам на Северном Кавказе могли ' +
+          'выполнять свои профессиональные обязанности без запугивания, препятствий и преследования, в том ' +
+          'числе со стороны сотрудников правоохранительных органов.',
+      },
     },
     replies: {
       thanks: 'Thank you {name}, your name is on our fax to the Russian authorities for Magamed Abubakarov.',
@@ -77,21 +109,25 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     },
     targets: [
       {
-        name: 'Regional representative of the Ministry of Internal Affairs in Nalchik',
+        name: 'Представитель МВД России в Нальчике',
         title: null,
-        organisation: 'Ministry of Internal Affairs of the Russian Federation, Kabardino-Balkarian Republic',
-        address: 'Nalchik\nKabardino-Balkarian Republic\nRussian Federation',
-        salutation: 'Dear Sir or Madam',
+        organisation: 'Министерство внутренних дел Российской Федерации по Кабардино-Балкарской Республике',
+        address: 'Нальчик\nКабардино-Балкарская Республика\nРоссийская Федерация',
+        salutation: 'Уважаемый господин представитель!',
         faxNumbers: ['+442079460110'],
+        emails: ['mvd-nalchik@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
       {
-        name: 'Prosecutor General of the Russian Federation',
+        name: 'Генеральный прокурор Российской Федерации',
         title: null,
-        organisation: "Prosecutor General's Office",
-        address: 'ul. B. Dmitrovka, d.15a\n125993 Moscow GSP-3\nRussian Federation',
-        salutation: 'Dear Prosecutor General',
+        organisation: 'Генеральная прокуратура Российской Федерации',
+        address: 'ул. Б. Дмитровка, д. 15а\n125993, Москва, ГСП-3\nРоссийская Федерация',
+        salutation: 'Уважаемый господин Генеральный прокурор!',
         faxNumbers: ['+442079460111', '+442079460112'],
+        emails: ['genprokuratura@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
     ],
@@ -106,6 +142,7 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     keyword: 'ALAMOV',
     title: 'Magomed Alamov: human rights lawyer and his family threatened with death',
     reference: null,
+    shortTitle: 'Magomed Alamov',
     summary:
       'Human rights lawyer Magomed Alamov (Crew Against Torture) and his family were threatened with death ' +
       'in October 2023 after he helped a survivor of domestic violence from Ingushetia reach a safehouse. On ' +
@@ -152,6 +189,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         address: null,
         salutation: 'Dear Minister',
         faxNumbers: ['+442079460120', '+442079460121'],
+        emails: ['mvd@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
       {
@@ -161,6 +200,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         address: 'ul. B. Dmitrovka, d.15a\n125993 Moscow GSP-3\nRussian Federation',
         salutation: 'Dear Prosecutor General',
         faxNumbers: ['+442079460122'],
+        emails: ['genprokuratura@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
     ],
@@ -175,6 +216,7 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     keyword: 'KALYAPIN',
     title: 'Joint Mobile Group: rights defenders at risk of further attacks',
     reference: 'UA 57/16',
+    shortTitle: 'Joint Mobile Group',
     summary:
       'Urgent action UA 57/16 (EUR 46/3643/2016, 31 March 2016; appeals before 12 May 2016). On 9 March ' +
       'masked men beat Joint Mobile Group members, journalists and their driver and burned their minibus; ' +
@@ -225,6 +267,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         address: 'Tekhnicheskii pereulok, dom 2\n105005 Moscow\nRussian Federation',
         salutation: 'Dear Chairman of the Investigation Committee',
         faxNumbers: ['+442079460130', '+442079460131'],
+        emails: ['sledcom@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
       {
@@ -234,6 +278,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         address: 'ul. B. Dmitrovka, d.15a\n125993 Moscow GSP-3\nRussian Federation',
         salutation: 'Dear Prosecutor General',
         faxNumbers: ['+442079460132', '+442079460133'],
+        emails: ['genprokuratura@example.org'],
+        language: 'ru',
         timezone: 'Europe/Moscow',
       },
     ],

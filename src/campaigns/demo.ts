@@ -43,6 +43,7 @@ export async function loadDemoCampaigns({
       keyword: demo.keyword,
       title: demo.title,
       reference: demo.reference,
+      shortTitle: demo.shortTitle,
       summary: demo.summary,
       letter: demo.letter,
       targets: demo.targets,

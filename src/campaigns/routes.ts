@@ -15,6 +15,29 @@ const SignatureStatus = Type.Union([
   Type.Literal('late'),
 ]);
 
+const Language = Type.Union([Type.Literal('en'), Type.Literal('ru')], {
+  description: 'The language of the letter’s fixed parts; default en',
+});
+const TargetChannel = Type.Union(
+  [Type.Literal('fax-then-email'), Type.Literal('email'), Type.Literal('both')],
+  {
+    description:
+      'fax-then-email: e-mail once every fax number fails (or near closesAt); email: e-mail only; both: ' +
+      'each part by both, received when either delivers it. Default: fax-then-email with a fax number, else email',
+  },
+);
+const Translation = Type.Object(
+  { language: Language, subject: OptionalText(200), body: Text(20_000) },
+  {
+    additionalProperties: false,
+    description: 'The letter in a target’s language: printed first to targets reading it, then the original',
+  },
+);
+const ContactBody = Type.Object(
+  { name: Type.Optional(Text(200)), email: Type.Optional(Text(254)), phone: Type.Optional(Text(40)) },
+  { additionalProperties: false, description: 'On the letter page; e-mailed when a delivery finally fails' },
+);
+
 const TargetBody = Type.Object(
   {
     name: Text(200),
@@ -22,7 +45,13 @@ const TargetBody = Type.Object(
     organisation: OptionalText(200),
     address: OptionalText(1000),
     salutation: Text(200),
-    faxNumbers: Type.Array(Text(32), { maxItems: 5, description: 'E.164, tried in order' }),
+    faxNumbers: Type.Array(Text(32), {
+      maxItems: 5,
+      description: 'E.164, tried in order; may be empty when channel is email',
+    }),
+    emails: Type.Optional(Type.Array(Text(254), { maxItems: 5, description: 'Tried in order' })),
+    channel: Type.Optional(TargetChannel),
+    language: Type.Optional(Language),
     timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA; default Europe/Moscow' })),
   },
   { additionalProperties: false },
@@ -41,8 +70,17 @@ const CampaignBody = Type.Object(
     keyword: Type.String({ maxLength: 40, description: '3–20 letters and digits, starting with a letter' }),
     title: Text(200),
     reference: OptionalText(100),
+    shortTitle: Type.Optional(
+      Nullable(
+        Type.String({ maxLength: 60, description: 'The fax’s running header when there is no reference' }),
+      ),
+    ),
     summary: OptionalText(2000),
-    letter: Type.Object({ subject: OptionalText(200), body: Text(20_000) }, { additionalProperties: false }),
+    letter: Type.Object(
+      { subject: OptionalText(200), body: Text(20_000), translation: Type.Optional(Nullable(Translation)) },
+      { additionalProperties: false },
+    ),
+    contact: Type.Optional(Nullable(ContactBody)),
     targets: Type.Array(TargetBody, { maxItems: MAX_TARGETS }),
     closesAt: Type.Optional(Nullable(Timestamp)),
     replies: Type.Optional(RepliesBody),
@@ -71,6 +109,9 @@ const Target = Type.Object({
   address: Nullable(Type.String()),
   salutation: Type.String(),
   faxNumbers: Type.Array(Type.String()),
+  emails: Type.Array(Type.String()),
+  channel: TargetChannel,
+  language: Language,
   timezone: Type.String(),
 });
 
@@ -92,7 +133,21 @@ const CampaignSummary = Type.Object({
 const Campaign = Type.Object({
   ...CampaignSummary.properties,
   summary: Nullable(Type.String()),
-  letter: Type.Object({ subject: Nullable(Type.String()), body: Type.String() }),
+  shortTitle: Nullable(Type.String()),
+  contact: Nullable(
+    Type.Object({
+      name: Type.Optional(Type.String()),
+      email: Type.Optional(Type.String()),
+      phone: Type.Optional(Type.String()),
+    }),
+  ),
+  letter: Type.Object({
+    subject: Nullable(Type.String()),
+    body: Type.String(),
+    translation: Nullable(
+      Type.Object({ language: Language, subject: Type.Optional(Type.String()), body: Type.String() }),
+    ),
+  }),
   replies: Type.Object({ thanks: Type.Optional(Type.String()), alert: Type.Optional(Type.String()) }),
   batchDailyAt: Nullable(Type.String()),
   batchThreshold: Nullable(Type.Integer()),

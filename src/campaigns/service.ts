@@ -1,7 +1,16 @@
 import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import { type CampaignReplies, campaigns, faxBatches, signatures, targets } from '../db/schema.js';
+import {
+  type CampaignContact,
+  type CampaignReplies,
+  campaigns,
+  faxBatches,
+  type LetterTranslation,
+  signatures,
+  type TargetLanguage,
+  targets,
+} from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
@@ -13,6 +22,10 @@ export interface TargetInput {
   address?: string | null;
   salutation: string;
   faxNumbers: string[];
+  emails?: string[];
+  /** Default: fax then e-mail when the target has a fax number, else e-mail. */
+  channel?: (typeof targets.$inferSelect)['channel'];
+  language?: TargetLanguage;
   timezone?: string;
 }
 
@@ -20,8 +33,10 @@ export interface CampaignInput {
   keyword: string;
   title: string;
   reference?: string | null;
+  shortTitle?: string | null;
   summary?: string | null;
-  letter: { subject?: string | null; body: string };
+  letter: { subject?: string | null; body: string; translation?: LetterTranslation | null };
+  contact?: CampaignContact | null;
   targets: TargetInput[];
   closesAt?: Date | null;
   replies?: CampaignReplies;
@@ -96,10 +111,10 @@ async function countSignatures(q: Tx, campaignIds: number[]): Promise<Map<number
 }
 
 function present(row: CampaignRow, targetRows: TargetRow[]) {
-  const { letterSubject, letterBody, ...rest } = row;
+  const { letterSubject, letterBody, letterTranslation, ...rest } = row;
   return {
     ...rest,
-    letter: { subject: letterSubject, body: letterBody },
+    letter: { subject: letterSubject, body: letterBody, translation: letterTranslation },
     targets: targetRows.map(({ campaignId: _, ...target }) => target),
   };
 }
@@ -138,6 +153,9 @@ async function insertTargets(q: Tx, campaignId: number, inputs: TargetInput[]) {
       address: target.address ?? null,
       salutation: target.salutation,
       faxNumbers: target.faxNumbers,
+      emails: target.emails ?? [],
+      channel: target.channel ?? (target.faxNumbers.length > 0 ? 'fax-then-email' : 'email'),
+      language: target.language ?? 'en',
       timezone: target.timezone ?? 'Europe/Moscow',
     })),
   );
@@ -212,9 +230,12 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               keyword: input.keyword.toUpperCase(),
               title: input.title,
               reference: input.reference ?? null,
+              shortTitle: input.shortTitle ?? null,
               summary: input.summary ?? null,
               letterSubject: input.letter.subject ?? null,
               letterBody: input.letter.body,
+              letterTranslation: input.letter.translation ?? null,
+              contact: input.contact ?? null,
               replies: input.replies ?? {},
               closesAt: input.closesAt ?? null,
               isDemo: input.isDemo ?? false,
@@ -326,10 +347,19 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               ...(keyword === undefined ? {} : { keyword }),
               ...(change.title === undefined ? {} : { title: change.title }),
               ...(change.reference === undefined ? {} : { reference: change.reference }),
+              ...(change.shortTitle === undefined ? {} : { shortTitle: change.shortTitle }),
               ...(change.summary === undefined ? {} : { summary: change.summary }),
               ...(change.letter === undefined
                 ? {}
-                : { letterSubject: change.letter.subject ?? null, letterBody: change.letter.body }),
+                : {
+                    letterSubject: change.letter.subject ?? null,
+                    letterBody: change.letter.body,
+                    // A letter sent without its translation keeps the one it had; null removes it.
+                    ...(change.letter.translation === undefined
+                      ? {}
+                      : { letterTranslation: change.letter.translation }),
+                  }),
+              ...(change.contact === undefined ? {} : { contact: change.contact }),
               ...(change.closesAt === undefined ? {} : { closesAt: change.closesAt }),
               ...(change.replies === undefined ? {} : { replies: change.replies }),
               ...(change.batchDailyAt === undefined ? {} : { batchDailyAt: change.batchDailyAt }),

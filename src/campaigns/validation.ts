@@ -3,7 +3,7 @@
  * uniqueness of keywords and the rules that depend on a campaign's state are the service's.
  */
 import { isValidPhoneNumber, parsePhoneNumberWithError } from 'libphonenumber-js';
-import type { CampaignReplies } from '../db/schema.js';
+import type { CampaignContact, CampaignReplies, LetterTranslation } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { isReservedWord } from '../sms/intent.js';
 import type { CampaignChange, CampaignInput, TargetInput } from './service.js';
@@ -21,8 +21,14 @@ export interface CampaignRequest {
   keyword: string;
   title: string;
   reference?: string | null;
+  shortTitle?: string | null;
   summary?: string | null;
-  letter: { subject?: string | null; body: string };
+  letter: {
+    subject?: string | null;
+    body: string;
+    translation?: { language: LetterTranslation['language']; subject?: string | null; body: string } | null;
+  };
+  contact?: CampaignContact | null;
   targets: TargetRequest[];
   /** ISO-8601 */
   closesAt?: string | null;
@@ -88,6 +94,17 @@ export function checkFaxNumber(raw: string, field = 'faxNumber'): string {
     );
   }
   return e164;
+}
+
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]+$/u;
+
+/** An e-mail address as mail servers take it: one local part, one domain with a dot, no spaces. */
+export function checkEmail(raw: string, field: string): string {
+  const address = raw.trim();
+  if (address.length > 254 || !EMAIL.test(address)) {
+    throw invalid('invalid_email', `${field}: "${address}" is not an e-mail address.`, field);
+  }
+  return address;
 }
 
 /** An IANA time zone, returned in its canonical spelling (faxes are sent in the target's office hours). */
@@ -170,27 +187,70 @@ function optional(value: string | null | undefined): string | null {
 }
 
 function checkLetter(letter: CampaignRequest['letter']): CampaignInput['letter'] {
-  return { subject: optional(letter.subject), body: required(letter.body, 'letter.body') };
+  const checked: CampaignInput['letter'] = {
+    subject: optional(letter.subject),
+    body: required(letter.body, 'letter.body'),
+  };
+  if (letter.translation === null) checked.translation = null;
+  else if (letter.translation !== undefined) {
+    const subject = optional(letter.translation.subject);
+    checked.translation = {
+      language: letter.translation.language,
+      ...(subject ? { subject } : {}),
+      body: required(letter.translation.body, 'letter.translation.body'),
+    };
+  }
+  return checked;
+}
+
+/** Staff's contact for the letter page and for failure notices; empty fields left out, null when none. */
+function checkContact(contact: CampaignContact | null): CampaignContact | null {
+  if (contact === null) return null;
+  const checked: CampaignContact = {};
+  const name = optional(contact.name);
+  const phone = optional(contact.phone);
+  const email = optional(contact.email);
+  if (name) checked.name = name;
+  if (phone) checked.phone = phone;
+  if (email) checked.email = checkEmail(email, 'contact.email');
+  return Object.keys(checked).length === 0 ? null : checked;
+}
+
+/** A list of fax numbers or addresses, each checked, none twice. */
+function checkList(items: string[], field: string, check: (item: string, field: string) => string) {
+  const checked = items.map((item, n) => check(item, `${field}[${n}]`));
+  const repeated = checked.find((item, n) => checked.indexOf(item) !== n);
+  if (repeated) {
+    const code = field.endsWith('emails') ? 'invalid_email' : 'invalid_fax_number';
+    throw invalid(code, `${field} lists ${repeated} twice.`, field);
+  }
+  return checked;
 }
 
 function checkTarget(target: TargetRequest, index: number): TargetInput {
   const field = `targets[${index}]`;
-  if (target.faxNumbers.length === 0) {
+  const faxNumbers = checkList(target.faxNumbers, `${field}.faxNumbers`, checkFaxNumber);
+  const emails = checkList(target.emails ?? [], `${field}.emails`, checkEmail);
+  if (faxNumbers.length === 0 && emails.length === 0) {
     throw invalid(
       'invalid_fax_number',
-      `${field}.faxNumbers must list at least one fax number.`,
+      `${field}.faxNumbers must list at least one fax number, or emails an address for the channel email.`,
       `${field}.faxNumbers`,
     );
   }
-  const faxNumbers = target.faxNumbers.map((number, n) =>
-    checkFaxNumber(number, `${field}.faxNumbers[${n}]`),
-  );
-  const repeated = faxNumbers.find((number, n) => faxNumbers.indexOf(number) !== n);
-  if (repeated) {
+  const channel = target.channel ?? (faxNumbers.length > 0 ? 'fax-then-email' : 'email');
+  if (channel !== 'email' && faxNumbers.length === 0) {
     throw invalid(
       'invalid_fax_number',
-      `${field}.faxNumbers lists ${repeated} twice.`,
+      `${field}.faxNumbers must list at least one fax number, unless the channel is email.`,
       `${field}.faxNumbers`,
+    );
+  }
+  if (channel !== 'fax-then-email' && emails.length === 0) {
+    throw invalid(
+      'invalid_email',
+      `${field}.emails must list at least one e-mail address for the channel ${channel}.`,
+      `${field}.emails`,
     );
   }
   return {
@@ -200,6 +260,9 @@ function checkTarget(target: TargetRequest, index: number): TargetInput {
     address: optional(target.address),
     salutation: required(target.salutation, `${field}.salutation`),
     faxNumbers,
+    emails,
+    channel,
+    language: target.language ?? 'en',
     timezone: checkTimezone(target.timezone ?? DEFAULT_TIMEZONE, `${field}.timezone`),
   };
 }
@@ -224,6 +287,8 @@ export function checkCampaignChange(
   if (request.keyword !== undefined) change.keyword = checkKeyword(request.keyword, context.joinKeywords);
   if (request.title !== undefined) change.title = required(request.title, 'title');
   if (request.reference !== undefined) change.reference = optional(request.reference);
+  if (request.shortTitle !== undefined) change.shortTitle = optional(request.shortTitle);
+  if (request.contact !== undefined) change.contact = checkContact(request.contact);
   if (request.summary !== undefined) change.summary = optional(request.summary);
   if (request.letter !== undefined) change.letter = checkLetter(request.letter);
   if (request.targets !== undefined) change.targets = checkTargets(request.targets);

@@ -26,6 +26,9 @@ interface TargetValues {
   address: string;
   salutation: string;
   faxNumbers: string;
+  emails: string;
+  channel: string;
+  language: string;
   timezone: string;
 }
 interface CampaignValues {
@@ -49,8 +52,24 @@ const TARGET_FIELDS = [
   'address',
   'salutation',
   'faxNumbers',
+  'emails',
+  'channel',
+  'language',
   'timezone',
 ] as const;
+
+/** The target's fields that always hold a value (a default or a choice): they do not make a target. */
+const PRESET_FIELDS: readonly string[] = ['timezone', 'channel', 'language'];
+
+const CHANNELS: Record<NonNullable<TargetRequest['channel']>, string> = {
+  'fax-then-email': 'Fax; e-mail when every fax number fails',
+  email: 'E-mail only',
+  both: 'Fax and e-mail',
+};
+const LANGUAGES: Record<NonNullable<TargetRequest['language']>, string> = { en: 'English', ru: 'Russian' };
+
+const isChoice = <T extends string>(choices: Record<T, string>, value: string): value is T =>
+  Object.hasOwn(choices, value);
 
 function valuesOf(campaign: CampaignDetail | null): CampaignValues {
   return {
@@ -71,6 +90,9 @@ function valuesOf(campaign: CampaignDetail | null): CampaignValues {
       address: target.address ?? '',
       salutation: target.salutation,
       faxNumbers: target.faxNumbers.join('\n'),
+      emails: target.emails.join('\n'),
+      channel: target.channel,
+      language: target.language,
       timezone: target.timezone,
     })),
   };
@@ -83,7 +105,9 @@ function valuesFromForm(form: unknown): CampaignValues {
     const target = Object.fromEntries(
       TARGET_FIELDS.map((name) => [name, field(form, `target-${i}-${name}`)]),
     ) as unknown as TargetValues;
-    if (TARGET_FIELDS.some((name) => name !== 'timezone' && target[name].trim() !== '')) targets.push(target);
+    if (TARGET_FIELDS.some((name) => !PRESET_FIELDS.includes(name) && target[name].trim() !== '')) {
+      targets.push(target);
+    }
   }
   const text = (name: string) => field(form, name);
   return {
@@ -117,18 +141,40 @@ function requestOf(values: CampaignValues): CampaignRequest {
     );
   }
   const closesAt = values.closesAt.trim();
-  const targets: TargetRequest[] = values.targets.map((target) => ({
-    name: target.name,
-    title: target.title,
-    organisation: target.organisation,
-    address: target.address,
-    salutation: target.salutation,
-    faxNumbers: target.faxNumbers
+  const lines = (text: string) =>
+    text
       .split(/\r?\n/)
       .map((line) => line.trim())
-      .filter(Boolean),
-    timezone: target.timezone.trim() || DEFAULT_TIMEZONE,
-  }));
+      .filter(Boolean);
+  const targets: TargetRequest[] = values.targets.map((target, i) => {
+    const channel = target.channel.trim();
+    const language = target.language.trim();
+    // The API's schema refuses other values; a form's select can still be sent anything. Left out, the
+    // API's defaults apply.
+    if (
+      (channel !== '' && !isChoice(CHANNELS, channel)) ||
+      (language !== '' && !isChoice(LANGUAGES, language))
+    ) {
+      throw new AppError(
+        400,
+        'validation_failed',
+        'Choose a channel and a language from the lists.',
+        `targets[${i}]`,
+      );
+    }
+    return {
+      name: target.name,
+      title: target.title,
+      organisation: target.organisation,
+      address: target.address,
+      salutation: target.salutation,
+      faxNumbers: lines(target.faxNumbers),
+      emails: lines(target.emails),
+      ...(channel === '' ? {} : { channel }),
+      ...(language === '' ? {} : { language }),
+      timezone: target.timezone.trim() || DEFAULT_TIMEZONE,
+    };
+  });
   return {
     keyword: values.keyword,
     title: values.title,
@@ -195,6 +241,9 @@ function campaignForm(
     address: '',
     salutation: '',
     faxNumbers: '',
+    emails: '',
+    channel: 'fax-then-email',
+    language: 'en',
     timezone: DEFAULT_TIMEZONE,
   };
   const targets = [...values.targets, blank];
@@ -202,6 +251,13 @@ function campaignForm(
     const id = (name: string) => `target-${i}-${name}`;
     const line = (name: keyof TargetValues, label: string) =>
       html`<label for="${id(name)}">${label}</label><input type="text" id="${id(name)}" name="${id(name)}" value="${target[name]}">`;
+    const select = (name: 'channel' | 'language', label: string, choices: Record<string, string>) =>
+      html`<label for="${id(name)}">${label}</label><select id="${id(name)}" name="${id(name)}">${Object.entries(
+        choices,
+      ).map(
+        ([value, text]) =>
+          html`<option value="${value}" ${target[name] === value ? html`selected` : null}>${text}</option>`,
+      )}</select>`;
     return html`<fieldset id="target-${i}">
       <legend>${i < values.targets.length ? `Target ${i + 1}` : 'Add a target'}</legend>
       ${errorFor(`target-${i}`)}
@@ -211,6 +267,10 @@ function campaignForm(
       <label for="${id('faxNumbers')}">Fax numbers, one per line, tried in order</label>
       <p class="hint" id="${id('faxNumbers')}-hint">In E.164 form, e.g. +74951234567.</p>
       <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" aria-describedby="${id('faxNumbers')}-hint">${target.faxNumbers}</textarea>
+      <label for="${id('emails')}">E-mail addresses, one per line, tried in order</label>
+      <textarea id="${id('emails')}" name="${id('emails')}" rows="2">${target.emails}</textarea>
+      ${select('channel', 'Send by', CHANNELS)}
+      ${select('language', 'Language of the letter’s fixed parts', LANGUAGES)}
       ${line('timezone', 'Time zone of the office (IANA, e.g. Europe/Moscow)')}
     </fieldset>`;
   });

@@ -10,15 +10,21 @@ import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime,
 
 type Params = { Params: { id: string } };
 const FINISHED = new Set(['delivered', 'written', 'partly_failed', 'failed']);
-/** A dry run never reads as delivered. */
-const statusLabel = (status: string) => (status === 'written' ? 'written to the outbox (dry run)' : status);
+/** A dry run never reads as delivered; an uncertain e-mail says what is uncertain. */
+const statusLabel = (status: string) =>
+  status === 'written'
+    ? 'written to the outbox (dry run)'
+    : status === 'uncertain'
+      ? 'uncertain: the mail server may have it'
+      : status;
 
 type Delivery = Awaited<ReturnType<FastifyInstance['services']['batches']['get']>>['deliveries'][number];
 
-/** What the provider reported of a part that reached its recipient or the outbox; only what it gives. */
+/** What the provider or mail server reported of a part; only what it gives. */
 function providerReport(d: Delivery): string {
   const written = d.status === 'written';
   return [
+    d.serverReply !== null && `mail server: ${d.serverReply}`,
     d.providerCompletedAt && `${written ? 'written' : 'ended'} ${formatTime(d.providerCompletedAt)}`,
     d.pagesSent !== null &&
       `${d.pagesSent} page${d.pagesSent === 1 ? '' : 's'} ${written ? 'written' : 'sent'}`,
@@ -59,7 +65,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     const targetRows = perTarget.map(
       (
         row,
-      ) => html`<tr><td>${row.target.name}</td><td>${row.target.faxNumbers.join(', ')}</td><td>${row.pages} (${row.parts} part${row.parts === 1 ? '' : 's'})</td>
+      ) => html`<tr><td>${row.target.name}</td><td>${[...row.target.faxNumbers, ...row.target.emails].join(', ')} (${row.target.channel})</td><td>${row.pages} (${row.parts} part${row.parts === 1 ? '' : 's'})</td>
         <td>${formatSeconds(row.estimatedSeconds)}</td><td>${formatMoney(row.estimatedCost)}</td>
         <td><a href="/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}">Preview PDF<span class="hint"> for ${row.target.name}</span></a></td></tr>`,
     );
@@ -79,7 +85,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         <h2>The next batch</h2>
         <p><strong>${whole.signatureCount}</strong> names are waiting. Sending them now takes ${whole.pages} pages in all,
           about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers and e-mail</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
         <tbody>${targetRows}</tbody></table></div>
         ${canWrite && whole.signatureCount > 0 && html`<p><a class="button" href="/console/campaigns/${id}/fax/confirm">Send the batch…</a></p>`}
         ${
@@ -165,7 +171,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
           html`<h1>Send the batch?</h1>
         <p id="fax-summary"><strong>${whole.signatureCount}</strong> names of “${campaign.title}” go to ${perTarget.length} target${perTarget.length === 1 ? '' : 's'}:
           ${whole.pages} pages, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? 'no fax number'}): ${row.pages} pages, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
+        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${row.pages} pages, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
         <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
           <button type="submit">Send ${whole.signatureCount} names now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
         </form>`,
@@ -194,12 +200,13 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     return html`${batch.deliveries.map(
       (
         d,
-      ) => html`<tr><td>${d.targetName}</td><td>${d.part} of ${d.parts}</td><td>${d.pages}</td><td>${d.faxNumber}</td>
+      ) => html`<tr><td>${d.targetName}</td><td>${d.part} of ${d.parts}</td><td>${d.pages}</td><td>${d.channel === 'email' ? 'e-mail' : 'fax'}</td><td>${d.address}</td>
         <td class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td>${d.attempts}</td>
         <td data-provider-report="${d.id}">${providerReport(d)}</td>
-        <td>${d.status === 'failed' ? (d.lastError ?? 'unknown') : ''}</td>
+        <td>${d.status === 'failed' || d.status === 'uncertain' ? (d.lastError ?? 'unknown') : ''}</td>
         <td><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
-        ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
+        ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}
+        ${canWrite && d.status === 'uncertain' && actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
     )}`;
   }
 
@@ -216,7 +223,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
         <p aria-live="polite">Status: <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
           ${batch.signatureCount} names · ${batch.pages} pages · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Fax number</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Channel</th><th scope="col">Fax number or e-mail</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
         <tbody data-html="deliveries">${deliveryRows(batch, context)}</tbody></table></div></div>`,
       ),
     );
@@ -253,12 +260,14 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     },
   );
 
-  app.post<Params>(
-    '/fax-deliveries/:id/retry',
-    { onRequest: requireRole('campaigner') },
-    async (request, reply) => {
-      await deliveries.retry(idOf(request), staffOf(request).id);
-      return reply.redirect(`/console/fax-batches/${numeric(field(request.body, 'batch'))}`, 303);
-    },
-  );
+  for (const action of ['retry', 'resend'] as const) {
+    app.post<Params>(
+      `/fax-deliveries/:id/${action}`,
+      { onRequest: requireRole('campaigner') },
+      async (request, reply) => {
+        await deliveries[action](idOf(request), staffOf(request).id);
+        return reply.redirect(`/console/fax-batches/${numeric(field(request.body, 'batch'))}`, 303);
+      },
+    );
+  }
 }

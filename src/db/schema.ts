@@ -54,6 +54,20 @@ export const supporters = pgTable(
   (t) => [uniqueIndex('supporters_phone_index_key').on(t.phoneIndex)],
 );
 
+/** Who staff are for this campaign: on the letter page beside the organisation, and told when a delivery fails. */
+export interface CampaignContact {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+/** The letter in the language of some targets: printed first to a target reading it, then the original. */
+export interface LetterTranslation {
+  language: TargetLanguage;
+  subject?: string;
+  body: string;
+}
+
 export interface CampaignReplies {
   /** Sent after signing; {name} is replaced by the signer's name. */
   thanks?: string;
@@ -72,6 +86,10 @@ export const campaigns = pgTable(
     status: campaignStatus('status').notNull().default('draft'),
     letterSubject: text('letter_subject'),
     letterBody: text('letter_body').notNull(),
+    letterTranslation: jsonb('letter_translation').$type<LetterTranslation>(),
+    /** The running header of the fax when there is no reference; the title is staff's own and may be long. */
+    shortTitle: text('short_title'),
+    contact: jsonb('contact').$type<CampaignContact>(),
     replies: jsonb('replies').$type<CampaignReplies>().notNull().default({}),
     closesAt: timestamp('closes_at', { withTimezone: true }),
     openedAt: timestamp('opened_at', { withTimezone: true }),
@@ -93,6 +111,15 @@ export const campaigns = pgTable(
   ],
 );
 
+/** The languages the letter's fixed parts are written in (src/fax/messages/, one catalogue each). */
+export const targetLanguage = pgEnum('target_language', ['en', 'ru']);
+export type TargetLanguage = (typeof targetLanguage.enumValues)[number];
+/**
+ * How a target gets the letter: fax, then e-mail once every fax number has failed (or the campaign's
+ * deadline is near); e-mail only; or both at once (received when either delivered it).
+ */
+export const targetChannel = pgEnum('target_channel', ['fax-then-email', 'email', 'both']);
+
 export const targets = pgTable(
   'targets',
   {
@@ -108,6 +135,10 @@ export const targets = pgTable(
     salutation: text('salutation').notNull(),
     /** E.164, tried in order. Authorities' fax numbers are public. */
     faxNumbers: text('fax_numbers').array().notNull(),
+    /** Tried in order, like the fax numbers. Authorities' addresses are public. */
+    emails: text('emails').array().notNull().default(sql`'{}'::text[]`),
+    channel: targetChannel('channel').notNull().default('fax-then-email'),
+    language: targetLanguage('language').notNull().default('en'),
     timezone: text('timezone').notNull().default('Europe/Moscow'),
   },
   (t) => [index('targets_campaign_idx').on(t.campaignId, t.position)],
@@ -257,7 +288,11 @@ export const faxBatchStatus = pgEnum('fax_batch_status', [
   'partly_failed',
   'failed',
 ]);
-/** `written`: the file provider put the part in its outbox; like `delivered`, final and received. */
+/**
+ * `written`: the file provider (or mail transport) put the part in its outbox; like `delivered`, final and
+ * received. `uncertain`: an e-mail whose send was cut off after its data began, with no reply seen: the
+ * server may have it, and nothing can ask it, so staff decide whether to resend it (same Message-ID).
+ */
 export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'pending',
   'waiting',
@@ -265,7 +300,9 @@ export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'delivered',
   'written',
   'failed',
+  'uncertain',
 ]);
+export const deliveryChannel = pgEnum('delivery_channel', ['fax', 'email']);
 
 export const faxBatches = pgTable(
   'fax_batches',
@@ -287,7 +324,10 @@ export const faxBatches = pgTable(
   (t) => [index('fax_batches_campaign_idx').on(t.campaignId, t.id)],
 );
 
-/** One part of a batch's document to one target: the unit that is rendered, sent and retried. */
+/**
+ * One part of a batch's document to one target by one channel: the unit that is rendered, sent and
+ * retried. A target has received a part when any of its channels delivered it.
+ */
 export const faxDeliveries = pgTable(
   'fax_deliveries',
   {
@@ -304,21 +344,29 @@ export const faxDeliveries = pgTable(
     firstName: integer('first_name').notNull(),
     nameCount: integer('name_count').notNull(),
     pages: integer('pages').notNull(),
+    channel: deliveryChannel('channel').notNull().default('fax'),
     status: faxDeliveryStatus('status').notNull().default('pending'),
-    /** Index into the target's fax numbers now being tried. */
+    /** Index into the target's fax numbers (or e-mail addresses) now being tried. */
     numberIndex: smallint('number_index').notNull().default(0),
-    faxNumber: text('fax_number').notNull(),
+    /** The number now tried; null for e-mail. */
+    faxNumber: text('fax_number'),
+    /** The address now tried; null for fax. */
+    emailAddress: text('email_address'),
     attempts: integer('attempts').notNull().default(0),
-    /** Submissions to the current number: busy lines are retried there up to a limit. */
+    /** Submissions to the current number or address: busy lines and deferrals are retried there up to a limit. */
     numberAttempts: smallint('number_attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** The mail server's last reply (accepted, deferred or refused), as it gave it. */
+    smtpReply: text('smtp_reply'),
+    /** When staff were e-mailed that the target did not receive this part. */
+    staffNotifiedAt: timestamp('staff_notified_at', { withTimezone: true }),
     provider: text('provider'),
     providerFaxId: text('provider_fax_id'),
     /** Where the PDF sent is kept (relative to FAX_OUTBOX_DIR). */
     documentPath: text('document_path'),
     /** A part re-sent whole after an interrupted transmission says so on its letter page. */
     resent: boolean('resent').notNull().default(false),
-    /** Unguessable token for provider callbacks that carry no signature. */
+    /** Unguessable token for provider callbacks that carry no signature; e-mail makes its Message-ID unique with it. */
     callbackToken: text('callback_token').notNull(),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
@@ -338,8 +386,12 @@ export const faxDeliveries = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('fax_deliveries_batch_target_part_key').on(t.batchId, t.targetId, t.part),
+    uniqueIndex('fax_deliveries_batch_target_part_channel_key').on(t.batchId, t.targetId, t.part, t.channel),
     uniqueIndex('fax_deliveries_callback_token_key').on(t.callbackToken),
+    check(
+      'fax_deliveries_address_of_channel',
+      sql`(${t.channel} = 'fax' AND ${t.faxNumber} IS NOT NULL) OR (${t.channel} = 'email' AND ${t.emailAddress} IS NOT NULL)`,
+    ),
   ],
 );
 

@@ -10,6 +10,7 @@ import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
 import { wallClock, zonedInstant } from '../time.js';
+import { emailMessageId } from './email-sender.js';
 import { estimate, type FaxPart, faxInput, planFax } from './layout.js';
 import { reachesRealMachines } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
@@ -35,6 +36,27 @@ export function dailySlot(now: Date, timeZone: string, time: string): Date | nul
   const { year, month, day } = wallClock(now, timeZone);
   return zonedInstant(year, month, day, Number(match[1]) * 60 + Number(match[2]), timeZone);
 }
+
+/**
+ * The channels a batch starts on for a target: e-mail after fax begins only once the fax fails
+ * (channels.ts); none when the target lacks the number or address its channel needs.
+ */
+export function channelsOf(target: Target): Array<'fax' | 'email'> {
+  const fax = target.faxNumbers.length > 0;
+  const email = target.emails.length > 0;
+  switch (target.channel) {
+    case 'fax-then-email':
+      return fax ? ['fax'] : [];
+    case 'email':
+      return email ? ['email'] : [];
+    case 'both':
+      return [...(fax ? (['fax'] as const) : []), ...(email ? (['email'] as const) : [])];
+  }
+}
+
+/** What the estimates count: pages on a fax line; e-mail costs nothing and takes no line. */
+const faxPages = (deliveries: ReadonlyArray<{ channel: 'fax' | 'email'; pages: number }>) =>
+  deliveries.reduce((sum, delivery) => sum + (delivery.channel === 'fax' ? delivery.pages : 0), 0);
 
 const waiting = (campaignId: number) =>
   and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid'), isNull(signatures.batchId));
@@ -77,9 +99,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
    */
   async function claim(tx: Tx, campaign: Campaign, reason: BatchReason, staffId: number | null) {
     const campaignTargets = await targetsOf(tx, campaign.id);
-    const numberless = campaignTargets.find((target) => target.faxNumbers.length === 0);
-    if (numberless) {
-      throw new AppError(409, 'no_fax_number', `The target ${numberless.name} has no fax number.`);
+    const unreachable = campaignTargets.find((target) => channelsOf(target).length === 0);
+    if (unreachable) {
+      throw new AppError(
+        409,
+        'no_fax_number',
+        `The target ${unreachable.name} has no fax number or e-mail address for its channel.`,
+      );
     }
     const createdAt = clock();
     const [batch] = await tx
@@ -103,17 +129,21 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     const names = claimed.map((row) => row.name ?? ERASED_NAME);
 
     const deliveries = campaignTargets.flatMap((target) =>
-      planFax(faxInput(config, campaign, target, names, createdAt)).map((part) => ({
-        batchId: batch.id,
-        targetId: target.id,
-        part: part.part,
-        parts: part.parts,
-        firstName: part.firstName,
-        nameCount: part.nameCount,
-        pages: part.pages,
-        faxNumber: target.faxNumbers[0] as string,
-        callbackToken: randomBytes(32).toString('base64url'),
-      })),
+      planFax(faxInput(config, campaign, target, names, createdAt)).flatMap((part) =>
+        channelsOf(target).map((channel) => ({
+          batchId: batch.id,
+          targetId: target.id,
+          part: part.part,
+          parts: part.parts,
+          firstName: part.firstName,
+          nameCount: part.nameCount,
+          pages: part.pages,
+          channel,
+          faxNumber: channel === 'fax' ? (target.faxNumbers[0] as string) : null,
+          emailAddress: channel === 'email' ? (target.emails[0] as string) : null,
+          callbackToken: randomBytes(32).toString('base64url'),
+        })),
+      ),
     );
     await tx.insert(faxDeliveries).values(deliveries);
     await tx.update(faxBatches).set({ signatureCount: claimed.length }).where(eq(faxBatches.id, batch.id));
@@ -127,7 +157,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         after: { campaignId: campaign.id, reason, signatureCount: claimed.length },
       });
     }
-    const pages = deliveries.reduce((sum, delivery) => sum + delivery.pages, 0);
+    const pages = faxPages(deliveries);
     return {
       id: batch.id,
       campaignId: campaign.id,
@@ -219,7 +249,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         .from(faxDeliveries)
         .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
         .where(eq(faxDeliveries.batchId, batchId))
-        .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part));
+        .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part), asc(faxDeliveries.channel));
       const deliveries = rows.map(({ delivery, targetName }) => ({
         id: delivery.id,
         targetId: delivery.targetId,
@@ -227,9 +257,14 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         part: delivery.part,
         parts: delivery.parts,
         pages: delivery.pages,
+        channel: delivery.channel,
+        address: (delivery.faxNumber ?? delivery.emailAddress) as string,
         status: delivery.status,
         attempts: delivery.attempts,
         faxNumber: delivery.faxNumber,
+        emailAddress: delivery.emailAddress,
+        messageId: delivery.channel === 'email' ? emailMessageId(config, delivery) : null,
+        serverReply: delivery.smtpReply,
         lastError: delivery.lastError,
         estimatedSeconds: estimate(delivery.pages, config.fax).estimatedSeconds,
         completedAt: delivery.completedAt,
@@ -238,7 +273,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         durationSeconds: delivery.durationSeconds,
         remoteId: delivery.remoteId,
       }));
-      const pages = deliveries.reduce((sum, delivery) => sum + delivery.pages, 0);
+      const pages = faxPages(deliveries);
       return {
         id: batch.id,
         campaignId: batch.campaignId,
@@ -322,7 +357,11 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       const withParts = plans.map((plan) => ({ ...plan, parts: planFax(plan.input) }));
       const chosen = withParts.find((plan) => plan.target.id === target.id) as (typeof withParts)[number];
       const pages = withParts.reduce(
-        (sum, plan) => sum + plan.parts.reduce((partSum, part) => partSum + part.pages, 0),
+        (sum, plan) =>
+          sum +
+          (channelsOf(plan.target).includes('fax')
+            ? plan.parts.reduce((partSum, part) => partSum + part.pages, 0)
+            : 0),
         0,
       );
       return {

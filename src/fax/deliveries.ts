@@ -32,11 +32,14 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
       return { items, counts: countByKind(items) };
     },
 
-    /** Staff's retry of a failed delivery: from the first number again, audited. 409 unless it failed. */
+    /**
+     * Staff's retry of a failed delivery: from the first number (or address) of its channel again,
+     * audited. 409 unless it failed.
+     */
     retry(deliveryId: number, staffId: number) {
       return db.transaction(async (tx) => {
         const [row] = await tx
-          .select({ delivery: faxDeliveries, numbers: targets.faxNumbers })
+          .select({ delivery: faxDeliveries, numbers: targets.faxNumbers, emails: targets.emails })
           .from(faxDeliveries)
           .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
           .where(eq(faxDeliveries.id, deliveryId))
@@ -52,13 +55,19 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
         }
         const now = clock();
         const status = delivery.documentPath === null ? 'pending' : 'waiting';
+        const email = delivery.channel === 'email';
+        const first = {
+          faxNumber: email ? null : (row.numbers[0] ?? delivery.faxNumber),
+          emailAddress: email ? (row.emails[0] ?? delivery.emailAddress) : null,
+        };
         await tx
           .update(faxDeliveries)
           .set({
             status,
             numberIndex: 0,
             numberAttempts: 0,
-            faxNumber: row.numbers[0] ?? delivery.faxNumber,
+            ...first,
+            staffNotifiedAt: null,
             providerFaxId: null,
             submittedAt: null,
             polledAt: null,
@@ -87,7 +96,52 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
         return {
           id: deliveryId,
           status,
-          faxNumber: row.numbers[0] ?? delivery.faxNumber,
+          channel: delivery.channel,
+          address: (first.faxNumber ?? first.emailAddress) as string,
+          faxNumber: first.faxNumber,
+          attempts: delivery.attempts,
+        };
+      });
+    },
+
+    /**
+     * Staff's resend of an uncertain e-mail, checked with the recipient first: the same part to the same
+     * address with the same Message-ID, audited. 409 unless it is uncertain.
+     */
+    resend(deliveryId: number, staffId: number) {
+      return db.transaction(async (tx) => {
+        const [delivery] = await tx
+          .select()
+          .from(faxDeliveries)
+          .where(eq(faxDeliveries.id, deliveryId))
+          .for('update');
+        if (!delivery) throw notFound('Fax delivery');
+        if (delivery.status !== 'uncertain') {
+          throw new AppError(
+            409,
+            'not_uncertain',
+            `Only an e-mail whose send is uncertain can be resent; this one is ${delivery.status}.`,
+          );
+        }
+        await tx
+          .update(faxDeliveries)
+          .set({ status: 'waiting', nextAttemptAt: null, updatedAt: clock() })
+          .where(eq(faxDeliveries.id, deliveryId));
+        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
+        await recordAudit(tx, {
+          staffId,
+          action: 'fax_delivery.resend',
+          entityType: 'fax_delivery',
+          entityId: deliveryId,
+          before: { status: 'uncertain', lastError: delivery.lastError },
+          after: { status: 'waiting' },
+        });
+        return {
+          id: deliveryId,
+          status: 'waiting' as const,
+          channel: delivery.channel,
+          address: delivery.emailAddress as string,
+          faxNumber: null,
           attempts: delivery.attempts,
         };
       });

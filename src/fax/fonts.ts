@@ -1,4 +1,4 @@
-// The fax's two faces, shipped with the package and read once when this module loads: layout.ts measures
+// The fax's three faces, shipped with the package and read once when this module loads: layout.ts measures
 // text with them, render.ts embeds them. Reading them is the only I/O under the layout, so it lives here.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +18,9 @@ const fontkit = createRequire(localRequire.resolve('pdfkit'))('fontkit') as {
   create(data: Uint8Array): FontkitFont;
 };
 
-export type FaceName = 'regular' | 'bold';
+/** The letter in regular and bold; the signatories in condensed, so that more names fit a line. */
+export type FaceName = 'regular' | 'bold' | 'condensed';
+export const FACE_NAMES: readonly FaceName[] = ['regular', 'bold', 'condensed'];
 
 // Text is measured and drawn one character at a time with each glyph's own advance: no kerning or
 // ligatures, so a width measured here is exactly the width drawn. Shaping whole strings through pdfkit
@@ -79,4 +81,5 @@ export class Face {
 export const FACES: Record<FaceName, Face> = {
   regular: new Face('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
   bold: new Face('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  condensed: new Face('dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf'),
 };

@@ -2,8 +2,9 @@
 // is laid out here first, without drawing, so that "page X of Y" and the split into parts are known before
 // render.ts streams the PDF page by page. Text is measured with the faces of fonts.ts.
 import type { Config } from '../config.js';
-import type { campaigns, targets } from '../db/schema.js';
+import type { CampaignContact, campaigns, LetterTranslation, TargetLanguage, targets } from '../db/schema.js';
 import { FACES, type Face, type FaceName } from './fonts.js';
+import { formatCount, localeOf, type MessageKey, message } from './messages/index.js';
 
 export interface FaxRecipient {
   name: string;
@@ -11,14 +12,26 @@ export interface FaxRecipient {
   organisation: string | null;
   address: string | null;
   salutation: string;
+  /** The recipient's fax numbers and e-mail addresses, in the cover block whichever channel carries it. */
+  faxNumbers: readonly string[];
+  emails: readonly string[];
 }
 
 export interface FaxDocumentInput {
   orgName: string;
+  /** The sender block under the organisation's name; the campaign's own contact after it. */
+  letterhead?: Config['letterhead'];
+  contact?: CampaignContact | null;
+  /** The language of the fixed parts, the date and the numbers: the recipient's. */
+  language?: TargetLanguage;
   reference: string | null;
   title: string;
+  /** The running header when there is no reference. */
+  shortTitle?: string | null;
   subject: string | null;
   letterBody: string;
+  /** Printed first when it is in the recipient's language, then the original. */
+  translation?: LetterTranslation | null;
   date: Date;
   /** IANA time zone of the recipient, for the date line. */
   timezone: string;
@@ -48,9 +61,11 @@ const PAGE_WIDTH = 595.28; // A4
 const PAGE_HEIGHT = 841.89;
 // The sending machine stamps its own line over the top ~0.4 inch; nothing of ours above 0.6 inch (43.2 pt).
 const HEADER_TOP = 44;
-const NAMES_SIDE_MARGIN = 20;
+// Fax machines clip a few millimetres at the paper's edges: nothing of ours within 10 mm (28.35 pt) of one.
+const MIN_MARGIN = 28.35;
+const NAMES_SIDE_MARGIN = 29;
 const NAMES_TOP = 58;
-const NAMES_BOTTOM_MARGIN = 20;
+const NAMES_BOTTOM_MARGIN = 29;
 const COLUMNS = 4;
 const COLUMN_GAP = 8;
 // 1.15 em: accented capitals (0.93 em tall) clear the descenders (0.21 em) of the line above.
@@ -70,10 +85,12 @@ const LETTER_LEADING = 1.25;
 
 /** Where things are on the page, for the renderer and for tests and tools that read the pages back. */
 export const FAX_LAYOUT = {
+  minMargin: MIN_MARGIN,
   pageWidth: PAGE_WIDTH,
   pageHeight: PAGE_HEIGHT,
   headerTop: HEADER_TOP,
   sideMargin: NAMES_SIDE_MARGIN,
+  bottomMargin: NAMES_BOTTOM_MARGIN,
   namesTop: NAMES_TOP,
   columns: COLUMNS,
   columnWidth: COLUMN_WIDTH,
@@ -81,6 +98,7 @@ export const FAX_LAYOUT = {
   lineHeight: LINE_HEIGHT,
   linesPerColumn: LINES_PER_COLUMN,
   letterMargin: LETTER_MARGIN,
+  letterBottom: LETTER_BOTTOM,
 } as const;
 
 // --- Wrapping --------------------------------------------------------------------------------------
@@ -170,13 +188,13 @@ interface Entry {
   hang: number; // x offset of continuation lines
 }
 
-// "1234. Name"; a name too wide for its column continues on lines indented past the number. The number's
+// "1,234. Name"; a name too wide for its column continues on lines indented past the number. The number's
 // width depends on the number alone, so the layout of a page does not depend on where a part starts.
-export function entry(number: number, name: string): Entry {
-  const label = `${number}. `;
-  const hang = FACES.regular.width(label, FAX_FONT_SIZE) + CONTINUATION_INDENT;
+export function entry(number: number, name: string, language: TargetLanguage = 'en'): Entry {
+  const label = `${formatCount(language, number)}. `;
+  const hang = FACES.condensed.width(label, FAX_FONT_SIZE) + CONTINUATION_INDENT;
   const width = COLUMN_WIDTH - hang;
-  const lines = wrap(displayName(name), FACES.regular, FAX_FONT_SIZE, width + CONTINUATION_INDENT, width);
+  const lines = wrap(displayName(name), FACES.condensed, FAX_FONT_SIZE, width + CONTINUATION_INDENT, width);
   if (lines.length > LINES_PER_COLUMN) {
     throw new RangeError(`signatory ${number}'s name is too long to print`);
   }
@@ -210,12 +228,13 @@ function paginateNames(
   names: readonly string[],
   from: number,
   to: number,
+  language: TargetLanguage,
   onPage: (index: number) => void = () => {},
 ): number {
   const flow = new ColumnFlow();
   let pages = 0;
   for (let index = from; index < to; index++) {
-    if (flow.place(entry(index + 1, names[index] as string).lines.length)) {
+    if (flow.place(entry(index + 1, names[index] as string, language).lines.length)) {
       pages++;
       onPage(index);
     }
@@ -230,6 +249,8 @@ interface PartSummary {
   parts: number;
   firstNumber: number; // 1-based
   lastNumber: number;
+  /** Pages of the part, letter included: one line of the cover block, whatever the number. */
+  pages: number;
 }
 
 export interface TextLine {
@@ -247,54 +268,10 @@ interface LetterBlock {
   gapBefore?: number; // in body lines
 }
 
-const thousands = new Intl.NumberFormat('en-GB');
-export const count = (n: number) => thousands.format(n);
-
-function letterBlocks(input: FaxDocumentInput, summary: PartSummary): LetterBlock[] {
-  const { recipient } = input;
-  const total = input.names.length;
-  const date = new Intl.DateTimeFormat('en-GB', {
-    timeZone: input.timezone,
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  }).format(input.date);
-  const range = `${count(summary.firstNumber)}–${count(summary.lastNumber)}`;
-  const multipart = summary.parts > 1;
-  const salutation = recipient.salutation.trim();
-
-  const blocks: LetterBlock[] = [
-    { text: input.orgName, face: 'bold', sizeStep: 3 },
-    { text: date, gapBefore: 1 },
-    { text: recipient.name, face: 'bold', gapBefore: 1 },
-    ...[recipient.title, recipient.organisation, ...(recipient.address ?? '').split('\n')]
-      .map((line) => line?.trim())
-      .filter((line): line is string => Boolean(line))
-      .map((text) => ({ text })),
-  ];
-  const meta: LetterBlock[] = [];
-  if (input.reference) meta.push({ text: `Reference: ${input.reference}` });
-  if (multipart) {
-    meta.push({
-      text: `Part ${summary.part} of ${summary.parts}. Signatories ${range} of ${count(total)}.`,
-      face: 'bold',
-    });
-  }
-  if (input.resent) {
-    meta.push({
-      text: `RESENT — this ${multipart ? 'part' : 'fax'} was interrupted and is sent again in full.`,
-      face: 'bold',
-    });
-  }
-  meta.forEach((block, index) => {
-    blocks.push(index === 0 ? { ...block, gapBefore: 1 } : block);
-  });
-
-  blocks.push({ text: input.subject ?? input.title, face: 'bold', gapBefore: 1 });
-  // The salutation is stored in full; only the conventional comma is added when it has no punctuation.
-  blocks.push({ text: /[,!.:;]$/u.test(salutation) ? salutation : `${salutation},`, gapBefore: 1 });
-  for (const paragraph of input.letterBody.replace(/\r\n?/gu, '\n').split(/\n[ \t]*\n\s*/u)) {
-    // Single line breaks inside a paragraph are kept: staff type them on purpose (lists, quotes).
+/** The paragraphs of a letter body; single line breaks inside a paragraph are kept (staff type lists, quotes). */
+function bodyBlocks(body: string): LetterBlock[] {
+  const blocks: LetterBlock[] = [];
+  for (const paragraph of body.replace(/\r\n?/gu, '\n').split(/\n[ \t]*\n\s*/u)) {
     paragraph
       .trim()
       .split('\n')
@@ -302,19 +279,86 @@ function letterBlocks(input: FaxDocumentInput, summary: PartSummary): LetterBloc
         if (text !== '') blocks.push({ text, gapBefore: index === 0 ? 0.6 : 0 });
       });
   }
-  blocks.push({ text: 'Yours faithfully,', gapBefore: 1 });
+  return blocks;
+}
+
+const lines = (text: string | null | undefined) =>
+  (text ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+function letterBlocks(input: FaxDocumentInput, summary: PartSummary): LetterBlock[] {
+  const { recipient } = input;
+  const language = input.language ?? 'en';
+  const t = (key: MessageKey, values?: Record<string, string | number>) => message(language, key, values);
+  const total = input.names.length;
+  const date = new Intl.DateTimeFormat(localeOf(language), {
+    timeZone: input.timezone,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(input.date);
+  const multipart = summary.parts > 1;
+  const range = { first: summary.firstNumber, last: summary.lastNumber };
+  const salutation = recipient.salutation.trim();
+  const letterhead = input.letterhead;
+  const contact = input.contact;
+  const contactText = [contact?.name, contact?.phone, contact?.email].filter(Boolean).join(', ');
+
+  const blocks: LetterBlock[] = [
+    { text: input.orgName, face: 'bold', sizeStep: 3 },
+    ...lines(letterhead?.address).map((text) => ({ text })),
+    ...(letterhead?.phone ? [{ text: t('senderPhone', { phone: letterhead.phone }) }] : []),
+    ...(letterhead?.email ? [{ text: t('senderEmail', { email: letterhead.email }) }] : []),
+    ...(contactText ? [{ text: t('senderContact', { contact: contactText }) }] : []),
+    { text: date, gapBefore: 1 },
+    { text: recipient.name, face: 'bold', gapBefore: 1 },
+    ...[recipient.title, recipient.organisation, ...lines(recipient.address)]
+      .map((line) => line?.trim())
+      .filter((line): line is string => Boolean(line))
+      .map((text) => ({ text })),
+  ];
+  if (recipient.faxNumbers.length > 0) {
+    blocks.push({ text: t('recipientFax', { numbers: recipient.faxNumbers.join(', ') }) });
+  }
+  if (recipient.emails.length > 0) {
+    blocks.push({ text: t('recipientEmail', { addresses: recipient.emails.join(', ') }) });
+  }
+  const meta: LetterBlock[] = [];
+  if (input.reference) meta.push({ text: t('reference', { reference: input.reference }) });
+  if (multipart) {
+    meta.push({
+      text: t('partOf', { part: summary.part, parts: summary.parts, ...range, total }),
+      face: 'bold',
+    });
+  }
+  if (input.resent) meta.push({ text: t(multipart ? 'resentPart' : 'resentFax'), face: 'bold' });
+  meta.push({ text: summary.pages === 1 ? t('pagesOne') : t('pagesMany', { pages: summary.pages }) });
+  meta.forEach((block, index) => {
+    blocks.push(index === 0 ? { ...block, gapBefore: 1 } : block);
+  });
+
+  const original = { subject: input.subject ?? input.title, body: input.letterBody };
+  const translated = input.translation?.language === language ? input.translation : null;
+  blocks.push({ text: translated?.subject ?? original.subject, face: 'bold', gapBefore: 1 });
+  // The salutation is stored in full; only the conventional comma is added when it has no punctuation.
+  blocks.push({ text: /[,!.:;]$/u.test(salutation) ? salutation : `${salutation},`, gapBefore: 1 });
+  blocks.push(...bodyBlocks(translated?.body ?? original.body));
+  blocks.push({ text: t('closing'), gapBefore: 1 });
   blocks.push({ text: input.orgName, face: 'bold', gapBefore: 1 });
 
-  const supporters = `${count(total)} ${total === 1 ? 'supporter' : 'supporters'} of ${input.orgName}`;
   let signed: string;
-  if (total === 0) signed = `This letter has no signatories yet.`;
-  else if (!multipart) signed = `This letter is signed by ${supporters}, listed on the following pages.`;
-  else {
-    signed =
-      `This letter is signed by ${supporters}, listed in ${summary.parts} parts sent separately; ` +
-      `this part lists signatories ${range} on the following pages.`;
-  }
+  if (total === 0) signed = t('noSignatories');
+  else if (!multipart) signed = t('signed', { count: total, org: input.orgName });
+  else signed = t('signedInParts', { count: total, org: input.orgName, parts: summary.parts, ...range });
   blocks.push({ text: signed, gapBefore: 1 });
+
+  if (translated) {
+    blocks.push({ text: t('original'), face: 'bold', gapBefore: 1.5 });
+    blocks.push({ text: original.subject, face: 'bold', gapBefore: 0.6 });
+    blocks.push(...bodyBlocks(original.body));
+  }
   return blocks;
 }
 
@@ -352,24 +396,28 @@ function layoutLetter(input: FaxDocumentInput, summary: PartSummary): TextLine[]
 
 // --- Plan ------------------------------------------------------------------------------------------
 
-function summaryOf(part: FaxPart): PartSummary {
+/** While a part is planned its pages are not known yet: any count takes the cover block's one line. */
+function summaryOf(part: FaxPart, maxPages: number): PartSummary {
   return {
     part: part.part,
     parts: part.parts,
     firstNumber: part.firstName + 1,
     lastNumber: part.firstName + part.nameCount,
+    pages: part.pages > 0 ? part.pages : maxPages,
   };
 }
+
+const languageOf = (input: FaxDocumentInput): TargetLanguage => input.language ?? 'en';
 
 /** Splits the batch into parts of at most maxPages pages, letter included; at least one part. */
 export function planFax(input: FaxDocumentInput): FaxPart[] {
   const { maxPages, names } = input;
   if (!Number.isInteger(maxPages) || maxPages < 2) throw new RangeError('maxPages must be an integer >= 2');
   const starts: number[] = [];
-  paginateNames(names, 0, names.length, (index) => starts.push(index));
+  paginateNames(names, 0, names.length, languageOf(input), (index) => starts.push(index));
 
   const whole: FaxPart = { part: 1, parts: 1, firstName: 0, nameCount: names.length, pages: 0 };
-  const wholeLetterPages = layoutLetter(input, summaryOf(whole)).length;
+  const wholeLetterPages = layoutLetter(input, summaryOf(whole, maxPages)).length;
   if (wholeLetterPages + starts.length <= maxPages) {
     return [{ ...whole, pages: wholeLetterPages + starts.length }];
   }
@@ -382,6 +430,7 @@ export function planFax(input: FaxDocumentInput): FaxPart[] {
     parts: starts.length,
     firstNumber: names.length,
     lastNumber: names.length,
+    pages: maxPages,
   };
   const namePagesPerPart = maxPages - layoutLetter(input, widest).length;
   if (namePagesPerPart < 1) throw new RangeError('the letter leaves no room for signatories within maxPages');
@@ -400,16 +449,16 @@ export function planFax(input: FaxDocumentInput): FaxPart[] {
       nameCount: end - firstName,
       pages: 0,
     };
-    part.pages = layoutLetter(input, summaryOf(part)).length + (endPage - firstPage);
+    part.pages = layoutLetter(input, summaryOf(part, maxPages)).length + (endPage - firstPage);
     parts.push(part);
   }
   return parts;
 }
 
 /** How many names each signatory page holds when the whole batch is laid out in one run. */
-export function signatoryPageSizes(names: readonly string[]): number[] {
+export function signatoryPageSizes(names: readonly string[], language: TargetLanguage = 'en'): number[] {
   const starts: number[] = [];
-  paginateNames(names, 0, names.length, (index) => starts.push(index));
+  paginateNames(names, 0, names.length, language, (index) => starts.push(index));
   return starts.map((start, page) => (starts[page + 1] ?? names.length) - start);
 }
 
@@ -423,10 +472,20 @@ export function layoutPart(input: FaxDocumentInput, part: FaxPart): TextLine[][]
     part.nameCount >= 0 &&
     end <= input.names.length;
   if (!inRange) throw new RangeError('the part does not belong to these names');
-  const letter = layoutLetter(input, summaryOf(part));
-  const pages = letter.length + paginateNames(input.names, part.firstName, end);
+  const letter = layoutLetter(input, summaryOf(part, input.maxPages));
+  const pages = letter.length + paginateNames(input.names, part.firstName, end, languageOf(input));
   if (pages !== part.pages) throw new RangeError(`part ${part.part} has ${pages} pages, not ${part.pages}`);
   return letter;
+}
+
+/**
+ * The letter of a part as plain text, as its page reads: the body of the e-mail that carries the part.
+ * A gap between blocks is a blank line.
+ */
+export function letterPlainText(input: FaxDocumentInput, part: FaxPart): string {
+  return letterBlocks(input, summaryOf(part, input.maxPages))
+    .map((block, index) => (index > 0 && (block.gapBefore ?? 0) > 0 ? `\n${block.text}` : block.text))
+    .join('\n');
 }
 
 // --- Cost and input ---------------------------------------------------------------------------------
@@ -453,10 +512,15 @@ export function faxInput(
 ): FaxDocumentInput {
   return {
     orgName: config.orgName,
+    letterhead: config.letterhead,
+    contact: campaign.contact,
+    language: target.language,
     reference: campaign.reference,
     title: campaign.title,
+    shortTitle: campaign.shortTitle,
     subject: campaign.letterSubject,
     letterBody: campaign.letterBody,
+    translation: campaign.letterTranslation,
     date,
     timezone: target.timezone,
     recipient: {
@@ -465,6 +529,8 @@ export function faxInput(
       organisation: target.organisation,
       address: target.address,
       salutation: target.salutation,
+      faxNumbers: target.faxNumbers,
+      emails: target.emails,
     },
     names,
     maxPages: config.fax.maxPages,

@@ -6,10 +6,9 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
-import { FACES, type FaceName } from './fonts.js';
+import { FACE_NAMES, FACES, type FaceName } from './fonts.js';
 import {
   ColumnFlow,
-  count,
   entry,
   FAX_FONT_SIZE,
   FAX_LAYOUT,
@@ -18,6 +17,7 @@ import {
   layoutPart,
   type TextLine,
 } from './layout.js';
+import { type MessageKey, message } from './messages/index.js';
 
 const HEADER_SIZE = 9;
 const {
@@ -38,6 +38,8 @@ interface EmbeddedFont {
   id: string;
   encode(text: string): [string[], unknown];
   ref(): unknown;
+  /** Code points per subset glyph, for the ToUnicode map. */
+  unicode: number[][];
 }
 
 const pdfNumber = (n: number) => n.toFixed(2).replace(/\.?0+$/u, '');
@@ -50,15 +52,16 @@ class PageText {
   private readonly glyphs: Record<FaceName, { bmp: string[]; astral: Map<string, string> }> = {
     regular: { bmp: [], astral: new Map() },
     bold: { bmp: [], astral: new Map() },
+    condensed: { bmp: [], astral: new Map() },
   };
   private ops: string[] = [];
-  private readonly used: Record<FaceName, boolean> = { regular: false, bold: false };
+  private readonly used: Record<FaceName, boolean> = { regular: false, bold: false, condensed: false };
   private face: FaceName | null = null;
   private size = 0;
 
   constructor(private readonly doc: PDFKit.PDFDocument) {
     const fonts: Partial<Record<FaceName, EmbeddedFont>> = {};
-    for (const face of ['regular', 'bold'] as const) {
+    for (const face of FACE_NAMES) {
       // pdfkit 0.20 takes a parsed fontkit font (its types do not say so yet): sharing it parses the font's
       // layout tables once per process rather than once per document.
       doc.registerFont(face, FACES[face].font as unknown as Buffer);
@@ -66,6 +69,23 @@ class PageText {
       fonts[face] = (doc as unknown as { _font: EmbeddedFont })._font;
     }
     this.fonts = fonts as Record<FaceName, EmbeddedFont>;
+  }
+
+  /**
+   * The glyph of one character. fontkit caches a glyph with the characters it was first asked for, and a
+   * subset built earlier in this process may have asked for a glyph with none (as the component of
+   * another: Cyrillic р is drawn with Latin p's outline); pdfkit then maps it to no text. The character
+   * is recorded here, so that the text of every page can be read back, searched and copied.
+   */
+  private encode(face: FaceName, char: string): string {
+    const font = this.fonts[face];
+    const [glyphs] = font.encode(char);
+    const [only] = glyphs;
+    if (glyphs.length === 1 && only !== undefined) {
+      const gid = Number.parseInt(only, 16);
+      if (!font.unicode[gid]?.length) font.unicode[gid] = [char.codePointAt(0) as number];
+    }
+    return glyphs.join('');
   }
 
   private hex(face: FaceName, text: string): string {
@@ -76,7 +96,7 @@ class PageText {
       if (code < 0xd800 || code > 0xdfff) {
         let glyph = bmp[code];
         if (glyph === undefined) {
-          glyph = this.fonts[face].encode(text[i] as string)[0].join('');
+          glyph = this.encode(face, text[i] as string);
           bmp[code] = glyph;
         }
         out += glyph;
@@ -85,7 +105,7 @@ class PageText {
         i += char.length - 1;
         let glyph = astral.get(char);
         if (glyph === undefined) {
-          glyph = this.fonts[face].encode(char)[0].join('');
+          glyph = this.encode(face, char);
           astral.set(char, glyph);
         }
         out += glyph;
@@ -112,7 +132,7 @@ class PageText {
 
   /** Puts everything added since the last call on the current page, in solid black. */
   flush(): void {
-    for (const face of ['regular', 'bold'] as const) {
+    for (const face of FACE_NAMES) {
       if (this.used[face]) this.doc.page.fonts[this.fonts[face].id] = this.fonts[face].ref();
       this.used[face] = false;
     }
@@ -123,29 +143,38 @@ class PageText {
   }
 }
 
-/** text shortened with an ellipsis to fit width: only the header, whose full text is on the letter. */
-function fitText(text: string, face: FaceName, size: number, width: number): string {
+/**
+ * The header's label cut to whole words that fit width, with an ellipsis when words were left out; empty
+ * when not even the first word fits. Its full text is on the letter.
+ */
+export function fitWords(text: string, face: FaceName, size: number, width: number): string {
   if (FACES[face].width(text, size) <= width) return text;
-  const chars = [...text];
-  while (chars.length > 0 && FACES[face].width(`${chars.join('')}…`, size) > width) chars.pop();
-  return `${chars.join('').trimEnd()}…`;
+  const words = text.split(/\s+/u);
+  while (words.length > 0 && FACES[face].width(`${words.join(' ')}…`, size) > width) words.pop();
+  return words.length === 0 ? '' : `${words.join(' ')}…`;
 }
 
 function drawHeader(
   text: PageText,
   input: FaxDocumentInput,
   margin: number,
-  section: string,
+  section: MessageKey,
   page: number,
   pages: number,
   right: string,
 ): void {
+  const language = input.language ?? 'en';
   const rightEdge = pageWidth - margin;
-  const suffix = ` — ${section} — page ${page} of ${pages}`;
+  const suffix = `${message(language, section)} — ${message(language, 'headerPage', { page, pages })}`;
   const room =
-    rightEdge - margin - FACES.bold.width(suffix, HEADER_SIZE) - FACES.bold.width(right, HEADER_SIZE) - 12;
-  const label = fitText(input.reference ?? input.title, 'bold', HEADER_SIZE, room);
-  text.add('bold', HEADER_SIZE, margin, headerTop, label + suffix);
+    rightEdge -
+    margin -
+    FACES.bold.width(` — ${suffix}`, HEADER_SIZE) -
+    FACES.bold.width(right, HEADER_SIZE) -
+    12;
+  // The reference, else the short title staff set, else the campaign's title.
+  const label = fitWords(input.reference ?? input.shortTitle ?? input.title, 'bold', HEADER_SIZE, room);
+  text.add('bold', HEADER_SIZE, margin, headerTop, label === '' ? suffix : `${label} — ${suffix}`);
   text.addRight('bold', HEADER_SIZE, rightEdge, headerTop, right);
 }
 
@@ -165,13 +194,15 @@ async function drawPart(
   letter: TextLine[][],
 ): Promise<void> {
   const text = new PageText(doc);
-  const partLabel = part.parts > 1 ? `part ${part.part} of ${part.parts}` : '';
+  const language = input.language ?? 'en';
+  const partLabel =
+    part.parts > 1 ? message(language, 'headerPart', { part: part.part, parts: part.parts }) : '';
   let page = 0;
 
   for (const lines of letter) {
     doc.addPage({ size: 'A4', margin: 0 });
     page++;
-    drawHeader(text, input, letterMargin, 'letter', page, part.pages, partLabel);
+    drawHeader(text, input, letterMargin, 'headerLetter', page, part.pages, partLabel);
     for (const line of lines) text.add(line.face, line.size, line.x, line.y, line.text);
     text.flush();
     await letOutputCatchUp(doc);
@@ -182,15 +213,19 @@ async function drawPart(
   const end = part.firstName + part.nameCount;
   let pageFirst = part.firstName;
   const finishPage = async (last: number) => {
-    const numbers = `nos. ${count(pageFirst + 1)}–${count(last + 1)} of ${count(input.names.length)}`;
+    const numbers = message(language, 'headerNumbers', {
+      first: pageFirst + 1,
+      last: last + 1,
+      total: input.names.length,
+    });
     const right = partLabel ? `${partLabel} · ${numbers}` : numbers;
-    drawHeader(text, input, sideMargin, 'signatories', page, part.pages, right);
+    drawHeader(text, input, sideMargin, 'headerSignatories', page, part.pages, right);
     text.flush();
     await letOutputCatchUp(doc);
   };
 
   for (let index = part.firstName; index < end; index++) {
-    const { lines, hang } = entry(index + 1, input.names[index] as string);
+    const { lines, hang } = entry(index + 1, input.names[index] as string, language);
     if (flow.place(lines.length)) {
       if (index > part.firstName) await finishPage(index - 1);
       if (doc.destroyed) return;
@@ -201,7 +236,7 @@ async function drawPart(
     const x = sideMargin + flow.column * (columnWidth + columnGap);
     const top = namesTop + (flow.row - lines.length) * lineHeight;
     for (let n = 0; n < lines.length; n++) {
-      text.add('regular', FAX_FONT_SIZE, n === 0 ? x : x + hang, top + n * lineHeight, lines[n] as string);
+      text.add('condensed', FAX_FONT_SIZE, n === 0 ? x : x + hang, top + n * lineHeight, lines[n] as string);
     }
   }
   if (end > part.firstName) await finishPage(end - 1);

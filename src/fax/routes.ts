@@ -15,11 +15,18 @@ const BatchStatus = Type.Union(
   },
 );
 const DeliveryStatus = Type.Union(
-  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed'].map((status) => Type.Literal(status)),
-  { description: 'written: put in the file provider’s outbox (a dry run), final and counted as received' },
+  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed', 'uncertain'].map((status) =>
+    Type.Literal(status),
+  ),
+  {
+    description:
+      'written: put in the file provider’s or mail transport’s outbox (a dry run), final and counted as ' +
+      'received; uncertain: an e-mail cut off after its data began with no reply, which staff may resend',
+  },
 );
+const Channel = Type.Union([Type.Literal('fax'), Type.Literal('email')]);
 const Estimate = {
-  pages: Type.Integer({ description: 'Pages of every part to every target' }),
+  pages: Type.Integer({ description: 'Fax pages of every part to every target (e-mail takes no line)' }),
   estimatedCost: Type.Number({ description: 'pages × FAX_PRICE_PER_PAGE' }),
   estimatedSeconds: Type.Integer({ description: 'Time on the line: pages × FAX_SECONDS_PER_PAGE' }),
 };
@@ -39,9 +46,14 @@ const Delivery = Type.Object({
   part: Type.Integer(),
   parts: Type.Integer(),
   pages: Type.Integer(),
+  channel: Channel,
+  address: Type.String({ description: 'The fax number or e-mail address now tried' }),
   status: DeliveryStatus,
   attempts: Type.Integer(),
-  faxNumber: Type.String(),
+  faxNumber: Nullable(Type.String()),
+  emailAddress: Nullable(Type.String()),
+  messageId: Nullable(Type.String({ description: 'The e-mail’s Message-ID, the same at every send' })),
+  serverReply: Nullable(Type.String({ description: 'The mail server’s last reply, as it gave it' })),
   lastError: Nullable(Type.String()),
   estimatedSeconds: Type.Integer(),
   completedAt: Nullable(Timestamp),
@@ -60,6 +72,14 @@ const Delivery = Type.Object({
   ),
 });
 const Batch = Type.Object({ ...BatchSummary.properties, ...Estimate, deliveries: Type.Array(Delivery) });
+const DeliveryRestarted = Type.Object({
+  id: Id,
+  status: DeliveryStatus,
+  channel: Channel,
+  address: Type.String(),
+  faxNumber: Nullable(Type.String()),
+  attempts: Type.Integer(),
+});
 const CreatedBatch = Type.Object({
   id: Id,
   status: BatchStatus,
@@ -219,19 +239,29 @@ export async function faxRoutes(plain: FastifyInstance) {
       onRequest: requireRole('campaigner'),
       schema: {
         tags,
-        summary: "Send a failed delivery again, from the target's first fax number (409 unless failed)",
+        summary:
+          "Send a failed delivery again, from the target's first fax number or e-mail address (409 unless failed)",
         params: IdParams,
-        response: {
-          202: Type.Object({
-            id: Id,
-            status: DeliveryStatus,
-            faxNumber: Type.String(),
-            attempts: Type.Integer(),
-          }),
-        },
+        response: { 202: DeliveryRestarted },
       },
     },
     async (request, reply) =>
       reply.status(202).send(await deliveries.retry(Number(request.params.id), staffOf(request).id)),
+  );
+
+  app.post(
+    '/fax-deliveries/:id/resend',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary:
+          'Send an uncertain e-mail again, with the same Message-ID, once checked with the recipient (409 unless uncertain)',
+        params: IdParams,
+        response: { 202: DeliveryRestarted },
+      },
+    },
+    async (request, reply) =>
+      reply.status(202).send(await deliveries.resend(Number(request.params.id), staffOf(request).id)),
   );
 }

@@ -4,8 +4,11 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
 import { notFound } from '../errors.js';
+import { createMailTransport, type MailTransport } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.js';
 import { nextBusinessInstant } from './business-hours.js';
+import { createChannels } from './channels.js';
+import { createEmailSender } from './email-sender.js';
 import { type FaxPart, faxInput, planFax } from './layout.js';
 import {
   type FaxOutcome,
@@ -25,11 +28,15 @@ export interface FaxSenderDeps {
   clock: () => Date;
   config: Config;
   provider: FaxProvider;
+  /** Where the e-mail channel's parts go; MAIL_TRANSPORT's when not given. */
+  mail?: MailTransport;
   timing?: Partial<DeliveryTiming>;
 }
 
-/** Where a delivery ends; `written` (the file provider's dry run) and `delivered` both count as received. */
-const FINAL = ['delivered', 'written', 'failed'] as const;
+type Delivery = typeof faxDeliveries.$inferSelect;
+
+/** The number a fax delivery dials: set for every fax delivery (the table's check). */
+const numberOf = (delivery: Delivery) => delivery.faxNumber as string;
 
 /**
  * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
@@ -38,70 +45,34 @@ const FINAL = ['delivered', 'written', 'failed'] as const;
  * called while holding the delivery's row lock: a worker killed in between leaves a delivery sending
  * with no providerFaxId, which the next run reconciles with the provider before sending anything again.
  * Only the workers send; what staff and providers' callbacks do to a delivery is in deliveries.ts.
+ * E-mail deliveries have a machine of their own (email-sender.ts); how either channel's end follows on
+ * (e-mail after a failing fax, staff told, the batch settled) is channels.ts.
  */
-export function createFaxSender({ db, clock, config, provider, timing }: FaxSenderDeps) {
+export function createFaxSender({ db, clock, config, provider, mail, timing }: FaxSenderDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
   const resolved = deliveryTiming(config, timing);
+  const channels = createChannels({ config });
+  const transport = mail ?? createMailTransport(config);
+  const email = createEmailSender({ db, clock, config, transport, channels, timing: resolved });
   const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs, inProgressLimitMs, stuckAfterMs } = resolved;
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
-  /**
-   * Once each of its deliveries is final, a batch is delivered (every part reached a machine), written
-   * (every part reached the outbox, some or all in a dry run), failed or partly failed.
-   */
-  async function settleBatch(tx: Tx, batchId: number, now: Date): Promise<void> {
-    // Deliveries of one batch finishing at once take turns here; each then reads the others' commits.
-    await tx
-      .select({ id: faxBatches.id })
-      .from(faxBatches)
-      .where(eq(faxBatches.id, batchId))
-      .for('no key update');
-    const rows = await tx
-      .select({ status: faxDeliveries.status })
-      .from(faxDeliveries)
-      .where(eq(faxDeliveries.batchId, batchId));
-    if (!rows.every((row) => (FINAL as readonly string[]).includes(row.status))) return;
-    const received = rows.filter((row) => row.status !== 'failed').length;
-    const written = rows.some((row) => row.status === 'written');
-    const status =
-      received === 0
-        ? 'failed'
-        : received < rows.length
-          ? 'partly_failed'
-          : written
-            ? 'written'
-            : 'delivered';
-    await tx
-      .update(faxBatches)
-      .set({ status, completedAt: now })
-      .where(and(eq(faxBatches.id, batchId), isNull(faxBatches.completedAt)));
-  }
-
-  async function finish(
-    tx: Tx,
-    deliveryId: number,
-    batchId: number,
-    outcome: FaxOutcome,
-    providerFaxId?: string,
-  ) {
-    const now = clock();
+  async function finish(tx: Tx, delivery: Delivery, outcome: FaxOutcome, providerFaxId?: string) {
     const facts = outcome.state === 'failed' ? NO_FACTS : outcome.facts;
-    await tx
-      .update(faxDeliveries)
-      .set({
+    await channels.finish(
+      tx,
+      delivery,
+      {
         ...(providerFaxId === undefined ? {} : { providerFaxId }),
         status: outcome.state,
         lastError: outcome.state === 'failed' ? outcome.error : null,
-        nextAttemptAt: null,
-        completedAt: now,
-        updatedAt: now,
         providerCompletedAt: facts.completedAt,
         pagesSent: facts.pagesSent,
         durationSeconds: facts.durationSeconds,
         remoteId: facts.remoteId,
-      })
-      .where(eq(faxDeliveries.id, deliveryId));
-    await settleBatch(tx, batchId, now);
+      },
+      clock(),
+    );
   }
 
   /** The delivery locked with what the state machine needs; null when it does not exist. */
@@ -155,9 +126,9 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         return;
       }
       case 'delivered':
-        return finish(tx, delivery.id, delivery.batchId, { state: 'delivered', facts: report.facts });
+        return finish(tx, delivery, { state: 'delivered', facts: report.facts });
       case 'failed':
-        return finish(tx, delivery.id, delivery.batchId, { state: 'failed', error: decision.lastError });
+        return finish(tx, delivery, { state: 'failed', error: decision.lastError });
       case 'waiting':
         await tx
           .update(faxDeliveries)
@@ -179,6 +150,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         // Rendering queues the send, which waits for nextAttemptAt by itself.
         if (decision.resend) await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
         else await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
+        await channels.faxFailing(tx, delivery, now);
         return;
     }
   }
@@ -196,7 +168,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       if (delivery.status !== 'waiting' || delivery.documentPath === null) return null;
       const now = clock();
       if (row.isDemo && reachesRealMachines(provider.name)) {
-        await finish(tx, deliveryId, delivery.batchId, {
+        await finish(tx, delivery, {
           state: 'failed',
           error: `Refused: this is a demo campaign with fictional fax numbers, never sent through the ${provider.name} provider.`,
         });
@@ -259,6 +231,8 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       await render();
       return true;
     }
+    // Only staff may send an uncertain e-mail again.
+    if (found.kind === 'email-uncertain') return false;
     const row = await lockDelivery(tx, deliveryId, true);
     const stuck = row && stuckDelivery(row.delivery, now, resolved);
     if (!stuck || stuck.kind !== found.kind) return false;
@@ -267,9 +241,12 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       case 'fax-part-unrendered':
         await render();
         return true;
-      // Sending an interrupted submission asks the provider about it first (claim and send below).
+      // Sending an interrupted submission asks the provider about it first (claim and send below); an
+      // interrupted e-mail is only marked uncertain.
       case 'fax-send-overdue':
       case 'fax-submission-interrupted':
+      case 'email-send-overdue':
+      case 'email-send-interrupted':
         await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
         return true;
       // A poll also fails a fax in progress past the limit.
@@ -285,6 +262,11 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
      * not, the delivery fails with the error instead of waiting for another try.
      */
     async send(deliveryId: number, { finalAttempt }: { finalAttempt: boolean }) {
+      const [target] = await db
+        .select({ channel: faxDeliveries.channel })
+        .from(faxDeliveries)
+        .where(eq(faxDeliveries.id, deliveryId));
+      if (target?.channel === 'email') return email.send(deliveryId);
       const claimed = await claim(deliveryId);
       if (!claimed) return;
       const failure = await db.transaction(async (tx) => {
@@ -296,7 +278,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
         const submittedAt = delivery.submittedAt ?? clock();
         if (claimed.reconcile && provider.findByDelivery) {
           const found = await provider.findByDelivery({
-            to: delivery.faxNumber,
+            to: numberOf(delivery),
             // Clocks differ a little between us and the provider.
             since: new Date(submittedAt.getTime() - 10 * 60_000),
             deliveryId,
@@ -325,14 +307,14 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
             attempt: delivery.attempts,
             campaignKeyword: row.keyword,
             targetName: row.targetName,
-            faxNumber: delivery.faxNumber,
+            faxNumber: numberOf(delivery),
             pages: delivery.pages,
             file: resolve(outboxDir, delivery.documentPath as string),
             callbackUrl: `${config.publicBaseUrl}/webhooks/fax/${provider.name}?token=${delivery.callbackToken}`,
             test: false,
           });
           if (submission.outcome) {
-            await finish(tx, deliveryId, delivery.batchId, submission.outcome, submission.providerFaxId);
+            await finish(tx, delivery, submission.outcome, submission.providerFaxId);
           } else {
             await tx
               .update(faxDeliveries)
@@ -359,7 +341,7 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
             return null;
           }
           if (finalAttempt) {
-            await finish(tx, deliveryId, delivery.batchId, { state: 'failed', error: message });
+            await finish(tx, delivery, { state: 'failed', error: message });
           } else {
             await tx
               .update(faxDeliveries)
@@ -371,6 +353,9 @@ export function createFaxSender({ db, clock, config, provider, timing }: FaxSend
       });
       if (failure) throw failure;
     },
+
+    /** E-mails staff that a target did not receive a part by any channel. */
+    notifyFailure: (deliveryId: number) => email.notifyFailure(deliveryId),
 
     /**
      * Asks the provider how the delivery's current fax is going. A poll asks again later while the fax is

@@ -10,6 +10,9 @@ export const FAX_STUCK_KINDS = [
   'fax-send-overdue',
   'fax-submission-interrupted',
   'fax-poll-overdue',
+  'email-send-overdue',
+  'email-send-interrupted',
+  'email-uncertain',
 ] as const;
 export type FaxStuckKind = (typeof FAX_STUCK_KINDS)[number];
 
@@ -28,22 +31,28 @@ export interface FaxStuckItem {
 
 const REASONS: Record<FaxStuckKind, string> = {
   'fax-batch-unrendered': "The batch's documents have not been rendered.",
-  'fax-part-unrendered': 'This part is to be sent again whole, but its document has not been rendered again.',
+  'fax-part-unrendered': "This part's document (new, or to be sent again whole) has not been rendered.",
   'fax-send-overdue': 'This part was due to be sent and has not been.',
   'fax-submission-interrupted':
     'A submission to the provider was interrupted; the provider is asked about it before anything is sent again.',
   'fax-poll-overdue':
     'The provider has not been asked how this fax is going for longer than it should have been.',
+  'email-send-overdue': 'This part was due to be e-mailed and has not been.',
+  'email-send-interrupted':
+    'An e-mail send was interrupted; it is marked uncertain for staff, never sent again blindly.',
+  'email-uncertain':
+    'An e-mail send was cut off after its data began, with no reply: the server may have it. Resend it (same Message-ID) once checked.',
 };
 
 type DeliveryRow = Pick<
   typeof faxDeliveries.$inferSelect,
-  'status' | 'providerFaxId' | 'updatedAt' | 'nextAttemptAt' | 'submittedAt' | 'polledAt'
+  'channel' | 'status' | 'providerFaxId' | 'updatedAt' | 'nextAttemptAt' | 'submittedAt' | 'polledAt'
 >;
 
 /**
  * Whether a delivery of a batch already rendered is stuck at `now`, and since when; null when it is
- * where its state allows it to be. Pure: the sender asks it again of the locked row before acting.
+ * where its state allows it to be. An uncertain e-mail waits for staff from the start. Pure: the sender
+ * asks it again of the locked row before acting.
  */
 export function stuckDelivery(
   delivery: DeliveryRow,
@@ -58,9 +67,18 @@ export function stuckDelivery(
         : null;
     case 'waiting': {
       const due = delivery.nextAttemptAt ?? delivery.updatedAt;
-      return behind(due, stuckAfterMs) ? { kind: 'fax-send-overdue', since: due } : null;
+      const kind = delivery.channel === 'email' ? 'email-send-overdue' : 'fax-send-overdue';
+      return behind(due, stuckAfterMs) ? { kind, since: due } : null;
     }
+    case 'uncertain':
+      return { kind: 'email-uncertain', since: delivery.updatedAt };
     case 'sending': {
+      if (delivery.channel === 'email') {
+        // A send holds the row for one SMTP session at most; nothing else leaves an e-mail sending.
+        return behind(delivery.updatedAt, stuckAfterMs)
+          ? { kind: 'email-send-interrupted', since: delivery.submittedAt ?? delivery.updatedAt }
+          : null;
+      }
       if (delivery.providerFaxId === null) {
         // A submission holds the row, recorded before and after the provider's answer, for one request at most.
         return behind(delivery.updatedAt, stuckAfterMs)
@@ -107,7 +125,7 @@ export async function findStuck(
     .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
     .where(
       and(
-        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending']),
+        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending', 'uncertain']),
         // A batch never rendered is one item, not one per part.
         ne(faxBatches.status, 'pending'),
       ),

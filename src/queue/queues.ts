@@ -12,7 +12,7 @@ export interface QueueJobs {
     'close-batch': { campaignId: number };
     'render-batch': { batchId: number };
   };
-  /** Submitting rendered parts to the fax provider and following them. */
+  /** Submitting rendered parts to the fax provider or the mail server, and following them. */
   'fax-deliver': {
     'send-delivery': { deliveryId: number };
     /** Asks the provider how a submitted part is going, while no callback has settled it. */
@@ -21,6 +21,8 @@ export interface QueueJobs {
     'check-delivery': { deliveryId: number };
     /** The current document to a staff fax machine: no batch, no signature claimed. */
     'test-fax': { campaignId: number; targetId: number; faxNumber: string };
+    /** A target finally did not receive a part by any channel: staff are e-mailed. */
+    'notify-failure': { deliveryId: number };
   };
   /** Writing a broadcast's messages, a batch of recipients at a time. */
   broadcasts: {

@@ -107,7 +107,15 @@ describe('POST /api/v1/campaigns', () => {
       pendingFaxCount: 0,
     });
     expect(created.targets).toEqual([
-      { id: expect.any(String), position: 0, ...target, timezone: 'Europe/Moscow' },
+      {
+        id: expect.any(String),
+        position: 0,
+        ...target,
+        emails: [],
+        channel: 'fax-then-email',
+        language: 'en',
+        timezone: 'Europe/Moscow',
+      },
       expect.objectContaining({ position: 1, faxNumbers: ['+74959876543'], timezone: 'Europe/London' }),
     ]);
 
@@ -118,6 +126,42 @@ describe('POST /api/v1/campaigns', () => {
     const [audit] = await auditRows('campaign.create', created.id);
     expect(audit.staff_id).toBe(String(campaigner.id));
     expect(audit.after).toMatchObject({ keyword: 'MAGAMED', targets: [{ name: 'Yury Chaika' }, {}] });
+  });
+
+  it('takes e-mail, channel and language per target, a short title, a contact and a translation', async () => {
+    const created = await createCampaign('RUSSIAN', {
+      shortTitle: 'Lawyer threatened',
+      contact: { name: 'Jane Campaigner', email: 'jane@example.org' },
+      letter: {
+        subject: 'Death threats',
+        body: 'We urge you to act.',
+        translation: { language: 'ru', subject: 'Угрозы', body: 'Призываем вас действовать.' },
+      },
+      targets: [{ ...target, faxNumbers: [], emails: ['prosecutor@example.org'], language: 'ru' }],
+    });
+    expect(created).toMatchObject({
+      shortTitle: 'Lawyer threatened',
+      contact: { name: 'Jane Campaigner', email: 'jane@example.org' },
+      letter: { translation: { language: 'ru', subject: 'Угрозы', body: 'Призываем вас действовать.' } },
+      targets: [{ faxNumbers: [], emails: ['prosecutor@example.org'], channel: 'email', language: 'ru' }],
+    });
+    const refused = await api({
+      method: 'PATCH',
+      url: `/api/v1/campaigns/${created.id}`,
+      payload: { targets: [{ ...target, channel: 'both' }] },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({
+      code: 'invalid_email',
+      message: 'targets[0].emails must list at least one e-mail address for the channel both.',
+    });
+    const unknown = await api({
+      method: 'PATCH',
+      url: `/api/v1/campaigns/${created.id}`,
+      payload: { targets: [{ ...target, language: 'de' }] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.code).toBeDefined();
   });
 
   it.each([
@@ -393,6 +437,9 @@ describe('PATCH /api/v1/campaigns/:id', () => {
         address: null,
         salutation: 'Dear Sir',
         faxNumbers: ['+442079460200'],
+        emails: [],
+        channel: 'fax-then-email',
+        language: 'en',
         timezone: 'Europe/Moscow',
       },
     ]);

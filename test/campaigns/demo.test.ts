@@ -12,7 +12,7 @@ afterAll(() => database.drop());
 const now = new Date('2026-11-22T10:00:00Z');
 
 describe('demo campaigns', () => {
-  it('loads the urgent actions with MAGAMED open for 14 days and only fictional fax numbers', async () => {
+  it('loads the urgent actions with MAGAMED open for 14 days and only fictional fax numbers and addresses', async () => {
     const results = await loadDemoCampaigns({
       db: database.db,
       clock: () => now,
@@ -30,10 +30,16 @@ describe('demo campaigns', () => {
     expect(magamed?.closes_at).toEqual(new Date(now.getTime() + DEMO_OPEN_DAYS * 86_400_000));
     expect(magamed?.letter_body).toContain('Magamed Abubakarov');
 
-    const targets = await database.pool.query('SELECT fax_numbers FROM targets');
+    const targets = await database.pool.query('SELECT fax_numbers, emails, language FROM targets');
     const numbers = targets.rows.flatMap((row) => row.fax_numbers as string[]);
     expect(numbers.length).toBeGreaterThan(0);
     for (const number of numbers) expect(number).toMatch(/^\+442079460\d{3}$/);
+    // E-mail too reaches no real authority: example.org is reserved for examples.
+    const emails = targets.rows.flatMap((row) => row.emails as string[]);
+    expect(emails.length).toBeGreaterThan(0);
+    for (const email of emails) expect(email).toMatch(/@example\.org$/);
+    // The Russian authorities read the fixed parts of the letter in Russian.
+    expect(targets.rows.every((row) => row.language === 'ru')).toBe(true);
   });
 
   it('loading again keeps what is there', async () => {

@@ -170,6 +170,9 @@ describe('checkCampaign', () => {
           address: null,
           salutation: 'Dear Prosecutor General',
           faxNumbers: ['+442079460111', '+74959876543'],
+          emails: [],
+          channel: 'fax-then-email',
+          language: 'en',
           timezone: 'Europe/Moscow',
         },
       ],
@@ -190,12 +193,57 @@ describe('checkCampaign', () => {
       problem(() => checkCampaign({ ...request, targets: [{ ...target, faxNumbers: [] }] }, context)),
     ).toMatchObject({
       code: 'invalid_fax_number',
-      message: 'targets[0].faxNumbers must list at least one fax number.',
+      message:
+        'targets[0].faxNumbers must list at least one fax number, or emails an address for the channel email.',
     });
     const twice = { ...target, faxNumbers: ['+442079460111', '+442079460111'] };
     expect(problem(() => checkCampaign({ ...request, targets: [target, twice] }, context)).message).toBe(
       'targets[1].faxNumbers lists +442079460111 twice.',
     );
+  });
+
+  it('takes e-mail addresses, in order, each once, and the channel each needs', () => {
+    const target = request.targets[0] as CampaignRequest['targets'][number];
+    const byEmail = {
+      ...target,
+      faxNumbers: [],
+      emails: [' prosecutor@example.org '],
+      language: 'ru' as const,
+    };
+    expect(checkCampaign({ ...request, targets: [byEmail] }, context).targets[0]).toMatchObject({
+      faxNumbers: [],
+      emails: ['prosecutor@example.org'],
+      channel: 'email',
+      language: 'ru',
+    });
+    expect(
+      problem(() => checkCampaign({ ...request, targets: [{ ...byEmail, channel: 'both' }] }, context)),
+    ).toMatchObject({
+      code: 'invalid_fax_number',
+      message: 'targets[0].faxNumbers must list at least one fax number, unless the channel is email.',
+    });
+    expect(
+      problem(() => checkCampaign({ ...request, targets: [{ ...target, channel: 'email' }] }, context)),
+    ).toMatchObject({
+      code: 'invalid_email',
+      message: 'targets[0].emails must list at least one e-mail address for the channel email.',
+    });
+    expect(
+      problem(() =>
+        checkCampaign({ ...request, targets: [{ ...target, emails: ['not an address'] }] }, context),
+      ),
+    ).toMatchObject({
+      code: 'invalid_email',
+      message: 'targets[0].emails[0]: "not an address" is not an e-mail address.',
+    });
+    expect(
+      problem(() =>
+        checkCampaign(
+          { ...request, targets: [{ ...target, emails: ['a@example.org', 'a@example.org'] }] },
+          context,
+        ),
+      ).message,
+    ).toBe('targets[0].emails lists a@example.org twice.');
   });
 
   it('refuses blank required text', () => {

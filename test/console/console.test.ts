@@ -232,6 +232,67 @@ describe('fax batches', () => {
   });
 });
 
+describe('e-mail to targets', () => {
+  it('takes a target’s e-mail addresses, channel and language in the campaign form', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    const form = await client.get('/console/campaigns/new');
+    expect(form.body).toContain('<option value="both" >Fax and e-mail</option>');
+    const created = await client.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'MAILFORM',
+      title: 'By e-mail',
+      body: 'Letter',
+      targetCount: '1',
+      'target-0-name': 'Prosecutor',
+      'target-0-salutation': 'Уважаемый прокурор!',
+      'target-0-faxNumbers': '',
+      'target-0-emails': 'prosecutor@example.org\nsecond@example.org',
+      'target-0-channel': 'email',
+      'target-0-language': 'ru',
+      'target-0-timezone': 'Europe/Moscow',
+    });
+    expect(created.statusCode).toBe(303);
+    const { rows } = await database.pool.query(
+      `SELECT t.emails, t.channel, t.language FROM targets t JOIN campaigns c ON c.id = t.campaign_id
+       WHERE c.keyword = 'MAILFORM'`,
+    );
+    expect(rows).toEqual([
+      { emails: ['prosecutor@example.org', 'second@example.org'], channel: 'email', language: 'ru' },
+    ]);
+  });
+
+  it('shows an uncertain e-mail on the batch page with why, and staff resend it', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    const query = async (text: string, params: unknown[]) => (await database.pool.query(text, params)).rows;
+    const [target] = await query('SELECT id FROM targets WHERE campaign_id = $1', [campaignId]);
+    const [batch] = await query(
+      `INSERT INTO fax_batches (campaign_id, reason, signature_count, status) VALUES ($1, 'manual', 1, 'sending')
+       RETURNING id`,
+      [campaignId],
+    );
+    const [delivery] = await query(
+      `INSERT INTO fax_deliveries (batch_id, target_id, part, parts, first_name, name_count, pages, channel, status,
+                                   email_address, callback_token, last_error, document_path)
+       VALUES ($1, $2, 1, 1, 0, 1, 2, 'email', 'uncertain', 'prosecutor@example.org', 'token-uncertain',
+               'prosecutor@example.org: the connection ended; the server may have it', 'batches/x.pdf')
+       RETURNING id`,
+      [batch.id, target.id],
+    );
+    const batchUrl = `/console/fax-batches/${batch.id}`;
+    const page = (await client.get(batchUrl)).body;
+    expect(page).toContain('uncertain: the mail server may have it');
+    expect(page).toContain('<td>e-mail</td><td>prosecutor@example.org</td>');
+    expect(page).toContain('the connection ended; the server may have it');
+    const resent = await client.submit(batchUrl, `/console/fax-deliveries/${delivery.id}/resend`, {
+      batch: String(batch.id),
+    });
+    expect(resent.statusCode).toBe(303);
+    const live = (await client.get(`${batchUrl}/live.json`)).json();
+    expect(live.html.deliveries).toMatch(/data-delivery-status="\d+">waiting</);
+  });
+});
+
 describe('admins', () => {
   it('manage staff, read the audit log and see the queues; campaigners do not', async () => {
     const admin = new ConsoleClient(testApp.app);

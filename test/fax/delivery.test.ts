@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
@@ -29,13 +31,16 @@ function recordingProvider(answer: () => Promise<FaxSubmission>) {
 }
 
 /** A rendered batch of two names to one target; returns its one delivery. */
-async function renderedDelivery(options: { isDemo?: boolean } = {}) {
+async function renderedDelivery(options: { isDemo?: boolean; byEmail?: boolean } = {}) {
   const keyword = `CASE${String.fromCharCode(65 + nextKeyword++)}`;
+  const target = options.byEmail
+    ? { faxNumbers: [], emails: ['prosecutor@example.org'] }
+    : { faxNumbers: ['+442079460111'] };
   const campaign = await openCampaign(database, {
     keyword,
     title: 'Lawyer threatened',
     letter: { body: 'Please protect him.' },
-    targets: [{ name: 'Igor Krasnov', salutation: 'Dear Prosecutor General', faxNumbers: ['+442079460111'] }],
+    targets: [{ name: 'Igor Krasnov', salutation: 'Dear Prosecutor General', ...target }],
     isDemo: options.isDemo ?? false,
   });
   await signNames(database, keyword, ['Jane Smith', 'Анна Петрова']);
@@ -141,6 +146,21 @@ describe('sending a delivery', () => {
       finalAttempt: false,
     });
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'written' });
+  });
+
+  it('writes an e-mail to the outbox as an .eml with the file transport: written, a dry run', async () => {
+    const { deliveryId } = await renderedDelivery({ byEmail: true, isDemo: true });
+    const { provider, submitted } = recordingProvider(async () => ({ providerFaxId: 'x', outcome: null }));
+    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
+      finalAttempt: false,
+    });
+    expect(submitted).toEqual([]);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'written', batch_status: 'written' });
+    const files = readdirSync(join(outboxDir, 'mail')).filter((file) => file.startsWith(`pp-${deliveryId}.`));
+    expect(files).toHaveLength(1);
+    const eml = readFileSync(join(outboxDir, 'mail', files[0] as string), 'utf8');
+    expect(eml).toMatch(/^To: prosecutor@example\.org$/mu);
+    expect(eml).toMatch(/Content-Type: application\/pdf; name=letter-part-1-of-1\.pdf/u);
   });
 
   it('waits for another try after a failed submission, and fails with the reason on the last one', async () => {

@@ -14,7 +14,7 @@ import {
   signatoryPageSizes,
 } from '../../src/fax/layout.js';
 import { renderFaxPart, renderFaxPartToBuffer } from '../../src/fax/render.js';
-import { columnCrop, pdfPages, pdfText } from './pdf.js';
+import { columnCrop, ENTRY, entryNumber, pdfPages, pdfText } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
 
 // Reading the PDFs back needs poppler-utils (pdftotext, pdftoppm, pdfinfo); CI installs it.
@@ -53,6 +53,8 @@ function faxInput(names: readonly string[], extra: Partial<FaxDocumentInput> = {
       organisation: 'Prosecutor General’s Office of the Russian Federation',
       address: 'ul. Bolshaya Dmitrovka 15a\nMoscow 125993\nRussian Federation',
       salutation: 'Dear Prosecutor General',
+      faxNumbers: ['+74951234567'],
+      emails: [],
     },
     names,
     maxPages: 100,
@@ -103,10 +105,14 @@ function readEntries(file: string, fromPage: number): Entry[][] {
     for (let column = 0; column < FAX_LAYOUT.columns; column++) {
       for (const line of pdfText(file, page, columnCrop(column)).split('\n')) {
         if (line.trim() === '') continue;
-        const start = /^\s*(\d+)\. (.+)$/u.exec(line);
+        const start = ENTRY.exec(line);
         const last = entries[entries.length - 1];
         if (start) {
-          entries.push({ number: Number(start[1]), name: (start[2] as string).trim(), lines: 1 });
+          entries.push({
+            number: entryNumber(start[1] as string),
+            name: (start[2] as string).trim(),
+            lines: 1,
+          });
         } else if (last) {
           // A name breaks after a space (dropped) or a hyphen (kept) or, for one over-long word, anywhere.
           last.name += last.name.endsWith('-') ? line.trim() : ` ${line.trim()}`;
@@ -387,7 +393,7 @@ describe('what the fax machine gets', () => {
     }
   });
 
-  it('keeps the top 0.6 inch clear for the sending machine’s header line, and every page A4', () => {
+  it('keeps the top 0.6 inch clear for the sending machine’s header line, 10 mm at the other edges, and every page A4', () => {
     const boxes = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
     const pages = [...boxes.matchAll(/<page width="([\d.]+)" height="([\d.]+)">/gu)];
     expect(pages.length).toBe(pdfPages(file));
@@ -397,10 +403,11 @@ describe('what the fax machine gets', () => {
     ];
     expect(words.length).toBeGreaterThan(500);
     for (const [, xMin, yMin, xMax, yMax] of words) {
+      // Fax machines clip the paper's edges: 10 mm is 28.35 pt.
       expect(Number(yMin)).toBeGreaterThanOrEqual(43.2);
-      expect(Number(xMin)).toBeGreaterThanOrEqual(14);
-      expect(Number(xMax)).toBeLessThanOrEqual(595.28 - 14);
-      expect(Number(yMax)).toBeLessThanOrEqual(841.89 - 14);
+      expect(Number(xMin)).toBeGreaterThanOrEqual(28.35);
+      expect(Number(xMax)).toBeLessThanOrEqual(595.28 - 28.35);
+      expect(Number(yMax)).toBeLessThanOrEqual(841.89 - 28.35);
     }
   });
 

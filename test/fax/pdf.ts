@@ -27,6 +27,13 @@ export function columnCrop(column: number): string[] {
   ].flatMap(([flag, value]) => [String(flag), String(value)]);
 }
 
+/**
+ * A signatory's entry, "1,234. Name": digits grouped as in the letter, by "," or (Russian) a no-break
+ * space, which pdftotext reads as a space.
+ */
+export const ENTRY = /^\s*(\d{1,3}(?:[, \u00a0]\d{3})*)\. (.+)$/u;
+export const entryNumber = (text: string) => Number(text.replace(/[, \u00a0]/gu, ''));
+
 /** The numbered signatories of a part, read back column by column from the pages after the letter. */
 export function readSignatories(file: string): Array<{ number: number; name: string }> {
   const entries: Array<{ number: number; name: string }> = [];
@@ -34,9 +41,10 @@ export function readSignatories(file: string): Array<{ number: number; name: str
     for (let column = 0; column < FAX_LAYOUT.columns; column++) {
       for (const line of pdfText(file, page, columnCrop(column)).split('\n')) {
         if (line.trim() === '') continue;
-        const start = /^\s*(\d+)\. (.+)$/u.exec(line);
+        const start = ENTRY.exec(line);
         const last = entries[entries.length - 1];
-        if (start) entries.push({ number: Number(start[1]), name: (start[2] as string).trim() });
+        if (start)
+          entries.push({ number: entryNumber(start[1] as string), name: (start[2] as string).trim() });
         else if (last) last.name += last.name.endsWith('-') ? line.trim() : ` ${line.trim()}`;
       }
     }
