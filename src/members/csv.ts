@@ -42,6 +42,7 @@ const NAME_REASONS: Record<NameProblem, string> = {
   digits: 'the name contains digits',
   'url-or-email': 'the name contains a web or e-mail address',
   'leading-symbol': 'the name starts with a symbol (= + - @)',
+  symbols: 'the name contains a symbol no name needs (< > { } [ ] \\ | ; `)',
 };
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
