@@ -16,6 +16,7 @@ import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
 import { staffRoutes } from './staff/routes.js';
+import { refuseUnsafeText } from './text.js';
 
 export interface AppDeps {
   services: Services;
@@ -27,7 +28,17 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     trustProxy: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Every number a request may carry has bounds that fit its column, and the bounds refuse Infinity
+    // and 1e400. Ajv 8's strictNumbers (its default) is turned off because, with coerceTypes, it skips
+    // the bounds of a query integer that is not finite: `?limit=Infinity` reached Postgres.
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: false,
+        strictNumbers: false,
+      },
+    },
   });
   app.decorate('services', services);
   app.setErrorHandler(handleError);
@@ -55,6 +66,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
 
   await app.register(
     async (api) => {
+      api.addHook('preValidation', refuseUnsafeText);
       await api.register(staffAuth, {
         db: database.db,
         clock,

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { createFailureLimiter } from '../staff/failures.js';
+import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { campaignPages } from './campaigns.js';
@@ -80,6 +81,7 @@ export async function consoleRoutes(app: FastifyInstance) {
   });
 
   app.decorateRequest('staff', null);
+  app.addHook('preValidation', refuseUnsafeText);
   app.addHook('onRequest', async (request) => {
     const staffId = request.session.get('staffId');
     if (staffId === undefined) return;

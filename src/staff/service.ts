@@ -59,6 +59,9 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     },
 
     async update(id: number, change: { role?: StaffRole; disabled?: boolean }, actorId: number) {
+      if (change.role === undefined && change.disabled === undefined) {
+        throw new AppError(400, 'nothing_to_change', 'Give a role, or whether the account is disabled.');
+      }
       return db.transaction(async (tx) => {
         const [before] = await tx.select(publicStaff).from(staff).where(eq(staff.id, id)).for('update');
         if (!before) throw notFound('Staff member');
