@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { broadcastRoutes } from './broadcasts/routes.js';
 import { smsStatusRoutes } from './broadcasts/status-routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
+import type { Config } from './config.js';
 import { consoleRoutes } from './console/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { faxRoutes } from './fax/routes.js';
@@ -18,6 +19,14 @@ import { staffAuth } from './staff/auth.js';
 import { staffRoutes } from './staff/routes.js';
 import { refuseUnsafeText } from './text.js';
 
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count becomes a function trusting that many hops nearest the
+ * app (as Express reads a number): Fastify 5 reads a bare number as "trust nothing".
+ */
+function proxyTrust(trust: Config['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
+
 export interface AppDeps {
   services: Services;
 }
@@ -27,7 +36,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   const { config, database, redis, metrics, clock, logger } = services;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: proxyTrust(config.trustProxy),
     // Every number a request may carry has bounds that fit its column, and the bounds refuse Infinity
     // and 1e400. Ajv 8's strictNumbers (its default) is turned off because, with coerceTypes, it skips
     // the bounds of a query integer that is not finite: `?limit=Infinity` reached Postgres.
