@@ -16,6 +16,7 @@ import { healthRoutes } from './ops/health.js';
 import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
+import { createLimits } from './staff/limits.js';
 import { staffRoutes } from './staff/routes.js';
 import { refuseUnsafeText } from './text.js';
 
@@ -50,6 +51,9 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     },
   });
   app.decorate('services', services);
+  const limits = createLimits(redis, config.queuePrefix);
+  app.addHook('onReady', () => limits.connected(500));
+  app.addHook('onClose', async () => limits.close());
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
@@ -79,6 +83,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
       await api.register(staffAuth, {
         db: database.db,
         clock,
+        limits,
         requestsPerMinute: config.api.requestsPerMinute,
         failuresPerWindow: config.api.failedTokensPer15Minutes,
       });
@@ -90,7 +95,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     },
     { prefix: '/api/v1' },
   );
-  await app.register(consoleRoutes, { prefix: '/console' });
+  await app.register(consoleRoutes, { prefix: '/console', limits });
 
   return app;
 }

@@ -3,7 +3,7 @@ import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
-import { createFailureLimiter } from '../staff/failures.js';
+import { digest, type Limits } from '../staff/limits.js';
 import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
@@ -21,9 +21,16 @@ declare module '@fastify/secure-session' {
   }
 }
 
-/** Sign-in failures from one address before it must wait, and for how long. */
-const FAILED_SIGN_INS = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
+/**
+ * Failed sign-ins before each further try must wait (1 s, doubling): from one address, 10 (an office
+ * behind one address types passwords wrong too), waits of up to 15 minutes; for one account, from
+ * anywhere, 5, waits of up to a minute, so that whoever guesses a colleague's password costs them a
+ * minute's wait at most, never a lock-out.
+ */
+const SIGN_IN_LIMITS = {
+  address: { free: 10, windowMs: 15 * 60_000, maxWaitMs: 15 * 60_000 },
+  account: { free: 5, windowMs: 15 * 60_000, maxWaitMs: 60_000 },
+};
 const SESSION_HOURS = 12;
 
 const tools: ConsoleTools = {
@@ -62,8 +69,8 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  * The staff console: server-rendered pages over the same services as the staff API, signed in with a
  * password and a sealed session cookie, every form POST checked for its CSRF token.
  */
-export async function consoleRoutes(app: FastifyInstance) {
-  const { config, staff, clock } = app.services;
+export async function consoleRoutes(app: FastifyInstance, options: { limits: Limits }) {
+  const { config, staff } = app.services;
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -135,7 +142,8 @@ export async function consoleRoutes(app: FastifyInstance) {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
   );
 
-  const failures = createFailureLimiter({ max: FAILED_SIGN_INS, windowMs: FAILURE_WINDOW_MS, clock });
+  const byAddress = options.limits.failures('sign-in-address', SIGN_IN_LIMITS.address);
+  const byAccount = options.limits.failures('sign-in-account', SIGN_IN_LIMITS.account);
 
   app.get('/login', async (request, reply) => {
     if (request.staff) return reply.redirect('/console/campaigns', 303);
@@ -144,17 +152,27 @@ export async function consoleRoutes(app: FastifyInstance) {
 
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email');
-    if (failures.isBlocked(request.ip)) {
+    const account = digest(email.trim().toLowerCase());
+    const wait = Math.max(await byAddress.waitFor(request.ip), await byAccount.waitFor(account));
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
       const context = tools.context(request, reply);
+      const after =
+        seconds === 1
+          ? '1 second'
+          : seconds < 120
+            ? `${seconds} seconds`
+            : `${Math.ceil(seconds / 60)} minutes`;
+      reply.header('retry-after', seconds);
       return tools.send(
         reply,
-        loginPage(context, email, 'Too many failed sign-ins; try again in 15 minutes.'),
+        loginPage(context, email, `Too many failed sign-ins; try again in ${after}.`),
         429,
       );
     }
     const member = await staff.verifyPassword(email, field(request.body, 'password'));
     if (!member) {
-      failures.recordFailure(request.ip);
+      await Promise.all([byAddress.recordFailure(request.ip), byAccount.recordFailure(account)]);
       const context = tools.context(request, reply);
       return tools.send(reply, loginPage(context, email, 'That e-mail and password do not match.'), 401);
     }
