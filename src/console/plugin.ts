@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { digest, type Limits } from '../staff/limits.js';
+import { SESSION_HOURS } from '../staff/sessions.js';
 import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
@@ -17,7 +18,8 @@ import { updatePages } from './updates.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
-    staffId: number;
+    /** The id of a server-side session (staff_sessions): the sealed cookie alone signs no one in. */
+    session: string;
   }
 }
 
@@ -31,7 +33,6 @@ const SIGN_IN_LIMITS = {
   address: { free: 10, windowMs: 15 * 60_000, maxWaitMs: 15 * 60_000 },
   account: { free: 5, windowMs: 15 * 60_000, maxWaitMs: 60_000 },
 };
-const SESSION_HOURS = 12;
 
 const tools: ConsoleTools = {
   context(request, reply) {
@@ -90,9 +91,9 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
   app.decorateRequest('staff', null);
   app.addHook('preValidation', refuseUnsafeText);
   app.addHook('onRequest', async (request) => {
-    const staffId = request.session.get('staffId');
-    if (staffId === undefined) return;
-    const member = await staff.sessionStaff(staffId);
+    const session = request.session.get('session');
+    if (session === undefined) return;
+    const member = await staff.sessionStaff(session);
     if (!member) {
       request.session.delete();
       return;
@@ -178,11 +179,14 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
     }
     // A fresh session on sign-in, so that a session planted before it is worth nothing.
     request.session.regenerate();
-    request.session.set('staffId', member.id);
+    request.session.set('session', await staff.startSession(member.id));
     return reply.redirect('/console/campaigns', 303);
   });
 
+  // Ends this session on the server too: a copy of the cookie is worth nothing afterwards.
   app.post('/logout', async (request, reply) => {
+    const session = request.session.get('session');
+    if (session !== undefined) await staff.endSession(session);
     request.session.delete();
     return reply.redirect('/console/login', 303);
   });

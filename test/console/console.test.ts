@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { setStaffPassword } from '../../src/staff/passwords.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -71,13 +72,59 @@ describe('signing in', () => {
     expect(refused.headers['retry-after']).toBe('1');
   });
 
-  it('signs out', async () => {
+  /** A second client holding the same cookie: what someone who copied it would have. */
+  function copyOf(client: ConsoleClient) {
+    const copy = new ConsoleClient(testApp.app);
+    copy.cookie = client.cookie;
+    return copy;
+  }
+  const signedIn = async (client: ConsoleClient) =>
+    (await client.get('/console/campaigns')).statusCode === 200;
+
+  it('signs out that session only, on the server: a copy of its cookie is refused afterwards', async () => {
     const { email } = await consoleStaff(database, 'viewer');
     const client = new ConsoleClient(testApp.app);
+    const otherBrowser = new ConsoleClient(testApp.app);
     await client.signIn(email, PASSWORD);
+    await otherBrowser.signIn(email, PASSWORD);
+    const copied = copyOf(client);
+    expect(await signedIn(copied)).toBe(true);
+
     const out = await client.submit('/console/campaigns', '/console/logout', {});
     expect(out.statusCode).toBe(303);
     expect((await client.get('/console/campaigns')).headers.location).toBe('/console/login');
+    const refused = await copied.get('/console/campaigns');
+    expect(refused.statusCode).toBe(303);
+    expect(refused.headers.location).toBe('/console/login');
+    expect(await signedIn(otherBrowser)).toBe(true);
+  });
+
+  it('ends every session of a person whose password is changed or whose account is disabled', async () => {
+    const changed = await consoleStaff(database, 'viewer');
+    const disabled = await consoleStaff(database, 'campaigner');
+    const bystander = await consoleStaff(database, 'viewer');
+    const admin = await consoleStaff(database, 'admin');
+    const clients = new Map<string, ConsoleClient[]>();
+    for (const { email } of [changed, disabled, bystander, admin]) {
+      const pair = [new ConsoleClient(testApp.app), new ConsoleClient(testApp.app)];
+      for (const client of pair) await client.signIn(email, PASSWORD);
+      clients.set(email, pair);
+    }
+    const copies = [...clients.values()].flat().map(copyOf);
+
+    await setStaffPassword(database.db, { email: changed.email, password: 'a brand new passphrase' }, null);
+    const [adminClient] = clients.get(admin.email) ?? [];
+    const { rows } = await database.pool.query('SELECT id FROM staff WHERE email = $1', [disabled.email]);
+    const disabling = await adminClient?.submit('/console/staff', `/console/staff/${rows[0].id}`, {
+      disabled: 'yes',
+    });
+    expect(disabling?.statusCode).toBe(303);
+
+    const still = await Promise.all(copies.map(signedIn));
+    expect(still).toEqual([false, false, false, false, true, true, true, true]);
+    // Enabling the account again does not bring its old sessions back.
+    await adminClient?.submit('/console/staff', `/console/staff/${rows[0].id}`, { disabled: 'no' });
+    expect(await signedIn(copies[2] as ConsoleClient)).toBe(false);
   });
 });
 
