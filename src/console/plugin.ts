@@ -13,7 +13,7 @@ import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { type PageContext, page } from './layout.js';
-import { queueBoard } from './queues.js';
+import { queueBoard, XSRF_HEADER } from './queues.js';
 import { updatePages } from './updates.js';
 
 declare module '@fastify/secure-session' {
@@ -85,7 +85,11 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
   });
   await app.register(csrfProtection, {
     sessionPlugin: '@fastify/secure-session',
-    getToken: (request) => field(request.body, '_csrf'),
+    // Forms send the token as a field; Bull Board's page sends it as a header (see queues.ts).
+    getToken: (request) => {
+      const header = request.headers[XSRF_HEADER];
+      return typeof header === 'string' ? header : field(request.body, '_csrf');
+    },
   });
 
   app.decorateRequest('staff', null);
@@ -100,12 +104,10 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
     }
     request.staff = { ...member, tokenId: null } satisfies StaffPrincipal;
   });
-  // Every form, sign-in included, must carry the token of its session. Bull Board sends JSON from its
-  // own page; the SameSite=Lax cookie keeps other sites' requests from carrying the session there.
+  // Every request that changes something, each form (sign-in included) and each of Bull Board's calls,
+  // must carry the token of its session.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'POST' && !request.url.startsWith('/console/queues')) {
-      return app.csrfProtection(request, reply, done);
-    }
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return app.csrfProtection(request, reply, done);
     done();
   });
 

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
@@ -280,6 +281,41 @@ describe('admins', () => {
     expect((await campaigner.get('/console/queues')).statusCode).toBe(403);
     expect((await campaigner.get('/console/queues/api/queues')).statusCode).toBe(403);
     expect((await campaigner.get('/console/audit')).statusCode).toBe(403);
+  });
+});
+
+describe('Bull Board', () => {
+  it('takes a state-changing call only with the CSRF token its page was given', async () => {
+    const admin = new ConsoleClient(testApp.app);
+    await admin.signIn((await consoleStaff(database, 'admin')).email, PASSWORD);
+    const board = await admin.get('/console/queues');
+    const cookie = [board.headers['set-cookie']].flat().find((line) => line?.startsWith('XSRF-TOKEN='));
+    expect(cookie).toMatch(/Path=\/console\/queues/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    // The board's script reads it and sends it back as a header, so it cannot be HttpOnly.
+    expect(cookie).not.toMatch(/HttpOnly/i);
+    const token = decodeURIComponent(/^XSRF-TOKEN=([^;]+)/.exec(cookie ?? '')?.[1] ?? '');
+
+    const queue = new Queue('sms-send', { connection: testApp.redis, prefix: testApp.queuePrefix });
+    const pause = (headers: Record<string, string>) =>
+      testApp.app.inject({
+        method: 'PUT',
+        url: '/console/queues/api/queues/sms-send/pause',
+        remoteAddress: admin.remoteAddress,
+        headers: { cookie: admin.cookie, ...headers },
+      });
+    expect((await pause({})).statusCode).toBe(403);
+    const other = new ConsoleClient(testApp.app);
+    await other.signIn((await consoleStaff(database, 'admin')).email, PASSWORD);
+    const foreign = await other.get('/console/queues');
+    const foreignToken = /XSRF-TOKEN=([^;]+)/.exec(String(foreign.headers['set-cookie']))?.[1] ?? '';
+    expect((await pause({ 'x-xsrf-token': decodeURIComponent(foreignToken) })).statusCode).toBe(403);
+    expect(await queue.isPaused()).toBe(false);
+
+    expect((await pause({ 'x-xsrf-token': token })).statusCode).toBe(200);
+    expect(await queue.isPaused()).toBe(true);
+    await queue.obliterate({ force: true });
+    await queue.close();
   });
 });
 
