@@ -10,23 +10,32 @@ export const UNSAFE_CHARACTER =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters refused
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|\p{Cs}|\p{Noncharacter_Code_Point}/u;
 
-/** The path of the first string (or property name) in `value` holding an unsafe character, or null. */
+/**
+ * The path of the first string (or property name) in `value` holding an unsafe character, or null.
+ * Walks parsed JSON and forms only (plain objects, arrays, strings), without recursion, so that no
+ * nesting is too deep for it; a stream handed over unread is not looked into.
+ */
 export function findUnsafeText(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return UNSAFE_CHARACTER.test(value) ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findUnsafeText(item, `${path}[${i}]`);
-      if (found) return found;
+  const pending: Array<[unknown, string]> = [[value, path]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, at] = next;
+    if (typeof item === 'string') {
+      if (UNSAFE_CHARACTER.test(item)) return at;
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], `${at}[${i}]`]);
+    } else if (item !== null && typeof item === 'object' && isPlain(item)) {
+      for (const [key, child] of Object.entries(item).reverse()) {
+        if (UNSAFE_CHARACTER.test(key)) return at;
+        pending.push([child, at ? `${at}.${key}` : key]);
+      }
     }
-    return null;
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (UNSAFE_CHARACTER.test(key)) return path;
-    const found = findUnsafeText(item, path ? `${path}.${key}` : key);
-    if (found) return found;
   }
   return null;
+}
+
+function isPlain(object: object): boolean {
+  const prototype = Object.getPrototypeOf(object);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**
