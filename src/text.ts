@@ -33,9 +33,10 @@ export function findUnsafeText(value: unknown, path: string): string | null {
   return null;
 }
 
+/** A plain object, or one of the prototype-less dictionaries that form parsers make (not a stream). */
 function isPlain(object: object): boolean {
   const prototype = Object.getPrototypeOf(object);
-  return prototype === Object.prototype || prototype === null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 /**

@@ -68,7 +68,8 @@ function loginPage(context: PageContext, email: string, problem: string | null):
 
 /**
  * The staff console: server-rendered pages over the same services as the staff API, signed in with a
- * password and a sealed session cookie, every form POST checked for its CSRF token.
+ * password and a server-side session named by a sealed cookie, every request that changes something
+ * checked for its CSRF token.
  */
 export async function consoleRoutes(app: FastifyInstance, options: { limits: Limits }) {
   const { config, staff } = app.services;
@@ -156,7 +157,9 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email');
     const account = digest(email.trim().toLowerCase());
-    const wait = Math.max(await byAddress.waitFor(request.ip), await byAccount.waitFor(account));
+    const wait = Math.max(
+      ...(await Promise.all([byAddress.waitFor(request.ip), byAccount.waitFor(account)])),
+    );
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       const context = tools.context(request, reply);

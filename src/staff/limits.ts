@@ -76,6 +76,7 @@ export function createLimits(redis: Redis, prefix: string) {
         constructor(_options: FastifyRateLimitOptions) {
           this.incr = store(namespace, false).incr;
         }
+        // Route-level limits would get a store of their own here; the API has one limit for all routes.
         child(): FastifyRateLimitStore {
           return this as unknown as FastifyRateLimitStore;
         }
@@ -136,4 +137,3 @@ export function createLimits(redis: Redis, prefix: string) {
 }
 
 export type Limits = ReturnType<typeof createLimits>;
-export type FailureLimiter = ReturnType<Limits['failures']>;
