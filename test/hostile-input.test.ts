@@ -126,6 +126,15 @@ const hostile = fc.oneof(
     .map((parts) => parts.join('')),
 );
 
+/** Ordinary text with one nasty piece in it: it passes every other check, so the piece is what is tested. */
+const oneNastyCharacter = fc
+  .tuple(
+    fc.constantFrom('Jane Smith', 'A title', 'Dear Judge'),
+    fc.oneof(fc.constantFrom('\u0000', '\uD800', '\uFFFF', '\u0007'), fc.constantFrom(...NASTY)),
+    fc.nat(10),
+  )
+  .map(([text, nasty, at]) => `${text.slice(0, at)}${nasty}${text.slice(at)}`);
+
 /** An id in a path: one that exists (by its index in `ids`), or anything at all. */
 const anyId = fc.oneof(fc.nat(40), fc.nat(40), hostile);
 const encodePath = (template: string, id: number | string) =>
@@ -151,7 +160,7 @@ const mutated = (base: Fields, names: readonly string[]) =>
         fc.constantFrom('replace', 'repeat', 'drop', 'add'),
         fc.nat(),
         fc.oneof(fc.constantFrom(...names), hostile),
-        hostile,
+        fc.oneof(hostile, oneNastyCharacter),
       ),
       { maxLength: 3 },
     )
@@ -285,10 +294,13 @@ const VALID_BODIES: Array<Record<string, unknown>> = [
   { role: 'viewer' },
   { label: 'x' },
 ];
+/** A keyword no campaign has yet, so that a campaign made from a changed body gets as far as Postgres. */
+const freshKeyword = fc.stringMatching(/^[A-Z]{8}$/);
 const jsonBody = fc.oneof(
   fc
-    .tuple(fc.constantFrom(...VALID_BODIES), fc.nat(), fc.boolean(), jsonValue)
-    .map(([valid, at, keep, value]) => {
+    .tuple(fc.constantFrom(...VALID_BODIES), fc.nat(), fc.boolean(), jsonValue, freshKeyword)
+    .map(([body, at, keep, value, keyword]) => {
+      const valid = body === CAMPAIGN ? { ...body, keyword } : body;
       const keys = Object.keys(valid);
       return JSON.stringify(keep ? valid : { ...valid, [keys[at % keys.length] as string]: value });
     }),
@@ -467,20 +479,27 @@ const consolePage = fc.record({ template: fc.constantFrom(...CONSOLE_PAGES), id:
 
 const consoleForm = fc
   .record({
-    form: fc.constantFrom(...CONSOLE_FORMS),
+    // The campaign form, whose text is stored, a third of the time.
+    form: fc.oneof(
+      fc.constantFrom(...CONSOLE_FORMS.slice(0, 2)),
+      fc.constantFrom(...CONSOLE_FORMS),
+      fc.constantFrom(...CONSOLE_FORMS),
+    ),
     id: anyId,
     csrf: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(true), fc.constant(false)),
+    keyword: freshKeyword,
   })
-  .chain(({ form: [template, base], id, csrf: withCsrf }) =>
-    mutated(base, [...base.map(([name]) => name), 'targetCount', 'target-1-name']).map(
+  .chain(({ form: [template, form], id, csrf: withCsrf, keyword }) => {
+    const base = form.map(([name, value]): [string, string] => [name, name === 'keyword' ? keyword : value]);
+    return mutated(base, [...base.map(([name]) => name), 'targetCount', 'target-1-name']).map(
       (fields): HostileRequest => ({
         method: 'POST',
         url: encodePath(template, id),
         headers: { cookie: consoleClient.cookie, 'content-type': 'application/x-www-form-urlencoded' },
         payload: formBody([...(withCsrf ? ([['_csrf', csrf]] as Fields) : []), ...fields]),
       }),
-    ),
-  );
+    );
+  });
 
 const anyRequest = fc.oneof(
   { arbitrary: twilioWebhook, weight: 3 },
