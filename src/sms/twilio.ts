@@ -13,7 +13,8 @@ export function isSignedByTwilio(request: FastifyRequest, authToken: string, pub
   try {
     return twilio.validateRequest(authToken, signature, `${publicBaseUrl}${request.url}`, params);
   } catch {
-    // A body the library cannot even turn into text (an object without a prototype) was not Twilio's.
+    // A body the library cannot turn into text (JSON with an object whose toString is not a function)
+    // was not Twilio's.
     return false;
   }
 }
@@ -22,8 +23,8 @@ export function isSignedByTwilio(request: FastifyRequest, authToken: string, pub
 const SID = /^[A-Za-z0-9]{2,64}$/;
 
 /**
- * The named fields of a Twilio webhook, each a single string, or why not. Twilio sends a form with each
- * field once; anything else (a field repeated, a JSON body, a sid of another shape, a control character
+ * The named fields of a Twilio webhook, each a single string, or why not. Twilio sends each field once,
+ * as text; anything else (a field repeated or not text, a sid of another shape, a control character
  * where a number goes) is answered 400 before it reaches the database.
  */
 export function twilioFields(
