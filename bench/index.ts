@@ -1,6 +1,7 @@
-/** `npm run bench [webhook|fax|broadcast]`: measures and prints a table per part of the product. */
+/** `npm run bench [webhook|fax|broadcast|import]`: measures and prints a table per part of the product. */
 import { benchBroadcast } from './broadcast.js';
 import { benchFaxDocument } from './fax-document.js';
+import { benchImport } from './import.js';
 import { benchWebhook } from './webhook.js';
 
 type Section = [name: string, title: string, bench: () => Promise<Array<Record<string, string | number>>>];
@@ -16,6 +17,11 @@ const sections: Section[] = [
     'broadcast',
     'Broadcast: send rate against SMS_MAX_PER_SECOND, duplicates and texts to opted-out members',
     benchBroadcast,
+  ],
+  [
+    'import',
+    'Member import: 200,000 rows through the API, time and peak RSS; a second import meanwhile',
+    benchImport,
   ],
 ];
 

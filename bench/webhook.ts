@@ -24,8 +24,10 @@ const benchSecrets = {
   PHONE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   PHONE_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
   SESSION_SECRET: Buffer.alloc(32, 3).toString('base64'),
-  TWILIO_AUTH_TOKEN: 'bench-auth-token',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
   PUBLIC_BASE_URL: 'https://pocketprotest.example.org',
+  // Production settings, sending nothing: SMS_PROVIDER=log and FAX_PROVIDER=file, said to be meant.
+  ALLOW_DRY_RUN: 'true',
 };
 const config = loadConfig({ ...benchSecrets });
 
@@ -51,6 +53,7 @@ async function importMembers(count: number): Promise<void> {
   );
   const members = createMembersService({
     db: database.db,
+    pool: database.pool,
     clock,
     phoneCrypto: createPhoneCrypto(config.phone),
   });

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { broadcastRoutes } from './broadcasts/routes.js';
 import { smsStatusRoutes } from './broadcasts/status-routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
+import type { Config } from './config.js';
 import { consoleRoutes } from './console/plugin.js';
 import { handleError, handleNotFound } from './errors.js';
 import { faxRoutes } from './fax/routes.js';
@@ -15,7 +16,17 @@ import { healthRoutes } from './ops/health.js';
 import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
+import { createLimits } from './staff/limits.js';
 import { staffRoutes } from './staff/routes.js';
+import { refuseUnsafeText } from './text.js';
+
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count becomes a function trusting that many hops nearest the
+ * app (as Express reads a number): Fastify 5 reads a bare number as "trust nothing".
+ */
+function proxyTrust(trust: Config['trustProxy']) {
+  return typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+}
 
 export interface AppDeps {
   services: Services;
@@ -26,10 +37,23 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   const { config, database, redis, metrics, clock, logger } = services;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    trustProxy: proxyTrust(config.trustProxy),
+    // Every number a request may carry has bounds that fit its column, and the bounds refuse Infinity
+    // and 1e400. Ajv 8's strictNumbers (its default) is turned off because, with coerceTypes, it skips
+    // the bounds of a query integer that is not finite: `?limit=Infinity` reached Postgres.
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: false,
+        strictNumbers: false,
+      },
+    },
   });
   app.decorate('services', services);
+  const limits = createLimits(redis, config.queuePrefix);
+  app.addHook('onReady', () => limits.connected(500));
+  app.addHook('onClose', async () => limits.close());
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
@@ -45,6 +69,11 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // The API only: the console's pages and forms, Bull Board and the webhooks are not its interface.
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/api/v1/') ? schema : { ...schema, hide: true },
+      url,
+    }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -55,9 +84,11 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
 
   await app.register(
     async (api) => {
+      api.addHook('preValidation', refuseUnsafeText);
       await api.register(staffAuth, {
         db: database.db,
         clock,
+        limits,
         requestsPerMinute: config.api.requestsPerMinute,
         failuresPerWindow: config.api.failedTokensPer15Minutes,
       });
@@ -69,7 +100,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     },
     { prefix: '/api/v1' },
   );
-  await app.register(consoleRoutes, { prefix: '/console' });
+  await app.register(consoleRoutes, { prefix: '/console', limits });
 
   return app;
 }

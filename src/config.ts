@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 /**
  * The one place the environment is read. Every variable of the design's table is parsed here, and a
@@ -99,6 +100,10 @@ export interface Config {
   };
   /** The sender block of the letter page, under ORG_NAME; each line only when set. */
   letterhead: { address: string | null; email: string | null; phone: string | null };
+  /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and ranges. */
+  trustProxy: false | number | string[];
+  /** What does not reach the world in this process (texts logged, faxes written, plain http), said at start. */
+  dryRun: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -312,8 +317,21 @@ export function loadConfig(env: Env = process.env): Config {
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),
     ...mailConfig(env),
+    trustProxy: trustProxy(env),
+    dryRun: [],
   };
+  config.dryRun = [
+    ...(config.sms.provider === 'log' ? ['texts are logged, not sent (SMS_PROVIDER=log)'] : []),
+    ...(faxProvider === 'file' ? [`faxes are written to ${config.fax.outboxDir} (FAX_PROVIDER=file)`] : []),
+    ...(config.mail.transport === 'file'
+      ? [`e-mails are written to ${config.fax.outboxDir}/mail (MAIL_TRANSPORT=file)`]
+      : []),
+    ...(config.publicBaseUrl.startsWith('http:')
+      ? ['webhooks arrive over plain http (PUBLIC_BASE_URL)']
+      : []),
+  ];
 
+  if (production) refuseInProduction(config, boolean(env, 'ALLOW_DRY_RUN', false));
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
     throw new ConfigError('SMS_FROM', 'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio');
   }
@@ -374,6 +392,81 @@ function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
       phone: optional(env, 'ORG_PHONE'),
     },
   };
+}
+
+/**
+ * What production refuses: one key doing two jobs (a leak of one would open the other), a Twilio auth
+ * token that is not one (webhook signatures would be checked against a guess), and, unless
+ * ALLOW_DRY_RUN=true says it is meant, texts and faxes that never leave the machine or webhooks over
+ * plain http.
+ */
+function refuseInProduction(config: Config, allowDryRun: boolean): void {
+  const keys: Array<[string, Buffer]> = [
+    ['PHONE_ENCRYPTION_KEY', config.phone.encryptionKey],
+    ['PHONE_INDEX_KEY', config.phone.indexKey],
+    ['SESSION_SECRET', config.sessionSecret],
+  ];
+  for (const [i, [key, value]] of keys.entries()) {
+    const same = keys.slice(0, i).find(([, earlier]) => earlier.equals(value));
+    if (same)
+      throw new ConfigError(
+        key,
+        `is the same key as ${same[0]}; give each its own (openssl rand -base64 32)`,
+      );
+  }
+  if (!/^[0-9a-f]{32}$/i.test(config.twilio.authToken)) {
+    throw new ConfigError('TWILIO_AUTH_TOKEN', 'must be a Twilio auth token: 32 hexadecimal characters');
+  }
+  if (allowDryRun) return;
+  const dry: Array<[string, boolean]> = [
+    ['SMS_PROVIDER', config.sms.provider === 'log'],
+    ['FAX_PROVIDER', config.fax.provider === 'file'],
+    ['MAIL_TRANSPORT', config.mail.transport === 'file'],
+    ['PUBLIC_BASE_URL', config.publicBaseUrl.startsWith('http:')],
+  ];
+  for (const [key, isDry] of dry) {
+    if (isDry) {
+      throw new ConfigError(
+        key,
+        key === 'PUBLIC_BASE_URL'
+          ? 'must start with https:// in production (or set ALLOW_DRY_RUN=true for a dry run)'
+          : 'sends nothing in production; set a real provider, or ALLOW_DRY_RUN=true for a dry run',
+      );
+    }
+  }
+}
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: off (the default: the client is whoever opened the connection), a number of proxies in
+ * front, or their addresses and ranges. `true` is refused: it would let any client name its own
+ * address in X-Forwarded-For and so dodge, or aim, the sign-in limits.
+ */
+function trustProxy(env: Env): false | number | string[] {
+  const raw = read(env, 'TRUST_PROXY', 'off');
+  if (['off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
+  if (raw.toLowerCase() === 'true') {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'true would let any client choose its address; give the number of proxies in front (e.g. 1) or their addresses',
+    );
+  }
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 10);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const prefixOk =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128));
+    if (!(PROXY_RANGES.includes(entry) || (isIP(address) !== 0 && prefixOk && extra === undefined))) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `must be off, the number of proxies in front (e.g. 1), or their addresses (10.0.0.0/8, loopback); got "${entry}"`,
+      );
+    }
+  }
+  return entries;
 }
 
 /** A Redis Cluster hash tag (`{…}`) keeps each queue's keys in one slot, so the prefix must carry one. */

@@ -15,6 +15,8 @@ async function main(role: Role): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  if (config.dryRun.length > 0)
+    logger.warn({ dryRun: config.dryRun }, `dry run: ${config.dryRun.join('; ')}`);
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl);

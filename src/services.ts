@@ -77,7 +77,7 @@ export function createServices(deps: ServiceDeps) {
     metrics,
     phoneCrypto,
     staff: createStaffService({ db, clock }),
-    members: createMembersService({ db, clock, phoneCrypto }),
+    members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
     retention: createRetention({ db, clock, retentionDays: config.retentionDays }),
     inbound: createInboundService({ database, phoneCrypto, config, metrics, clock }),
     campaigns: createCampaignsService({ db, clock }),

@@ -2,12 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_PHONE_ENCRYPTION_KEY, DEV_SESSION_SECRET, loadConfig } from '../src/config.js';
 
 const goodKey = Buffer.alloc(32, 7).toString('base64');
+/** A production that sends for real: real keys, a Twilio token, https, Twilio and Sinch. */
 const production = {
   NODE_ENV: 'production',
   PHONE_ENCRYPTION_KEY: goodKey,
   PHONE_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
-  TWILIO_AUTH_TOKEN: 'a-real-token',
+  TWILIO_AUTH_TOKEN: '0123456789abcdef0123456789abcdef',
   SESSION_SECRET: Buffer.alloc(32, 11).toString('base64'),
+  PUBLIC_BASE_URL: 'https://act.example.org',
+  SMS_PROVIDER: 'twilio',
+  SMS_FROM: '70505',
+  FAX_PROVIDER: 'sinch',
+  SINCH_PROJECT_ID: 'p',
+  SINCH_KEY_ID: 'k',
+  SINCH_KEY_SECRET: 's',
+  MAIL_TRANSPORT: 'smtp',
+  SMTP_URL: 'smtp://mail.example.org:587',
+  MAIL_FROM: 'actions@example.org',
 };
 
 function errorOf(env: Record<string, string>): ConfigError {
@@ -79,6 +90,62 @@ describe('configuration', () => {
     const { TWILIO_AUTH_TOKEN: _token, ...withoutToken } = production;
     expect(errorOf(withoutToken).key).toBe('TWILIO_AUTH_TOKEN');
     expect(errorOf({ ...production, SESSION_SECRET: DEV_SESSION_SECRET }).key).toBe('SESSION_SECRET');
+  });
+
+  it('refuses in production one key used for two jobs, naming the second', () => {
+    expect(errorOf({ ...production, PHONE_INDEX_KEY: goodKey })).toMatchObject({
+      key: 'PHONE_INDEX_KEY',
+      message: expect.stringContaining('same key as PHONE_ENCRYPTION_KEY'),
+    });
+    expect(errorOf({ ...production, SESSION_SECRET: production.PHONE_INDEX_KEY }).key).toBe('SESSION_SECRET');
+  });
+
+  it('refuses in production a Twilio auth token that is not 32 hexadecimal characters', () => {
+    for (const token of ['x', 'a-real-token', '0123456789abcdef0123456789abcdeg', `${'a'.repeat(32)}0`]) {
+      expect(errorOf({ ...production, TWILIO_AUTH_TOKEN: token }).key, token).toBe('TWILIO_AUTH_TOKEN');
+    }
+    expect(loadConfig({ ...production, TWILIO_AUTH_TOKEN: 'ABCDEF0123456789abcdef0123456789' }).nodeEnv).toBe(
+      'production',
+    );
+  });
+
+  it('refuses in production texts and faxes that go nowhere and plain http, unless ALLOW_DRY_RUN=true', () => {
+    const dry = {
+      SMS_PROVIDER: 'log',
+      FAX_PROVIDER: 'file',
+      MAIL_TRANSPORT: 'file',
+      PUBLIC_BASE_URL: 'http://act.example.org',
+    };
+    for (const [key, value] of Object.entries(dry)) {
+      expect(errorOf({ ...production, [key]: value }).key).toBe(key);
+    }
+    const allowed = loadConfig({ ...production, ...dry, ALLOW_DRY_RUN: 'true' });
+    expect(allowed.dryRun).toEqual([
+      'texts are logged, not sent (SMS_PROVIDER=log)',
+      'faxes are written to var/outbox (FAX_PROVIDER=file)',
+      'e-mails are written to var/outbox/mail (MAIL_TRANSPORT=file)',
+      'webhooks arrive over plain http (PUBLIC_BASE_URL)',
+    ]);
+    expect(loadConfig(production).dryRun).toEqual([]);
+    // A dry run never excuses keys shared between jobs or a token that is not one.
+    expect(errorOf({ ...production, ...dry, ALLOW_DRY_RUN: 'true', TWILIO_AUTH_TOKEN: 'x' }).key).toBe(
+      'TWILIO_AUTH_TOKEN',
+    );
+  });
+
+  it('trusts no proxy by default, and takes a hop count or the proxies’ addresses', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,loopback, fd00::/8' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      'loopback',
+      'fd00::/8',
+    ]);
+    for (const value of ['true', 'any', '10.0.0.0/33', '10.0.0/8', '11']) {
+      expect(errorOf({ TRUST_PROXY: value }).key, value).toBe('TRUST_PROXY');
+    }
   });
 
   it('sends faxes only in business hours by default with a real provider', () => {

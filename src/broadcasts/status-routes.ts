@@ -1,12 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../errors.js';
-import { isSignedByTwilio } from '../sms/twilio.js';
-
-interface TwilioStatusBody {
-  MessageSid?: string;
-  MessageStatus?: string;
-  ErrorCode?: string;
-}
+import { isSignedByTwilio, twilioFields } from '../sms/twilio.js';
 
 /** Twilio's statuses after it accepted a message; the earlier ones (queued, sending) add nothing. */
 const RECORDED = new Set(['sent', 'delivered', 'undelivered', 'failed']);
@@ -20,7 +14,9 @@ export async function smsStatusRoutes(app: FastifyInstance) {
         .status(403)
         .send(errorBody('bad_signature', 'The X-Twilio-Signature is missing or wrong.'));
     }
-    const body = (request.body ?? {}) as TwilioStatusBody;
+    const read = twilioFields(request.body, ['MessageSid', 'MessageStatus', 'ErrorCode']);
+    if ('problem' in read) return reply.status(400).send(errorBody('bad_request', read.problem));
+    const body = read.fields;
     if (!body.MessageSid || !body.MessageStatus) {
       return reply.status(400).send(errorBody('bad_request', 'MessageSid and MessageStatus are required.'));
     }

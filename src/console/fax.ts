@@ -250,7 +250,8 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
       const { file, filename } = await batches.documentFile(
         idOf(request),
         numeric(query.targetId),
-        numeric(query.part ?? '1'),
+        // The API's bound: a batch never has more parts than that, and the column is a smallint.
+        numeric(query.part ?? '1', 10_000),
       );
       return reply
         .type('application/pdf')
@@ -265,8 +266,10 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
       `/fax-deliveries/:id/${action}`,
       { onRequest: requireRole('campaigner') },
       async (request, reply) => {
+        // Read before acting, so that a form without its batch changes nothing.
+        const batchId = numeric(field(request.body, 'batch'));
         await deliveries[action](idOf(request), staffOf(request).id);
-        return reply.redirect(`/console/fax-batches/${numeric(field(request.body, 'batch'))}`, 303);
+        return reply.redirect(`/console/fax-batches/${batchId}`, 303);
       },
     );
   }

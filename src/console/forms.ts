@@ -20,12 +20,12 @@ export interface ConsoleTools {
 }
 
 /**
- * A positive whole number written as digits (a route's id, or one sent in a query or a form); any other
- * text is a page that does not exist.
+ * A positive whole number written as digits (a route's id, or one sent in a query or a form), at most
+ * `maximum` (what its column holds); any other text is a page that does not exist.
  */
-export function numeric(text: string | undefined): number {
+export function numeric(text: string | undefined, maximum = Number.MAX_SAFE_INTEGER): number {
   const id = Number(text);
-  if (!text || !/^\d{1,18}$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
+  if (!text || !/^\d{1,18}$/.test(text) || !Number.isSafeInteger(id) || id < 1 || id > maximum) {
     throw new AppError(404, 'not_found', 'No such page.');
   }
   return id;

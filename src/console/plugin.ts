@@ -3,7 +3,9 @@ import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import type { StaffPrincipal } from '../staff/auth.js';
-import { createFailureLimiter } from '../staff/failures.js';
+import { digest, type Limits } from '../staff/limits.js';
+import { SESSION_HOURS } from '../staff/sessions.js';
+import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { campaignPages } from './campaigns.js';
@@ -11,13 +13,14 @@ import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
 import { type PageContext, page } from './layout.js';
-import { queueBoard } from './queues.js';
+import { queueBoard, XSRF_HEADER } from './queues.js';
 import { stuckPages } from './stuck.js';
 import { updatePages } from './updates.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
-    staffId: number;
+    /** The id of a server-side session (staff_sessions): the sealed cookie alone signs no one in. */
+    session: string;
   }
 }
 
@@ -28,10 +31,16 @@ declare module 'fastify' {
   }
 }
 
-/** Sign-in failures from one address before it must wait, and for how long. */
-const FAILED_SIGN_INS = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
-const SESSION_HOURS = 12;
+/**
+ * Failed sign-ins before each further try must wait (1 s, doubling): from one address, 10 (an office
+ * behind one address types passwords wrong too), waits of up to 15 minutes; for one account, from
+ * anywhere, 5, waits of up to a minute, so that whoever guesses a colleague's password costs them a
+ * minute's wait at most, never a lock-out.
+ */
+const SIGN_IN_LIMITS = {
+  address: { free: 10, windowMs: 15 * 60_000, maxWaitMs: 15 * 60_000 },
+  account: { free: 5, windowMs: 15 * 60_000, maxWaitMs: 60_000 },
+};
 
 const tools: ConsoleTools = {
   context(request, reply) {
@@ -67,10 +76,11 @@ function loginPage(context: PageContext, email: string, problem: string | null):
 
 /**
  * The staff console: server-rendered pages over the same services as the staff API, signed in with a
- * password and a sealed session cookie, every form POST checked for its CSRF token.
+ * password and a server-side session named by a sealed cookie, every request that changes something
+ * checked for its CSRF token.
  */
-export async function consoleRoutes(app: FastifyInstance) {
-  const { config, staff, clock, stuck } = app.services;
+export async function consoleRoutes(app: FastifyInstance, options: { limits: Limits }) {
+  const { config, staff, stuck } = app.services;
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -84,15 +94,20 @@ export async function consoleRoutes(app: FastifyInstance) {
   });
   await app.register(csrfProtection, {
     sessionPlugin: '@fastify/secure-session',
-    getToken: (request) => field(request.body, '_csrf'),
+    // Forms send the token as a field; Bull Board's page sends it as a header (see queues.ts).
+    getToken: (request) => {
+      const header = request.headers[XSRF_HEADER];
+      return typeof header === 'string' ? header : field(request.body, '_csrf');
+    },
   });
 
   app.decorateRequest('staff', null);
   app.decorateRequest('stuck', 0);
+  app.addHook('preValidation', refuseUnsafeText);
   app.addHook('onRequest', async (request) => {
-    const staffId = request.session.get('staffId');
-    if (staffId === undefined) return;
-    const member = await staff.sessionStaff(staffId);
+    const session = request.session.get('session');
+    if (session === undefined) return;
+    const member = await staff.sessionStaff(session);
     if (!member) {
       request.session.delete();
       return;
@@ -103,12 +118,10 @@ export async function consoleRoutes(app: FastifyInstance) {
       request.stuck = Object.values(await stuck.counts()).reduce((sum, n) => sum + n, 0);
     }
   });
-  // Every form, sign-in included, must carry the token of its session. Bull Board sends JSON from its
-  // own page; the SameSite=Lax cookie keeps other sites' requests from carrying the session there.
+  // Every request that changes something, each form (sign-in included) and each of Bull Board's calls,
+  // must carry the token of its session.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'POST' && !request.url.startsWith('/console/queues')) {
-      return app.csrfProtection(request, reply, done);
-    }
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return app.csrfProtection(request, reply, done);
     done();
   });
 
@@ -146,7 +159,8 @@ export async function consoleRoutes(app: FastifyInstance) {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
   );
 
-  const failures = createFailureLimiter({ max: FAILED_SIGN_INS, windowMs: FAILURE_WINDOW_MS, clock });
+  const byAddress = options.limits.failures('sign-in-address', SIGN_IN_LIMITS.address);
+  const byAccount = options.limits.failures('sign-in-account', SIGN_IN_LIMITS.account);
 
   app.get('/login', async (request, reply) => {
     if (request.staff) return reply.redirect('/console/campaigns', 303);
@@ -155,27 +169,42 @@ export async function consoleRoutes(app: FastifyInstance) {
 
   app.post('/login', async (request, reply) => {
     const email = field(request.body, 'email');
-    if (failures.isBlocked(request.ip)) {
+    const account = digest(email.trim().toLowerCase());
+    const wait = Math.max(
+      ...(await Promise.all([byAddress.waitFor(request.ip), byAccount.waitFor(account)])),
+    );
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
       const context = tools.context(request, reply);
+      const after =
+        seconds === 1
+          ? '1 second'
+          : seconds < 120
+            ? `${seconds} seconds`
+            : `${Math.ceil(seconds / 60)} minutes`;
+      reply.header('retry-after', seconds);
       return tools.send(
         reply,
-        loginPage(context, email, 'Too many failed sign-ins; try again in 15 minutes.'),
+        loginPage(context, email, `Too many failed sign-ins; try again in ${after}.`),
         429,
       );
     }
     const member = await staff.verifyPassword(email, field(request.body, 'password'));
     if (!member) {
-      failures.recordFailure(request.ip);
+      await Promise.all([byAddress.recordFailure(request.ip), byAccount.recordFailure(account)]);
       const context = tools.context(request, reply);
       return tools.send(reply, loginPage(context, email, 'That e-mail and password do not match.'), 401);
     }
     // A fresh session on sign-in, so that a session planted before it is worth nothing.
     request.session.regenerate();
-    request.session.set('staffId', member.id);
+    request.session.set('session', await staff.startSession(member.id));
     return reply.redirect('/console/campaigns', 303);
   });
 
+  // Ends this session on the server too: a copy of the cookie is worth nothing afterwards.
   app.post('/logout', async (request, reply) => {
+    const session = request.session.get('session');
+    if (session !== undefined) await staff.endSession(session);
     request.session.delete();
     return reply.redirect('/console/login', 303);
   });

@@ -234,6 +234,27 @@ export const apiTokens = pgTable(
   (t) => [uniqueIndex('api_tokens_token_hash_key').on(t.tokenHash)],
 );
 
+/**
+ * A signed-in console session. The cookie carries a random id; only its SHA-256 is kept. Signing out
+ * deletes the row; a password change or reset and disabling the account delete all of that person's.
+ */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    id: id(),
+    staffId: ref('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('staff_sessions_token_hash_key').on(t.tokenHash),
+    index('staff_sessions_staff_idx').on(t.staffId),
+  ],
+);
+
 /** Every staff write: who, what, when, before and after. */
 export const auditLog = pgTable(
   'audit_log',

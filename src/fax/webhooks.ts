@@ -14,7 +14,12 @@ export async function faxWebhookRoutes(app: FastifyInstance) {
     { helmet: false, schema: { hide: true } },
     async (request, reply) => {
       const { token } = request.query;
-      if (!token || !(await deliveries.acceptCallback(request.params.provider, token))) {
+      // Tokens are base64url (src/fax/batches.ts); a repeated one or any other text names no delivery.
+      if (
+        typeof token !== 'string' ||
+        !/^[\w-]{1,100}$/.test(token) ||
+        !(await deliveries.acceptCallback(request.params.provider, token))
+      ) {
         return reply.status(404).send(errorBody('not_found', 'No such fax callback.'));
       }
       return reply.status(204).send();

@@ -1,8 +1,9 @@
 /**
- * Reading a members file (an existing SMS network) into rows ready to import: pure, no I/O. A bad row
- * is refused with its line and the reason, never with the number it carries.
+ * Reading a members file (an existing SMS network) into rows ready to import, as it arrives: no I/O of
+ * its own beyond the stream it is given. A bad row is refused with its line and the reason, never with
+ * the number it carries.
  */
-import { type CsvError, parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse';
 import { AppError } from '../errors.js';
 import { checkName, type NameProblem } from '../supporters/names.js';
 import { normalisePhone } from '../supporters/phone.js';
@@ -28,13 +29,6 @@ export interface Refusal {
   reason: string;
 }
 
-export interface ParsedMembers {
-  rows: MemberRow[];
-  /** Rows whose number an earlier row of the file already gave. */
-  duplicates: number;
-  refused: Refusal[];
-}
-
 const NAME_REASONS: Record<NameProblem, string> = {
   'too-short': 'the name is too short (2 characters at least)',
   'too-long': 'the name is too long (60 characters at most)',
@@ -42,6 +36,7 @@ const NAME_REASONS: Record<NameProblem, string> = {
   digits: 'the name contains digits',
   'url-or-email': 'the name contains a web or e-mail address',
   'leading-symbol': 'the name starts with a symbol (= + - @)',
+  symbols: 'the name contains a symbol no name needs (< > { } [ ] \\ | ; `)',
 };
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -155,64 +150,130 @@ function readHeader(header: string[]): string[] {
   return columns;
 }
 
+/** Our own refusals as they are; csv-parse's as a 400 that names the line but quotes nothing. */
+function readError(error: unknown): unknown {
+  if (!(error instanceof CsvError)) return error;
+  // csv-parse's own messages quote the text around the fault, which may be a number.
+  const { lines } = error as CsvError & { lines?: number };
+  return new AppError(
+    400,
+    'invalid_csv',
+    `The file cannot be read as CSV near line ${lines ?? '?'} (${error.code}).`,
+  );
+}
+
+/** Text from the file's bytes as they arrive, with one kind of line break, refused past `maxBytes`. */
+async function* textOf(source: MembersFile, maxBytes: number): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
+  // A CR at the end of one chunk may start a CRLF that the next one ends.
+  let carry = '';
+  for await (const chunk of source) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (bytes > maxBytes) {
+      throw new AppError(
+        413,
+        'file_too_large',
+        `A file may be ${Math.floor(maxBytes / 1_000_000)} MB at most; split it and import the parts one after another.`,
+      );
+    }
+    let text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    carry = text.endsWith('\r') ? '\r' : '';
+    if (carry) text = text.slice(0, -1);
+    if (text.includes('\u0000')) {
+      throw new AppError(
+        400,
+        'invalid_csv',
+        'The file holds NUL characters, as UTF-16 files do: save it as CSV in UTF-8 and send it again.',
+      );
+    }
+    yield* pieces(text);
+  }
+  yield* pieces(carry + decoder.decode());
+}
+
 /**
- * Reads a members file: a header row (column names in any case and order; other columns are ignored)
- * and one member a line. Throws a 400 when the file itself cannot be read and a 413 past `maxRows`.
+ * Text in pieces of at most 16,000 characters, with one kind of line break (so that csv-parse counts
+ * lines the way an editor shows them). csv-parse reads a whole piece at once, so small pieces keep few
+ * rows in memory at a time, and none lives long enough to be kept for long by the garbage collector.
  */
-export function parseMembersCsv(csv: string, options: { now: Date; maxRows: number }): ParsedMembers {
-  // One kind of line break, so that csv-parse counts lines the way an editor shows them.
-  const text = csv.replace(/\r\n?/g, '\n');
-  if (text.replace(/^\uFEFF/, '').trim() === '') {
+function* pieces(text: string): Generator<string> {
+  const lines = text.replace(/\r\n?/g, '\n');
+  for (let at = 0; at < lines.length; at += PIECE) yield lines.slice(at, at + PIECE);
+}
+const PIECE = 16_000;
+
+/** The file as its bytes arrive (a request body), or as text already read (a form's field). */
+export type MembersFile = AsyncIterable<Buffer | string> | Iterable<string>;
+
+export type MemberLine = { row: MemberRow } | { refusal: Refusal };
+
+/**
+ * Reads a members file as it arrives, one checked row at a time, so that a file of any length takes
+ * little memory: a header row (column names in any case and order; other columns are ignored) and
+ * one member a line. Throws a 400 when the file itself cannot be read, a 413 past `maxRows` rows or
+ * `maxBytes`.
+ */
+export async function* readMembersCsv(
+  source: MembersFile,
+  options: { now: Date; maxRows: number; maxBytes: number },
+): AsyncGenerator<MemberLine> {
+  let header = false;
+  const parser = parse({
+    bom: true,
+    columns: (columns: string[]) => {
+      header = true;
+      return readHeader(columns);
+    },
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    to: options.maxRows + 1,
+    // Each record is checked as it is read, so that only the small checked row waits to be staged.
+    on_record: (record: Record<string, string | undefined>, context): MemberLine => {
+      // context.lines is where the record ends; a quoted field may span lines.
+      const inner = Object.values(record).reduce((n, value) => n + (value?.split('\n').length ?? 1) - 1, 0);
+      const line = context.lines - inner;
+      const { problems, row } = checkRow(record, options.now);
+      return row
+        ? { row: { line, ...row } }
+        : { refusal: { line, reason: `${problems.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()) } };
+    },
+  });
+  // A failure is read from `errored` below; unheard, the stream would also throw it at the process.
+  parser.on('error', () => {});
+  let count = 0;
+  /** The rows parsed so far, each at once: csv-parse is driven by hand, without a stream pipeline's cost. */
+  function* parsed(): Generator<MemberLine> {
+    if (parser.errored) throw readError(parser.errored);
+    for (let line = parser.read() as MemberLine | null; line !== null; line = parser.read()) {
+      if (++count > options.maxRows) {
+        throw new AppError(
+          413,
+          'too_many_rows',
+          `A file may hold ${options.maxRows} members at most; split it and import the parts one after another.`,
+        );
+      }
+      yield line;
+    }
+  }
+  try {
+    for await (const piece of textOf(source, options.maxBytes)) {
+      parser.write(piece);
+      yield* parsed();
+    }
+    await new Promise((resolve) => parser.end(resolve));
+    yield* parsed();
+  } catch (error) {
+    throw readError(error);
+  } finally {
+    parser.destroy();
+  }
+  if (!header) {
     throw new AppError(
       400,
       'invalid_csv',
       `The file is empty; it needs a header row: ${MEMBER_COLUMNS.join(',')}.`,
     );
   }
-  let records: { record: Record<string, string | undefined>; info: { lines: number } }[];
-  try {
-    records = parse(text, {
-      bom: true,
-      columns: readHeader,
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      to: options.maxRows + 1,
-    });
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    const { code, lines } = error as CsvError & { lines?: number };
-    // csv-parse's own messages quote the text around the fault, which may be a number.
-    throw new AppError(
-      400,
-      'invalid_csv',
-      `The file cannot be read as CSV near line ${lines ?? '?'} (${code}).`,
-    );
-  }
-  if (records.length > options.maxRows) {
-    throw new AppError(
-      413,
-      'too_many_rows',
-      `A file may hold ${options.maxRows} members at most; split it and import the parts one after another.`,
-    );
-  }
-
-  const result: ParsedMembers = { rows: [], duplicates: 0, refused: [] };
-  const seen = new Set<string>();
-  for (const { record, info } of records) {
-    // info.lines is where the record ends; a quoted field may span lines.
-    const inner = Object.values(record).reduce((n, value) => n + (value?.split('\n').length ?? 1) - 1, 0);
-    const line = info.lines - inner;
-    const { problems, row } = checkRow(record, options.now);
-    if (!row) {
-      result.refused.push({ line, reason: `${problems.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()) });
-    } else if (seen.has(row.phone)) {
-      result.duplicates++;
-    } else {
-      seen.add(row.phone);
-      result.rows.push({ line, ...row });
-    }
-  }
-  return result;
 }

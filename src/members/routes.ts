@@ -1,11 +1,11 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { AppError } from '../errors.js';
 import { Id, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { MEMBER_COLUMNS } from './csv.js';
-
-/** A members file of 200,000 rows is about 10 MB. */
-const CSV_BODY_LIMIT = 20 * 1024 * 1024;
+import { MAX_IMPORT_BYTES } from './service.js';
 
 const ImportResult = Type.Object({
   imported: Type.Integer(),
@@ -20,34 +20,37 @@ export async function memberRoutes(plain: FastifyInstance) {
   const app = plain.withTypeProvider<TypeBoxRequests>();
   const tags = ['supporters'];
 
-  // Scoped to this plugin: only the import takes CSV.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_r, body, done) =>
-    done(null, body),
-  );
+  // Scoped to this plugin: only the import takes CSV. The body is handed over unread, so that a file
+  // of any length is read a row at a time (the import enforces its size).
+  app.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
 
   app.post(
     '/members/import',
     {
       onRequest: requireRole('campaigner'),
-      bodyLimit: CSV_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Import an existing SMS network',
         description:
-          `Send the file as text/csv with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} ` +
-          '(any case, any order; name may be empty). Dates are YYYY-MM-DD, DD/MM/YYYY or ISO date-times. ' +
-          'Accepted rows are imported together or not at all; existing supporters are never changed.',
+          `Send the file as text/csv (UTF-8, ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most) with a header ` +
+          `row naming the columns ${MEMBER_COLUMNS.join(', ')} (any case, any order; name may be empty). ` +
+          'Dates are YYYY-MM-DD, DD/MM/YYYY or ISO date-times. Accepted rows are imported together or ' +
+          'not at all; existing supporters are never changed. One import runs at a time: 409 while ' +
+          'another is running.',
         consumes: ['text/csv'],
         querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean({ default: false })) }),
-        body: Type.String({ description: 'CSV, UTF-8' }),
         response: { 200: ImportResult },
       },
     },
-    async (request) =>
-      service.importCsv(request.body, {
+    async (request) => {
+      if (!(request.body instanceof Readable)) {
+        throw new AppError(415, 'unsupported_media_type', 'Send the file with Content-Type: text/csv.');
+      }
+      return service.importCsv(request.body, {
         dryRun: request.query.dryRun ?? false,
         staffId: staffOf(request).id,
-      }),
+      });
+    },
   );
 
   app.post(

@@ -1,15 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../errors.js';
-import { isSignedByTwilio, messagingTwiml } from './twilio.js';
+import { isSignedByTwilio, messagingTwiml, twilioFields } from './twilio.js';
 
-interface TwilioSmsBody {
-  MessageSid?: string;
-  SmsSid?: string;
-  From?: string;
-  To?: string;
-  Body?: string;
-  OptOutType?: string;
-}
+const FIELDS = ['MessageSid', 'SmsSid', 'From', 'To', 'Body', 'OptOutType'];
 
 export async function smsWebhookRoutes(app: FastifyInstance) {
   const { config, inbound, metrics } = app.services;
@@ -22,17 +15,19 @@ export async function smsWebhookRoutes(app: FastifyInstance) {
         .status(403)
         .send(errorBody('bad_signature', 'The X-Twilio-Signature is missing or wrong.'));
     }
-    const body = (request.body ?? {}) as TwilioSmsBody;
-    const messageSid = body.MessageSid ?? body.SmsSid;
-    if (!messageSid || !body.From) {
+    const read = twilioFields(request.body, FIELDS);
+    if ('problem' in read) return reply.status(400).send(errorBody('bad_request', read.problem));
+    const { fields } = read;
+    const messageSid = fields.MessageSid ?? fields.SmsSid;
+    if (!messageSid || !fields.From) {
       return reply.status(400).send(errorBody('bad_request', 'MessageSid and From are required.'));
     }
     const answer = await inbound.handle({
       messageSid,
-      from: body.From,
-      to: body.To ?? null,
-      body: body.Body ?? '',
-      optOutType: body.OptOutType ?? null,
+      from: fields.From,
+      to: fields.To ?? null,
+      body: fields.Body ?? '',
+      optOutType: fields.OptOutType ?? null,
     });
     stopTimer();
     return reply.type('text/xml; charset=utf-8').send(messagingTwiml(answer.reply));

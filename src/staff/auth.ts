@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { Db } from '../db/client.js';
 import { apiTokens, staff } from '../db/schema.js';
 import { AppError, errorBody } from '../errors.js';
-import { createFailureLimiter } from './failures.js';
+import { digest, type Limits } from './limits.js';
 import type { StaffRole } from './service.js';
 import { hashApiToken } from './tokens.js';
 
@@ -45,41 +45,51 @@ export function staffOf(request: FastifyRequest): StaffPrincipal {
 export interface AuthOptions {
   db: Db;
   clock: () => Date;
+  /** Where the counts are kept: shared by every web process. */
+  limits: Limits;
   /** Requests per minute for one token (or address, without one). */
   requestsPerMinute?: number;
-  /** Failed tokens from one address before it is refused for a while. */
+  /** Failed tokens from one address before each further try must wait. */
   failuresPerWindow?: number;
 }
 
-const FAILURE_WINDOW_MS = 15 * 60_000;
+const FIFTEEN_MINUTES = 15 * 60_000;
 
 /**
  * Bearer-token authentication for the staff API, with a rate limit on requests and a stricter one on
- * failed tokens (guessing). Registered inside the API's scope only.
+ * failed tokens (guessing), both counted across processes. Registered inside the API's scope only.
  */
 export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) => {
-  const { db, clock } = options;
+  const { db, clock, limits } = options;
   await app.register(rateLimit, {
     max: options.requestsPerMinute ?? 600,
     timeWindow: '1 minute',
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    store: limits.pluginStore('api-requests'),
+    // The token itself never becomes a Redis key.
+    keyGenerator: (request) => {
+      const authorization = request.headers.authorization;
+      return authorization ? `token:${digest(authorization)}` : `address:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       ...errorBody('rate_limited', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`),
     }),
   });
-  const failures = createFailureLimiter({
-    max: options.failuresPerWindow ?? 20,
-    windowMs: FAILURE_WINDOW_MS,
-    clock,
+  const failures = limits.failures('api-token-failures', {
+    free: options.failuresPerWindow ?? 20,
+    windowMs: FIFTEEN_MINUTES,
+    maxWaitMs: FIFTEEN_MINUTES,
   });
 
   app.decorateRequest('staff', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (failures.isBlocked(request.ip)) {
+    const wait = await failures.waitFor(request.ip);
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
       return reply
         .status(429)
-        .send(errorBody('too_many_failures', 'Too many failed tokens; try again later.'));
+        .header('retry-after', seconds)
+        .send(errorBody('too_many_failures', `Too many failed tokens; try again in ${seconds} s.`));
     }
 
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
@@ -88,7 +98,7 @@ export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) =
       request.staff = principal;
       return;
     }
-    failures.recordFailure(request.ip);
+    await failures.recordFailure(request.ip);
     const message = match ? 'That API token is unknown or revoked.' : 'Send Authorization: Bearer <token>.';
     return reply.status(401).send(errorBody('unauthenticated', message));
   });

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { staff } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from './audit.js';
+import { type ConsoleStaff, endAllSessions } from './sessions.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -34,7 +35,11 @@ export function checkPassword(password: string): string {
   return password;
 }
 
-/** Sets (or replaces) the console password of the staff member with `email`; audited without the hash. */
+/**
+ * Sets (or replaces) the console password of the staff member with `email`, ending every console
+ * session they have (a password changed because it leaked must shut out whoever used it); audited
+ * without the hash.
+ */
 export async function setStaffPassword(
   db: Db,
   input: { email: string; password: string },
@@ -48,19 +53,17 @@ export async function setStaffPassword(
       .where(eq(sql`lower(${staff.email})`, input.email.trim().toLowerCase()))
       .returning({ id: staff.id, email: staff.email });
     if (!row) throw new AppError(404, 'not_found', `There is no staff member with e-mail ${input.email}.`);
+    const sessionsEnded = await endAllSessions(tx, row.id);
     await recordAudit(tx, {
       staffId: actorId,
       action: 'staff.password',
       entityType: 'staff',
       entityId: row.id,
-      after: { passwordSet: true },
+      after: { passwordSet: true, ...(sessionsEnded ? { sessionsEnded } : {}) },
     });
     return row;
   });
 }
-
-// Typed from the table rather than from service.ts, which imports this file (no import circles).
-export type ConsoleStaff = Pick<typeof staff.$inferSelect, 'id' | 'email' | 'role'>;
 
 /** The enabled staff member with this e-mail and password, or null. */
 export async function verifyStaffPassword(
@@ -79,13 +82,4 @@ export async function verifyStaffPassword(
   }
   if (!(await verify(row.passwordHash, password))) return null;
   return { id: row.id, email: row.email, role: row.role };
-}
-
-/** The enabled staff member behind a session, or null when they were disabled since. */
-export async function sessionStaff(db: Db, id: number): Promise<ConsoleStaff | null> {
-  const [row] = await db
-    .select({ id: staff.id, email: staff.email, role: staff.role })
-    .from(staff)
-    .where(and(eq(staff.id, id), isNull(staff.disabledAt)));
-  return row ?? null;
 }

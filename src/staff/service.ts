@@ -4,7 +4,8 @@ import { decodeCursor, toPage } from '../db/pagination.js';
 import { apiTokens, auditLog, staff } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from './audit.js';
-import { sessionStaff, verifyStaffPassword } from './passwords.js';
+import { verifyStaffPassword } from './passwords.js';
+import { createSessions, endAllSessions } from './sessions.js';
 import { generateApiToken, hashApiToken } from './tokens.js';
 
 export type StaffRole = (typeof staff.$inferSelect)['role'];
@@ -22,6 +23,7 @@ const publicStaff = {
 
 /** Staff members, their API tokens and the audit log. `actorId` is who does it (null: the CLI). */
 export function createStaffService({ db, clock }: { db: Db; clock: () => Date }) {
+  const sessions = createSessions({ db, clock });
   return {
     /** Creates a staff member and a first API token; the token is returned once and stored hashed. */
     async create(input: { email: string; role: StaffRole }, actorId: number | null = null) {
@@ -59,6 +61,9 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     },
 
     async update(id: number, change: { role?: StaffRole; disabled?: boolean }, actorId: number) {
+      if (change.role === undefined && change.disabled === undefined) {
+        throw new AppError(400, 'nothing_to_change', 'Give a role, or whether the account is disabled.');
+      }
       return db.transaction(async (tx) => {
         const [before] = await tx.select(publicStaff).from(staff).where(eq(staff.id, id)).for('update');
         if (!before) throw notFound('Staff member');
@@ -73,13 +78,15 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
           })
           .where(eq(staff.id, id))
           .returning(publicStaff);
+        // A disabled account is signed out everywhere at once, not at its sessions' next expiry.
+        const sessionsEnded = change.disabled ? await endAllSessions(tx, id) : 0;
         await recordAudit(tx, {
           staffId: actorId,
           action: 'staff.update',
           entityType: 'staff',
           entityId: id,
           before,
-          after,
+          after: { ...after, ...(sessionsEnded ? { sessionsEnded } : {}) },
         });
         return after;
       });
@@ -143,8 +150,10 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     /** The enabled staff member with this e-mail and console password, or null. */
     verifyPassword: (email: string, password: string) => verifyStaffPassword(db, email, password),
 
-    /** The enabled staff member behind a console session, or null when they were disabled since. */
-    sessionStaff: (id: number) => sessionStaff(db, id),
+    /** Console sessions: started at sign-in, ended at sign-out; a session's staff member if it is live. */
+    startSession: sessions.start,
+    sessionStaff: sessions.staffOf,
+    endSession: sessions.end,
 
     async auditLog(cursor: string | undefined, limit: number) {
       const before = decodeCursor(cursor);

@@ -13,7 +13,8 @@ export type NameProblem =
   | 'too-few-letters'
   | 'digits'
   | 'url-or-email'
-  | 'leading-symbol';
+  | 'leading-symbol'
+  | 'symbols';
 
 const MIN_LENGTH = 2;
 const MAX_LENGTH = 60;
@@ -47,9 +48,11 @@ const RIGHT_TO_LEFT =
 // --- Normalisation ---------------------------------------------------------------------------------
 
 // Invisible characters: format chars (zero-width, bidi overrides, BOM, soft hyphen), other default-ignorables
-// (Hangul fillers, variation selectors), lone surrogates, and control chars except tabs and line breaks,
-// which become spaces.
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}]|(?![\s\u0085])\p{Cc}/gu;
+// (Hangul fillers, variation selectors), lone surrogates, noncharacters (U+FFFF and the like, which XML
+// cannot carry: the TwiML reply that thanks by name would fail), and control chars (NUL among them) except
+// tabs and line breaks, which become spaces.
+const INVISIBLE =
+  /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cs}\p{Noncharacter_Code_Point}]|(?![\s\u0085])\p{Cc}/gu;
 const WHITESPACE = /[\s\p{Z}\u0085]+/gu;
 
 // Capitalise the first letter of each word, after a hyphen or a dot (initials), and after an apostrophe only
@@ -97,6 +100,8 @@ function findProblem(name: string): NameProblem | null {
   if (/\p{N}/u.test(name)) return 'digits';
   // Spreadsheet software treats these as the start of a formula when staff export the list.
   if (/^[=+\-@]/.test(name)) return 'leading-symbol';
+  // No name needs these; they are how markup, templates and commands are written.
+  if (/[<>{}[\]\\|;`]/.test(name)) return 'symbols';
   if ((name.match(/\p{L}/gu)?.length ?? 0) < 2) return 'too-few-letters';
   return null;
 }
@@ -212,6 +217,7 @@ const PROBLEM_MESSAGES: Record<NameProblem, string> = {
   digits: 'Please reply with your name using letters only, without numbers.',
   'url-or-email': 'Please reply with just your name, without web or email addresses.',
   'leading-symbol': 'Please reply with your name, starting with a letter.',
+  symbols: 'Please reply with just your name, without symbols such as < > { } [ ] or |.',
 };
 
 export function describeNameProblem(problem: NameProblem): string {

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSimulatedText } from '../../src/sms/simulator.js';
@@ -166,4 +167,34 @@ describe('the staff console in a browser', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth'), url).toBeLessThanOrEqual(390);
     }
   }, 120_000);
+
+  it('lets an admin pause a queue from Bull Board, whose call carries the page’s CSRF token', async () => {
+    const { email, password } = await consoleStaff(database, 'admin');
+    const context = await browser.newContext();
+    const admin = await context.newPage();
+    admin.setDefaultTimeout(WAIT.timeout);
+    await admin.goto(`${base}/console/login`);
+    await admin.getByLabel('E-mail').fill(email);
+    await admin.getByLabel('Password').fill(password);
+    await Promise.all([
+      admin.waitForURL('**/console/campaigns', WAIT),
+      admin.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await admin.goto(`${base}/console/queues/queue/sms-send`);
+    // The queue's actions menu, then Pause and its confirmation.
+    await admin.locator('button[class*=trigger]').last().click();
+    await admin.getByText('Pause', { exact: true }).click();
+    const [call] = await Promise.all([
+      admin.waitForRequest((request) => request.method() === 'PUT', WAIT),
+      admin.getByRole('button', { name: 'Confirm' }).click(),
+    ]);
+    expect(call.url()).toMatch(/\/console\/queues\/api\/queues\/sms-send\/pause$/);
+    expect(call.headers()['x-xsrf-token']).toEqual(expect.any(String));
+    expect((await call.response())?.status()).toBe(200);
+    const queue = new Queue('sms-send', { connection: testApp.redis, prefix: testApp.queuePrefix });
+    expect(await queue.isPaused()).toBe(true);
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await context.close();
+  }, 60_000);
 });

@@ -1,5 +1,7 @@
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { setStaffPassword } from '../../src/staff/passwords.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -56,23 +58,74 @@ describe('signing in', () => {
     expect(list.body).toContain('Free the console');
   });
 
-  it('stops guessing after ten failures from one address', async () => {
+  it('makes an address wait after ten failures, whichever accounts it tries', async () => {
     const { email } = await consoleStaff(database, 'viewer');
     const client = new ConsoleClient(testApp.app);
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await client.signIn(email, `wrong guess ${i}`)).statusCode);
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await client.signIn(`guess-${i}@example.org`, `wrong guess ${i}`)).statusCode);
+    }
     expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
-    expect((await client.signIn(email, PASSWORD)).statusCode).toBe(429);
+    const refused = await client.signIn(email, PASSWORD);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.body).toMatch(/Too many failed sign-ins; try again in \d seconds?\./);
+    expect(refused.headers['retry-after']).toBe('1');
   });
 
-  it('signs out', async () => {
+  /** A second client holding the same cookie: what someone who copied it would have. */
+  function copyOf(client: ConsoleClient) {
+    const copy = new ConsoleClient(testApp.app);
+    copy.cookie = client.cookie;
+    return copy;
+  }
+  const signedIn = async (client: ConsoleClient) =>
+    (await client.get('/console/campaigns')).statusCode === 200;
+
+  it('signs out that session only, on the server: a copy of its cookie is refused afterwards', async () => {
     const { email } = await consoleStaff(database, 'viewer');
     const client = new ConsoleClient(testApp.app);
+    const otherBrowser = new ConsoleClient(testApp.app);
     await client.signIn(email, PASSWORD);
+    await otherBrowser.signIn(email, PASSWORD);
+    const copied = copyOf(client);
+    expect(await signedIn(copied)).toBe(true);
+
     const out = await client.submit('/console/campaigns', '/console/logout', {});
     expect(out.statusCode).toBe(303);
     expect((await client.get('/console/campaigns')).headers.location).toBe('/console/login');
+    const refused = await copied.get('/console/campaigns');
+    expect(refused.statusCode).toBe(303);
+    expect(refused.headers.location).toBe('/console/login');
+    expect(await signedIn(otherBrowser)).toBe(true);
+  });
+
+  it('ends every session of a person whose password is changed or whose account is disabled', async () => {
+    const changed = await consoleStaff(database, 'viewer');
+    const disabled = await consoleStaff(database, 'campaigner');
+    const bystander = await consoleStaff(database, 'viewer');
+    const admin = await consoleStaff(database, 'admin');
+    const clients = new Map<string, ConsoleClient[]>();
+    for (const { email } of [changed, disabled, bystander, admin]) {
+      const pair = [new ConsoleClient(testApp.app), new ConsoleClient(testApp.app)];
+      for (const client of pair) await client.signIn(email, PASSWORD);
+      clients.set(email, pair);
+    }
+    const copies = [...clients.values()].flat().map(copyOf);
+
+    await setStaffPassword(database.db, { email: changed.email, password: 'a brand new passphrase' }, null);
+    const [adminClient] = clients.get(admin.email) ?? [];
+    const { rows } = await database.pool.query('SELECT id FROM staff WHERE email = $1', [disabled.email]);
+    const disabling = await adminClient?.submit('/console/staff', `/console/staff/${rows[0].id}`, {
+      disabled: 'yes',
+    });
+    expect(disabling?.statusCode).toBe(303);
+
+    const still = await Promise.all(copies.map(signedIn));
+    expect(still).toEqual([false, false, false, false, true, true, true, true]);
+    // Enabling the account again does not bring its old sessions back.
+    await adminClient?.submit('/console/staff', `/console/staff/${rows[0].id}`, { disabled: 'no' });
+    expect(await signedIn(copies[2] as ConsoleClient)).toBe(false);
   });
 });
 
@@ -316,6 +369,41 @@ describe('admins', () => {
     expect((await campaigner.get('/console/queues')).statusCode).toBe(403);
     expect((await campaigner.get('/console/queues/api/queues')).statusCode).toBe(403);
     expect((await campaigner.get('/console/audit')).statusCode).toBe(403);
+  });
+});
+
+describe('Bull Board', () => {
+  it('takes a state-changing call only with the CSRF token its page was given', async () => {
+    const admin = new ConsoleClient(testApp.app);
+    await admin.signIn((await consoleStaff(database, 'admin')).email, PASSWORD);
+    const board = await admin.get('/console/queues');
+    const cookie = [board.headers['set-cookie']].flat().find((line) => line?.startsWith('XSRF-TOKEN='));
+    expect(cookie).toMatch(/Path=\/console\/queues/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    // The board's script reads it and sends it back as a header, so it cannot be HttpOnly.
+    expect(cookie).not.toMatch(/HttpOnly/i);
+    const token = decodeURIComponent(/^XSRF-TOKEN=([^;]+)/.exec(cookie ?? '')?.[1] ?? '');
+
+    const queue = new Queue('sms-send', { connection: testApp.redis, prefix: testApp.queuePrefix });
+    const pause = (headers: Record<string, string>) =>
+      testApp.app.inject({
+        method: 'PUT',
+        url: '/console/queues/api/queues/sms-send/pause',
+        remoteAddress: admin.remoteAddress,
+        headers: { cookie: admin.cookie, ...headers },
+      });
+    expect((await pause({})).statusCode).toBe(403);
+    const other = new ConsoleClient(testApp.app);
+    await other.signIn((await consoleStaff(database, 'admin')).email, PASSWORD);
+    const foreign = await other.get('/console/queues');
+    const foreignToken = /XSRF-TOKEN=([^;]+)/.exec(String(foreign.headers['set-cookie']))?.[1] ?? '';
+    expect((await pause({ 'x-xsrf-token': decodeURIComponent(foreignToken) })).statusCode).toBe(403);
+    expect(await queue.isPaused()).toBe(false);
+
+    expect((await pause({ 'x-xsrf-token': token })).statusCode).toBe(200);
+    expect(await queue.isPaused()).toBe(true);
+    await queue.obliterate({ force: true });
+    await queue.close();
   });
 });
 

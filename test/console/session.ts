@@ -29,9 +29,11 @@ let nextAddress = 1;
 
 export class ConsoleClient {
   cookie = '';
-  /** Each client its own address, as failed sign-ins are counted per address. */
-  readonly remoteAddress = `10.0.${Math.floor(nextAddress / 250)}.${(nextAddress++ % 250) + 1}`;
-  constructor(readonly app: FastifyInstance) {}
+  constructor(
+    readonly app: FastifyInstance,
+    /** Each client its own address unless given one, as failed sign-ins are counted per address. */
+    readonly remoteAddress = `10.0.${Math.floor(nextAddress / 250)}.${(nextAddress++ % 250) + 1}`,
+  ) {}
 
   private keep(response: LightMyRequestResponse) {
     const set = response.headers['set-cookie'];

@@ -38,7 +38,7 @@ export interface TestApp {
   config: Config;
   redis: Redis;
   logs: CapturedLogs;
-  /** The queue prefix of this test file, so that files never share jobs. */
+  /** This app's Redis prefix (QUEUE_PREFIX). */
   queuePrefix: string;
   close(): Promise<void>;
 }
@@ -47,7 +47,13 @@ export async function startTestApp(
   database: Database,
   options: { env?: Record<string, string>; databaseUrl?: string; clock?: () => Date } = {},
 ): Promise<TestApp> {
-  const config = testConfig(options.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/unused', options.env);
+  // Each app its own Redis prefix, so that test files never share rate-limit counts; two apps given the
+  // same QUEUE_PREFIX share them, as two web processes of one install do.
+  const queuePrefix = `{pp_test_${randomBytes(4).toString('hex')}}`;
+  const config = testConfig(options.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/unused', {
+    QUEUE_PREFIX: queuePrefix,
+    ...options.env,
+  });
   const logs = new CapturedLogs();
   const redis = createRedis(config.redisUrl);
   const services = createServices({
@@ -64,7 +70,7 @@ export async function startTestApp(
     config,
     redis,
     logs,
-    queuePrefix: `pp_test_${randomBytes(4).toString('hex')}`,
+    queuePrefix: config.queuePrefix,
     async close() {
       await app.close();
       redis.disconnect();

@@ -1,18 +1,50 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { parseConsentDate, parseMembersCsv } from '../../src/members/csv.js';
+import {
+  type MemberRow,
+  type MembersFile,
+  parseConsentDate,
+  type Refusal,
+  readMembersCsv,
+} from '../../src/members/csv.js';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
-const read = (csv: string, maxRows = 1000) => parseMembersCsv(csv, { now: NOW, maxRows });
 
-function refusal(csv: string): AppError {
+/** Every row and refusal of a file, given whole or in the chunks it arrives in. */
+async function read(file: MembersFile | string, limits: { maxRows?: number; maxBytes?: number } = {}) {
+  const rows: MemberRow[] = [];
+  const refused: Refusal[] = [];
+  const source = typeof file === 'string' ? [file] : file;
+  for await (const line of readMembersCsv(source, {
+    now: NOW,
+    maxRows: 1000,
+    maxBytes: 1_000_000,
+    ...limits,
+  })) {
+    if ('row' in line) rows.push(line.row);
+    else refused.push(line.refusal);
+  }
+  return { rows, refused };
+}
+
+async function refusal(file: MembersFile | string, limits: { maxRows?: number; maxBytes?: number } = {}) {
   try {
-    read(csv);
+    await read(file, limits);
   } catch (error) {
     if (error instanceof AppError) return error;
     throw error;
   }
   throw new Error('the file was accepted');
+}
+
+/** A file's bytes cut at the given offsets, as a request body arrives. */
+async function* chunks(text: string, cuts: number[]) {
+  const bytes = Buffer.from(text);
+  let from = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    yield bytes.subarray(from, cut);
+    from = cut;
+  }
 }
 
 describe('parseConsentDate', () => {
@@ -44,9 +76,9 @@ describe('parseConsentDate', () => {
   });
 });
 
-describe('parseMembersCsv', () => {
-  it('reads members in any column order and case, normalising numbers and names', () => {
-    const { rows, refused, duplicates } = read(
+describe('readMembersCsv', () => {
+  it('reads members in any column order and case, normalising numbers and names', async () => {
+    const { rows, refused } = await read(
       [
         'Consent_Source,NAME,Number,consent_date,notes',
         'web form,JANE SMITH,07700 900123,2024-01-15,ignored',
@@ -55,7 +87,6 @@ describe('parseMembersCsv', () => {
       ].join('\n'),
     );
     expect(refused).toEqual([]);
-    expect(duplicates).toBe(0);
     expect(rows).toEqual([
       {
         line: 2,
@@ -70,8 +101,8 @@ describe('parseMembersCsv', () => {
     ]);
   });
 
-  it('refuses bad rows with their line and every reason, never echoing the number', () => {
-    const { rows, refused } = read(
+  it('refuses bad rows with their line and every reason, never echoing the number', async () => {
+    const { rows, refused } = await read(
       [
         'number,name,consent_date,consent_source',
         '12345,Bad Number,2024-01-15,web',
@@ -106,33 +137,24 @@ describe('parseMembersCsv', () => {
     for (const { reason } of refused) expect(reason).not.toMatch(/\d{4}/);
   });
 
-  it('keeps a name the fax would hold, flagged, and counts a number given twice once', () => {
-    const { rows, duplicates } = read(
+  it('keeps a name the fax would hold, flagged', async () => {
+    const { rows } = await read(
       [
         'number,name,consent_date,consent_source',
         '07700900140,Fuck Face,2024-01-15,web',
-        '+447700900140,Someone Else,2024-01-15,web',
         '07700900141,محمد علي,2024-01-15,web',
+        '07700900142,Jane Smith,2024-01-15,web',
       ].join('\n'),
     );
-    expect(duplicates).toBe(1);
     expect(rows.map((r) => [r.phone, r.held])).toEqual([
       ['+447700900140', true],
       ['+447700900141', true],
+      ['+447700900142', false],
     ]);
   });
 
-  it('lets a later good row of a number stand in for an earlier refused one', () => {
-    const { rows, refused, duplicates } = read(
-      ['number,name,consent_date,consent_source', '07700900150,,,web', '07700900150,,2024-01-01,web'].join(
-        '\n',
-      ),
-    );
-    expect([rows.length, refused.length, duplicates]).toEqual([1, 1, 0]);
-  });
-
-  it('counts lines as an editor shows them: CRLF, blank lines, a quoted field over two lines', () => {
-    const { refused } = read(
+  it('counts lines as an editor shows them: CRLF, blank lines, a quoted field over two lines', async () => {
+    const { refused } = await read(
       [
         '\uFEFFnumber,name,consent_date,consent_source',
         '',
@@ -146,25 +168,54 @@ describe('parseMembersCsv', () => {
     expect(refused.map((r) => r.line)).toEqual([6, 7]);
   });
 
-  it('refuses a file it cannot read as a whole, saying what is wrong', () => {
-    expect(refusal('')).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
-    expect(refusal('number,name\n07700900170,Jane Smith').message).toBe(
-      'The header row lacks consent_date, consent_source; it needs the columns number, name, consent_date, consent_source.',
-    );
-    expect(refusal('number,Number,consent_date,consent_source\n').message).toMatch(/"number" twice/);
-    const unclosed = refusal('number,name,consent_date,consent_source\n"07700900171,Jane,2024-01-01,web\n');
-    expect(unclosed).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
-    expect(unclosed.message).not.toContain('07700900171');
+  it('reads a file however its bytes are cut: a CRLF or a letter split between chunks', async () => {
+    const file =
+      'number,name,consent_date,consent_source\r\n07700900190,Siobhán Lee,2024-01-15,web\r\nx,Bad,2024-01-15,web\r\n';
+    const crlf = file.indexOf('\r\n') + 1;
+    const accent = Buffer.from(file).indexOf(Buffer.from('á')) + 1;
+    for (const cuts of [[crlf], [accent], [crlf, accent], Array.from({ length: 90 }, (_, i) => i + 1)]) {
+      const { rows, refused } = await read(chunks(file, cuts));
+      expect(
+        rows.map((r) => [r.line, r.name]),
+        String(cuts),
+      ).toEqual([[2, 'Siobhán Lee']]);
+      expect(
+        refused.map((r) => r.line),
+        String(cuts),
+      ).toEqual([3]);
+    }
   });
 
-  it('refuses more rows than allowed with a 413, and accepts a header alone', () => {
+  it('refuses a file it cannot read as a whole, saying what is wrong', async () => {
+    expect(await refusal('')).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect(await refusal('\uFEFF  \n\n')).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect((await refusal('number,name\n07700900170,Jane Smith')).message).toBe(
+      'The header row lacks consent_date, consent_source; it needs the columns number, name, consent_date, consent_source.',
+    );
+    expect((await refusal('number,Number,consent_date,consent_source\n')).message).toMatch(/"number" twice/);
+    const unclosed = await refusal(
+      'number,name,consent_date,consent_source\n"07700900171,Jane,2024-01-01,web\n',
+    );
+    expect(unclosed).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect(unclosed.message).not.toContain('07700900171');
+    // A UTF-16 export: every other byte is NUL.
+    const utf16 = await refusal(
+      (async function* () {
+        yield Buffer.from('number,name,consent_date,consent_source\n', 'utf16le');
+      })(),
+    );
+    expect(utf16).toMatchObject({ statusCode: 400, code: 'invalid_csv' });
+    expect(utf16.message).toContain('UTF-8');
+  });
+
+  it('refuses more rows or bytes than allowed with a 413, and accepts a header alone', async () => {
     const csv = `number,consent_date,consent_source\n${'07700900180,2024-01-01,web\n'.repeat(4)}`;
-    expect(read(csv, 4).rows).toHaveLength(1);
-    expect(() => read(csv, 3)).toThrow(expect.objectContaining({ statusCode: 413, code: 'too_many_rows' }));
-    expect(read('number,name,consent_date,consent_source\n')).toEqual({
-      rows: [],
-      duplicates: 0,
-      refused: [],
+    expect((await read(csv, { maxRows: 4 })).rows).toHaveLength(4);
+    expect(await refusal(csv, { maxRows: 3 })).toMatchObject({ statusCode: 413, code: 'too_many_rows' });
+    expect(await refusal(chunks(csv, [40]), { maxBytes: 100 })).toMatchObject({
+      statusCode: 413,
+      code: 'file_too_large',
     });
+    expect(await read('number,name,consent_date,consent_source\n')).toEqual({ rows: [], refused: [] });
   });
 });

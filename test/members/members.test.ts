@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { apiAs, staffToken } from '../helpers/api.js';
@@ -39,6 +40,11 @@ async function supporterOf(number: string) {
   const index = createPhoneCrypto(server.config.phone).blindIndex(number);
   const { rows } = await database.pool.query('SELECT * FROM supporters WHERE phone_index = $1', [index]);
   return rows[0];
+}
+
+async function waitFor(condition: () => Promise<boolean>) {
+  for (let i = 0; i < 200 && !(await condition()); i++)
+    await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 async function count(table: string, where = 'true'): Promise<number> {
@@ -199,9 +205,48 @@ describe('POST /api/v1/members/import', () => {
     expect(noHeader.json().error.code).toBe('invalid_csv');
     expect(noHeader.body).not.toContain('07700900240');
 
-    const tooMany = await importCsv(`number,consent_date,consent_source\n${'12345,,\n'.repeat(200_001)}`);
+    const tooMany = await importCsv(`number,consent_date,consent_source\n${',,\n'.repeat(200_001)}`);
     expect(tooMany.statusCode).toBe(413);
     expect(tooMany.json().error).toMatchObject({ code: 'too_many_rows' });
+  });
+
+  it('counts a number given twice once, its first good row standing', async () => {
+    const response = await importCsv(
+      csv(
+        '07700900260,,,web',
+        '07700900260,Later Good,2024-03-01,web',
+        '07700900260,Later Still,2024-03-01,web',
+      ),
+    );
+    expect(response.json()).toMatchObject({ imported: 1, skipped: 1, refused: [{ line: 2 }] });
+    expect(await supporterOf('+447700900260')).toMatchObject({ name: 'Later Good' });
+  });
+
+  it('refuses a second import while one is running with 409, and takes it once that one is done', async () => {
+    const first = new PassThrough();
+    first.write(`${HEADER}\n07700900270,First File,2024-03-01,web\n`);
+    const running = asCampaigner({
+      method: 'POST',
+      url: '/api/v1/members/import',
+      headers: { 'content-type': 'text/csv' },
+      payload: first,
+    });
+    // The first holds the import lock while its file is still arriving.
+    await waitFor(async () => (await count('pg_locks', "locktype = 'advisory' AND objid = 70505002")) === 1);
+    const second = await importCsv(csv('07700900271,Second File,2024-03-01,web'));
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe('import_running');
+    first.end('07700900272,First Again,2024-03-01,web\n');
+    expect((await running).json()).toMatchObject({ imported: 2 });
+    expect(await supporterOf('+447700900271')).toBeUndefined();
+    expect((await importCsv(csv('07700900271,Second File,2024-03-01,web'))).json()).toMatchObject({
+      imported: 1,
+    });
+  });
+
+  it('refuses a file sent as anything but text/csv with 415', async () => {
+    const json = await asCampaigner({ method: 'POST', url: '/api/v1/members/import', payload: { csv: 'x' } });
+    expect(json.statusCode).toBe(415);
   });
 
   it('refuses a viewer and a request without a token', async () => {

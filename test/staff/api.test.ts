@@ -47,6 +47,8 @@ describe('the route table', () => {
     const json = await server.app.inject('/docs/json');
     expect(json.statusCode).toBe(200);
     expect(json.json().paths['/api/v1/me']).toBeDefined();
+    // The console's internal routes, the webhooks and the operators' routes are not the API.
+    expect(Object.keys(json.json().paths).filter((path) => !path.startsWith('/api/v1/'))).toEqual([]);
   });
 
   it('refuses every /api/v1 route without a token (401) and with an unknown token (401)', async () => {

@@ -32,6 +32,13 @@ describe('normaliseName', () => {
     expect(normaliseName('Mary \u0000 \u200b Lee')).toBe('Mary Lee');
   });
 
+  it('removes lone surrogates and noncharacters, which no XML reply or fax can carry', () => {
+    expect(normaliseName('Ma\uFFFFry\uFFFE Lee')).toBe('Mary Lee');
+    expect(normaliseName('Ma\uD800ry \uDFFFLee\uFDD0')).toBe('Mary Lee');
+    expect(normaliseName('Mary\u{10FFFF} \u{1FFFE}Lee')).toBe('Mary Lee');
+    expect(normaliseName('Mary 😀 Lee')).toBe('Mary 😀 Lee');
+  });
+
   it('collapses whitespace runs, including tabs, newlines and no-break spaces, and trims', () => {
     expect(normaliseName('  John \t\n  Smith\u00a0\u00a0Jr  ')).toBe('John Smith Jr');
   });
@@ -85,6 +92,13 @@ describe('checkName rejections', () => {
     ['+Anna Smith', 'leading-symbol'],
     ['-Anna Smith', 'leading-symbol'],
     ['@anna', 'leading-symbol'],
+    ['<script>Anna</script>', 'symbols'],
+    ['Anna {{name}}', 'symbols'],
+    ['Anna [Smith]', 'symbols'],
+    ['Anna \\ Smith', 'symbols'],
+    ['Anna | Smith', 'symbols'],
+    ['Anna; Smith', 'symbols'],
+    ['Anna `rm` Smith', 'symbols'],
     ['J.', 'too-few-letters'],
     ['?!?!', 'too-few-letters'],
   ])('rejects %j as %s', (raw, problem) => {
@@ -111,6 +125,7 @@ describe('checkName rejections', () => {
       'digits',
       'url-or-email',
       'leading-symbol',
+      'symbols',
     ];
     for (const problem of problems) {
       const message = describeNameProblem(problem);
@@ -240,6 +255,9 @@ describe('checkName on arbitrary input', () => {
     '\u0000',
     '\u3164',
     '\ud800',
+    '\uffff',
+    '\ufdd0',
+    '<',
     'İ',
     'ß',
     'ǆ',
@@ -261,7 +279,7 @@ describe('checkName on arbitrary input', () => {
         const length = [...result.name].length;
         expect(length).toBeGreaterThanOrEqual(2);
         expect(length).toBeLessThanOrEqual(60);
-        expect(result.name).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}]/u);
+        expect(result.name).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}\p{Noncharacter_Code_Point}<>{}[\]\\|;`]/u);
         expect(result.name).toBe(result.name.normalize('NFC'));
         expect(result.name).not.toMatch(/\p{Nd}/u);
         expect(result.name).not.toMatch(/^\s|\s\s|\s$/u);
