@@ -14,6 +14,22 @@ const RECEIVED: readonly DeliveryStatus[] = ['delivered', 'written'];
 const LIVE: readonly DeliveryStatus[] = ['pending', 'waiting', 'sending', 'uncertain'];
 
 /**
+ * A delivery locked for its channel's state machine, with its batch, campaign and target; null when it
+ * does not exist, or (with `skipLocked`) when another run holds it.
+ */
+export async function lockDeliveryRow(tx: Tx, deliveryId: number, skipLocked: boolean) {
+  const [row] = await tx
+    .select({ delivery: faxDeliveries, campaign: campaigns, target: targets, batch: faxBatches })
+    .from(faxDeliveries)
+    .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
+    .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
+    .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+    .where(eq(faxDeliveries.id, deliveryId))
+    .for('update', skipLocked ? { of: faxDeliveries, skipLocked: true } : { of: faxDeliveries });
+  return row ?? null;
+}
+
+/**
  * What follows when a delivery by one channel ends, for both channels alike: the e-mail fallback of a
  * target whose fax is failing, staff told when a target finally did not receive a part, and the batch
  * settled once every part of every target is received or finally failed.

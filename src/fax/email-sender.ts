@@ -13,7 +13,7 @@ import {
   reachesRealMailboxes,
 } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.js';
-import type { Channels } from './channels.js';
+import { type Channels, lockDeliveryRow } from './channels.js';
 import { faxInput, letterPlainText } from './layout.js';
 import { message } from './messages/index.js';
 import type { DeliveryTiming } from './timing.js';
@@ -97,22 +97,10 @@ export function createEmailSender({
 }) {
   const policy = { delaysMs: timing.retryDelaysMs, maxAttemptsPerAddress: timing.maxAttemptsPerNumber };
 
-  async function lock(tx: Tx, deliveryId: number, skipLocked: boolean) {
-    const [row] = await tx
-      .select({ delivery: faxDeliveries, campaign: campaigns, target: targets, batch: faxBatches })
-      .from(faxDeliveries)
-      .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
-      .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
-      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-      .where(eq(faxDeliveries.id, deliveryId))
-      .for('update', skipLocked ? { of: faxDeliveries, skipLocked: true } : { of: faxDeliveries });
-    return row ?? null;
-  }
-
   /** Moves a waiting delivery to sending when it is due; returns the attempt this run makes, or null. */
   function claim(deliveryId: number): Promise<number | null> {
     return db.transaction(async (tx) => {
-      const row = await lock(tx, deliveryId, false);
+      const row = await lockDeliveryRow(tx, deliveryId, false);
       if (!row) throw notFound('E-mail delivery');
       const { delivery } = row;
       const now = clock();
@@ -231,7 +219,7 @@ export function createEmailSender({
       const attempt = await claim(deliveryId);
       if (attempt === null) return;
       await db.transaction(async (tx) => {
-        const row = await lock(tx, deliveryId, true);
+        const row = await lockDeliveryRow(tx, deliveryId, true);
         if (row?.delivery.status !== 'sending' || row.delivery.attempts !== attempt) return;
         let outcome: MailOutcome;
         try {

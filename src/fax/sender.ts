@@ -7,7 +7,7 @@ import { notFound } from '../errors.js';
 import { createMailTransport, type MailTransport } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.js';
 import { nextBusinessInstant } from './business-hours.js';
-import { createChannels } from './channels.js';
+import { createChannels, lockDeliveryRow } from './channels.js';
 import { createEmailSender } from './email-sender.js';
 import { type FaxPart, faxInput, planFax } from './layout.js';
 import {
@@ -77,22 +77,17 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
 
   /** The delivery locked with what the state machine needs; null when it does not exist. */
   async function lockDelivery(tx: Tx, deliveryId: number, skipLocked = false) {
-    const [row] = await tx
-      .select({
-        delivery: faxDeliveries,
-        keyword: campaigns.keyword,
-        isDemo: campaigns.isDemo,
-        targetName: targets.name,
-        timezone: targets.timezone,
-        numbers: targets.faxNumbers,
-      })
-      .from(faxDeliveries)
-      .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
-      .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
-      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-      .where(eq(faxDeliveries.id, deliveryId))
-      .for('update', skipLocked ? { of: faxDeliveries, skipLocked: true } : { of: faxDeliveries });
-    return row ?? null;
+    const row = await lockDeliveryRow(tx, deliveryId, skipLocked);
+    if (!row) return null;
+    const { delivery, campaign, target } = row;
+    return {
+      delivery,
+      keyword: campaign.keyword,
+      isDemo: campaign.isDemo,
+      targetName: target.name,
+      timezone: target.timezone,
+      numbers: target.faxNumbers,
+    };
   }
   type Locked = NonNullable<Awaited<ReturnType<typeof lockDelivery>>>;
 

@@ -20,6 +20,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Teardown under a loaded machine must not outlast the hook: each step gets a bounded wait. */
+export const atMost = (step: Promise<unknown> | undefined, ms = 15_000) =>
+  Promise.race([step, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `pp-${name}-`));
 
 /** Short waits, so that retries happen within a test. */

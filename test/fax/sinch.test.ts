@@ -10,7 +10,7 @@ import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database.js';
 import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
 import { pdfText } from './pdf.js';
-import { freePort, startFaxWorkers, tempDir } from './sinch-setup.js';
+import { atMost, freePort, startFaxWorkers, tempDir } from './sinch-setup.js';
 
 let database: TestDatabase;
 let fake: FakeSinch;
@@ -67,10 +67,6 @@ beforeAll(async () => {
   workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
   api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
 });
-
-/** Teardown under a loaded machine must not outlast the hook: each step gets a bounded wait. */
-const atMost = (step: Promise<unknown> | undefined, ms = 15_000) =>
-  Promise.race([step, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
 afterAll(async () => {
   await atMost(workers?.close());

@@ -7,7 +7,7 @@ import { type FakeSmtp, pdfAttachments, readable, startFakeSmtp } from '../fakes
 import { removeDir, signNames, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
 import { readSignatories } from '../fax/pdf.js';
 import { realisticNames } from '../fax/realistic-names.js';
-import { freePort, startFaxWorkers, tempDir } from '../fax/sinch-setup.js';
+import { atMost, freePort, startFaxWorkers, tempDir } from '../fax/sinch-setup.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
@@ -82,9 +82,6 @@ beforeAll(async () => {
   workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
   api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
 });
-
-const atMost = (step: Promise<unknown> | undefined, ms = 15_000) =>
-  Promise.race([step, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
 afterAll(async () => {
   await atMost(workers?.close());
