@@ -9,7 +9,8 @@ import {
   loadConfig,
   loadDotEnv,
 } from './config.js';
-import { checkPostgres, checkRedis, reason, safeUrl } from './ops/connections.js';
+import { reason, safeUrl } from './ops/addresses.js';
+import { checkPostgres, checkRedis } from './ops/connections.js';
 
 /**
  * `npm run doctor`: checks a configuration without starting anything — the settings themselves, both

@@ -5,7 +5,8 @@ import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { checkRedis, localServerUrl, reason, safeUrl, unreachable } from './ops/connections.js';
+import { localServerUrl, reason, safeUrl, unreachable } from './ops/addresses.js';
+import { checkRedis } from './ops/connections.js';
 import { createRedis } from './queue/connection.js';
 import { createServices } from './services.js';
 
