@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../../src/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
 
 /**
  * The container set-up read as Docker reads it: docker-compose.yml parsed with `yaml`, the Dockerfile
@@ -51,6 +51,14 @@ describe('CONFIG_VARIABLES', () => {
     const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...variables].filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !variables.has(name as never))).toEqual([]);
+  });
+
+  it('PUBLIC_BASE_URL follows PORT unless it is set', () => {
+    expect(loadConfig({ PORT: '4123' }).publicBaseUrl).toBe('http://localhost:4123');
+    expect(loadConfig({}).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: 'https://p.example.org/' }).publicBaseUrl).toBe(
+      'https://p.example.org',
+    );
   });
 
   it('.env.example does not set NODE_ENV, so a copied .env cannot undo production', () => {
