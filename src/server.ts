@@ -26,11 +26,16 @@ export function banner(config: Config, role: Role, redisProblem: string | null):
     `  API docs       ${local}/docs`,
     `  Health         ${local}/readyz`,
     ...(config.publicBaseUrl !== local ? [`  Public URL     ${config.publicBaseUrl} (PUBLIC_BASE_URL)`] : []),
-    '',
-    '  Try it from another terminal:',
-    '    npm run -s cli -- demo',
-    '    npm run -s cli -- sms --from +447700900123 "MAGAMED Jane Smith"',
-    '    npm run -s cli -- help',
+    // A simulated text is a real supporter's record: suggested only away from production.
+    ...(config.nodeEnv === 'production'
+      ? []
+      : [
+          '',
+          '  Try it from another terminal:',
+          '    npm run -s cli -- demo',
+          '    npm run -s cli -- sms --from +447700900123 "MAGAMED Jane Smith"',
+          '    npm run -s cli -- help',
+        ]),
   ];
   if (config.dryRun.length > 0) {
     lines.push('', '  Dry run (nothing below leaves this machine):');
@@ -79,6 +84,8 @@ async function main(role: Role): Promise<void> {
     });
     // On stderr, so that stdout stays one JSON log line per entry in production.
     process.stderr.write(banner(config, role, redisProblem));
+  } else {
+    process.stderr.write(`\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}).\n\n`);
   }
 
   let closing = false;
