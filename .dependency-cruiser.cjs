@@ -74,7 +74,7 @@ module.exports = {
       name: 'features-not-entry-points',
       comment: 'Entry points compose the features; a feature never reaches back up to them.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(app|server|cli|services)[.]ts$' },
+      from: { path: '^src/', pathNot: '^src/(app|server|cli|services|doctor)[.]ts$' },
       to: { path: '^(src/(app|server|cli|services)[.]ts$|workers/)' },
     },
     {

@@ -1,12 +1,36 @@
-FROM node:20-bookworm-slim
+# The production image: TypeScript compiled in a build stage, plain `node` at run time (no tsx, no
+# compiler, no dev dependencies), on Node 22 LTS, which every dependency supports.
+
+# 1. Compile src/ and workers/ to dist/ (tsconfig.build.json); the migrations go beside them.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
-COPY tsconfig.json drizzle.config.ts ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
+RUN npm run build
+
+# 2. The dependencies the running code needs, without the dev ones.
+FROM node:22-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 3. What runs: dist/ (with dist/migrations, applied at start under an advisory lock) and node_modules
+# (the DejaVu fonts of the fax come from the dejavu-fonts-ttf package, resolved at run time).
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    FAX_OUTBOX_DIR=/app/var/outbox
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+# The outbox exists in the image and belongs to `node`, so a volume mounted on it starts out owned by
+# the user the process runs as (Docker copies the directory's owner into a new named volume).
+RUN mkdir -p /app/var/outbox && chown -R node:node /app/var
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "src/server.ts", "all"]
+# `all` runs web and workers in one process; docker-compose.yml runs `web` and `worker` apart.
+CMD ["node", "dist/src/server.js", "all"]

@@ -101,6 +101,8 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     { prefix: '/api/v1' },
   );
   await app.register(consoleRoutes, { prefix: '/console', limits });
+  // A browser pointed at the server's address lands on the console (which asks to sign in).
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console'));
 
   return app;
 }

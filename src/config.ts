@@ -108,6 +108,63 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Every variable `loadConfig` reads (a test checks this list against the source), for the checks of
+ * docker-compose.yml, `.env.example` and the doctor.
+ */
+export const CONFIG_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PUBLIC_BASE_URL',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_MESSAGING_SERVICE_SID',
+  'SMS_FROM',
+  'TWILIO_API_BASE_URL',
+  'TWILIO_MANAGES_OPT_OUT',
+  'SMS_PROVIDER',
+  'SMS_MAX_PER_SECOND',
+  'SMS_QUIET_HOURS',
+  'SMS_REPLIES_PER_HOUR',
+  'SMS_PRICE_PER_SEGMENT',
+  'FAX_PROVIDER',
+  'FAX_OUTBOX_DIR',
+  'FAX_BUSINESS_HOURS',
+  'FAX_MAX_PAGES',
+  'FAX_PRICE_PER_PAGE',
+  'FAX_SECONDS_PER_PAGE',
+  'FAX_IN_PROGRESS_LIMIT_MINUTES',
+  'SINCH_PROJECT_ID',
+  'SINCH_KEY_ID',
+  'SINCH_KEY_SECRET',
+  'SINCH_FAX_BASE_URL',
+  'SINCH_AUTH_BASE_URL',
+  'PHONE_ENCRYPTION_KEY',
+  'PHONE_ENCRYPTION_OLD_KEYS',
+  'PHONE_INDEX_KEY',
+  'SESSION_SECRET',
+  'JOIN_KEYWORDS',
+  'RETENTION_DAYS',
+  'QUEUE_PREFIX',
+  'API_REQUESTS_PER_MINUTE',
+  'API_FAILED_TOKENS_PER_15_MINUTES',
+  'ORG_NAME',
+  'OPT_OUT_HINT',
+  'MAIL_TRANSPORT',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'FAX_EMAIL_FALLBACK_HOURS',
+  'ORG_ADDRESS',
+  'ORG_EMAIL',
+  'ORG_PHONE',
+  'TRUST_PROXY',
+  'ALLOW_DRY_RUN',
+] as const;
+
 function read(env: Env, key: string, fallback: string): string {
   const value = env[key];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
@@ -247,9 +304,10 @@ export function loadConfig(env: Env = process.env): Config {
   const faxHours = read(env, 'FAX_BUSINESS_HOURS', faxProvider === 'file' ? 'off' : 'Mon-Fri 09:00-18:00');
   const optOutHint = read(env, 'OPT_OUT_HINT', 'Text STOP AMNESTY to opt out');
 
+  const port = integer(env, 'PORT', 3000, 0, 65535);
   const config: Config = {
     nodeEnv,
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port,
     host: read(env, 'HOST', '0.0.0.0'),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',
@@ -265,7 +323,8 @@ export function loadConfig(env: Env = process.env): Config {
       'postgresql:',
     ]),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://localhost:3000', ['http:', 'https:']),
+    // Follows PORT unless set, so a laptop on another port still signs and answers its own webhooks.
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']),
     twilio: {
       accountSid: read(env, 'TWILIO_ACCOUNT_SID', DEV_TWILIO_ACCOUNT_SID),
       authToken,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * A safety net under the rule that no phone number or supporter name is ever logged: code never
@@ -68,11 +69,30 @@ function serializeReply(reply: FastifyReply) {
   return { statusCode: reply.statusCode, route: reply.request?.routeOptions?.url ?? null };
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * JSON lines by default (production, tests, log shippers); `pretty` (development on a terminal) prints
+ * one readable line per entry instead, through the same redaction and serializers.
+ */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  { pretty: readable = false }: { pretty?: boolean } = {},
+): Logger {
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, req: serializeRequest, res: serializeReply },
   };
+  if (readable) {
+    const stream = pretty({
+      sync: true,
+      colorize: process.stdout.isTTY === true,
+      translateTime: 'HH:MM:ss',
+      ignore: 'pid,hostname',
+      singleLine: true,
+      ...(destination ? { destination } : {}),
+    });
+    return pino(options, stream);
+  }
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,23 +1,71 @@
 import type { FastifyInstance } from 'fastify';
 import { type RunningWorkers, startWorkers } from '../workers/index.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { localServerUrl, reason, safeUrl, unreachable } from './ops/addresses.js';
+import { checkRedis } from './ops/connections.js';
 import { createRedis } from './queue/connection.js';
 import { createServices } from './services.js';
 
 type Role = 'all' | 'web' | 'worker';
 
+/** A failure at start-up that is fully said in one line (no stack trace helps the reader). */
+class StartupError extends Error {}
+
+/** The few lines a person reads once `npm start` listens: where things are and how to try it. */
+export function banner(config: Config, role: Role, redisProblem: string | null): string {
+  const local = localServerUrl(config.host, config.port, { forHumans: true });
+  const lines = [
+    '',
+    `  Pocket Protest is running (${role === 'all' ? 'web and workers' : 'web'}, NODE_ENV=${config.nodeEnv})`,
+    '',
+    `  Console        ${local}/console`,
+    `  API docs       ${local}/docs`,
+    `  Health         ${local}/readyz`,
+    ...(config.publicBaseUrl !== local ? [`  Public URL     ${config.publicBaseUrl} (PUBLIC_BASE_URL)`] : []),
+    // A simulated text is a real supporter's record: suggested only away from production.
+    ...(config.nodeEnv === 'production'
+      ? []
+      : [
+          '',
+          '  Try it from another terminal:',
+          '    npm run -s cli -- demo',
+          '    npm run -s cli -- sms --from +447700900123 "MAGAMED Jane Smith"',
+          '    npm run -s cli -- help',
+        ]),
+  ];
+  if (config.dryRun.length > 0) {
+    lines.push('', '  Dry run (nothing below leaves this machine):');
+    for (const item of config.dryRun) lines.push(`    - ${item}`);
+  }
+  if (redisProblem) lines.push('', `  Warning: ${redisProblem}`);
+  lines.push('');
+  return `${lines.join('\n')}\n`;
+}
+
 /** Entry point: `all` (default) runs web and workers in one process; `web` or `worker` run one part. */
 async function main(role: Role): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { pretty: config.nodeEnv === 'development' });
   if (config.dryRun.length > 0)
     logger.warn({ dryRun: config.dryRun }, `dry run: ${config.dryRun.join('; ')}`);
-  await migrateDatabase(config.databaseUrl);
+  await migrateDatabase(config.databaseUrl).catch((error: unknown) => {
+    throw new StartupError(
+      `${unreachable('Postgres', 'DATABASE_URL', config.databaseUrl, error)}\n` +
+        'Start Postgres, or set DATABASE_URL (in .env or the environment) to one that runs; `npm run doctor` checks it.',
+    );
+  });
+  // Redis down is not fatal (texts are still recorded and answered; queued work waits), but it is said.
+  const redisProblem = await checkRedis(config.redisUrl, 2_000).then(
+    () => null,
+    (error: unknown) =>
+      `${unreachable('Redis', 'REDIS_URL', config.redisUrl, error)}; texts are still answered, queued work waits for it`,
+  );
+  if (redisProblem) logger.warn({ redis: safeUrl(config.redisUrl) }, redisProblem);
   const database = createDatabase(config.databaseUrl);
   const redis = createRedis(config.redisUrl);
 
@@ -28,7 +76,16 @@ async function main(role: Role): Promise<void> {
   if (role !== 'web') workers = await startWorkers({ services });
   if (role !== 'worker') {
     app = await buildApp({ services });
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw new StartupError(
+        `Cannot listen on ${config.host}:${config.port} (HOST, PORT): ${reason(error)}. ` +
+          'Is another server running there? Set PORT to another port.',
+      );
+    });
+    // On stderr, so that stdout stays one JSON log line per entry in production.
+    process.stderr.write(banner(config, role, redisProblem));
+  } else {
+    process.stderr.write(`\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}).\n\n`);
   }
 
   let closing = false;
@@ -53,6 +110,7 @@ if (!['all', 'web', 'worker'].includes(role)) {
   process.exit(2);
 }
 main(role).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  const oneLine = error instanceof ConfigError || error instanceof StartupError;
+  console.error(oneLine ? error.message : error);
   process.exit(1);
 });

@@ -75,3 +75,17 @@ describe('request log lines', () => {
     expect(logs.text()).not.toContain('/things/42');
   });
 });
+
+describe('development logs', () => {
+  it('are one readable line per entry, through the same redaction', () => {
+    const logs = new CapturedLogs();
+    const logger = createLogger('info', logs, { pretty: true });
+    logger.info({ queue: 'sms-send', supporter: { phone: '+447700900123' } }, 'worker started');
+    const [line, ...rest] = logs.lines;
+    expect(rest).toEqual([]);
+    expect(line).toMatch(/^\[\d{2}:\d{2}:\d{2}\] INFO: worker started \{.*"queue":"sms-send".*\}$/);
+    expect(line).toContain('"phone":"[redacted]"');
+    expect(line).not.toContain('+447700900123');
+    expect(() => JSON.parse(line as string)).toThrow();
+  });
+});

@@ -1,0 +1,61 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** One connection to Postgres or Redis, opened, asked one question and closed: start-up and the doctor. */
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from ${what} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface PostgresCheck {
+  /** False when the server answered but the database is not there yet (start-up creates it). */
+  databaseExists: boolean;
+}
+
+/** Connects once and runs `select 1`; throws with Postgres's own message when it cannot. */
+export async function checkPostgres(url: string, timeoutMs = 5_000): Promise<PostgresCheck> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await withTimeout(client.connect(), timeoutMs + 500, 'Postgres');
+    await client.query('select 1');
+    return { databaseExists: true };
+  } catch (error) {
+    if ((error as { code?: string }).code === '3D000') return { databaseExists: false };
+    throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Pings Redis once and reads its eviction policy (null where the server does not allow CONFIG). */
+export async function checkRedis(
+  url: string,
+  timeoutMs = 5_000,
+): Promise<{ maxmemoryPolicy: string | null }> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  let lastError: unknown = null;
+  redis.on('error', (error) => {
+    lastError = error;
+  });
+  try {
+    await withTimeout(redis.connect(), timeoutMs + 500, 'Redis').catch((error: unknown) => {
+      throw lastError ?? error;
+    });
+    await redis.ping();
+    const policy = await redis.config('GET', 'maxmemory-policy').catch(() => null);
+    return { maxmemoryPolicy: Array.isArray(policy) ? String(policy[1]) : null };
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
+
+/**
+ * The container set-up read as Docker reads it: docker-compose.yml parsed with `yaml`, the Dockerfile
+ * split into its stages and instructions, both checked against the config module's variables.
+ */
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  env_file?: string | string[];
+  ports?: string[];
+  volumes?: string[];
+}
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
+const services = compose.services;
+const variables = new Set<string>(CONFIG_VARIABLES);
+
+/** The Dockerfile's stages, each a list of [INSTRUCTION, rest] with continuation lines joined. */
+function dockerfileStages(text: string): Array<{ from: string; steps: Array<[string, string]> }> {
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const stages: Array<{ from: string; steps: Array<[string, string]> }> = [];
+  for (const line of lines) {
+    const [, instruction = '', rest = ''] = /^(\S+)\s+(.*)$/.exec(line) ?? [];
+    if (instruction === 'FROM') stages.push({ from: rest, steps: [] });
+    else stages.at(-1)?.steps.push([instruction, rest]);
+  }
+  return stages;
+}
+const stages = dockerfileStages(readFileSync('Dockerfile', 'utf8'));
+const runtime = stages.at(-1);
+
+describe('CONFIG_VARIABLES', () => {
+  it('lists every variable config.ts reads, and .env.example documents each one', () => {
+    const source = readFileSync('src/config.ts', 'utf8');
+    const read = new Set([...source.matchAll(/\(\s*env,\s*'([A-Z0-9_]+)'/g)].map((match) => match[1]));
+    expect([...read].sort()).toEqual([...variables].sort());
+    const example = readFileSync('.env.example', 'utf8');
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect([...variables].filter((name) => !documented.has(name))).toEqual([]);
+    expect([...documented].filter((name) => !variables.has(name as never))).toEqual([]);
+  });
+
+  it('PUBLIC_BASE_URL follows PORT unless it is set', () => {
+    expect(loadConfig({ PORT: '4123' }).publicBaseUrl).toBe('http://localhost:4123');
+    expect(loadConfig({}).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: 'https://p.example.org/' }).publicBaseUrl).toBe(
+      'https://p.example.org',
+    );
+  });
+
+  it('.env.example does not set NODE_ENV, so a copied .env cannot undo production', () => {
+    expect(readFileSync('.env.example', 'utf8')).not.toMatch(/^NODE_ENV=/m);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('runs Postgres with a volume, Redis with its append-only file, a proxy, web and worker', () => {
+    expect(Object.keys(services).sort()).toEqual(['postgres', 'proxy', 'redis', 'web', 'worker']);
+    expect(services.postgres?.volumes?.some((v) => v.endsWith(':/var/lib/postgresql/data'))).toBe(true);
+    const redis = services.redis?.command?.join(' ') ?? '';
+    expect(redis).toContain('--appendonly yes');
+    expect(redis).toContain('--maxmemory-policy noeviction');
+    expect(services.redis?.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+    for (const volume of [...(services.postgres?.volumes ?? []), ...(services.redis?.volumes ?? [])]) {
+      expect(compose.volumes).toHaveProperty(volume.split(':')[0] as string);
+    }
+  });
+
+  it('lets web scale: only the proxy publishes a port, and it forwards to web', () => {
+    expect(services.web?.ports).toBeUndefined();
+    expect(services.worker?.ports).toBeUndefined();
+    expect(services.proxy?.ports).toHaveLength(1);
+    expect(services.proxy?.command?.join(' ')).toContain('--to web:3000');
+    expect(services.web?.environment?.PORT).toBe('3000');
+    // The proxy appends the client's address; the app believes exactly that one hop.
+    expect(services.web?.environment?.TRUST_PROXY).toBe('1');
+  });
+
+  it('runs the compiled entry point of each role, with NODE_ENV=production that .env cannot undo', () => {
+    for (const [name, role] of [
+      ['web', 'web'],
+      ['worker', 'worker'],
+    ] as const) {
+      const service = services[name] as Service;
+      expect(service.build).toBe('.');
+      expect(service.command).toEqual(['node', 'dist/src/server.js', role]);
+      expect(existsSync('src/server.ts')).toBe(true);
+      // environment: wins over env_file in Compose, so .env may hold NODE_ENV=development harmlessly.
+      expect(service.env_file).toBe('.env');
+      expect(service.environment?.NODE_ENV).toBe('production');
+      for (const key of Object.keys(service.environment ?? {})) expect(variables).toContain(key);
+    }
+  });
+
+  it('shares one outbox volume between web and worker, mounted where the image makes it for node', () => {
+    const mount = (name: string) => services[name]?.volumes?.find((v) => v.includes(':/app/var/outbox'));
+    expect(mount('web')).toBeDefined();
+    expect(mount('web')).toBe(mount('worker'));
+    expect(compose.volumes).toHaveProperty((mount('web') as string).split(':')[0] as string);
+    for (const name of ['web', 'worker']) {
+      expect(services[name]?.environment?.FAX_OUTBOX_DIR).toBe('/app/var/outbox');
+    }
+    const run = runtime?.steps.filter(([instruction]) => instruction === 'RUN').map(([, rest]) => rest);
+    expect(run?.join(' ')).toMatch(/mkdir -p \/app\/var\/outbox && chown -R node:node \/app\/var/);
+    const user = runtime?.steps.filter(([instruction]) => instruction === 'USER');
+    expect(user?.at(-1)?.[1]).toBe('node');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('compiles in a build stage and runs node on dist/ from Node 22 LTS, with no tsx', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage.from).toMatch(/^node:22-[a-z]+-slim\b/);
+    const build = stages.find((stage) =>
+      stage.steps.some(([i, rest]) => i === 'RUN' && rest === 'npm run build'),
+    );
+    expect(build?.from).toMatch(/ AS build$/);
+    const copies =
+      runtime?.steps.filter(([instruction]) => instruction === 'COPY').map(([, rest]) => rest) ?? [];
+    expect(copies).toContain('--from=build /app/dist ./dist');
+    expect(JSON.parse(runtime?.steps.find(([i]) => i === 'CMD')?.[1] ?? '[]')).toEqual([
+      'node',
+      'dist/src/server.js',
+      'all',
+    ]);
+    expect(readFileSync('Dockerfile', 'utf8')).not.toMatch(/^\s*(CMD|ENTRYPOINT|RUN).*\btsx\b/m);
+    // The runtime installs no dev dependencies.
+    const deps = stages.find((stage) => stage.steps.some(([, rest]) => rest.includes('--omit=dev')));
+    expect(copies.some((copy) => copy.startsWith(`--from=${deps?.from.split(' AS ')[1]} `))).toBe(true);
+  });
+
+  it('puts the migrations where the compiled migrator looks for them', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.build).toContain('cp -R migrations dist/migrations');
+    // src/db/migrate.ts resolves ../../migrations from itself: dist/src/db/ → dist/migrations.
+    expect(readFileSync('src/db/migrate.ts', 'utf8')).toContain(
+      "new URL('../../migrations', import.meta.url)",
+    );
+    const tsconfig = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    expect(tsconfig.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
+  });
+
+  it('keeps .env and local state out of the build context', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
+    for (const entry of ['.env', 'node_modules', 'var', 'dist']) expect(ignored).toContain(entry);
+  });
+});

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Finding, report, runDoctor } from '../../src/doctor.js';
+import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
+import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp.js';
+import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
+import {
+  POSTGRES_URL,
+  REDIS_URL,
+  UNREACHABLE_POSTGRES_URL,
+  UNREACHABLE_REDIS_URL,
+  uniqueDatabaseUrl,
+} from '../helpers/database.js';
+
+const ACCOUNT_SID = `AC${randomBytes(16).toString('hex')}`;
+const AUTH_TOKEN = randomBytes(16).toString('hex');
+const key = () => randomBytes(32).toString('base64');
+
+let twilio: FakeTwilio;
+let sinch: FakeSinch;
+let smtp: FakeSmtp;
+/** Stands for a running Pocket Protest at PUBLIC_BASE_URL: answers /healthz as it does. */
+let site: Server;
+let siteUrl: string;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio(ACCOUNT_SID, AUTH_TOKEN);
+  sinch = await startFakeSinch({ dir: mkdtempSync(join(tmpdir(), 'pp-doctor-')) });
+  smtp = await startFakeSmtp();
+  site = createServer((request, response) => {
+    const ok = request.url === '/healthz';
+    response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(ok ? { status: 'ok' } : { error: { code: 'not_found', message: '' } }));
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await Promise.all([twilio.close(), sinch.close(), smtp.close()]);
+  await new Promise((resolve) => site.close(resolve));
+});
+
+/** A production configuration with every provider pointed at its fake. */
+function goodEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: uniqueDatabaseUrl(),
+    REDIS_URL,
+    PUBLIC_BASE_URL: siteUrl,
+    ALLOW_DRY_RUN: 'true', // only for the http: public URL of the test
+    SMS_PROVIDER: 'twilio',
+    SMS_FROM: '70505',
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_API_BASE_URL: twilio.url,
+    FAX_PROVIDER: 'sinch',
+    ...sinch.env(),
+    ...smtp.env(),
+    MAIL_FROM: 'actions@example.org',
+    PHONE_ENCRYPTION_KEY: key(),
+    PHONE_INDEX_KEY: key(),
+    SESSION_SECRET: key(),
+  };
+}
+
+const failures = (findings: Finding[]) => findings.filter((f) => f.verdict === 'fail');
+
+describe('npm run doctor', () => {
+  it('passes a good production configuration, having asked each provider', async () => {
+    const findings = await runDoctor(goodEnv(), { timeoutMs: 3_000 });
+    expect(failures(findings)).toEqual([]);
+    expect(findings.map((f) => f.subject)).toEqual(
+      expect.arrayContaining(['Postgres', 'Redis', 'keys', 'Twilio', 'Sinch', 'SMTP', 'public URL']),
+    );
+    expect(findings.find((f) => f.subject === 'Postgres')?.detail).toContain('created at the first start');
+    // Twilio was really asked, with our credentials.
+    expect(twilio.listRequests.length).toBeGreaterThan(0);
+    expect(report(findings)).toContain('No problems found.');
+  });
+
+  it('names each thing to fix in a bad configuration', async () => {
+    const shared = key();
+    const findings = await runDoctor(
+      {
+        ...goodEnv(),
+        NODE_ENV: 'development',
+        DATABASE_URL: `${UNREACHABLE_POSTGRES_URL.replace('postgres@', 'postgres:s3cret@')}`,
+        REDIS_URL: UNREACHABLE_REDIS_URL,
+        PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+        TWILIO_AUTH_TOKEN: 'f'.repeat(32),
+        SINCH_PROJECT_ID: 'someone-else',
+        PHONE_INDEX_KEY: shared,
+        SESSION_SECRET: shared,
+      },
+      { timeoutMs: 3_000 },
+    );
+    const failed = Object.fromEntries(failures(findings).map((f) => [f.subject, f.detail]));
+    expect(Object.keys(failed).sort()).toEqual([
+      'Postgres',
+      'Redis',
+      'Sinch',
+      'Twilio',
+      'keys',
+      'public URL',
+    ]);
+    expect(failed.Postgres).toContain('postgres://postgres:***@127.0.0.1:1/pocketprotest (DATABASE_URL)');
+    expect(failed.Postgres).not.toContain('s3cret');
+    expect(failed.Redis).toContain('redis://127.0.0.1:1 (REDIS_URL)');
+    expect(failed.Twilio).toContain('refused TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (401)');
+    expect(failed.Sinch).toContain('SINCH_PROJECT_ID "someone-else"');
+    expect(failed.keys).toContain('SESSION_SECRET is the same key as PHONE_INDEX_KEY');
+    expect(failed['public URL']).toContain('http://127.0.0.1:1 (PUBLIC_BASE_URL)');
+    expect(report(findings)).toContain('6 problems');
+  });
+
+  it('names a variable that does not read, and exits 1 (the command itself)', async () => {
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(
+        'node_modules/.bin/tsx',
+        ['src/doctor.ts'],
+        { env: { ...process.env, PORT: 'eighty', DATABASE_URL: `${POSTGRES_URL}/x` } },
+        (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+      );
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL  configuration  Invalid configuration: PORT must be a whole number',
+    );
+  });
+});
