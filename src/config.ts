@@ -86,6 +86,10 @@ export interface Config {
   /** Staff API requests per minute for one token; failed tokens from one address per 15 minutes. */
   api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
+  /** How the console, the public page and texts show times (ORG_TIMEZONE). */
+  orgTimezone: string;
+  /** The number supporters text, shown on the public page (SMS_SHORTCODE). */
+  smsShortcode: string;
   optOutHint: string;
   /** Seals the staff console's session cookie. */
   sessionSecret: Buffer;
@@ -211,6 +215,16 @@ function businessHours(key: string, text: string): BusinessHours {
   return { days, ...dailyWindow(key, match[3]) };
 }
 
+function timeZone(env: Env, key: string, fallback: string): string {
+  const value = read(env, key, fallback);
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+  } catch {
+    throw new ConfigError(key, 'must be an IANA time zone, e.g. Europe/London');
+  }
+  return value;
+}
+
 function wordList(env: Env, key: string, fallback: string): string[] {
   const words = read(env, key, fallback)
     .split(',')
@@ -314,6 +328,8 @@ export function loadConfig(env: Env = process.env): Config {
       failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
     },
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
+    orgTimezone: timeZone(env, 'ORG_TIMEZONE', 'Europe/London'),
+    smsShortcode: read(env, 'SMS_SHORTCODE', '70505'),
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),
     ...mailConfig(env),

@@ -10,6 +10,7 @@ import type { Database } from './db/client.js';
 import { createBatchesService } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
 import { createFaxProvider } from './fax/providers/index.js';
+import { createReceiptsService } from './fax/receipts.js';
 import { createFaxSender } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
@@ -67,6 +68,7 @@ export function createServices(deps: ServiceDeps) {
     return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }), fax }, { logger });
   };
   const stuck = stuckReportFor(config.queuePrefix);
+  const receipts = createReceiptsService({ db, config });
   metrics.observeStuck(() => stuck.counts());
   return {
     config,
@@ -85,7 +87,8 @@ export function createServices(deps: ServiceDeps) {
     batches: createBatchesService({ db, clock, config }),
     faxSender,
     deliveries,
-    broadcasts: createBroadcastsService({ db, clock, config }),
+    receipts,
+    broadcasts: createBroadcastsService({ db, clock, config, receipts }),
     sending: createBroadcastSending({
       db,
       clock,
