@@ -30,7 +30,10 @@ export function shortDateTime(at: Date, timeZone: string): string {
 }
 
 /** The label of a target: its title when it has one (an office), else its name. */
-export function targetLabel(target: { name: string; title: string | null }): { name: string; office: boolean } {
+export function targetLabel(target: { name: string; title: string | null }): {
+  name: string;
+  office: boolean;
+} {
   if (target.title) return { name: target.title, office: true };
   // "Prosecutor General of the Russian Federation" is an office; "Igor Krasnov" is a person.
   return { name: target.name, office: /\s(of|for)\s/i.test(target.name) };
@@ -79,11 +82,16 @@ export interface DeliveryFact {
 export const RECEIVED_STATUSES: readonly string[] = ['delivered', 'written'];
 
 /** Each target of a batch, in order, with its receipt when every part reached it (by either channel). */
-export function targetReceipts(
-  facts: readonly DeliveryFact[],
-): Array<{ targetId: number; label: { name: string; office: boolean }; pages: number; receipt: TargetReceipt | null }> {
+export function targetReceipts(facts: readonly DeliveryFact[]): Array<{
+  targetId: number;
+  label: { name: string; office: boolean };
+  pages: number;
+  receipt: TargetReceipt | null;
+}> {
   const byTarget = new Map<number, DeliveryFact[]>();
-  for (const fact of [...facts].sort((a, b) => a.targetPosition - b.targetPosition || a.targetId - b.targetId)) {
+  for (const fact of [...facts].sort(
+    (a, b) => a.targetPosition - b.targetPosition || a.targetId - b.targetId,
+  )) {
     byTarget.set(fact.targetId, [...(byTarget.get(fact.targetId) ?? []), fact]);
   }
   return [...byTarget.entries()].map(([targetId, deliveries]) => {

@@ -3,9 +3,9 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
+import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
-import type { ReceiptsService } from '../fax/receipts.js';
 import {
   AUDIENCES,
   type Audience,
@@ -106,7 +106,11 @@ export function createBroadcastsService({
   async function expandReceipt(campaignId: number, body: string, batchId: number | null): Promise<string> {
     if (batchId === null) {
       if (body.includes(RECEIPT_PLACEHOLDER)) {
-        throw new AppError(400, 'receipt_needs_batch', '{receipt} can only be sent to a batch:<id> audience.');
+        throw new AppError(
+          400,
+          'receipt_needs_batch',
+          '{receipt} can only be sent to a batch:<id> audience.',
+        );
       }
       return body;
     }

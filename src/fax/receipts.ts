@@ -116,7 +116,11 @@ export function createReceiptsService({ db, config }: { db: Db; config: Config }
     /** The receipt as a PDF staff can forward, in the fax's fonts. */
     async receiptPdf(batchId: number): Promise<Buffer> {
       const receipt = await batchReceipt(batchId);
-      const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Delivery receipt, batch ${batchId}` } });
+      const doc = new PDFDocument({
+        size: 'A4',
+        margin: 50,
+        info: { Title: `Delivery receipt, batch ${batchId}` },
+      });
       for (const [name, face] of Object.entries(FACES)) doc.registerFont(name, face.font as never);
       const chunks: Buffer[] = [];
       doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -152,7 +156,11 @@ export function createReceiptsService({ db, config }: { db: Db; config: Config }
           doc.font('bold').text(`${label}: `, { continued: true }).font('regular').text(String(value));
         }
       }
-      doc.moveDown(1).fontSize(8).font('regular').text(`Times in UTC. Printed ${formatUtc(new Date())}.`);
+      doc
+        .moveDown(1)
+        .fontSize(8)
+        .font('regular')
+        .text(`Times in UTC. Printed ${formatUtc(new Date())}.`);
       doc.end();
       return done;
     },

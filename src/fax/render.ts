@@ -1,6 +1,7 @@
 // Draws a part laid out by layout.ts as a PDF, streamed page by page so that 100,000 names fit in memory.
-import { createWriteStream } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
