@@ -43,11 +43,15 @@ export function channelWord(channel: ReceiptChannel): string {
   return channel === 'fax' ? 'fax' : 'e-mail';
 }
 
+/** "the Prosecutor General of …" for an office, a person's name as it is. */
+export function labelText(label: { name: string; office: boolean }): string {
+  return label.office && !/^the\s/i.test(label.name) ? `the ${label.name}` : label.name;
+}
+
 /** "the Prosecutor General (fax, 12 Dec 10:42)". */
 export function describeTargetReceipt(receipt: TargetReceipt, timeZone: string): string {
-  const the = receipt.office && !/^the\s/i.test(receipt.name) ? 'the ' : '';
   const how = receipt.dryRun ? `${channelWord(receipt.channel)} dry run` : channelWord(receipt.channel);
-  return `${the}${receipt.name} (${how}, ${shortDateTime(receipt.at, timeZone)})`;
+  return `${labelText(receipt)} (${how}, ${shortDateTime(receipt.at, timeZone)})`;
 }
 
 /** "A and B", "A, B and C". */
