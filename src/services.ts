@@ -19,6 +19,7 @@ import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createStuckReport, type StuckSource } from './ops/stuck.js';
+import { createPublicService } from './public/service.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
@@ -88,6 +89,7 @@ export function createServices(deps: ServiceDeps) {
     faxSender,
     deliveries,
     receipts,
+    publicActions: createPublicService({ db, config, receipts, clock }),
     broadcasts: createBroadcastsService({ db, clock, config, receipts }),
     sending: createBroadcastSending({
       db,

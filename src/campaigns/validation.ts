@@ -35,6 +35,7 @@ export interface CampaignRequest {
   replies?: CampaignReplies;
   batchDailyAt?: string | null;
   batchThreshold?: number | null;
+  public?: boolean;
 }
 
 export type CampaignChangeRequest = Partial<CampaignRequest>;
@@ -300,6 +301,7 @@ export function checkCampaignChange(
     change.batchDailyAt = request.batchDailyAt === null ? null : checkBatchDailyAt(request.batchDailyAt);
   }
   if (request.batchThreshold !== undefined) change.batchThreshold = request.batchThreshold;
+  if (request.public !== undefined) change.public = request.public;
   return change;
 }
 
