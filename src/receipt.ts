@@ -29,6 +29,13 @@ export function shortDateTime(at: Date, timeZone: string): string {
   return `${clock.day} ${MONTHS[clock.month - 1]} ${two(clock.hour)}:${two(clock.minute)}`;
 }
 
+/** "12 Dec 2026, 10:42" as the clock in timeZone shows `at`. */
+export function dateTimeWithYear(at: Date, timeZone: string): string {
+  const clock = wallClock(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${clock.day} ${MONTHS[clock.month - 1]} ${clock.year}, ${two(clock.hour)}:${two(clock.minute)}`;
+}
+
 /** The label of a target: its title when it has one (an office), else its name. */
 export function targetLabel(target: { name: string; title: string | null }): {
   name: string;

@@ -89,7 +89,7 @@ const Receipt = Type.Object({
       targetId: Id,
       name: Type.String(),
       received: Type.Boolean(),
-      channel: Nullable(Channel),
+      channel: Nullable(Type.String({ description: 'fax or email: the channel of the last part received' })),
       receivedAt: Nullable(Timestamp),
       dryRun: Type.Boolean(),
       pages: Type.Integer({ description: 'Pages of the parts received' }),

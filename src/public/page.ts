@@ -1,4 +1,4 @@
-import { channelWord, shortDateTime } from '../receipt.js';
+import { channelWord, dateTimeWithYear } from '../receipt.js';
 import type { PublicAction } from './service.js';
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -34,8 +34,7 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
 `;
 
 function when(iso: string, timeZone: string): string {
-  const at = new Date(iso);
-  return `${shortDateTime(at, timeZone)} ${at.getUTCFullYear()}`;
+  return dateTimeWithYear(new Date(iso), timeZone);
 }
 
 /** The public page of an action: accessible, usable on a phone, with an Open Graph card; no names, no numbers. */
@@ -93,7 +92,7 @@ ${
   open
     ? `<section class="sign" aria-labelledby="how"><h2 id="how">How to sign</h2>
 <p>Text <strong>${e(action.keyword)}</strong> and your full name to <strong>${e(action.howToSign.shortcode)}</strong>.</p>
-<p class="muted">For example: ${e(action.keyword)} Jane Smith. Your name goes on our fax; your number never does.</p>
+<p class="muted">For example: <kbd>${e(action.keyword)} Your Name</kbd>. Your name goes on our fax; your number never does.</p>
 <a class="button" href="${e(smsLink)}">Text ${e(action.keyword)} to ${e(action.howToSign.shortcode)}</a></section>`
     : '<p class="closed">This action has closed. Thank you to everyone who signed.</p>'
 }
