@@ -1,4 +1,4 @@
-import { channelWord, dateTimeWithYear } from '../receipt.js';
+import { dateTimeWithYear } from '../receipt.js';
 import type { PublicAction } from './service.js';
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -28,6 +28,8 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .button { display: inline-block; margin-top: .5rem; padding: .6rem 1rem; border-radius: 6px; background: var(--accent); color: #fff; text-decoration: none; font-weight: 600; }
 ul.deliveries { list-style: none; padding: 0; margin: 0; }
 ul.deliveries li { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+ul.deliveries ul.deliveries li { border: 0; padding: .2rem 0; }
+h3 { font-size: 1.05rem; margin: .25rem 0; }
 .muted { color: var(--muted); }
 .closed { color: var(--muted); font-weight: 600; }
 footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
@@ -59,7 +61,7 @@ export function renderActionPage(
           : `<ul class="deliveries">${authority.deliveries
               .map(
                 (d) =>
-                  `<li>Delivered by ${channelWord(d.channel)}${d.dryRun ? ' (dry run: written to an outbox, not sent)' : ''}, ` +
+                  `<li>${d.channel === 'fax' ? 'Fax' : 'E-mail'} ${d.dryRun ? 'dry run (written to an outbox, not sent)' : 'delivered'}, ` +
                   `<time datetime="${e(d.receivedAt)}">${e(when(d.receivedAt, options.timeZone))}</time>, ` +
                   `${d.pages} page${d.pages === 1 ? '' : 's'}</li>`,
               )

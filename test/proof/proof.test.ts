@@ -241,7 +241,7 @@ describe('proof of delivery', () => {
     expect(html).toContain('<meta property="og:title" content="Lawyer threatened for defending a client">');
     expect(html).toContain('Text <strong>PROOFA</strong> and your full name to <strong>70505</strong>');
     expect(html).toMatch(/id="count"[^>]*>5</);
-    expect(html.match(/Delivered by fax/g)).toHaveLength(2);
+    expect(html.match(/Fax delivered, /g)).toHaveLength(2);
     expect(html).toContain(PROSECUTOR);
     const json = await testApp.app.inject({ method: 'GET', url: '/act/PROOFA.json' });
     expect(json.headers['access-control-allow-origin']).toBe('*');
