@@ -1,11 +1,13 @@
 import { createHash, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSimulatedText } from '../../src/sms/simulator.js';
+import { ConsoleClient, consoleStaff } from '../console/session.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { removeDir, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
+import { pdfText } from '../fax/pdf.js';
 import { atMost, freePort, startFaxWorkers, tempDir } from '../fax/sinch-setup.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
@@ -191,6 +193,31 @@ describe('proof of delivery', () => {
     const pdf = await api({ method: 'GET', url: `/api/v1/fax-batches/${batchId}/receipt.pdf` });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const pdfFile = resolve(outboxDir, 'receipt.pdf');
+    writeFileSync(pdfFile, pdf.rawPayload);
+    const pdfWords = pdfText(pdfFile).replace(/\s+/g, ' ');
+    for (const delivery of receipt.deliveries) {
+      expect(pdfWords).toContain(delivery.documentSha256);
+      expect(pdfWords).toContain(delivery.providerFaxId);
+    }
+    // The printable console page, and the PDF staff download from it.
+    const staff = new ConsoleClient(testApp.app);
+    const { email, password } = await consoleStaff(database, 'viewer');
+    await staff.signIn(email, password);
+    expect((await staff.get(`/console/fax-batches/${batchId}`)).body).toContain(
+      `href="/console/fax-batches/${batchId}/receipt"`,
+    );
+    const printable = (await staff.get(`/console/fax-batches/${batchId}/receipt`)).body;
+    expect(printable).toContain(`Received by ${receipt.sentence.replaceAll("'", '&#39;')}.`);
+    for (const delivery of receipt.deliveries) {
+      expect(printable).toContain(delivery.documentSha256);
+      expect(printable).toContain(delivery.address);
+    }
+    expect(printable).toContain('not reported by the provider');
+    const download = await staff.get(`/console/fax-batches/${batchId}/receipt.pdf`);
+    expect(download.headers['content-disposition']).toBe(
+      `attachment; filename="receipt-batch-${batchId}.pdf"`,
+    );
 
     // RECEIPT: delivered to whom and when; held; waiting (a name signed after the batch).
     expect(replyText(await text(jane, 'PROOFA RECEIPT'))).toBe(
