@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
-import { renderActionPage, renderBadge } from './page.js';
+import { LIVE_COUNT_JS, renderActionPage, renderBadge } from './page.js';
 import { PUBLIC_CACHE_SECONDS, type PublicAction } from './service.js';
 
 /** A keyword as staff may set one: letters and digits. Anything else is no action. */
@@ -30,6 +30,13 @@ export async function publicRoutes(app: FastifyInstance) {
     if (!action) throw noAction();
     return action;
   }
+
+  app.get('/act/live.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(LIVE_COUNT_JS),
+  );
 
   app.get<{ Params: { slug: string } }>('/act/:slug', async (request, reply) => {
     const { slug } = request.params;

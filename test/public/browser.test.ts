@@ -75,8 +75,22 @@ describe('the public page of an action', () => {
       hasTouch: true,
     });
     page.setDefaultTimeout(WAIT.timeout);
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        problems.push(message.text());
+      }
+    });
+    // Browsers ask for /favicon.ico by themselves; everything the page names must load.
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.status()} ${r.url()}`);
+    });
+    const script = page.waitForResponse((r) => r.url().endsWith('/act/live.js'));
     const response = await page.goto(`${base}/act/magamed`);
     expect(response?.status()).toBe(200);
+    // The live count's script loads under the page's content security policy.
+    expect((await script).status()).toBe(200);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toMatch(
       /Magamed Abubakarov/,
@@ -104,6 +118,7 @@ describe('the public page of an action', () => {
     // The Open Graph card.
     expect(await page.getAttribute('meta[property="og:title"]', 'content')).toMatch(/Magamed Abubakarov/);
     expect(await page.getAttribute('meta[property="og:url"]', 'content')).toBe(`${base}/act/MAGAMED`);
+    expect(problems).toEqual([]);
     await page.screenshot({
       path: process.env.PUBLIC_SCREENSHOT ?? join(tmpdir(), 'pp-public-action.png'),
       fullPage: true,
