@@ -89,7 +89,7 @@ export function createServices(deps: ServiceDeps) {
     faxSender,
     deliveries,
     receipts,
-    publicActions: createPublicService({ db, config, receipts, clock }),
+    publicActions: createPublicService({ db, config, clock }),
     broadcasts: createBroadcastsService({ db, clock, config, receipts }),
     sending: createBroadcastSending({
       db,

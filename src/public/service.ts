@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { campaigns, faxBatches, signatures } from '../db/schema.js';
-import type { ReceiptsService } from '../fax/receipts.js';
+import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
+import { type DeliveryFact, RECEIVED_STATUSES, targetReceipts } from '../receipt.js';
 
 /** How long a public view is reused: a flood of visitors costs a few queries every few seconds. */
 export const PUBLIC_CACHE_SECONDS = 5;
@@ -35,17 +35,7 @@ export interface PublicAction {
  * The public view of an action at /act/:keyword: the open campaign with that keyword, else the most
  * recently closed one; never a draft, never one staff made not public. Cached a few seconds.
  */
-export function createPublicService({
-  db,
-  config,
-  receipts,
-  clock,
-}: {
-  db: Db;
-  config: Config;
-  receipts: Pick<ReceiptsService, 'batchReceipt'>;
-  clock: () => Date;
-}) {
+export function createPublicService({ db, config, clock }: { db: Db; config: Config; clock: () => Date }) {
   const cache = new Map<string, { at: number; value: PublicAction | null }>();
 
   async function load(keyword: string): Promise<PublicAction | null> {
@@ -64,28 +54,65 @@ export function createPublicService({
       .select({ n: sql<number>`count(*)`.mapWith(Number) })
       .from(signatures)
       .where(and(eq(signatures.campaignId, campaign.id), inArray(signatures.status, ['valid', 'held'])));
-    const batches = await db
-      .select({ id: faxBatches.id })
-      .from(faxBatches)
-      .where(eq(faxBatches.campaignId, campaign.id))
-      .orderBy(desc(faxBatches.id))
-      .limit(MAX_BATCHES);
-    const authorities = new Map<number, { name: string; deliveries: PublicDelivery[] }>();
-    for (const { id } of [...batches].reverse()) {
-      const receipt = await receipts.batchReceipt(id);
-      for (const target of receipt.targets) {
-        const entry = authorities.get(target.targetId) ?? { name: target.name, deliveries: [] };
-        if (target.received && target.receivedAt && target.channel) {
+    // Every delivery of the campaign's latest batches, in one query; each batch's receipt per target.
+    const rows = await db
+      .select({ delivery: faxDeliveries, target: targets })
+      .from(faxDeliveries)
+      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
+      .where(
+        inArray(
+          faxDeliveries.batchId,
+          db
+            .select({ id: faxBatches.id })
+            .from(faxBatches)
+            .where(eq(faxBatches.campaignId, campaign.id))
+            .orderBy(desc(faxBatches.id))
+            .limit(MAX_BATCHES),
+        ),
+      )
+      .orderBy(asc(faxDeliveries.batchId));
+    const byBatch = new Map<number, DeliveryFact[]>();
+    for (const { delivery, target } of rows) {
+      const facts = byBatch.get(delivery.batchId) ?? [];
+      facts.push({
+        targetId: target.id,
+        targetName: target.name,
+        targetTitle: target.title,
+        targetPosition: target.position,
+        part: delivery.part,
+        parts: delivery.parts,
+        channel: delivery.channel,
+        status: delivery.status,
+        receivedAt: RECEIVED_STATUSES.includes(delivery.status)
+          ? (delivery.providerCompletedAt ?? delivery.completedAt)
+          : null,
+        pages: delivery.pages,
+      });
+      byBatch.set(delivery.batchId, facts);
+    }
+    const authorities = new Map<number, { name: string; position: number; deliveries: PublicDelivery[] }>();
+    for (const facts of byBatch.values()) {
+      for (const target of targetReceipts(facts)) {
+        const position = facts.find((f) => f.targetId === target.targetId)?.targetPosition ?? 0;
+        const entry = authorities.get(target.targetId) ?? {
+          name: target.label.name,
+          position,
+          deliveries: [],
+        };
+        if (target.receipt) {
           entry.deliveries.push({
-            channel: target.channel,
-            receivedAt: target.receivedAt.toISOString(),
+            channel: target.receipt.channel,
+            receivedAt: target.receipt.at.toISOString(),
             pages: target.pages,
-            dryRun: target.dryRun,
+            dryRun: target.receipt.dryRun,
           });
         }
         authorities.set(target.targetId, entry);
       }
     }
+    const ordered = [...authorities.entries()]
+      .sort(([a, x], [b, y]) => x.position - y.position || a - b)
+      .map(([, { name, deliveries }]) => ({ name, deliveries }));
     const upper = campaign.keyword.toUpperCase();
     return {
       keyword: upper,
@@ -96,7 +123,7 @@ export function createPublicService({
       closedAt: campaign.closedAt?.toISOString() ?? null,
       signatureCount: counted?.n ?? 0,
       howToSign: { text: `${upper} and your full name`, shortcode: config.smsShortcode },
-      authorities: [...authorities.values()],
+      authorities: ordered,
       updatedAt: clock().toISOString(),
     };
   }
