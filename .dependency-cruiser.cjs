@@ -22,7 +22,7 @@ const FLOORS = [
   ['supporters', 'staff', 'queue'],
   ['db', 'ops'],
 ];
-const BOTTOM_FILES = 'src/(config|errors|logger|schemas|text|time)[.]ts$';
+const BOTTOM_FILES = 'src/(config|errors|logger|receipt|schemas|text|time)[.]ts$';
 
 /** For each folder: every other folder on its floor or above it is out of bounds. */
 const floorRules = FLOORS.flatMap((floor, level) =>
@@ -57,6 +57,7 @@ const PURE = [
   'src/broadcasts/compose[.]ts$',
   'src/broadcasts/quiet-hours[.]ts$',
   'src/time[.]ts$',
+  'src/receipt[.]ts$',
 ];
 const IO =
   '^(src/db/client|src/queue/|node_modules/(pg|pg-[^/]+|drizzle-orm|ioredis|bullmq|twilio|undici|nodemailer|@sinch|pdfkit|fastify)/)|^(node:)?(fs|fs/promises|net|http|https|dgram|child_process|dns|tls)$';

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createBroadcastsService } from '../src/broadcasts/service.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
+import { createReceiptsService } from '../src/fax/receipts.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/queue/connection.js';
 import { createServices } from '../src/services.js';
@@ -76,7 +77,12 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
     }),
     queuePrefix: `pp_bench_${randomBytes(4).toString('hex')}`,
   });
-  const broadcasts = createBroadcastsService({ db: database.db, clock: () => new Date(), config });
+  const broadcasts = createBroadcastsService({
+    db: database.db,
+    clock: () => new Date(),
+    config,
+    receipts: createReceiptsService({ db: database.db, config }),
+  });
   const created = await broadcasts.create(
     campaignId,
     {

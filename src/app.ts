@@ -13,6 +13,7 @@ import { faxRoutes } from './fax/routes.js';
 import { faxWebhookRoutes } from './fax/webhooks.js';
 import { memberRoutes } from './members/routes.js';
 import { healthRoutes } from './ops/health.js';
+import { publicRoutes } from './public/routes.js';
 import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
@@ -101,6 +102,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     { prefix: '/api/v1' },
   );
   await app.register(consoleRoutes, { prefix: '/console', limits });
+  await app.register(publicRoutes);
   // A browser pointed at the server's address lands on the console (which asks to sign in).
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console'));
 

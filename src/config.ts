@@ -86,6 +86,10 @@ export interface Config {
   /** Staff API requests per minute for one token; failed tokens from one address per 15 minutes. */
   api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
+  /** How the console, the public page and texts show times (ORG_TIMEZONE). */
+  orgTimezone: string;
+  /** The number supporters text, shown on the public page (SMS_SHORTCODE). */
+  smsShortcode: string;
   optOutHint: string;
   /** Seals the staff console's session cookie. */
   sessionSecret: Buffer;
@@ -163,6 +167,8 @@ export const CONFIG_VARIABLES = [
   'ORG_PHONE',
   'TRUST_PROXY',
   'ALLOW_DRY_RUN',
+  'ORG_TIMEZONE',
+  'SMS_SHORTCODE',
 ] as const;
 
 function read(env: Env, key: string, fallback: string): string {
@@ -266,6 +272,16 @@ function businessHours(key: string, text: string): BusinessHours {
   if (last < first) throw new ConfigError(key, 'must name its days from the earlier to the later one');
   const days = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   return { days, ...dailyWindow(key, match[3]) };
+}
+
+function timeZone(env: Env, key: string, fallback: string): string {
+  const value = read(env, key, fallback);
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+  } catch {
+    throw new ConfigError(key, 'must be an IANA time zone, e.g. Europe/London');
+  }
+  return value;
 }
 
 function wordList(env: Env, key: string, fallback: string): string[] {
@@ -373,6 +389,8 @@ export function loadConfig(env: Env = process.env): Config {
       failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
     },
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
+    orgTimezone: timeZone(env, 'ORG_TIMEZONE', 'Europe/London'),
+    smsShortcode: read(env, 'SMS_SHORTCODE', '70505'),
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),
     ...mailConfig(env),

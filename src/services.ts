@@ -10,6 +10,7 @@ import type { Database } from './db/client.js';
 import { createBatchesService } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
 import { createFaxProvider } from './fax/providers/index.js';
+import { createReceiptsService } from './fax/receipts.js';
 import { createFaxSender } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
@@ -18,6 +19,7 @@ import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createStuckReport, type StuckSource } from './ops/stuck.js';
+import { createPublicService } from './public/service.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
@@ -67,6 +69,7 @@ export function createServices(deps: ServiceDeps) {
     return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }), fax }, { logger });
   };
   const stuck = stuckReportFor(config.queuePrefix);
+  const receipts = createReceiptsService({ db, config });
   metrics.observeStuck(() => stuck.counts());
   return {
     config,
@@ -85,7 +88,9 @@ export function createServices(deps: ServiceDeps) {
     batches: createBatchesService({ db, clock, config }),
     faxSender,
     deliveries,
-    broadcasts: createBroadcastsService({ db, clock, config }),
+    receipts,
+    publicActions: createPublicService({ db, config, clock }),
+    broadcasts: createBroadcastsService({ db, clock, config, receipts }),
     sending: createBroadcastSending({
       db,
       clock,

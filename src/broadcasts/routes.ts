@@ -4,10 +4,20 @@ import { Id, IdParams, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { MAX_BROADCAST_LENGTH } from './compose.js';
 
-const Audience = Type.Union([Type.Literal('network'), Type.Literal('signers'), Type.Literal('non-signers')], {
-  description:
-    'network: every opted-in member; signers: those who signed this campaign; non-signers: the rest',
-});
+const Audience = Type.Union(
+  [
+    Type.Literal('network'),
+    Type.Literal('signers'),
+    Type.Literal('non-signers'),
+    Type.String({ pattern: '^batch:[0-9]{1,18}$' }),
+  ],
+  {
+    description:
+      'network: every opted-in member; signers: those who signed this campaign; non-signers: the rest; ' +
+      'batch:<id>: the signers whose names that fax batch of this campaign carried, once every target ' +
+      'received it (409 before), when `{receipt}` in the body says who received it and when',
+  },
+);
 const Encoding = Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')]);
 const BroadcastStatus = Type.Union([
   Type.Literal('queued'),

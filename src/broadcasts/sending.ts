@@ -6,7 +6,7 @@ import { markUnsubscribed } from '../members/opt-out.js';
 import { enqueueMany } from '../queue/outbox.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
-import { type Audience, audienceCondition } from './audience.js';
+import { audienceCondition, type StoredAudience } from './audience.js';
 import { quietHoursWait } from './quiet-hours.js';
 
 /** Recipients written per transaction: a 100,000-member network is a hundred short transactions. */
@@ -27,7 +27,8 @@ export type JobOutcome = { waitMs: number } | null;
 type BroadcastRow = {
   status: string;
   campaign_id: string;
-  audience: Audience;
+  audience: StoredAudience;
+  batch_id: string | null;
   segments: number;
   fanned_out_to: string;
   fanned_out_at: Date | null;
@@ -66,7 +67,7 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
     return db.transaction(async (tx) => {
       // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
       const { rows } = await tx.execute<BroadcastRow>(sql`
-        SELECT status, campaign_id, audience, segments, fanned_out_to, fanned_out_at
+        SELECT status, campaign_id, audience, batch_id, segments, fanned_out_to, fanned_out_at
         FROM broadcasts WHERE id = ${broadcastId} FOR UPDATE`);
       const broadcast = rows[0];
       if (!broadcast || broadcast.fanned_out_at !== null) return true;
@@ -76,7 +77,11 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
         await tx.execute(sql`UPDATE broadcasts SET status = 'waiting' WHERE id = ${broadcastId}`);
         return { waitMs };
       }
-      const audience = audienceCondition(broadcast.audience, Number(broadcast.campaign_id));
+      const audience = audienceCondition(
+        broadcast.audience,
+        Number(broadcast.campaign_id),
+        broadcast.batch_id === null ? null : Number(broadcast.batch_id),
+      );
       // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing.
       const { rows: written } = await tx.execute<{
         last_id: string | null;

@@ -3,21 +3,34 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
+import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
-import { AUDIENCES, type Audience, audienceCondition } from './audience.js';
+import {
+  AUDIENCES,
+  type Audience,
+  audienceCondition,
+  audienceName,
+  parseAudience,
+  type StoredAudience,
+} from './audience.js';
 import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { quietHoursWait } from './quiet-hours.js';
 
 export interface BroadcastInput {
   body: string;
-  audience: Audience;
+  /** One of AUDIENCES, or `batch:<id>`. */
+  audience: string;
 }
+
+/** In a body to a `batch:<id>` audience: who received the batch and when, the same for everyone. */
+export const RECEIPT_PLACEHOLDER = '{receipt}';
 
 type ProgressRow = {
   id: string;
   campaign_id: string;
-  audience: Audience;
+  audience: StoredAudience;
+  batch_id: string | null;
   status: string;
   total: number;
   segments: number;
@@ -33,7 +46,7 @@ type ProgressRow = {
 
 async function progress(tx: Tx, id: number) {
   const { rows } = await tx.execute<ProgressRow>(sql`
-    SELECT b.id, b.campaign_id, b.audience, b.status, b.total, b.segments, b.encoding, b.created_at,
+    SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.segments, b.encoding, b.created_at,
       count(*) FILTER (WHERE m.status IN ('queued', 'sending'))::int AS queued,
       count(m.twilio_sid)::int AS sent,
       count(*) FILTER (WHERE m.status = 'delivered')::int AS delivered,
@@ -48,7 +61,7 @@ async function progress(tx: Tx, id: number) {
   return {
     id: row.id,
     campaignId: row.campaign_id,
-    audience: row.audience,
+    audience: audienceName(row.audience, row.batch_id),
     status: row.status,
     total: row.total,
     queued: row.queued,
@@ -66,9 +79,14 @@ async function progress(tx: Tx, id: number) {
 export type BroadcastProgress = Awaited<ReturnType<typeof progress>>;
 
 /** How many members an audience reaches now. */
-async function countAudience(q: Tx, audience: Audience, campaignId: number): Promise<number> {
+async function countAudience(
+  q: Tx,
+  audience: StoredAudience,
+  campaignId: number,
+  batchId: number | null = null,
+): Promise<number> {
   const { rows } = await q.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId)}`,
+    sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId, batchId)}`,
   );
   return rows[0]?.n ?? 0;
 }
@@ -77,16 +95,46 @@ export function createBroadcastsService({
   db,
   clock,
   config,
+  receipts,
 }: {
   db: Db;
   clock: () => Date;
   config: Config;
+  receipts: Pick<ReceiptsService, 'receiptSentence'>;
 }) {
+  /** The body with `{receipt}` filled in for a `batch:` audience (409 unless the batch is the campaign's and received). */
+  async function expandReceipt(campaignId: number, body: string, batchId: number | null): Promise<string> {
+    if (batchId === null) {
+      if (body.includes(RECEIPT_PLACEHOLDER)) {
+        throw new AppError(
+          400,
+          'receipt_needs_batch',
+          '{receipt} can only be sent to a batch:<id> audience.',
+        );
+      }
+      return body;
+    }
+    const found = await receipts.receiptSentence(campaignId, batchId);
+    if (!found.ok) {
+      throw found.reason === 'not_in_campaign'
+        ? new AppError(409, 'batch_not_in_campaign', `Fax batch ${batchId} is not a batch of this campaign.`)
+        : new AppError(
+            409,
+            'batch_not_received',
+            `Not every target has received fax batch ${batchId} yet: its signers can be told once all have.`,
+          );
+    }
+    return body.replaceAll(RECEIPT_PLACEHOLDER, found.sentence);
+  }
+
   return {
     /** Counts the audience and queues the fan-out; during quiet hours the broadcast starts out waiting. */
     async create(campaignId: number, input: BroadcastInput, actorId: number | null) {
       if (input.body.trim() === '') throw new AppError(400, 'empty_body', 'A broadcast needs a text.');
-      const composed = composeBroadcast(input.body, config.optOutHint);
+      const choice = parseAudience(input.audience);
+      if (!choice) throw new AppError(400, 'invalid_audience', 'Choose who to send it to.');
+      const body = await expandReceipt(campaignId, input.body, choice.batchId);
+      const composed = composeBroadcast(body, config.optOutHint);
       if (composed.segments > MAX_BROADCAST_SEGMENTS) {
         throw new AppError(
           400,
@@ -101,20 +149,21 @@ export function createBroadcastsService({
           .where(eq(campaigns.id, campaignId));
         if (!campaign) throw notFound('Campaign');
         // Alerts and reminders ask people to sign, which only an open campaign takes.
-        if (input.audience !== 'signers' && campaign.status !== 'open') {
+        if (choice.audience !== 'signers' && choice.audience !== 'batch' && campaign.status !== 'open') {
           throw new AppError(
             409,
             'campaign_not_open',
             `Only an open campaign can be sent to ${input.audience}.`,
           );
         }
-        const audienceSize = await countAudience(tx, input.audience, campaignId);
+        const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
         const waiting = quietHoursWait(clock(), config.sms.quietHours) > 0;
         const [row] = await tx
           .insert(broadcasts)
           .values({
             campaignId,
-            audience: input.audience,
+            audience: choice.audience,
+            batchId: choice.batchId,
             body: composed.text,
             segments: composed.segments,
             encoding: composed.encoding,

@@ -86,6 +86,11 @@ const CampaignBody = Type.Object(
     replies: Type.Optional(RepliesBody),
     batchDailyAt: Type.Optional(Nullable(Type.String({ maxLength: 5, description: 'HH:MM' }))),
     batchThreshold: Type.Optional(Nullable(Type.Integer(BATCH_THRESHOLD))),
+    public: Type.Optional(
+      Type.Boolean({
+        description: 'Shown at /act/:keyword (no names, no numbers) once open or closed; default true',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -151,6 +156,7 @@ const Campaign = Type.Object({
   replies: Type.Object({ thanks: Type.Optional(Type.String()), alert: Type.Optional(Type.String()) }),
   batchDailyAt: Nullable(Type.String()),
   batchThreshold: Nullable(Type.Integer()),
+  public: Type.Boolean({ description: 'Shown at /act/:keyword once open or closed' }),
   targets: Type.Array(Target),
 });
 

@@ -41,6 +41,8 @@ export interface CampaignInput {
   closesAt?: Date | null;
   replies?: CampaignReplies;
   isDemo?: boolean;
+  /** Shown at /act/:keyword once open (default true). */
+  public?: boolean;
   batchDailyAt?: string | null;
   batchThreshold?: number | null;
 }
@@ -239,6 +241,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               replies: input.replies ?? {},
               closesAt: input.closesAt ?? null,
               isDemo: input.isDemo ?? false,
+              public: input.public ?? true,
               batchDailyAt: input.batchDailyAt ?? null,
               batchThreshold: input.batchThreshold ?? null,
             })
@@ -364,6 +367,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
               ...(change.replies === undefined ? {} : { replies: change.replies }),
               ...(change.batchDailyAt === undefined ? {} : { batchDailyAt: change.batchDailyAt }),
               ...(change.batchThreshold === undefined ? {} : { batchThreshold: change.batchThreshold }),
+              ...(change.public === undefined ? {} : { public: change.public }),
               updatedAt: clock(),
             })
             .where(eq(campaigns.id, id))

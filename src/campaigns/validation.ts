@@ -35,6 +35,7 @@ export interface CampaignRequest {
   replies?: CampaignReplies;
   batchDailyAt?: string | null;
   batchThreshold?: number | null;
+  public?: boolean;
 }
 
 export type CampaignChangeRequest = Partial<CampaignRequest>;
@@ -62,7 +63,7 @@ export function checkKeyword(raw: string, joinKeywords: readonly string[]): stri
   if (isReservedWord(keyword, joinKeywords)) {
     throw invalid(
       'reserved_keyword',
-      `${keyword} is a reserved word (opt-out, opt-in, help, nocall or join); supporters texting it ` +
+      `${keyword} is a reserved word (opt-out, opt-in, help, nocall, receipt or join); supporters texting it ` +
         'would not sign. Choose another keyword.',
       'keyword',
     );
@@ -300,6 +301,7 @@ export function checkCampaignChange(
     change.batchDailyAt = request.batchDailyAt === null ? null : checkBatchDailyAt(request.batchDailyAt);
   }
   if (request.batchThreshold !== undefined) change.batchThreshold = request.batchThreshold;
+  if (request.public !== undefined) change.public = request.public;
   return change;
 }
 

@@ -37,6 +37,9 @@ form.inline { display: inline; }
 .status-delivered, .status-done, .status-open { color: var(--good); }
 .status-failed, .status-partly_failed { color: var(--bad); }
 .login { max-width: 26rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 8px; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0; }
+.facts dt { font-weight: 600; } .facts dd { margin: 0; overflow-wrap: anywhere; }
+@media print { header.top, .no-print, .banner { display: none; } body { background: #fff; } .receipt section { break-inside: avoid; } }
 .token { font-family: monospace; word-break: break-all; background: #fff; border: 1px dashed var(--ink); padding: .5rem; }
 @media (max-width: 40rem) { main { padding: .6rem; } th, td { padding: .3rem; font-size: .9rem; } header.top form { margin-left: 0; } }
 `;

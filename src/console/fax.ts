@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { estimate } from '../fax/layout.js';
+import { formatUtc } from '../fax/receipts.js';
 import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field, idOf, numeric } from './forms.js';
@@ -36,7 +37,7 @@ function providerReport(d: Delivery): string {
 }
 
 export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { batches, campaigns, config, deliveries } = app.services;
+  const { batches, campaigns, config, deliveries, receipts } = app.services;
 
   /** What a batch made now would send, target by target. */
   async function plan(campaignId: number) {
@@ -219,7 +220,8 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         context,
         `Fax batch ${batch.id}`,
         html`<h1>Fax batch ${batch.id}</h1>
-        <p><a href="/console/campaigns/${batch.campaignId}/fax">Back to the fax page</a></p>
+        <p><a href="/console/campaigns/${batch.campaignId}/fax">Back to the fax page</a> ·
+          <a href="/console/fax-batches/${batch.id}/receipt">Delivery receipt</a></p>
         <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
         <p aria-live="polite">Status: <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
           ${batch.signatureCount} names · ${batch.pages} pages · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
@@ -258,6 +260,63 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         .header('content-disposition', `inline; filename="${filename}"`)
         .header('cache-control', 'no-store')
         .send(createReadStream(file));
+    },
+  );
+
+  app.get<Params>(
+    '/fax-batches/:id/receipt',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const receipt = await receipts.batchReceipt(idOf(request));
+      const context = tools.context(request, reply);
+      const when = (at: Date | null) => (at ? formatUtc(at) : '—');
+      return tools.send(
+        reply,
+        page(
+          context,
+          `Delivery receipt, batch ${receipt.batchId}`,
+          html`<article class="receipt">
+          <h1>Delivery receipt — fax batch ${receipt.batchId}</h1>
+          <p>${receipt.campaign.keyword}: ${receipt.campaign.title} · ${receipt.signatureCount} names ·
+            made ${when(receipt.createdAt)} · status ${statusLabel(receipt.status)}</p>
+          ${receipt.sentence ? html`<p><strong>Received by ${receipt.sentence}.</strong></p>` : html`<p>Not every target has received this batch yet.</p>`}
+          <p class="no-print"><a href="/console/fax-batches/${receipt.batchId}/receipt.pdf" download>Download the receipt (PDF)</a> ·
+            <a href="/console/fax-batches/${receipt.batchId}">Back to the batch</a> · Times in UTC.</p>
+          ${receipt.deliveries.map(
+            (
+              d,
+            ) => html`<section><h2>${d.targetName} — part ${d.part} of ${d.parts}, ${d.channel === 'fax' ? 'fax' : 'e-mail'}</h2>
+            <dl class="facts">
+              <dt>Status</dt><dd>${statusLabel(d.status)}</dd>
+              <dt>Provider</dt><dd>${d.provider ?? '—'}</dd>
+              <dt>Provider’s id</dt><dd>${d.providerFaxId ?? '—'}</dd>
+              <dt>${d.channel === 'fax' ? 'Number dialled' : 'Address'}</dt><dd>${d.address}</dd>
+              <dt>Started</dt><dd>${when(d.startedAt)}</dd>
+              <dt>Ended</dt><dd>${when(d.endedAt)}</dd>
+              <dt>Pages</dt><dd>${d.pagesSent === null ? `${d.pages}` : `${d.pagesSent} of ${d.pages} sent`}</dd>
+              <dt>Call duration</dt><dd>${d.durationSeconds === null ? 'not reported by the provider' : formatSeconds(d.durationSeconds)}</dd>
+              <dt>Remote machine</dt><dd>${d.remoteId ?? 'not reported by the provider'}</dd>
+              ${d.serverReply === null ? null : html`<dt>Mail server reply</dt><dd>${d.serverReply}</dd>`}
+              <dt>SHA-256 of the PDF</dt><dd><code>${d.documentSha256 ?? '—'}</code></dd>
+            </dl></section>`,
+          )}
+          </article>`,
+        ),
+      );
+    },
+  );
+
+  app.get<Params>(
+    '/fax-batches/:id/receipt.pdf',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const pdf = await receipts.receiptPdf(id);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="receipt-batch-${id}.pdf"`)
+        .header('cache-control', 'no-store')
+        .send(pdf);
     },
   );
 

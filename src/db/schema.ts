@@ -96,6 +96,8 @@ export const campaigns = pgTable(
     closedAt: timestamp('closed_at', { withTimezone: true }),
     /** Demo campaigns carry fictional fax numbers; no real provider ever sends them. */
     isDemo: boolean('is_demo').notNull().default(false),
+    /** Shown at /act/:keyword (once open or closed; never a draft); staff may hide it. */
+    public: boolean('public').notNull().default(true),
     /** Automatic fax batches: daily at this time ("10:00") in the first target's timezone, or null. */
     batchDailyAt: text('batch_daily_at'),
     /** Automatic fax batches: whenever this many new names wait, or null. */
@@ -385,6 +387,8 @@ export const faxDeliveries = pgTable(
     providerFaxId: text('provider_fax_id'),
     /** Where the PDF sent is kept (relative to FAX_OUTBOX_DIR). */
     documentPath: text('document_path'),
+    /** SHA-256 (hex) of the PDF at documentPath, taken when it was rendered: the receipt proves what was sent. */
+    documentSha256: text('document_sha256'),
     /** A part re-sent whole after an interrupted transmission says so on its letter page. */
     resent: boolean('resent').notNull().default(false),
     /** Unguessable token for provider callbacks that carry no signature; e-mail makes its Message-ID unique with it. */
@@ -416,7 +420,7 @@ export const faxDeliveries = pgTable(
   ],
 );
 
-export const broadcastAudience = pgEnum('broadcast_audience', ['network', 'signers', 'non-signers']);
+export const broadcastAudience = pgEnum('broadcast_audience', ['network', 'signers', 'non-signers', 'batch']);
 export const broadcastStatus = pgEnum('broadcast_status', [
   'queued',
   'waiting',
@@ -444,6 +448,8 @@ export const broadcasts = pgTable(
       .notNull()
       .references(() => campaigns.id),
     audience: broadcastAudience('audience').notNull(),
+    /** The fax batch whose signers a `batch` audience reaches. */
+    batchId: ref('batch_id').references(() => faxBatches.id),
     /** The text as sent, opt-out hint included; deleted by retention like other message bodies. */
     body: text('body'),
     segments: smallint('segments').notNull(),

@@ -437,11 +437,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         if (!target) throw notFound('Target');
         const input = faxInput(config, campaign, target, names, batch.createdAt, delivery.resent);
         const documentPath = documentPathOf(batchId, delivery.id);
-        await writePdf(resolve(outboxDir, documentPath), (output) => renderFaxPart(input, delivery, output));
+        const documentSha256 = await writePdf(resolve(outboxDir, documentPath), (output) =>
+          renderFaxPart(input, delivery, output),
+        );
         await db.transaction(async (tx) => {
           const [ready] = await tx
             .update(faxDeliveries)
-            .set({ documentPath, status: 'waiting', updatedAt: clock() })
+            .set({ documentPath, documentSha256, status: 'waiting', updatedAt: clock() })
             .where(and(eq(faxDeliveries.id, delivery.id), eq(faxDeliveries.status, 'pending')))
             .returning({ id: faxDeliveries.id });
           if (!ready) return;

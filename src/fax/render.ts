@@ -1,6 +1,8 @@
 // Draws a part laid out by layout.ts as a PDF, streamed page by page so that 100,000 names fit in memory.
+
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -287,9 +289,17 @@ export async function renderFaxPartToBuffer(input: FaxDocumentInput, part: FaxPa
 }
 
 /** Writes a PDF under a temporary name first, so that a kept document is always whole. */
-export async function writePdf(file: string, render: (output: NodeJS.WritableStream) => Promise<void>) {
+/** Renders to `file` (whole or not at all) and returns the SHA-256 (hex) of what was written. */
+export async function writePdf(
+  file: string,
+  render: (output: NodeJS.WritableStream) => Promise<void>,
+): Promise<string> {
   await mkdir(dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
   await render(createWriteStream(partial));
+  const sha256 = createHash('sha256')
+    .update(await readFile(partial))
+    .digest('hex');
   await rename(partial, file);
+  return sha256;
 }

@@ -72,6 +72,57 @@ const Delivery = Type.Object({
   ),
 });
 const Batch = Type.Object({ ...BatchSummary.properties, ...Estimate, deliveries: Type.Array(Delivery) });
+const Receipt = Type.Object({
+  batchId: Id,
+  campaign: Type.Object({ id: Id, keyword: Type.String(), title: Type.String() }),
+  status: BatchStatus,
+  signatureCount: Type.Integer(),
+  createdAt: Timestamp,
+  completedAt: Nullable(Timestamp),
+  allReceived: Type.Boolean({ description: 'Every target received every part (delivered or written)' }),
+  dryRun: Type.Boolean({ description: 'Some part was only written to an outbox (a dry run)' }),
+  sentence: Nullable(
+    Type.String({ description: 'What `{receipt}` expands to in a batch:<id> broadcast, once all received' }),
+  ),
+  targets: Type.Array(
+    Type.Object({
+      targetId: Id,
+      name: Type.String(),
+      received: Type.Boolean(),
+      channel: Nullable(Type.String({ description: 'fax or email: the channel of the last part received' })),
+      receivedAt: Nullable(Timestamp),
+      dryRun: Type.Boolean(),
+      pages: Type.Integer({ description: 'Pages of the parts received' }),
+    }),
+  ),
+  deliveries: Type.Array(
+    Type.Object({
+      id: Id,
+      targetId: Id,
+      targetName: Type.String(),
+      part: Type.Integer(),
+      parts: Type.Integer(),
+      channel: Channel,
+      status: DeliveryStatus,
+      provider: Nullable(Type.String()),
+      providerFaxId: Nullable(Type.String({ description: 'The fax id, or the e-mail’s queue id' })),
+      address: Type.String({ description: 'The fax number dialled or the address mailed (the authority’s)' }),
+      startedAt: Nullable(Timestamp),
+      endedAt: Nullable(Timestamp),
+      pages: Type.Integer(),
+      pagesSent: Nullable(Type.Integer()),
+      durationSeconds: Nullable(
+        Type.Integer({ description: 'Where the provider reports it (Sinch does not)' }),
+      ),
+      remoteId: Nullable(
+        Type.String({ description: 'Remote CSID, where the provider reports it (Sinch does not)' }),
+      ),
+      serverReply: Nullable(Type.String()),
+      documentSha256: Nullable(Type.String({ description: 'SHA-256 (hex) of the PDF sent' })),
+      attempts: Type.Integer(),
+    }),
+  ),
+});
 const DeliveryRestarted = Type.Object({
   id: Id,
   status: DeliveryStatus,
@@ -101,7 +152,7 @@ function sendPdf(reply: FastifyReply, filename: string) {
 }
 
 export async function faxRoutes(plain: FastifyInstance) {
-  const { batches, deliveries } = plain.services;
+  const { batches, deliveries, receipts } = plain.services;
   const app = plain.withTypeProvider<TypeBoxRequests>();
   const tags = ['fax'];
 
@@ -142,6 +193,39 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: { tags, params: IdParams, response: { 200: Batch } },
     },
     async (request) => batches.get(Number(request.params.id)),
+  );
+
+  app.get(
+    '/fax-batches/:id/receipt',
+    {
+      onRequest: requireRole('viewer'),
+      schema: {
+        tags,
+        summary:
+          'Delivery receipt: per part, target and channel, what the provider reported and the SHA-256 of the PDF sent',
+        params: IdParams,
+        response: { 200: Receipt },
+      },
+    },
+    async (request) => receipts.batchReceipt(Number(request.params.id)),
+  );
+
+  app.get(
+    '/fax-batches/:id/receipt.pdf',
+    {
+      onRequest: requireRole('viewer'),
+      schema: {
+        tags,
+        summary: 'The delivery receipt as a PDF to forward',
+        params: IdParams,
+        response: { 200: Pdf('The receipt') },
+      },
+    },
+    async (request, reply) => {
+      const id = Number(request.params.id);
+      const pdf = await receipts.receiptPdf(id);
+      return sendPdf(reply, `receipt-batch-${id}.pdf`).send(pdf);
+    },
   );
 
   app.get(

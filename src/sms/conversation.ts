@@ -34,6 +34,9 @@ export type Outcome =
   | 'nocall'
   | 'signed'
   | 'signed-held'
+  | 'asked-spelling'
+  | 'respelled'
+  | 'receipt'
   | 'already-signed'
   | 'late'
   | 'asked-name'
@@ -60,6 +63,11 @@ export interface NewSignature {
 
 export interface Decision {
   outcome: Outcome;
+  /**
+   * Set for RECEIPT from a known supporter: the reply says where their name is, which the caller reads
+   * (the signature on this campaign, or their latest) and words with `replies.receipt`.
+   */
+  receiptFor?: { campaignId: number | null; keyword: string | null };
   /** '' means an empty TwiML answer. */
   reply: string;
   /** Sent even past the flood guard (an opt-out is always confirmed). */
@@ -116,10 +124,44 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       status: hold ? 'held' : 'valid',
       holdReason: hold,
     };
+    // A name the fax cannot draw: held, and a spelling in Latin or Cyrillic letters asked for, which
+    // replaces it (the signature then goes on the fax once it passes).
+    if (hold === 'unsupported-script') {
+      return decision('asked-spelling', replies.askSpelling(campaign), {
+        ...base,
+        supporter: { ...change, pending: { campaignId: campaign.id, attempts: 0 } },
+        signature,
+      });
+    }
     // A name held for profanity is not echoed back to the phone.
     const reply =
       hold === 'profanity' ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
     return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
+  };
+
+  /**
+   * The answer to "spell it in Latin or Cyrillic letters": the held name is replaced (the writer only
+   * replaces a signature held for its script and not yet faxed). Asked once more, then left to staff.
+   */
+  const respell = (campaign: CampaignView, raw: string, attempts: number) => {
+    const checked = checkName(raw);
+    if (checked.ok && checked.hold !== 'unsupported-script') {
+      const signed = sign(campaign, checked.name, checked.hold, { name: checked.name });
+      return signed.outcome === 'late' ? signed : { ...signed, outcome: 'respelled' as const };
+    }
+    if (attempts === 0) {
+      const reply = checked.ok
+        ? replies.askSpelling(campaign)
+        : replies.askNameAgain(campaign, checked.problem);
+      return decision('asked-name-again', reply, {
+        campaignId: campaign.id,
+        supporter: { pending: { campaignId: campaign.id, attempts: 1 } },
+      });
+    }
+    return decision('gave-up-name', replies.spellingLeftToStaff(campaign), {
+      campaignId: campaign.id,
+      supporter: { pending: NO_PENDING },
+    });
   };
 
   switch (intent.kind) {
@@ -134,6 +176,14 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       return decision('help', answer(replies.help(openKeywords)));
     case 'nocall':
       return decision('nocall', replies.noCall(), { supporter: { noCall: true } });
+    case 'receipt': {
+      const campaign = intent.keyword === null ? null : campaigns.find((c) => c.keyword === intent.keyword);
+      if (!supporter) return decision('receipt', replies.receiptNone(intent.keyword, openKeywords));
+      return decision('receipt', '', {
+        campaignId: campaign?.id ?? null,
+        receiptFor: { campaignId: campaign?.id ?? null, keyword: intent.keyword },
+      });
+    }
     case 'join': {
       const checked = intent.name === null ? null : checkName(intent.name);
       const name = checked?.ok && checked.hold === null ? checked.name : null;
@@ -145,6 +195,9 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     case 'keyword': {
       const campaign = campaigns.find((c) => c.keyword === intent.keyword);
       if (!campaign) return decision('unknown', replies.unknown(openKeywords));
+      if (campaign.signed && intent.name !== null && supporter?.pendingCampaignId === campaign.id) {
+        return respell(campaign, intent.name, supporter.pendingAttempts);
+      }
       if (campaign.signed) {
         return decision('already-signed', replies.alreadySigned(campaign), {
           campaignId: campaign.id,
@@ -170,6 +223,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     case 'text': {
       const pending = campaigns.find((c) => c.id === supporter?.pendingCampaignId);
       if (!pending || !supporter) return decision('unknown', replies.unknown(openKeywords));
+      if (pending.signed) return respell(pending, intent.text, supporter.pendingAttempts);
       const checked = checkName(intent.text);
       if (checked.ok) return sign(pending, checked.name, checked.hold, { name: checked.name });
       if (supporter.pendingAttempts === 0) {

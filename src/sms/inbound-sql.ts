@@ -102,7 +102,13 @@ m AS (
          m.id, i.received_at
     FROM i JOIN m USING (message_sid)
    WHERE i.signature_campaign_id IS NOT NULL
-  ON CONFLICT (campaign_id, supporter_id) DO NOTHING
+  -- A name held because the fax cannot draw it is replaced by the spelling the signer sends, until
+  -- staff moderate it or it is faxed; any other signature stays as it was.
+  ON CONFLICT (campaign_id, supporter_id) DO UPDATE
+    SET name = excluded.name, status = excluded.status, hold_reason = excluded.hold_reason,
+        inbound_message_id = excluded.inbound_message_id
+    WHERE signatures.status = 'held' AND signatures.hold_reason = 'unsupported-script'
+      AND signatures.batch_id IS NULL AND excluded.status <> 'late'
   RETURNING id, inbound_message_id
 )`;
 

@@ -12,6 +12,7 @@ import {
 import { type CampaignView, type Decision, decide, type SupporterView } from './conversation.js';
 import type { InputRow } from './inbound-sql.js';
 import { parseIntent } from './intent.js';
+import { createReceiptLookup } from './receipt-status.js';
 import { createReplies } from './replies.js';
 
 const E164 = /^\+[1-9]\d{7,14}$/;
@@ -74,6 +75,15 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
   const replies = createReplies(config);
   const firstContacts = createFirstContactWriter(database);
   const texts = createTextWriter(database);
+  const receiptState = createReceiptLookup(database);
+
+  /** RECEIPT from a known supporter: the reply says where their name is, read now. */
+  async function withReceipt(decision: Decision, phoneIndex: string): Promise<Decision> {
+    if (!decision.receiptFor) return decision;
+    const { campaignId, keyword } = decision.receiptFor;
+    const state = await receiptState(phoneIndex, campaignId, keyword);
+    return { ...decision, reply: replies.receipt(state, config.orgTimezone) };
+  }
   /** The campaigns as last read, exactly as Postgres rendered them: the first-contact bet is made on them. */
   let lastCampaigns = { text: '', views: [] as CampaignView[] };
 
@@ -185,11 +195,9 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         if (context.message_id !== null) return done(bet, context, false);
         if (context.duplicate) return duplicate(context.duplicate);
 
-        const decision = decideFor(
-          text,
-          context.supporter,
-          toCampaignViews(context.campaigns, context.signed),
-          now,
+        const decision = await withReceipt(
+          decideFor(text, context.supporter, toCampaignViews(context.campaigns, context.signed), now),
+          sender.phone_index,
         );
         const suppressed =
           decision.reply !== '' &&

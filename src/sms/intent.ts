@@ -8,12 +8,15 @@ export const OPT_OUT_WORDS: readonly string[] = ['STOP', 'STOPALL', 'UNSUBSCRIBE
 export const OPT_IN_WORDS: readonly string[] = ['START', 'UNSTOP'];
 export const HELP_WORDS: readonly string[] = ['HELP', 'INFO'];
 export const NOCALL_WORDS: readonly string[] = ['NOCALL'];
+/** Where is my name? Alone, or after a campaign keyword (`MAGAMED RECEIPT`). */
+export const RECEIPT_WORDS: readonly string[] = ['RECEIPT'];
 
 export type Intent =
   | { kind: 'opt-out' }
   | { kind: 'opt-in' }
   | { kind: 'help' }
   | { kind: 'nocall' }
+  | { kind: 'receipt'; keyword: string | null }
   | { kind: 'join'; source: string | null; name: string | null }
   | { kind: 'keyword'; keyword: string; exact: boolean; name: string | null }
   | { kind: 'text'; text: string }
@@ -41,6 +44,7 @@ const OPT_OUT = new Set(OPT_OUT_WORDS);
 const OPT_IN = new Set(OPT_IN_WORDS);
 const HELP = new Set(HELP_WORDS);
 const NOCALL = new Set(NOCALL_WORDS);
+const RECEIPT = new Set(RECEIPT_WORDS);
 
 /** Canonical form for comparing a word: NFKC folds fullwidth letters, upper case makes it case-blind. */
 function foldWord(word: string): string {
@@ -75,6 +79,7 @@ export function isReservedWord(word: string, joinKeywords: readonly string[]): b
     OPT_IN.has(folded) ||
     HELP.has(folded) ||
     NOCALL.has(folded) ||
+    RECEIPT.has(folded) ||
     matchJoin(folded, joinKeywords) !== null
   );
 }
@@ -147,10 +152,20 @@ export function parseIntent(body: string, options: IntentOptions): Intent {
   if (OPT_IN.has(word)) return { kind: 'opt-in' };
   if (HELP.has(word)) return { kind: 'help' };
   if (NOCALL.has(word)) return { kind: 'nocall' };
+  if (RECEIPT.has(word)) {
+    const after = nameFrom(rest);
+    if (after === null) return { kind: 'receipt', keyword: null };
+    const named = matchKeyword(foldWord(after), options.campaignKeywords);
+    if (named?.exact) return { kind: 'receipt', keyword: named.keyword };
+  }
   const join = matchJoin(word, options.joinKeywords);
   if (join) return { kind: 'join', source: join.source, name: nameFrom(rest) };
 
   const keyword = matchKeyword(word, options.campaignKeywords);
-  if (keyword) return { kind: 'keyword', ...keyword, name: nameFrom(rest) };
+  if (keyword) {
+    const name = nameFrom(rest);
+    if (name !== null && RECEIPT.has(foldWord(name))) return { kind: 'receipt', keyword: keyword.keyword };
+    return { kind: 'keyword', ...keyword, name };
+  }
   return { kind: 'text', text };
 }

@@ -1,5 +1,11 @@
 import type { CampaignReplies } from '../db/schema.js';
+import { describeReceipts, joinAnd, type TargetReceipt } from '../receipt.js';
 import { describeNameProblem, type NameProblem } from '../supporters/names.js';
+
+/** Where a signer's name is, as read for RECEIPT. */
+export type ReceiptState =
+  | { kind: 'none' | 'waiting' | 'held' | 'not-faxed' | 'late'; keyword: string | null }
+  | { kind: 'sending' | 'delivered'; keyword: string; received: TargetReceipt[]; waiting: string[] };
 
 /**
  * What we text back. Short and kind, naming the organisation, with the opt-out words wherever a
@@ -30,6 +36,40 @@ export function createReplies({ orgName, optOutHint }: { orgName: string; optOut
     },
     thanksHeld(campaign: ReplyCampaign): string {
       return `Thank you! Our team will check your name before it goes on the ${campaign.keyword} fax. ${orgName}. ${hint}`;
+    },
+    askSpelling(campaign: ReplyCampaign): string {
+      return `Thank you! Our fax cannot print the letters of your name. Please reply with your name spelt in Latin or Cyrillic letters for the ${campaign.keyword} fax. ${orgName}. ${hint}`;
+    },
+    spellingLeftToStaff(campaign: ReplyCampaign): string {
+      return `Thank you. Our team will look at your name before it goes on the ${campaign.keyword} fax. ${orgName}`;
+    },
+    receiptNone(keyword: string | null, openKeywords: readonly string[]): string {
+      return `We have no signature from this number${keyword ? ` for ${keyword}` : ''}. ${signHow(openKeywords)} ${orgName}`;
+    },
+    /** Where a signer's name is: waiting for the next fax, held for review, or delivered to whom and when. */
+    receipt(state: ReceiptState, timeZone: string): string {
+      const k = state.keyword;
+      switch (state.kind) {
+        case 'none':
+          return `We have no signature from this number${k ? ` for ${k}` : ''}. ${orgName}`;
+        case 'waiting':
+          return `Your name is waiting for the next ${k} fax. We will tell you when it arrives. ${orgName}`;
+        case 'held':
+          return `Your name for ${k} is held: our team will check it before it goes on the fax. ${orgName}`;
+        case 'not-faxed':
+          return `Your name for ${k} was not put on the fax. ${orgName}`;
+        case 'late':
+          return `The ${k} action had closed when you signed, so your name was not on its fax. Thank you for caring. ${orgName}`;
+        case 'sending': {
+          const reached = describeReceipts(state.received, timeZone);
+          const waiting = joinAnd(state.waiting);
+          return reached
+            ? `Your name on the ${k} fax reached ${reached}; it is still on its way to ${waiting}. ${orgName}`
+            : `Your name is on the ${k} fax now being sent to ${waiting}. We will tell you when it arrives. ${orgName}`;
+        }
+        case 'delivered':
+          return `Your name on the ${k} fax reached ${describeReceipts(state.received, timeZone)}. Thank you! ${orgName}`;
+      }
     },
     alreadySigned(campaign: ReplyCampaign): string {
       return `You have already signed the ${campaign.keyword} action - thank you! We will tell you what happens. ${orgName}`;

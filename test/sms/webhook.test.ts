@@ -218,6 +218,34 @@ describe('signing by keyword', () => {
     });
   });
 
+  it('tells a name the fax cannot draw so, and puts the Latin spelling it sends on the fax instead', async () => {
+    const from = phone();
+    const asked = replyText(await text(from, 'MAGAMED 王小明'));
+    expect(asked).toContain('cannot print the letters of your name');
+    expect(asked).toContain('Latin or Cyrillic letters');
+    expect(asked).not.toContain('is on our fax');
+    expect(replyText(await text(from, 'RECEIPT'))).toMatch(/held: our team will check it/);
+    // Still not drawable: asked once more, the name stays held.
+    expect(replyText(await text(from, '王小明'))).toContain('Latin or Cyrillic');
+    expect(replyText(await text(from, 'Wang Xiaoming'))).toContain('Thank you, Wang Xiaoming!');
+    const [signature] = await signaturesOf(from);
+    expect(signature).toMatchObject({ name: 'Wang Xiaoming', status: 'valid', hold_reason: null });
+    expect(await signaturesOf(from)).toHaveLength(1);
+    expect(replyText(await text(from, 'MAGAMED RECEIPT'))).toMatch(/waiting for the next MAGAMED fax/);
+  });
+
+  it('tells a held name it will be checked before it goes on the fax, and RECEIPT says it is held', async () => {
+    const from = phone();
+    const reply = replyText(await text(from, 'MAGAMED Fuck Face'));
+    expect(reply).toContain('check your name before it goes on the MAGAMED fax');
+    expect(reply).not.toContain('is on our fax');
+    expect(replyText(await text(from, 'receipt'))).toMatch(/Your name for MAGAMED is held/);
+  });
+
+  it('answers RECEIPT from a number that never signed', async () => {
+    expect(replyText(await text(phone(), 'RECEIPT'))).toMatch(/no signature from this number/);
+  });
+
   it('keeps a reply to a closed campaign as a late signature and says it has closed', async () => {
     const from = phone();
     const reply = await text(from, 'ALAMOV Nina Volkova');
