@@ -31,6 +31,8 @@ type BroadcastRow = {
   segments: number;
   fanned_out_to: string;
   fanned_out_at: Date | null;
+  audience_up_to: string | null;
+  created_at: Date;
 };
 
 type ClaimRow = {
@@ -66,7 +68,7 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
     return db.transaction(async (tx) => {
       // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
       const { rows } = await tx.execute<BroadcastRow>(sql`
-        SELECT status, campaign_id, audience, segments, fanned_out_to, fanned_out_at
+        SELECT status, campaign_id, audience, segments, fanned_out_to, fanned_out_at, audience_up_to, created_at
         FROM broadcasts WHERE id = ${broadcastId} FOR UPDATE`);
       const broadcast = rows[0];
       if (!broadcast || broadcast.fanned_out_at !== null) return true;
@@ -76,7 +78,12 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
         await tx.execute(sql`UPDATE broadcasts SET status = 'waiting' WHERE id = ${broadcastId}`);
         return { waitMs };
       }
-      const audience = audienceCondition(broadcast.audience, Number(broadcast.campaign_id));
+      // The audience as it was counted and confirmed when the broadcast was made.
+      const frozen =
+        broadcast.audience_up_to === null
+          ? undefined
+          : { upTo: Number(broadcast.audience_up_to), at: new Date(broadcast.created_at) };
+      const audience = audienceCondition(broadcast.audience, Number(broadcast.campaign_id), frozen);
       // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing.
       const { rows: written } = await tx.execute<{
         last_id: string | null;

@@ -1,17 +1,34 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.js';
+import { twilioErrorMeaning } from '../sms/error-codes.js';
 import { recordAudit } from '../staff/audit.js';
 import { AUDIENCES, type Audience, audienceCondition } from './audience.js';
-import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
+import { type ComposedBroadcast, composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { quietHoursWait } from './quiet-hours.js';
 
 export interface BroadcastInput {
   body: string;
   audience: Audience;
+  /** The audience size as staff confirmed it: needed above `BROADCAST_CONFIRM_ABOVE`, within 10% of it. */
+  confirm?: number | undefined;
+  /** Acknowledges the same text to the same audience within the hour. */
+  confirmRepeat?: boolean | undefined;
+  /** Look-alikes replaced by GSM-7 characters before counting (on unless false). */
+  smartEncoding?: boolean | undefined;
+}
+
+/** How long the same text to the same audience asks for a second confirmation. */
+export const REPEAT_WINDOW_MS = 60 * 60_000;
+/** How far a confirmed audience size may be from the audience counted at sending. */
+export const CONFIRM_TOLERANCE = 0.1;
+
+/** Whether `confirm` is close enough to the audience counted now. */
+export function confirmMatches(confirm: number, audienceSize: number): boolean {
+  return Math.abs(confirm - audienceSize) <= CONFIRM_TOLERANCE * audienceSize;
 }
 
 type ProgressRow = {
@@ -22,6 +39,7 @@ type ProgressRow = {
   total: number;
   segments: number;
   encoding: string;
+  body: string | null;
   created_at: Date;
   queued: number;
   sent: number;
@@ -33,7 +51,7 @@ type ProgressRow = {
 
 async function progress(tx: Tx, id: number) {
   const { rows } = await tx.execute<ProgressRow>(sql`
-    SELECT b.id, b.campaign_id, b.audience, b.status, b.total, b.segments, b.encoding, b.created_at,
+    SELECT b.id, b.campaign_id, b.audience, b.status, b.total, b.segments, b.encoding, b.body, b.created_at,
       count(*) FILTER (WHERE m.status IN ('queued', 'sending'))::int AS queued,
       count(m.twilio_sid)::int AS sent,
       count(*) FILTER (WHERE m.status = 'delivered')::int AS delivered,
@@ -45,6 +63,10 @@ async function progress(tx: Tx, id: number) {
     GROUP BY b.id`);
   const row = rows[0];
   if (!row) throw notFound('Broadcast');
+  const { rows: failures } = await tx.execute<{ error_code: number | null; count: number }>(sql`
+    SELECT error_code, count(*)::int AS count FROM outbound_messages
+    WHERE broadcast_id = ${id} AND status IN ('failed', 'undelivered')
+    GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST`);
   return {
     id: row.id,
     campaignId: row.campaign_id,
@@ -55,10 +77,16 @@ async function progress(tx: Tx, id: number) {
     sent: row.sent,
     delivered: row.delivered,
     failed: row.failed,
+    failures: failures.map((f) => ({
+      errorCode: f.error_code,
+      count: f.count,
+      meaning: twilioErrorMeaning(f.error_code),
+    })),
     skippedOptedOut: row.skipped_opted_out,
     cancelled: row.cancelled,
     segments: row.segments,
     encoding: row.encoding,
+    body: row.body,
     createdAt: new Date(row.created_at),
   };
 }
@@ -73,6 +101,41 @@ async function countAudience(q: Tx, audience: Audience, campaignId: number): Pro
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * The latest broadcast of this very text to this audience of the campaign within the repeat window,
+ * read on the database's clock, which stamps `created_at`.
+ */
+async function repeatOf(q: Tx, campaignId: number, audience: Audience, text: string) {
+  const [row] = await q
+    .select({ id: broadcasts.id, createdAt: broadcasts.createdAt, status: broadcasts.status })
+    .from(broadcasts)
+    .where(
+      and(
+        eq(broadcasts.campaignId, campaignId),
+        eq(broadcasts.audience, audience),
+        eq(broadcasts.body, text),
+        gt(broadcasts.createdAt, sql`now() - make_interval(secs => ${REPEAT_WINDOW_MS / 1000})`),
+      ),
+    )
+    .orderBy(desc(broadcasts.id))
+    .limit(1);
+  return row ?? null;
+}
+
+function composeOrRefuse(input: BroadcastInput, optOutHint: string): ComposedBroadcast {
+  if (input.body.trim() === '') throw new AppError(400, 'empty_body', 'A broadcast needs a text.', 'body');
+  const composed = composeBroadcast(input.body, optOutHint, { smartEncoding: input.smartEncoding });
+  if (composed.segments > MAX_BROADCAST_SEGMENTS) {
+    throw new AppError(
+      400,
+      'body_too_long',
+      `With the opt-out hint this text takes ${composed.segments} segments; at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
+      'body',
+    );
+  }
+  return composed;
+}
+
 export function createBroadcastsService({
   db,
   clock,
@@ -82,34 +145,92 @@ export function createBroadcastsService({
   clock: () => Date;
   config: Config;
 }) {
+  const costOf = (people: number, segments: number) =>
+    Math.round(people * segments * config.sms.pricePerSegment * 100) / 100;
+
+  async function quote(tx: Tx, campaignId: number, input: BroadcastInput, composed: ComposedBroadcast) {
+    const [campaign] = await tx
+      .select({ status: campaigns.status })
+      .from(campaigns)
+      .where(eq(campaigns.id, campaignId));
+    if (!campaign) throw notFound('Campaign');
+    // Alerts and reminders ask people to sign, which only an open campaign takes.
+    if (input.audience !== 'signers' && campaign.status !== 'open') {
+      throw new AppError(409, 'campaign_not_open', `Only an open campaign can be sent to ${input.audience}.`);
+    }
+    const audienceSize = await countAudience(tx, input.audience, campaignId);
+    const repeat = await repeatOf(tx, campaignId, input.audience, composed.text);
+    return {
+      ...composed,
+      audience: input.audience,
+      audienceSize,
+      cost: costOf(audienceSize, composed.segments),
+      currency: config.currency,
+      pricePerSegment: config.sms.pricePerSegment,
+      /** Above the threshold, staff type the audience size. */
+      typedConfirmation: audienceSize > config.sms.confirmAbove,
+      repeatOf: repeat && { id: repeat.id, createdAt: new Date(repeat.createdAt) },
+    };
+  }
+
   return {
-    /** Counts the audience and queues the fan-out; during quiet hours the broadcast starts out waiting. */
+    /**
+     * What a broadcast would be if sent now: the text as it will arrive, its segments and encoding,
+     * the audience counted now, the cost, whether staff must type the audience size, and the same
+     * text's broadcast to the same audience within the hour, if any.
+     */
+    async preview(campaignId: number, input: BroadcastInput) {
+      const composed = composeOrRefuse(input, config.optOutHint);
+      return db.transaction(async (tx) => quote(tx, campaignId, input, composed));
+    },
+
+    /**
+     * Counts the audience, checks the confirmation against it, freezes it and queues the fan-out;
+     * during quiet hours the broadcast starts out waiting. Without a sufficient confirmation: 409 with
+     * the numbers to confirm.
+     */
     async create(campaignId: number, input: BroadcastInput, actorId: number | null) {
-      if (input.body.trim() === '') throw new AppError(400, 'empty_body', 'A broadcast needs a text.');
-      const composed = composeBroadcast(input.body, config.optOutHint);
-      if (composed.segments > MAX_BROADCAST_SEGMENTS) {
-        throw new AppError(
-          400,
-          'body_too_long',
-          `With the opt-out hint this text takes ${composed.segments} segments; at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
-        );
-      }
+      const composed = composeOrRefuse(input, config.optOutHint);
       return db.transaction(async (tx) => {
-        const [campaign] = await tx
-          .select({ status: campaigns.status })
-          .from(campaigns)
-          .where(eq(campaigns.id, campaignId));
-        if (!campaign) throw notFound('Campaign');
-        // Alerts and reminders ask people to sign, which only an open campaign takes.
-        if (input.audience !== 'signers' && campaign.status !== 'open') {
+        // One broadcast made at a time per campaign, so that a double click meets the first as a repeat.
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('broadcast-create'), ${campaignId}::int)`);
+        const quoted = await quote(tx, campaignId, input, composed);
+        const { audienceSize } = quoted;
+        const numbers = {
+          audienceSize,
+          segments: composed.segments,
+          encoding: composed.encoding,
+          cost: quoted.cost,
+          currency: config.currency,
+        };
+        if (
+          input.confirm === undefined
+            ? quoted.typedConfirmation
+            : !confirmMatches(input.confirm, audienceSize)
+        ) {
           throw new AppError(
             409,
-            'campaign_not_open',
-            `Only an open campaign can be sent to ${input.audience}.`,
+            'confirmation_required',
+            input.confirm === undefined
+              ? `This goes to ${audienceSize} people: confirm by sending their number as "confirm".`
+              : `You confirmed ${input.confirm} people, but the audience is now ${audienceSize}: confirm the new number.`,
+            'confirm',
+            numbers,
           );
         }
-        const audienceSize = await countAudience(tx, input.audience, campaignId);
+        if (quoted.repeatOf && input.confirmRepeat !== true) {
+          throw new AppError(
+            409,
+            'repeat_confirmation_required',
+            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} (broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.`,
+            'confirmRepeat',
+            { ...numbers, repeatOf: quoted.repeatOf.id },
+          );
+        }
         const waiting = quietHoursWait(clock(), config.sms.quietHours) > 0;
+        const { rows: top } = await tx.execute<{ up_to: string | null }>(
+          sql`SELECT max(id) AS up_to FROM supporters`,
+        );
         const [row] = await tx
           .insert(broadcasts)
           .values({
@@ -120,13 +241,12 @@ export function createBroadcastsService({
             encoding: composed.encoding,
             status: waiting ? 'waiting' : 'queued',
             total: audienceSize,
+            audienceUpTo: Number(top[0]?.up_to ?? 0),
             createdBy: actorId,
           })
           .returning({ id: broadcasts.id, status: broadcasts.status });
         if (!row) throw new Error('insert returned no broadcast');
         await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: row.id });
-        const estimatedCost =
-          Math.round(audienceSize * composed.segments * config.sms.pricePerSegment * 100) / 100;
         await recordAudit(tx, {
           staffId: actorId,
           action: 'broadcast.create',
@@ -138,6 +258,10 @@ export function createBroadcastsService({
             audienceSize,
             segments: composed.segments,
             encoding: composed.encoding,
+            cost: quoted.cost,
+            currency: config.currency,
+            ...(input.confirm === undefined ? {} : { confirmed: input.confirm }),
+            ...(quoted.repeatOf ? { repeatOf: quoted.repeatOf.id } : {}),
           },
         });
         return {
@@ -146,7 +270,8 @@ export function createBroadcastsService({
           audienceSize,
           segments: composed.segments,
           encoding: composed.encoding,
-          estimatedCost,
+          estimatedCost: quoted.cost,
+          currency: config.currency,
         };
       });
     },
