@@ -285,6 +285,33 @@ export function createBroadcastsService({
       return sizes;
     },
 
+    /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */
+    async unfinished() {
+      const { rows } = await db.execute<{
+        id: string;
+        campaign_id: string;
+        audience: Audience;
+        status: string;
+        total: number;
+        handled: number;
+        created_at: Date;
+      }>(sql`
+        SELECT b.id, b.campaign_id, b.audience, b.status, b.total, b.created_at,
+          (SELECT count(*) FROM outbound_messages m
+           WHERE m.broadcast_id = b.id AND m.status NOT IN ('queued', 'sending'))::int AS handled
+        FROM broadcasts b WHERE b.status IN ('queued', 'waiting', 'sending')
+        ORDER BY b.id`);
+      return rows.map((row) => ({
+        id: Number(row.id),
+        campaignId: Number(row.campaign_id),
+        audience: row.audience,
+        status: row.status,
+        total: row.total,
+        handled: row.handled,
+        createdAt: new Date(row.created_at),
+      }));
+    },
+
     /** A campaign's broadcasts, newest first. */
     listForCampaign(campaignId: number, limit: number) {
       return db
