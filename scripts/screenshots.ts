@@ -54,7 +54,7 @@ async function main() {
     await shoot('console-login');
     await page.getByLabel('Password').fill(password);
     await Promise.all([
-      page.waitForURL('**/console/campaigns', WAIT),
+      page.waitForURL(/\/console$/, WAIT),
       page.getByRole('button', { name: 'Sign in' }).click(),
     ]);
     await shoot('console-campaigns');

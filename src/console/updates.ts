@@ -130,7 +130,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
         <p class="hint" id="opt-out-hint">Unless the text already says it, “${config.optOutHint}” is added on its own line.</p>
         <input type="hidden" name="smartEncoding" value="off">
         <label class="check"><input type="checkbox" name="smartEncoding" value="on" ${draft.smartEncoding ? html`checked` : null}>
-          Smart encoding: replace curly quotes, dashes, ellipses and odd spaces by plain ones, so the text stays GSM-7 (160 characters a segment)</label>
+          Smart encoding: curly quotes, dashes, ellipses and odd spaces become plain ones, keeping GSM-7 (160 characters a segment)</label>
         <fieldset><legend>Send to</legend>
           ${AUDIENCES.map(
             (
