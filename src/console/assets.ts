@@ -50,11 +50,11 @@ fieldset label { font-weight: 400; }
 .sms-preview { white-space: pre-wrap; overflow-wrap: anywhere; background: #e9e9eb; border-radius: 1rem 1rem 1rem .25rem; padding: .6rem .9rem; max-width: 22rem; font-size: 1rem; }
 progress { width: 100%; max-width: 40rem; height: 1.1rem; }
 .inline-label { display: inline; font-weight: 400; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
 .card h2 { margin: 0 0 .25rem; font-size: 1.15rem; }
-.card .stats { gap: .5rem; }
-.card .stat { min-width: 6.5rem; padding: .35rem .6rem; }
+.card .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; }
+.card .stat { min-width: 0; padding: .35rem .6rem; font-size: .9rem; line-height: 1.25; }
 .card .stat strong { font-size: 1.3rem; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: .15rem .75rem; margin: .5rem 0 0; }
 .card dt { color: var(--muted); }

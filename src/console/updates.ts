@@ -376,7 +376,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
             ? html`<p class="hint">The text has been removed by retention.</p>`
             : html`<div class="sms-preview" id="sent-text">${progress.body}</div>`
         }
-        ${canDo(context, 'campaigner') && !FINISHED.has(progress.status) && actionButton(context, `/console/broadcasts/${progress.id}/cancel`, 'Cancel the rest', { danger: true })}`,
+        ${canDo(context, 'campaigner') && !FINISHED.has(progress.status) && html`<div data-html="cancel">${actionButton(context, `/console/broadcasts/${progress.id}/cancel`, 'Cancel the rest', { danger: true })}</div>`}`,
       ),
     );
   });
@@ -385,7 +385,11 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     const progress = await service.progress(idOf(request));
     return {
       fields: progressFields(progress),
-      html: { failures: failuresTable(progress).text },
+      // Once finished there is nothing left to cancel: the button goes.
+      html: {
+        failures: failuresTable(progress).text,
+        ...(FINISHED.has(progress.status) ? { cancel: '' } : {}),
+      },
       done: FINISHED.has(progress.status) && progress.queued === 0,
     };
   });

@@ -135,6 +135,7 @@ describe.each([
       await page.locator('[data-field="handled"]', { hasText: /^5$/ }).waitFor(WAIT);
       expect(await page.locator('#sent-text').textContent()).toBe(arriving);
       expect(twilioFake.messages.filter((m) => m.body === arriving)).toHaveLength(5);
+      await page.getByRole('button', { name: 'Cancel the rest' }).waitFor({ state: 'detached', ...WAIT });
       await fitsWidth(page, width);
     } finally {
       await context.close();
