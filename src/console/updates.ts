@@ -367,6 +367,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
           <p><label for="progress" class="inline-label">Handled <span data-field="handled">${fields.handled}</span> of <span data-field="total">${fields.total}</span></label>
             <progress id="progress" max="${Math.max(fields.total, 1)}" value="${fields.handled}" data-value="handled"></progress></p>
           <div class="stats">${stat('sent', 'sent')}${stat('delivered', 'delivered')}${stat('skippedOptedOut', 'skipped (opted out)')}${stat('failed', 'failed')}${stat('queued', 'waiting')}${stat('cancelled', 'cancelled')}</div>
+          ${canDo(context, 'campaigner') && !FINISHED.has(progress.status) && html`<div data-html="cancel">${actionButton(context, `/console/broadcasts/${progress.id}/cancel`, 'Cancel the rest', { danger: true })}</div>`}
           <h2>Failures by Twilio error</h2>
           <div data-html="failures">${failuresTable(progress)}</div>
         </div>
@@ -375,8 +376,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
           progress.body === null
             ? html`<p class="hint">The text has been removed by retention.</p>`
             : html`<div class="sms-preview" id="sent-text">${progress.body}</div>`
-        }
-        ${canDo(context, 'campaigner') && !FINISHED.has(progress.status) && html`<div data-html="cancel">${actionButton(context, `/console/broadcasts/${progress.id}/cancel`, 'Cancel the rest', { danger: true })}</div>`}`,
+        }`,
       ),
     );
   });
