@@ -91,7 +91,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     const composed = composeBroadcast(body, config.optOutHint, { smartEncoding });
     return {
       segments: composed.segments,
-      segmentsText: segmentsText(composed.segments),
+      segmentsWord: composed.segments === 1 ? 'segment' : 'segments',
       encoding: composed.encoding,
       characters: [...composed.text].length,
       replaced: replacedText(composed),
@@ -122,8 +122,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
         ${problem && html`<p class="error" role="alert" id="body-error">${problem}</p>`}
         <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}" data-segments="/console/segments.json"
           aria-describedby="segment-count opt-out-hint${problem ? ' body-error' : ''}">${draft.body}</textarea>
-        <p class="hint" id="segment-count" aria-live="polite"><span data-field="segmentsText">${counter.segmentsText}</span> per text
-          (<span data-field="segments">${counter.segments}</span>),
+        <p class="hint" id="segment-count" aria-live="polite"><span data-field="segments">${counter.segments}</span> <span data-field="segmentsWord">${counter.segmentsWord}</span> per text,
           <span data-field="encoding">${counter.encoding}</span>, <span data-field="characters">${counter.characters}</span> characters with the opt-out hint.
           <span data-field="replaced">${counter.replaced}</span> <span data-field="unicode">${counter.unicode}</span>
           <span class="error" data-field="tooLong">${counter.tooLong}</span></p>
