@@ -193,7 +193,9 @@ export function createBroadcastsService({
       const composed = composeOrRefuse(input, config.optOutHint);
       return db.transaction(async (tx) => {
         // One broadcast made at a time per campaign, so that a double click meets the first as a repeat.
-        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('broadcast-create'), ${campaignId}::int)`);
+        await tx.execute(
+          sql`SELECT pg_advisory_xact_lock(hashtextextended(${`broadcast-create:${campaignId}`}, 0))`,
+        );
         const quoted = await quote(tx, campaignId, input, composed);
         const { audienceSize } = quoted;
         const numbers = {

@@ -132,6 +132,15 @@ describe('the same text to the same audience within an hour', () => {
     expect(rows[0].after).toMatchObject({ repeatOf: Number(first.json().id), currency: 'EUR' });
   });
 
+  it('meets a double click as a repeat: of two sends at once, one goes', async () => {
+    const both = await Promise.all([
+      post({ body: 'Bail hearing at 10:00', audience: 'signers' }),
+      post({ body: 'Bail hearing at 10:00', audience: 'signers' }),
+    ]);
+    expect(both.map((r) => r.statusCode).sort()).toEqual([202, 409]);
+    expect(both.find((r) => r.statusCode === 409)?.json().error.code).toBe('repeat_confirmation_required');
+  });
+
   it('sends it again without asking once the hour has passed', async () => {
     const first = await post({ body: 'Verdict on Monday', audience: 'signers' });
     expect(first.statusCode).toBe(202);
