@@ -26,6 +26,8 @@ export const REPEAT_WINDOW_MS = 60 * 60_000;
 /** How far a confirmed audience size may be from the audience counted at sending. */
 export const CONFIRM_TOLERANCE = 0.1;
 
+const people = (n: number) => (n === 1 ? '1 person' : `${n} people`);
+
 /** Whether `confirm` is close enough to the audience counted now. */
 export function confirmMatches(confirm: number, audienceSize: number): boolean {
   return Math.abs(confirm - audienceSize) <= CONFIRM_TOLERANCE * audienceSize;
@@ -214,8 +216,8 @@ export function createBroadcastsService({
             409,
             'confirmation_required',
             input.confirm === undefined
-              ? `This goes to ${audienceSize} people: confirm by sending their number as "confirm".`
-              : `You confirmed ${input.confirm} people, but the audience is now ${audienceSize}: confirm the new number.`,
+              ? `This goes to ${people(audienceSize)}: confirm by sending their number as "confirm".`
+              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: confirm the new number.`,
             'confirm',
             numbers,
           );
