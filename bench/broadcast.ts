@@ -83,14 +83,13 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
     config,
     receipts: createReceiptsService({ db: database.db, config }),
   });
-  const created = await broadcasts.create(
-    campaignId,
-    {
-      body: 'URGENT: lawyer Magamed Abubakarov threatened. Text MAGAMED and your name to sign.',
-      audience: 'network',
-    },
-    null,
-  );
+  const alert = {
+    body: 'URGENT: lawyer Magamed Abubakarov threatened. Text MAGAMED and your name to sign.',
+    audience: 'network',
+  };
+  // Confirmed as staff would: with the audience size the preview states.
+  const { audienceSize } = await broadcasts.preview(campaignId, alert);
+  const created = await broadcasts.create(campaignId, { ...alert, confirm: audienceSize }, null);
 
   // A few seconds in, the members texted last (by id) text STOP.
   while (fake.messages.length < RATE * 3) await sleep(50);

@@ -1,9 +1,11 @@
 /**
  * Screenshots of the staff console for the README: the app and its workers on a throwaway database
  * with the demo loaded and a few signatures, driven by Debian's Chromium (/usr/bin/chromium).
- * Run with `npm run screenshots`; writes 1280×800 PNGs to docs/screenshots/.
+ * Run with `npm run screenshots`; writes each page at 1280×800 (`console-*.png`) and at 390×844, a
+ * phone (`console-*-phone.png`), to docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { loadDemoCampaigns } from '../src/campaigns/demo.js';
 import { createSignaturesService } from '../src/campaigns/signatures.js';
 import { sendSimulatedText } from '../src/sms/simulator.js';
@@ -16,6 +18,10 @@ import { createTestDatabase } from '../test/helpers/database.js';
 
 const OUT = 'docs/screenshots';
 const WAIT = { timeout: 20_000 };
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const UPDATE =
+  'Thank you! Your names went to the Prosecutor General by fax today – we’ll tell you when he answers.';
 const SIGNERS = ['Jane Smith', 'Анна Петрова', 'Tomás García', 'Li Wei', 'Amara Okafor', 'Sophie Martin'];
 
 async function main() {
@@ -23,7 +29,14 @@ async function main() {
   const database = await createTestDatabase();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { FAX_OUTBOX_DIR: tempDir('screenshots-outbox'), PUBLIC_BASE_URL: base, LOG_LEVEL: 'warn' };
+  const env = {
+    FAX_OUTBOX_DIR: tempDir('screenshots-outbox'),
+    PUBLIC_BASE_URL: base,
+    LOG_LEVEL: 'warn',
+    SMS_QUIET_HOURS: 'off',
+    // The demo network is a handful of people: a low threshold shows the typed confirmation.
+    BROADCAST_CONFIRM_ABOVE: '3',
+  };
   const app = await startTestApp(database, { env, databaseUrl: database.url });
   await app.app.listen({ port, host: '127.0.0.1' });
   const workers = await startTestWorkers(database, { env, queuePrefix: uniqueQueuePrefix() });
@@ -45,18 +58,28 @@ async function main() {
       });
     }
     const { email, password } = await consoleStaff(database, 'admin', 'ana.campaigns@example.org');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: LAPTOP });
     page.setDefaultTimeout(WAIT.timeout);
-    const shoot = (name: string) => page.screenshot({ path: `${OUT}/${name}.png` });
+    const written: string[] = [];
+    /** The page as it is, at a laptop's size and then a phone's (the layout follows the width). */
+    const shoot = async (name: string, target: Page = page) => {
+      await target.screenshot({ path: `${OUT}/${name}.png` });
+      await target.setViewportSize(PHONE);
+      await target.screenshot({ path: `${OUT}/${name}-phone.png` });
+      await target.setViewportSize(LAPTOP);
+      written.push(name);
+    };
 
     await page.goto(`${base}/console/login`);
     await page.getByLabel('E-mail').fill(email);
     await shoot('console-login');
     await page.getByLabel('Password').fill(password);
     await Promise.all([
-      page.waitForURL('**/console/campaigns', WAIT),
+      page.waitForURL(/\/console$/, WAIT),
       page.getByRole('button', { name: 'Sign in' }).click(),
     ]);
+
+    await page.goto(`${base}/console/campaigns`);
     await shoot('console-campaigns');
 
     await page
@@ -79,18 +102,39 @@ async function main() {
       page.waitForURL(/\/console\/fax-batches\/\d+$/, WAIT),
       page.getByRole('button', { name: /^Send \d+ names now$/ }).click(),
     ]);
-    await page.locator('[data-field="status"]', { hasText: /^delivered$/ }).waitFor(WAIT);
+    // The file provider's state: a dry run is written to the outbox, not delivered.
+    await page
+      .locator('[data-field="status"]', { hasText: /^(delivered|written to the outbox \(dry run\))$/ })
+      .waitFor(WAIT);
     await shoot('console-fax-batch');
 
     await page.goto(`${campaignUrl}/updates`);
     const empty = await page.locator('[data-field="characters"]').textContent();
-    await page.getByLabel('Text').fill('Thank you! Your names went to the Prosecutor General by fax today.');
+    await page.getByLabel('Text').fill(UPDATE);
     await page.locator('[data-field="characters"]', { hasNotText: new RegExp(`^${empty}$`) }).waitFor(WAIT);
+    await page.getByLabel(/The whole network/).check();
     await shoot('console-updates');
+
+    await page.getByRole('button', { name: 'Preview and confirm…' }).click();
+    await page.getByRole('heading', { name: 'Confirm the update' }).waitFor(WAIT);
+    const audience =
+      (await page.locator('[data-confirm="audience"]').textContent())?.replace(/\D/g, '') ?? '';
+    await page.getByLabel(/Type the number of people/).fill(audience);
+    await shoot('console-broadcast-confirm');
+    await Promise.all([
+      page.waitForURL(/\/console\/broadcasts\/\d+$/, WAIT),
+      page.getByRole('button', { name: /^Send to / }).click(),
+    ]);
+    await page.locator('[data-field="status"]', { hasText: /^done$/ }).waitFor(WAIT);
+    await shoot('console-broadcast');
 
     await page.goto(`${base}/console/members`);
     await shoot('console-members');
-    console.log(`Wrote ${OUT}/console-{login,campaigns,campaign,fax-batch,updates,members}.png`);
+
+    // The home page, once a fax and an update have gone.
+    await page.goto(`${base}/console`);
+    await shoot('console-dashboard');
+    console.log(`Wrote ${OUT}/{${written.join(',')}}{,-phone}.png`);
   } finally {
     await browser.close();
     await workers.close();

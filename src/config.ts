@@ -55,8 +55,13 @@ export interface Config {
     maxPerSecond: number;
     quietHours: DailyWindow | null;
     repliesPerHour: number;
+    /** What one segment costs, in `currency`: the estimates staff see before sending. */
     pricePerSegment: number;
+    /** Above this many people, staff type the audience size to confirm a broadcast. */
+    confirmAbove: number;
   };
+  /** ISO 4217 code of every cost shown (texts and faxes). */
+  currency: string;
   fax: {
     provider: 'sinch' | 'file';
     outboxDir: string;
@@ -169,6 +174,8 @@ export const CONFIG_VARIABLES = [
   'ALLOW_DRY_RUN',
   'ORG_TIMEZONE',
   'SMS_SHORTCODE',
+  'CURRENCY',
+  'BROADCAST_CONFIRM_ABOVE',
 ] as const;
 
 function read(env: Env, key: string, fallback: string): string {
@@ -295,6 +302,13 @@ function wordList(env: Env, key: string, fallback: string): string[] {
   return words;
 }
 
+function currency(env: Env): string {
+  const raw = read(env, 'CURRENCY', 'GBP').toUpperCase();
+  if (!/^[A-Z]{3}$/.test(raw))
+    throw new ConfigError('CURRENCY', `must be a three-letter code such as GBP (got "${raw}")`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
   const production = nodeEnv === 'production';
@@ -355,7 +369,9 @@ export function loadConfig(env: Env = process.env): Config {
       quietHours: quiet.toLowerCase() === 'off' ? null : dailyWindow('SMS_QUIET_HOURS', quiet),
       repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 10, 1, 1000),
       pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
+      confirmAbove: integer(env, 'BROADCAST_CONFIRM_ABOVE', 1_000, 0, 10_000_000),
     },
+    currency: currency(env),
     fax: {
       provider: faxProvider,
       outboxDir: read(env, 'FAX_OUTBOX_DIR', 'var/outbox'),

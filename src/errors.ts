@@ -8,6 +8,8 @@ export class AppError extends Error {
     message: string,
     /** The field of the request it is about, as a path (`keyword`, `targets[1].faxNumbers`), if any. */
     readonly field?: string,
+    /** More the caller can act on, sent beside `code` and `message` (a confirmation's numbers). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -16,13 +18,13 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 
-export function errorBody(code: string, message: string) {
-  return { error: { code, message } };
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: { ...details, code, message } };
 }
 
 export function handleError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
-    return reply.status(error.statusCode).send(errorBody(error.code, error.message));
+    return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
   }
   if (error.validation) {
     const context = error.validationContext ?? 'request';

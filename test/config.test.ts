@@ -69,6 +69,8 @@ describe('configuration', () => {
     ['JOIN_KEYWORDS', 'JOIN,PRO TEST'],
     ['RETENTION_DAYS', 'forever'],
     ['SMS_PRICE_PER_SEGMENT', 'cheap'],
+    ['CURRENCY', 'pounds'],
+    ['BROADCAST_CONFIRM_ABOVE', 'many'],
   ])('names %s when its value %j is bad', (key, value) => {
     const error = errorOf({ [key]: value });
     expect(error.key).toBe(key);

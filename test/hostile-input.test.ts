@@ -396,6 +396,8 @@ const CONSOLE_PAGES = [
   '/console/fax-batches/{id}/document',
   '/console/campaigns/{id}/updates',
   '/console/segments.json',
+  '/console',
+  '/console/dashboard.json',
   '/console/broadcasts/{id}',
   '/console/broadcasts/{id}/live.json',
   '/console/members',
@@ -437,6 +439,24 @@ const CONSOLE_FORMS: Array<[string, Fields]> = [
   ['/console/fax-deliveries/{id}/retry', [['batch', '1']]],
   [
     '/console/campaigns/{id}/updates',
+    [
+      ['body', 'Good news'],
+      ['audience', 'signers'],
+      ['smartEncoding', 'on'],
+      ['confirm', '1'],
+      ['confirmRepeat', 'yes'],
+    ],
+  ],
+  [
+    '/console/campaigns/{id}/updates/preview',
+    [
+      ['body', 'Good news'],
+      ['audience', 'signers'],
+      ['smartEncoding', 'off'],
+    ],
+  ],
+  [
+    '/console/campaigns/{id}/updates/edit',
     [
       ['body', 'Good news'],
       ['audience', 'signers'],

@@ -36,10 +36,21 @@ const Progress = Type.Object({
   sent: Type.Integer({ description: 'Accepted by Twilio' }),
   delivered: Type.Integer(),
   failed: Type.Integer({ description: 'Failed or undelivered' }),
+  failures: Type.Array(
+    Type.Object({
+      errorCode: Type.Union([Type.Integer(), Type.Null()]),
+      count: Type.Integer(),
+      meaning: Type.String(),
+    }),
+    { description: 'Failed or undelivered texts by Twilio error code, the most common first' },
+  ),
   skippedOptedOut: Type.Integer(),
   cancelled: Type.Integer(),
   segments: Type.Integer(),
   encoding: Encoding,
+  body: Type.Union([Type.String(), Type.Null()], {
+    description: 'The text as it went out, opt-out hint included; null once retention has removed it',
+  }),
   createdAt: Timestamp,
 });
 
@@ -56,7 +67,31 @@ export async function broadcastRoutes(plain: FastifyInstance) {
         tags,
         summary: 'Text an audience: an action alert, an update or a reminder',
         params: IdParams,
-        body: Type.Object({ body: Type.String({ maxLength: MAX_BROADCAST_LENGTH }), audience: Audience }),
+        description:
+          'Every broadcast is confirmed. Above BROADCAST_CONFIRM_ABOVE people, `confirm` must carry the ' +
+          'audience size (within 10% of the audience counted at that moment); the same text to the same ' +
+          'audience within an hour needs `confirmRepeat: true`. Otherwise 409 with the numbers to confirm. ' +
+          'The audience is frozen when the broadcast is made: no one who joins or signs later is texted.',
+        body: Type.Object({
+          body: Type.String({ maxLength: MAX_BROADCAST_LENGTH }),
+          audience: Audience,
+          confirm: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 100_000_000,
+              description: 'The audience size, as staff confirmed it; needed above BROADCAST_CONFIRM_ABOVE',
+            }),
+          ),
+          confirmRepeat: Type.Optional(
+            Type.Boolean({ description: 'Send the same text to the same audience again within the hour' }),
+          ),
+          smartEncoding: Type.Optional(
+            Type.Boolean({
+              default: true,
+              description: 'Replace curly quotes, dashes, ellipses and odd spaces by GSM-7 characters',
+            }),
+          ),
+        }),
         response: {
           202: Type.Object({
             id: Id,
@@ -65,6 +100,22 @@ export async function broadcastRoutes(plain: FastifyInstance) {
             segments: Type.Integer({ description: 'Per message, opt-out hint included' }),
             encoding: Encoding,
             estimatedCost: Type.Number(),
+            currency: Type.String({ description: 'CURRENCY, an ISO 4217 code' }),
+          }),
+          409: Type.Object({
+            error: Type.Object({
+              code: Type.String({
+                description:
+                  'confirmation_required, repeat_confirmation_required, or campaign_not_open (then without the numbers)',
+              }),
+              message: Type.String(),
+              audienceSize: Type.Optional(Type.Integer()),
+              segments: Type.Optional(Type.Integer()),
+              encoding: Type.Optional(Encoding),
+              cost: Type.Optional(Type.Number()),
+              currency: Type.Optional(Type.String()),
+              repeatOf: Type.Optional(Id),
+            }),
           }),
         },
       },

@@ -32,6 +32,8 @@ type BroadcastRow = {
   segments: number;
   fanned_out_to: string;
   fanned_out_at: Date | null;
+  audience_up_to: string | null;
+  created_at: Date;
 };
 
 type ClaimRow = {
@@ -67,7 +69,8 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
     return db.transaction(async (tx) => {
       // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
       const { rows } = await tx.execute<BroadcastRow>(sql`
-        SELECT status, campaign_id, audience, batch_id, segments, fanned_out_to, fanned_out_at
+        SELECT status, campaign_id, audience, batch_id, segments, fanned_out_to, fanned_out_at, audience_up_to,
+               created_at
         FROM broadcasts WHERE id = ${broadcastId} FOR UPDATE`);
       const broadcast = rows[0];
       if (!broadcast || broadcast.fanned_out_at !== null) return true;
@@ -77,10 +80,16 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
         await tx.execute(sql`UPDATE broadcasts SET status = 'waiting' WHERE id = ${broadcastId}`);
         return { waitMs };
       }
+      // The audience as it was counted and confirmed when the broadcast was made.
+      const frozen =
+        broadcast.audience_up_to === null
+          ? undefined
+          : { upTo: Number(broadcast.audience_up_to), at: new Date(broadcast.created_at) };
       const audience = audienceCondition(
         broadcast.audience,
         Number(broadcast.campaign_id),
         broadcast.batch_id === null ? null : Number(broadcast.batch_id),
+        frozen,
       );
       // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing.
       const { rows: written } = await tx.execute<{

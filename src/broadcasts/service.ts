@@ -1,30 +1,50 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.js';
+import { twilioErrorMeaning } from '../sms/error-codes.js';
 import { recordAudit } from '../staff/audit.js';
 import {
   AUDIENCES,
   type Audience,
+  type AudienceChoice,
   audienceCondition,
   audienceName,
   parseAudience,
   type StoredAudience,
 } from './audience.js';
-import { composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
+import { type ComposedBroadcast, composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { quietHoursWait } from './quiet-hours.js';
 
 export interface BroadcastInput {
   body: string;
   /** One of AUDIENCES, or `batch:<id>`. */
   audience: string;
+  /** The audience size as staff confirmed it: needed above `BROADCAST_CONFIRM_ABOVE`, within 10% of it. */
+  confirm?: number | undefined;
+  /** Acknowledges the same text to the same audience within the hour. */
+  confirmRepeat?: boolean | undefined;
+  /** Look-alikes replaced by GSM-7 characters before counting (on unless false). */
+  smartEncoding?: boolean | undefined;
 }
 
 /** In a body to a `batch:<id>` audience: who received the batch and when, the same for everyone. */
 export const RECEIPT_PLACEHOLDER = '{receipt}';
+
+/** How long the same text to the same audience asks for a second confirmation. */
+export const REPEAT_WINDOW_MS = 60 * 60_000;
+/** How far a confirmed audience size may be from the audience counted at sending. */
+export const CONFIRM_TOLERANCE = 0.1;
+
+const people = (n: number) => (n === 1 ? '1 person' : `${n} people`);
+
+/** Whether `confirm` is close enough to the audience counted now. */
+export function confirmMatches(confirm: number, audienceSize: number): boolean {
+  return Math.abs(confirm - audienceSize) <= CONFIRM_TOLERANCE * audienceSize;
+}
 
 type ProgressRow = {
   id: string;
@@ -35,6 +55,7 @@ type ProgressRow = {
   total: number;
   segments: number;
   encoding: string;
+  body: string | null;
   created_at: Date;
   queued: number;
   sent: number;
@@ -46,7 +67,8 @@ type ProgressRow = {
 
 async function progress(tx: Tx, id: number) {
   const { rows } = await tx.execute<ProgressRow>(sql`
-    SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.segments, b.encoding, b.created_at,
+    SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.segments, b.encoding, b.body,
+      b.created_at,
       count(*) FILTER (WHERE m.status IN ('queued', 'sending'))::int AS queued,
       count(m.twilio_sid)::int AS sent,
       count(*) FILTER (WHERE m.status = 'delivered')::int AS delivered,
@@ -58,6 +80,10 @@ async function progress(tx: Tx, id: number) {
     GROUP BY b.id`);
   const row = rows[0];
   if (!row) throw notFound('Broadcast');
+  const { rows: failures } = await tx.execute<{ error_code: number | null; count: number }>(sql`
+    SELECT error_code, count(*)::int AS count FROM outbound_messages
+    WHERE broadcast_id = ${id} AND status IN ('failed', 'undelivered')
+    GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST`);
   return {
     id: row.id,
     campaignId: row.campaign_id,
@@ -68,10 +94,16 @@ async function progress(tx: Tx, id: number) {
     sent: row.sent,
     delivered: row.delivered,
     failed: row.failed,
+    failures: failures.map((f) => ({
+      errorCode: f.error_code,
+      count: f.count,
+      meaning: twilioErrorMeaning(f.error_code),
+    })),
     skippedOptedOut: row.skipped_opted_out,
     cancelled: row.cancelled,
     segments: row.segments,
     encoding: row.encoding,
+    body: row.body,
     createdAt: new Date(row.created_at),
   };
 }
@@ -89,6 +121,41 @@ async function countAudience(
     sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId, batchId)}`,
   );
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * The latest broadcast of this very text to this audience of the campaign within the repeat window,
+ * read on the database's clock, which stamps `created_at`.
+ */
+async function repeatOf(q: Tx, campaignId: number, { audience, batchId }: AudienceChoice, text: string) {
+  const [row] = await q
+    .select({ id: broadcasts.id, createdAt: broadcasts.createdAt, status: broadcasts.status })
+    .from(broadcasts)
+    .where(
+      and(
+        eq(broadcasts.campaignId, campaignId),
+        eq(broadcasts.audience, audience),
+        batchId === null ? undefined : eq(broadcasts.batchId, batchId),
+        eq(broadcasts.body, text),
+        gt(broadcasts.createdAt, sql`now() - make_interval(secs => ${REPEAT_WINDOW_MS / 1000})`),
+      ),
+    )
+    .orderBy(desc(broadcasts.id))
+    .limit(1);
+  return row ?? null;
+}
+
+function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string): ComposedBroadcast {
+  const composed = composeBroadcast(body, optOutHint, { smartEncoding: input.smartEncoding });
+  if (composed.segments > MAX_BROADCAST_SEGMENTS) {
+    throw new AppError(
+      400,
+      'body_too_long',
+      `With the opt-out hint this text takes ${composed.segments} segments; at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
+      'body',
+    );
+  }
+  return composed;
 }
 
 export function createBroadcastsService({
@@ -110,6 +177,7 @@ export function createBroadcastsService({
           400,
           'receipt_needs_batch',
           '{receipt} can only be sent to a batch:<id> audience.',
+          'body',
         );
       }
       return body;
@@ -127,37 +195,104 @@ export function createBroadcastsService({
     return body.replaceAll(RECEIPT_PLACEHOLDER, found.sentence);
   }
 
+  /** The audience chosen and the text as it will arrive, or a 4xx saying what is wrong with them. */
+  async function compose(campaignId: number, input: BroadcastInput) {
+    if (input.body.trim() === '') throw new AppError(400, 'empty_body', 'A broadcast needs a text.', 'body');
+    const choice = parseAudience(input.audience);
+    if (!choice) throw new AppError(400, 'invalid_audience', 'Choose who to send it to.', 'audience');
+    const body = await expandReceipt(campaignId, input.body, choice.batchId);
+    return { choice, composed: composeOrRefuse(body, input, config.optOutHint) };
+  }
+
+  const costOf = (people: number, segments: number) =>
+    Math.round(people * segments * config.sms.pricePerSegment * 100) / 100;
+
+  async function quote(tx: Tx, campaignId: number, choice: AudienceChoice, composed: ComposedBroadcast) {
+    const [campaign] = await tx
+      .select({ status: campaigns.status })
+      .from(campaigns)
+      .where(eq(campaigns.id, campaignId));
+    if (!campaign) throw notFound('Campaign');
+    // Alerts and reminders ask people to sign, which only an open campaign takes.
+    const audience = audienceName(choice.audience, choice.batchId);
+    if (choice.audience !== 'signers' && choice.audience !== 'batch' && campaign.status !== 'open') {
+      throw new AppError(409, 'campaign_not_open', `Only an open campaign can be sent to ${audience}.`);
+    }
+    const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
+    const repeat = await repeatOf(tx, campaignId, choice, composed.text);
+    return {
+      ...composed,
+      audience,
+      audienceSize,
+      cost: costOf(audienceSize, composed.segments),
+      currency: config.currency,
+      pricePerSegment: config.sms.pricePerSegment,
+      /** Above the threshold, staff type the audience size. */
+      typedConfirmation: audienceSize > config.sms.confirmAbove,
+      repeatOf: repeat && { id: repeat.id, createdAt: new Date(repeat.createdAt) },
+    };
+  }
+
   return {
-    /** Counts the audience and queues the fan-out; during quiet hours the broadcast starts out waiting. */
+    /**
+     * What a broadcast would be if sent now: the text as it will arrive, its segments and encoding,
+     * the audience counted now, the cost, whether staff must type the audience size, and the same
+     * text's broadcast to the same audience within the hour, if any.
+     */
+    async preview(campaignId: number, input: BroadcastInput) {
+      const { choice, composed } = await compose(campaignId, input);
+      return db.transaction(async (tx) => quote(tx, campaignId, choice, composed));
+    },
+
+    /**
+     * Counts the audience, checks the confirmation against it, freezes it and queues the fan-out;
+     * during quiet hours the broadcast starts out waiting. Without a sufficient confirmation: 409 with
+     * the numbers to confirm.
+     */
     async create(campaignId: number, input: BroadcastInput, actorId: number | null) {
-      if (input.body.trim() === '') throw new AppError(400, 'empty_body', 'A broadcast needs a text.');
-      const choice = parseAudience(input.audience);
-      if (!choice) throw new AppError(400, 'invalid_audience', 'Choose who to send it to.');
-      const body = await expandReceipt(campaignId, input.body, choice.batchId);
-      const composed = composeBroadcast(body, config.optOutHint);
-      if (composed.segments > MAX_BROADCAST_SEGMENTS) {
-        throw new AppError(
-          400,
-          'body_too_long',
-          `With the opt-out hint this text takes ${composed.segments} segments; at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
-        );
-      }
+      const { choice, composed } = await compose(campaignId, input);
       return db.transaction(async (tx) => {
-        const [campaign] = await tx
-          .select({ status: campaigns.status })
-          .from(campaigns)
-          .where(eq(campaigns.id, campaignId));
-        if (!campaign) throw notFound('Campaign');
-        // Alerts and reminders ask people to sign, which only an open campaign takes.
-        if (choice.audience !== 'signers' && choice.audience !== 'batch' && campaign.status !== 'open') {
+        // One broadcast made at a time per campaign, so that a double click meets the first as a repeat.
+        await tx.execute(
+          sql`SELECT pg_advisory_xact_lock(hashtextextended(${`broadcast-create:${campaignId}`}, 0))`,
+        );
+        const quoted = await quote(tx, campaignId, choice, composed);
+        const { audienceSize } = quoted;
+        const numbers = {
+          audienceSize,
+          segments: composed.segments,
+          encoding: composed.encoding,
+          cost: quoted.cost,
+          currency: config.currency,
+        };
+        if (
+          input.confirm === undefined
+            ? quoted.typedConfirmation
+            : !confirmMatches(input.confirm, audienceSize)
+        ) {
           throw new AppError(
             409,
-            'campaign_not_open',
-            `Only an open campaign can be sent to ${input.audience}.`,
+            'confirmation_required',
+            input.confirm === undefined
+              ? `This goes to ${people(audienceSize)}: confirm by sending their number as "confirm".`
+              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: confirm the new number.`,
+            'confirm',
+            numbers,
           );
         }
-        const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
+        if (quoted.repeatOf && input.confirmRepeat !== true) {
+          throw new AppError(
+            409,
+            'repeat_confirmation_required',
+            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} (broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.`,
+            'confirmRepeat',
+            { ...numbers, repeatOf: quoted.repeatOf.id },
+          );
+        }
         const waiting = quietHoursWait(clock(), config.sms.quietHours) > 0;
+        const { rows: top } = await tx.execute<{ up_to: string | null }>(
+          sql`SELECT max(id) AS up_to FROM supporters`,
+        );
         const [row] = await tx
           .insert(broadcasts)
           .values({
@@ -169,13 +304,12 @@ export function createBroadcastsService({
             encoding: composed.encoding,
             status: waiting ? 'waiting' : 'queued',
             total: audienceSize,
+            audienceUpTo: Number(top[0]?.up_to ?? 0),
             createdBy: actorId,
           })
           .returning({ id: broadcasts.id, status: broadcasts.status });
         if (!row) throw new Error('insert returned no broadcast');
         await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: row.id });
-        const estimatedCost =
-          Math.round(audienceSize * composed.segments * config.sms.pricePerSegment * 100) / 100;
         await recordAudit(tx, {
           staffId: actorId,
           action: 'broadcast.create',
@@ -183,10 +317,14 @@ export function createBroadcastsService({
           entityId: row.id,
           after: {
             campaignId,
-            audience: input.audience,
+            audience: quoted.audience,
             audienceSize,
             segments: composed.segments,
             encoding: composed.encoding,
+            cost: quoted.cost,
+            currency: config.currency,
+            ...(input.confirm === undefined ? {} : { confirmed: input.confirm }),
+            ...(quoted.repeatOf ? { repeatOf: quoted.repeatOf.id } : {}),
           },
         });
         return {
@@ -195,7 +333,8 @@ export function createBroadcastsService({
           audienceSize,
           segments: composed.segments,
           encoding: composed.encoding,
-          estimatedCost,
+          estimatedCost: quoted.cost,
+          currency: config.currency,
         };
       });
     },
@@ -207,6 +346,34 @@ export function createBroadcastsService({
       const sizes = {} as Record<Audience, number>;
       for (const audience of AUDIENCES) sizes[audience] = await countAudience(db, audience, campaignId);
       return sizes;
+    },
+
+    /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */
+    async unfinished() {
+      const { rows } = await db.execute<{
+        id: string;
+        campaign_id: string;
+        audience: StoredAudience;
+        batch_id: string | null;
+        status: string;
+        total: number;
+        handled: number;
+        created_at: Date;
+      }>(sql`
+        SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.created_at,
+          (SELECT count(*) FROM outbound_messages m
+           WHERE m.broadcast_id = b.id AND m.status NOT IN ('queued', 'sending'))::int AS handled
+        FROM broadcasts b WHERE b.status IN ('queued', 'waiting', 'sending')
+        ORDER BY b.id`);
+      return rows.map((row) => ({
+        id: Number(row.id),
+        campaignId: Number(row.campaign_id),
+        audience: audienceName(row.audience, row.batch_id),
+        status: row.status,
+        total: row.total,
+        handled: row.handled,
+        createdAt: new Date(row.created_at),
+      }));
     },
 
     /** A campaign's broadcasts, newest first. */

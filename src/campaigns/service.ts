@@ -307,6 +307,71 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     },
 
     /**
+     * Every open campaign as the dashboard shows it, the soonest deadline first: its counts, names
+     * signed in the last hour, names waiting for the fax, and its latest fax batch.
+     */
+    async openOverview() {
+      const hourAgo = new Date(clock().getTime() - 3_600_000).toISOString();
+      const { rows } = await db.execute<{
+        id: string;
+        keyword: string;
+        title: string;
+        closes_at: Date | null;
+        opened_at: Date | null;
+        signature_count: number;
+        held_count: number;
+        pending_fax_count: number;
+        last_hour: number;
+        batch_id: string | null;
+        batch_status: string | null;
+        batch_signature_count: number | null;
+        batch_created_at: Date | null;
+        batch_completed_at: Date | null;
+      }>(sql`
+        SELECT c.id, c.keyword, c.title, c.closes_at, c.opened_at,
+          coalesce(n.signature_count, 0)::int AS signature_count,
+          coalesce(n.held_count, 0)::int AS held_count,
+          coalesce(n.pending_fax_count, 0)::int AS pending_fax_count,
+          coalesce(n.last_hour, 0)::int AS last_hour,
+          b.id AS batch_id, b.status AS batch_status, b.signature_count AS batch_signature_count,
+          b.created_at AS batch_created_at, b.completed_at AS batch_completed_at
+        FROM campaigns c
+        LEFT JOIN LATERAL (
+          SELECT count(*) FILTER (WHERE g.status IN ('valid', 'held')) AS signature_count,
+            count(*) FILTER (WHERE g.status = 'held') AS held_count,
+            count(*) FILTER (WHERE g.status = 'valid' AND g.batch_id IS NULL) AS pending_fax_count,
+            count(*) FILTER (WHERE g.status IN ('valid', 'held') AND g.signed_at > ${hourAgo}) AS last_hour
+          FROM signatures g WHERE g.campaign_id = c.id
+        ) n ON true
+        LEFT JOIN LATERAL (
+          SELECT * FROM fax_batches fb WHERE fb.campaign_id = c.id ORDER BY fb.id DESC LIMIT 1
+        ) b ON true
+        WHERE c.status = 'open'
+        ORDER BY c.closes_at ASC NULLS LAST, c.id`);
+      return rows.map((row) => ({
+        id: Number(row.id),
+        keyword: row.keyword,
+        title: row.title,
+        closesAt: row.closes_at === null ? null : new Date(row.closes_at),
+        openedAt: row.opened_at === null ? null : new Date(row.opened_at),
+        signatureCount: row.signature_count,
+        heldCount: row.held_count,
+        pendingFaxCount: row.pending_fax_count,
+        lastHour: row.last_hour,
+        lastBatch:
+          row.batch_id === null
+            ? null
+            : {
+                id: Number(row.batch_id),
+                status: row.batch_status as string,
+                signatureCount: row.batch_signature_count ?? 0,
+                createdAt: new Date(row.batch_created_at as Date),
+                completedAt: row.batch_completed_at === null ? null : new Date(row.batch_completed_at),
+              },
+      }));
+    },
+
+    /**
      * Changes any of the fields given. The keyword is fixed once the campaign is opened (supporters
      * know it); targets are replaced as a whole, and only until a fax batch has gone to them.
      */

@@ -42,12 +42,41 @@ form.inline { display: inline; }
 @media print { header.top, .no-print, .banner { display: none; } body { background: #fff; } .receipt section { break-inside: avoid; } }
 .token { font-family: monospace; word-break: break-all; background: #fff; border: 1px dashed var(--ink); padding: .5rem; }
 @media (max-width: 40rem) { main { padding: .6rem; } th, td { padding: .3rem; font-size: .9rem; } header.top form { margin-left: 0; } }
+
+/* Broadcast confirm step, broadcast page and dashboard (issue 16, part A) */
+label.check { font-weight: 400; display: flex; gap: .5rem; align-items: flex-start; max-width: 40rem; }
+label.check input { margin-top: .35rem; }
+fieldset { border: 1px solid var(--line); border-radius: 6px; max-width: 40rem; }
+fieldset label { font-weight: 400; }
+.confirm { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; max-width: 40rem; }
+.confirm-summary { font-size: 1.1rem; margin: 0 0 .5rem; }
+.sms-preview { white-space: pre-wrap; overflow-wrap: anywhere; background: #e9e9eb; border-radius: 1rem 1rem 1rem .25rem; padding: .6rem .9rem; max-width: 22rem; font-size: 1rem; }
+progress { width: 100%; max-width: 40rem; height: 1.1rem; }
+.inline-label { display: inline; font-weight: 400; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
+.card h2 { margin: 0 0 .25rem; font-size: 1.15rem; }
+.card .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; }
+.card .stat { min-width: 0; padding: .35rem .6rem; font-size: .9rem; line-height: 1.25; }
+.card .stat strong { font-size: 1.3rem; }
+.card dl { display: grid; grid-template-columns: auto 1fr; gap: .15rem .75rem; margin: .5rem 0 0; }
+.card dt { color: var(--muted); }
+.card dd { margin: 0; }
+.soon { color: var(--bad); font-weight: 600; }
+@media (max-width: 40rem) {
+  .cards { grid-template-columns: 1fr; }
+  table.stack thead { position: absolute; left: -9999px; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .25rem 0; }
+  table.stack td { display: flex; gap: .75rem; border: 0; padding: .15rem .3rem; }
+  table.stack td::before { content: attr(data-label); flex: 0 0 7.5rem; color: var(--muted); font-weight: 600; }
+}
 `;
 
 /**
  * Progressive enhancement only: every page works without it. `data-poll` elements refresh their
  * `data-field` (text) and `data-html` (server-rendered, escaped HTML) children from a JSON endpoint until
- * it says `done`; a textarea with `data-segments` shows its segment count as it is typed.
+ * it says `done` (`data-value` children take the number as their value, a <progress> bar's); a textarea
+ * with `data-segments` shows its segment count as it is typed (smart encoding as its form's box says).
  */
 export const CONSOLE_JS = `
 (function () {
@@ -55,6 +84,7 @@ export const CONSOLE_JS = `
     var fields = data.fields || {};
     Object.keys(fields).forEach(function (key) {
       root.querySelectorAll('[data-field="' + key + '"]').forEach(function (el) { el.textContent = String(fields[key]); });
+      root.querySelectorAll('[data-value="' + key + '"]').forEach(function (el) { el.value = fields[key]; });
     });
     var parts = data.html || {};
     Object.keys(parts).forEach(function (key) {
@@ -80,14 +110,18 @@ export const CONSOLE_JS = `
     var url = area.getAttribute('data-segments');
     var target = document.getElementById(area.getAttribute('aria-describedby').split(' ')[0]);
     var timer = null;
-    area.addEventListener('input', function () {
+    var smart = area.form && area.form.querySelector('input[type=checkbox][name=smartEncoding]');
+    function count() {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        fetch(url + '?body=' + encodeURIComponent(area.value), { credentials: 'same-origin' })
+        var query = '?body=' + encodeURIComponent(area.value) + '&smartEncoding=' + (smart && !smart.checked ? 'off' : 'on');
+        fetch(url + query, { credentials: 'same-origin' })
           .then(function (response) { return response.json(); })
           .then(function (data) { apply(target, data); });
       }, 200);
-    });
+    }
+    area.addEventListener('input', count);
+    if (smart) smart.addEventListener('change', count);
   });
 })();
 `;

@@ -56,6 +56,7 @@ export function page(
 ): SafeHtml {
   const nav = context.staff
     ? html`<nav aria-label="Console"><ul>
+        <li><a href="/console">Dashboard</a></li>
         <li><a href="/console/campaigns">Campaigns</a></li>
         <li><a href="/console/members">Members</a></li>
         ${canDo(context, 'admin') && html`<li><a href="/console/staff">Staff</a></li><li><a href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`}

@@ -9,6 +9,7 @@ import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { campaignPages } from './campaigns.js';
+import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
@@ -163,7 +164,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
   const byAccount = options.limits.failures('sign-in-account', SIGN_IN_LIMITS.account);
 
   app.get('/login', async (request, reply) => {
-    if (request.staff) return reply.redirect('/console/campaigns', 303);
+    if (request.staff) return reply.redirect('/console', 303);
     return tools.send(reply, loginPage(tools.context(request, reply), '', null));
   });
 
@@ -198,7 +199,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
     // A fresh session on sign-in, so that a session planted before it is worth nothing.
     request.session.regenerate();
     request.session.set('session', await staff.startSession(member.id));
-    return reply.redirect('/console/campaigns', 303);
+    return reply.redirect('/console', 303);
   });
 
   // Ends this session on the server too: a copy of the cookie is worth nothing afterwards.
@@ -209,8 +210,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
     return reply.redirect('/console/login', 303);
   });
 
-  app.get('/', async (_request, reply) => reply.redirect('/console/campaigns', 303));
-
+  dashboardPages(app, tools);
   campaignPages(app, tools);
   faxPages(app, tools);
   updatePages(app, tools);

@@ -460,6 +460,12 @@ export const broadcasts = pgTable(
     /** Keyset cursor of the fan-out: the last supporter id handled, so a rerun resumes after it. */
     fannedOutTo: ref('fanned_out_to').notNull().default(0),
     fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+    /**
+     * The audience frozen when the broadcast was made: the highest supporter id then (and, for
+     * signers, signatures made by then), so that no one who joined or signed later is texted while it
+     * waits for quiet hours to end. Null for broadcasts made before it was kept.
+     */
+    audienceUpTo: ref('audience_up_to'),
     createdBy: ref('created_by').references(() => staff.id),
     createdAt: createdAt(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),

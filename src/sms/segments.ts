@@ -56,3 +56,8 @@ export function countSegments(text: string): SegmentCount {
   }
   return { encoding, units, segments };
 }
+
+/** The distinct characters of `text` outside the GSM-7 alphabet, in order of first use. */
+export function nonGsmCharacters(text: string): string[] {
+  return [...new Set([...text].filter((char) => gsmCost(char) === null))];
+}

@@ -220,6 +220,7 @@ describe('sending', () => {
     const broadcast = await createBroadcast(world, campaign.id, 'Refused: thank you', 'signers');
     const done = await waitUntilDone(world, broadcast.id);
     expect(done).toMatchObject({ sent: 0, failed: 1 });
+    expect(done.failures).toEqual([{ errorCode: 21211, count: 1, meaning: 'Not a valid phone number' }]);
     const [row] = await messageRows(broadcast.id);
     expect(row).toMatchObject({ status: 'failed', error_code: 21211, attempts: 1 });
     expect(world.fake.requests.filter((r) => r.to === member.phone)).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeBroadcast } from '../../src/broadcasts/compose.js';
+import { composeBroadcast, describeCharacter, smartEncode } from '../../src/broadcasts/compose.js';
 import { inWindow, quietHoursWait } from '../../src/broadcasts/quiet-hours.js';
 
 const NIGHT = { start: 21 * 60, end: 8 * 60 };
@@ -51,5 +51,62 @@ describe('composeBroadcast', () => {
     const body = 'a'.repeat(150);
     expect(composeBroadcast(body, hint)).toMatchObject({ segments: 2, encoding: 'GSM-7' });
     expect(composeBroadcast('Привет', hint)).toMatchObject({ segments: 1, encoding: 'UCS-2' });
+  });
+});
+
+describe('smart encoding', () => {
+  const hint = 'Text STOP AMNESTY to opt out';
+
+  it('turns curly quotes, dashes, ellipses and odd spaces into their GSM-7 equivalents', () => {
+    const typed = '\u201CWe\u2019re free\u201D \u2014 she said\u2026 on 12\u00A0Dec \u2013 thank\u200B you';
+    const { text, replaced } = smartEncode(typed);
+    expect(text).toBe('"We\'re free" - she said... on 12 Dec - thank you');
+    expect(replaced).toEqual([
+      { from: '\u201C', to: '"', count: 1 },
+      { from: '\u2019', to: "'", count: 1 },
+      { from: '\u201D', to: '"', count: 1 },
+      { from: '\u2014', to: '-', count: 1 },
+      { from: '\u2026', to: '...', count: 1 },
+      { from: '\u00A0', to: ' ', count: 1 },
+      { from: '\u2013', to: '-', count: 1 },
+      { from: '\u200B', to: '', count: 1 },
+    ]);
+  });
+
+  it('halves the price of a text whose only non-GSM character is a curly apostrophe', () => {
+    // 120 characters: one GSM-7 segment, but two UCS-2 segments with the apostrophe kept.
+    const body = `Thank you \u2013 the fax went today and we\u2019ll tell you when they answer.`;
+    const smart = composeBroadcast(body, hint);
+    expect(smart).toMatchObject({ encoding: 'GSM-7', segments: 1, unicode: [] });
+    expect(smart.text).toBe(`Thank you - the fax went today and we'll tell you when they answer.\n${hint}`);
+    const kept = composeBroadcast(body, hint, { smartEncoding: false });
+    expect(kept).toMatchObject({
+      encoding: 'UCS-2',
+      segments: 2,
+      replaced: [],
+      unicode: ['\u2013', '\u2019'],
+    });
+    expect(kept.text.startsWith(body)).toBe(true);
+  });
+
+  it('leaves letters and GSM-7 text alone, and says what still needs UCS-2', () => {
+    expect(smartEncode('Tomás García, Zoë, café £5 €2 {ok}')).toEqual({
+      text: 'Tomás García, Zoë, café £5 €2 {ok}',
+      replaced: [],
+    });
+    const russian = composeBroadcast('Спасибо \u2014 факс ушёл', hint);
+    expect(russian.encoding).toBe('UCS-2');
+    expect(russian.text.startsWith('Спасибо - факс ушёл')).toBe(true);
+    expect(russian.unicode).toContain('С');
+    const emoji = composeBroadcast('Well done \u{1F600}', hint);
+    expect(emoji.unicode).toEqual(['\u{1F600}']);
+  });
+
+  it('names invisible characters by their code point', () => {
+    expect(describeCharacter('\u00A0')).toBe('U+00A0');
+    expect(describeCharacter('\u200B')).toBe('U+200B');
+    expect(describeCharacter('\u2019')).toBe('\u2019');
+    expect(describeCharacter('')).toBe('nothing');
+    expect(describeCharacter(' ')).toBe('a space');
   });
 });

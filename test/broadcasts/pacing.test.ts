@@ -160,4 +160,39 @@ describe('quiet hours', () => {
     expect(done).toMatchObject({ sent: 6, status: 'done' });
     expect(recipientsOf(world, 'Evening:').sort()).toEqual(members.map((m) => m.phone).sort());
   });
+
+  it('texts in the morning only the audience counted and confirmed at night', async () => {
+    const members = await addMembers(world, 2);
+    const campaignId = await campaignFor('FROZENTEST', members);
+    now = new Date('2026-01-17T23:00:00Z');
+    const broadcast = await createBroadcast(world, campaignId, 'Frozen: thank you', 'signers');
+    expect(broadcast.audienceSize).toBe(2);
+    const { broadcasts } = world.workers.workers.queues;
+    const delayed = await waitFor(async () => {
+      const jobs = await broadcasts.getDelayed();
+      return jobs.length > 0 ? jobs : null;
+    }, 'the fan-out to wait');
+
+    // Overnight a new member joins and signs, and an old member signs too.
+    const [newcomer] = (await addMembers(world, 1)) as [Member];
+    await world.database.pool.query(
+      "INSERT INTO signatures (campaign_id, supporter_id, name, status) VALUES ($1, $2, 'New Comer', 'valid')",
+      [campaignId, newcomer.id],
+    );
+    const [earlier] = (await addMembers(world, 1)) as [Member];
+    await world.database.pool.query('UPDATE broadcasts SET audience_up_to = $1 WHERE id = $2', [
+      earlier.id,
+      broadcast.id,
+    ]);
+    await world.database.pool.query(
+      "INSERT INTO signatures (campaign_id, supporter_id, name, status, signed_at) VALUES ($1, $2, 'Late Signer', 'valid', now() + interval '1 minute')",
+      [campaignId, earlier.id],
+    );
+
+    now = new Date('2026-01-18T08:00:00Z');
+    for (const job of delayed) await job.promote();
+    const done = await waitUntilDone(world, broadcast.id);
+    expect(done).toMatchObject({ total: 2, sent: 2 });
+    expect(recipientsOf(world, 'Frozen:').sort()).toEqual(members.map((m) => m.phone).sort());
+  });
 });

@@ -84,10 +84,12 @@ describe('the staff console in a browser', () => {
     await page.getByLabel('E-mail').fill(email);
     await page.getByLabel('Password').fill(password);
     await Promise.all([
-      page.waitForURL('**/console/campaigns', WAIT),
+      page.waitForURL(/\/console$/, WAIT),
       page.getByRole('button', { name: 'Sign in' }).click(),
     ]);
-    await expect(page.getByRole('heading', { name: 'Campaigns' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('heading', { name: 'Dashboard' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor(WAIT);
 
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel('Keyword').fill('BROWSER');
@@ -145,9 +147,10 @@ describe('the staff console in a browser', () => {
     await page.locator('[data-field="characters"]', { hasNotText: new RegExp(`^${before}$`) }).waitFor(WAIT);
     expect(await field('segments').textContent()).toBe('1');
     await page.getByLabel(/Signers of this campaign/).check();
+    await page.getByRole('button', { name: 'Preview and confirm…' }).click();
     await Promise.all([
       page.waitForURL(/\/console\/broadcasts\/\d+$/, WAIT),
-      page.getByRole('button', { name: 'Send' }).click(),
+      page.getByRole('button', { name: 'Send to 1 person' }).click(),
     ]);
     await showing('status', 'done');
     await showing('sent', '1');
@@ -177,7 +180,7 @@ describe('the staff console in a browser', () => {
     await admin.getByLabel('E-mail').fill(email);
     await admin.getByLabel('Password').fill(password);
     await Promise.all([
-      admin.waitForURL('**/console/campaigns', WAIT),
+      admin.waitForURL(/\/console$/, WAIT),
       admin.getByRole('button', { name: 'Sign in' }).click(),
     ]);
     await admin.goto(`${base}/console/queues/queue/sms-send`);
