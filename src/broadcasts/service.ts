@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
-import { broadcasts, campaigns, outboundMessages } from '../db/schema.js';
+import { broadcasts, campaigns, faxBatches, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.js';
@@ -346,6 +346,27 @@ export function createBroadcastsService({
       const sizes = {} as Record<Audience, number>;
       for (const audience of AUDIENCES) sizes[audience] = await countAudience(db, audience, campaignId);
       return sizes;
+    },
+
+    /**
+     * The campaign's latest fax batches that every target has received, each with the `{receipt}`
+     * sentence and who a `batch:<id>` broadcast would reach now: the choices of a delivery notice.
+     */
+    async receivedBatches(campaignId: number, limit = 5) {
+      const rows = await db
+        .select({ id: faxBatches.id })
+        .from(faxBatches)
+        .where(eq(faxBatches.campaignId, campaignId))
+        .orderBy(desc(faxBatches.id))
+        .limit(limit);
+      const received: Array<{ batchId: number; sentence: string; audienceSize: number }> = [];
+      for (const { id } of rows) {
+        const found = await receipts.receiptSentence(campaignId, id);
+        if (!found.ok) continue;
+        const audienceSize = await countAudience(db, 'batch', campaignId, id);
+        received.push({ batchId: id, sentence: found.sentence, audienceSize });
+      }
+      return received;
     },
 
     /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */

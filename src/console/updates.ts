@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Audience } from '../broadcasts/audience.js';
+import { type Audience, parseAudience } from '../broadcasts/audience.js';
 import {
   type ComposedBroadcast,
   composeBroadcast,
@@ -25,7 +25,9 @@ const AUDIENCES: Array<{ value: Audience; label: string; short: string }> = [
   },
   { value: 'network', label: 'The whole network (an action alert)', short: 'the whole network' },
 ];
-const audienceLabel = (audience: string) => AUDIENCES.find((a) => a.value === audience)?.short ?? audience;
+const audienceLabel = (audience: string) =>
+  AUDIENCES.find((a) => a.value === audience)?.short ??
+  audience.replace(/^batch:(\d+)$/, 'the signers on fax batch $1');
 const FINISHED = new Set(['done', 'cancelled']);
 
 /** "1 person", "2 people", with thousands separated. */
@@ -106,6 +108,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
   async function composePage(context: PageContext, campaignId: number, draft: Draft, problem: string | null) {
     const campaign = await campaigns.get(campaignId);
     const sizes = await service.audienceSizes(campaignId);
+    const batches = await service.receivedBatches(campaignId);
     const sent = await service.listForCampaign(campaignId, 50);
     const counter = segmentFields(draft.body, draft.smartEncoding);
     const canWrite = canDo(context, 'campaigner');
@@ -137,7 +140,17 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
             ) => html`<label><input type="radio" name="audience" value="${a.value}" ${draft.audience === a.value ? html`checked` : null}>
               ${a.label}: <span>${people(sizes[a.value])}</span></label>`,
           )}
+          ${batches.map(
+            (
+              b,
+            ) => html`<label><input type="radio" name="audience" value="batch:${b.batchId}" ${draft.audience === `batch:${b.batchId}` ? html`checked` : null}>
+              Signers whose names fax batch ${b.batchId} carried (received by ${b.sentence}): <span>${people(b.audienceSize)}</span></label>`,
+          )}
         </fieldset>
+        ${
+          batches.length > 0 &&
+          html`<p class="hint">To tell a batch’s signers where their names went, write <code>{receipt}</code> in the text: it becomes “${batches[0]?.sentence}”.</p>`
+        }
         <p class="hint">Nothing is sent yet: the next page shows the text as it will arrive, the cost, and asks you to confirm.</p>
         <button type="submit">Preview and confirm…</button>
       </form>`
@@ -154,7 +167,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
 
   /** The checks the form does before the service: an audience chosen, a text not too long. */
   function checkDraft(draft: Draft) {
-    if (!AUDIENCES.some((a) => a.value === draft.audience)) {
+    if (parseAudience(draft.audience) === null) {
       throw new AppError(400, 'invalid_audience', 'Choose who to send it to.');
     }
     if (draft.body.length > MAX_BROADCAST_LENGTH) {
@@ -168,7 +181,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
 
   const inputOf = (draft: Draft): BroadcastInput => ({
     body: draft.body,
-    audience: draft.audience as Audience,
+    audience: draft.audience,
     smartEncoding: draft.smartEncoding,
   });
 

@@ -229,6 +229,20 @@ describe('proof of delivery', () => {
     await text(later, 'PROOFA Late Comer');
     expect(replyText(await text(later, 'receipt'))).toMatch(/^Your name is waiting for the next PROOFA fax/);
 
+    // The console offers the received batch's signers, and previews {receipt} filled in.
+    const campaigner = new ConsoleClient(testApp.app);
+    const account = await consoleStaff(database, 'campaigner');
+    await campaigner.signIn(account.email, account.password);
+    const updatesUrl = `/console/campaigns/${campaign.id}/updates`;
+    expect((await campaigner.get(updatesUrl)).body).toContain(`value="batch:${batchId}"`);
+    const preview = await campaigner.submit(updatesUrl, `${updatesUrl}/preview`, {
+      body: 'Your name reached {receipt}.',
+      audience: `batch:${batchId}`,
+      smartEncoding: 'on',
+    });
+    expect(preview.body).toContain('2 people');
+    expect(preview.body).toContain(`Your name reached ${receipt.sentence.replaceAll("'", '&#39;')}.`);
+
     // The batch:<id> audience: exactly the batch's opted-in signers, once, with {receipt} filled in.
     const body = 'Your name reached {receipt}. Thank you!';
     const sent = await api({
