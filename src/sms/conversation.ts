@@ -116,9 +116,12 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       status: hold ? 'held' : 'valid',
       holdReason: hold,
     };
-    // A name held for profanity is not echoed back to the phone.
+    // A name held for profanity or for its symbols is not echoed back to the phone (an emoji would
+    // also make the reply a dearer UCS-2 text).
     const reply =
-      hold === 'profanity' ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
+      hold === 'profanity' || hold === 'symbols'
+        ? replies.thanksHeld(campaign)
+        : replies.thanks(campaign, name, optedIn);
     return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
   };
 
