@@ -42,6 +42,10 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   publicBaseUrl: string;
+  /** ORG_TIMEZONE: how the console shows and reads times (a campaign's deadline is entered in it). */
+  orgTimezone: string;
+  /** CURRENCY: the ISO 4217 code costs are shown in (default GBP). */
+  currency: string;
   twilio: {
     accountSid: string;
     authToken: string;
@@ -111,6 +115,22 @@ type Env = Record<string, string | undefined>;
 function read(env: Env, key: string, fallback: string): string {
   const value = env[key];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function timezone(env: Env, key: string, fallback: string): string {
+  const raw = read(env, key, fallback);
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(key, `must be an IANA time zone such as Europe/London (got "${raw}")`);
+  }
+}
+
+function currencyCode(env: Env, key: string, fallback: string): string {
+  const raw = read(env, key, fallback).toUpperCase();
+  if (!/^[A-Z]{3}$/.test(raw))
+    throw new ConfigError(key, `must be a currency code such as GBP (got "${raw}")`);
+  return raw;
 }
 
 function optional(env: Env, key: string): string | null {
@@ -266,6 +286,8 @@ export function loadConfig(env: Env = process.env): Config {
     ]),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', 'http://localhost:3000', ['http:', 'https:']),
+    orgTimezone: timezone(env, 'ORG_TIMEZONE', 'Europe/London'),
+    currency: currencyCode(env, 'CURRENCY', 'GBP'),
     twilio: {
       accountSid: read(env, 'TWILIO_ACCOUNT_SID', DEV_TWILIO_ACCOUNT_SID),
       authToken,

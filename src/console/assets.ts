@@ -39,6 +39,33 @@ form.inline { display: inline; }
 .login { max-width: 26rem; margin: 3rem auto; background: #fff; padding: 1.5rem; border: 1px solid var(--line); border-radius: 8px; }
 .token { font-family: monospace; word-break: break-all; background: #fff; border: 1px dashed var(--ink); padding: .5rem; }
 @media (max-width: 40rem) { main { padding: .6rem; } th, td { padding: .3rem; font-size: .9rem; } header.top form { margin-left: 0; } }
+/* --- Campaign desk, part B: signature search, bulk moderation, confirmations, staff forms, tables as cards on a phone --- */
+form.search { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0; }
+form.search label { margin-top: 0; }
+form.search input[type=search] { width: 100%; max-width: 20rem; padding: .45rem; font: inherit; border: 1px solid #888; border-radius: 4px; }
+form.bulk { margin: .5rem 0; }
+nav.pages { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; margin: .75rem 0; }
+tr:target { outline: 3px solid #f9a825; outline-offset: -3px; background: #fffbe6; }
+.confirm { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--bad); padding: .75rem 1rem; max-width: 48rem; }
+a.button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
+a.button.secondary { background: #fff; color: var(--accent); }
+input[type=search] { font: inherit; }
+.field-error { color: var(--bad); font-weight: 600; margin: .2rem 0; }
+.diff { margin: 0; padding: 0; list-style: none; font-size: .9rem; }
+.diff del { color: var(--bad); } .diff ins { color: var(--good); text-decoration: none; }
+.diff code, td code { word-break: break-word; white-space: pre-wrap; }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+form.filters label { margin-top: 0; }
+form.filters input, form.filters select { max-width: 14rem; }
+@media (max-width: 40rem) {
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .6rem; background: #fff; }
+  table.cards td { border-bottom: 1px solid #eee; overflow-wrap: anywhere; }
+  table.cards td[data-label]::before { content: attr(data-label); display: block; font-size: .8rem; font-weight: 600; color: var(--muted); }
+  table.cards td[data-label=""]::before { content: none; }
+  table.cards td:last-child { border-bottom: 0; }
+}
 `;
 
 /**

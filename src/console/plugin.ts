@@ -12,7 +12,7 @@ import { campaignPages } from './campaigns.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
-import { type PageContext, page } from './layout.js';
+import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';
 import { stuckPages } from './stuck.js';
 import { updatePages } from './updates.js';
@@ -21,6 +21,8 @@ declare module '@fastify/secure-session' {
   interface SessionData {
     /** The id of a server-side session (staff_sessions): the sealed cookie alone signs no one in. */
     session: string;
+    /** A message for the next page this session sees (after a form's redirect), shown once. */
+    flash: string;
   }
 }
 
@@ -81,6 +83,7 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  */
 export async function consoleRoutes(app: FastifyInstance, options: { limits: Limits }) {
   const { config, staff, stuck } = app.services;
+  setDisplay({ timeZone: config.orgTimezone, currency: config.currency });
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',

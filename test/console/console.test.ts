@@ -248,10 +248,10 @@ describe('fax batches', () => {
     };
     const written = await showing('written');
     expect(written).toContain('data-field="status">written to the outbox (dry run)<');
-    expect(written).toContain('written 2030-01-02 03:04 UTC · 2 pages written');
+    expect(written).toContain('written 2 Jan 2030, 03:04 GMT · 2 pages written');
     const delivered = await showing('delivered');
     expect(delivered).toContain('data-field="status">delivered<');
-    expect(delivered).toContain('ended 2030-01-02 03:04 UTC · 2 pages sent<');
+    expect(delivered).toContain('ended 2 Jan 2030, 03:04 GMT · 2 pages sent<');
   });
 
   it('are sent after a confirm step that says what goes to whom, and a failed delivery can be retried', async () => {
