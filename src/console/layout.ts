@@ -97,7 +97,7 @@ export function page(
         <li><a href="/console/members">Members</a></li>
         ${canDo(context, 'admin') && html`<li><a href="/console/staff">Staff</a></li><li><a href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`}
       </ul></nav>
-      <form method="post" action="/console/logout">${csrfField(context)}<span>${context.staff.email} (${context.staff.role})</span>
+      <form method="post" action="/console/logout">${csrfField(context)}<a href="/console/account" title="Your account">${context.staff.email}</a> <span>(${context.staff.role})</span>
         <button type="submit" class="secondary">Sign out</button></form>`
     : null;
   return html`<!doctype html>
