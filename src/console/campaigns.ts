@@ -367,10 +367,10 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     const { items } = await campaigns.list({ limit: 200 });
     const rows = items.map(
       (c) => html`<tr>
-        <td><a href="/console/campaigns/${c.id}">${c.title}</a></td><td>${c.keyword}</td>
-        <td><span class="status status-${c.status}">${c.status}</span>${c.isDemo && ' (demo)'}</td>
-        <td data-field="count-${c.id}">${c.signatureCount}</td><td data-field="held-${c.id}">${c.heldCount}</td>
-        <td>${formatTime(c.closesAt)}</td></tr>`,
+        <td data-label="Title"><a href="/console/campaigns/${c.id}">${c.title}</a></td><td data-label="Keyword">${c.keyword}</td>
+        <td data-label="Status"><span class="status status-${c.status}">${c.status}</span>${c.isDemo && ' (demo)'}</td>
+        <td data-label="Signatures" data-field="count-${c.id}">${c.signatureCount}</td><td data-label="Held" data-field="held-${c.id}">${c.heldCount}</td>
+        <td data-label="Deadline">${formatTime(c.closesAt)}</td></tr>`,
     );
     return tools.send(
       reply,
@@ -380,7 +380,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         html`<h1>Campaigns</h1>
         ${canDo(context, 'campaigner') && html`<p><a class="button" href="/console/campaigns/new">New campaign</a></p>`}
         <div class="table-wrap" data-poll="/console/campaigns/counts.json" data-every="3000">
-        <table><caption class="hint">Counts update by themselves.</caption>
+        <table class="cards"><caption class="hint">Counts update by themselves.</caption>
         <thead><tr><th scope="col">Title</th><th scope="col">Keyword</th><th scope="col">Status</th><th scope="col">Signatures</th><th scope="col">Held</th><th scope="col">Deadline</th></tr></thead>
         <tbody>${rows.length ? rows : html`<tr><td colspan="6">No campaigns yet.</td></tr>`}</tbody></table></div>`,
       ),

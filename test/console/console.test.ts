@@ -212,7 +212,7 @@ describe('campaign work', () => {
 
     const fax = await client.get(`${url}/fax`);
     expect(fax.statusCode).toBe(200);
-    expect(fax.body).toContain('<strong>0</strong> names are waiting');
+    expect(fax.body).toContain('<strong>0 names</strong> are waiting');
     expect(fax.body).not.toContain('Send the batch');
     const preview = await client.get(`${url}/fax-preview.pdf`);
     expect(preview.headers['content-type']).toBe('application/pdf');
@@ -258,7 +258,7 @@ describe('fax batches', () => {
     const client = new ConsoleClient(testApp.app);
     await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
     const confirm = await client.get(`/console/campaigns/${campaignId}/fax/confirm`);
-    expect(confirm.body).toMatch(/<strong>1<\/strong> names of “Free the console” go to 1 target:/);
+    expect(confirm.body).toMatch(/<strong>1 name<\/strong> of “Free the console” goes to 1 target:/);
     expect(confirm.body).toContain('Prosecutor (+74951234567)');
     const sent = await client.submit(
       `/console/campaigns/${campaignId}/fax/confirm`,
@@ -335,7 +335,9 @@ describe('e-mail to targets', () => {
     const batchUrl = `/console/fax-batches/${batch.id}`;
     const page = (await client.get(batchUrl)).body;
     expect(page).toContain('uncertain: the mail server may have it');
-    expect(page).toContain('<td>e-mail</td><td>prosecutor@example.org</td>');
+    expect(page).toContain(
+      '<td data-label="Channel">e-mail</td><td data-label="Fax number or e-mail">prosecutor@example.org</td>',
+    );
     expect(page).toContain('the connection ended; the server may have it');
     const resent = await client.submit(batchUrl, `/console/fax-deliveries/${delivery.id}/resend`, {
       batch: String(batch.id),
