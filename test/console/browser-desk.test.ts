@@ -17,13 +17,16 @@ const PHONE = { width: 390, height: 844 };
 let database: TestDatabase;
 let testApp: TestApp;
 let browser: Browser;
+/** The console's address as a browser on the LAN types it. */
 let base: string;
+/** Where the app listens: the name above resolves here (a second loopback address). */
+let listening: string;
 let campaignId: number;
 let admin: { email: string; password: string };
 
 async function text(from: string, body: string) {
   const reply = await sendSimulatedText({
-    serverUrl: base,
+    serverUrl: listening,
     publicBaseUrl: testApp.config.publicBaseUrl,
     authToken: testApp.config.twilio.authToken,
     accountSid: testApp.config.twilio.accountSid,
@@ -62,9 +65,12 @@ async function localContext(viewport: { width: number; height: number }) {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  // Plain http at an address that is not localhost, as on an office LAN.
+  // Plain http at a name that is not localhost, as on an office LAN: Chromium resolves desk.lan to a
+  // second loopback address. (Served at a loopback address by its number, Chromium would not upgrade
+  // requests to https whatever the headers said, and the test could not fail.)
   const port = await freePort();
-  base = `http://127.0.0.2:${port}`;
+  base = `http://desk.lan:${port}`;
+  listening = `http://127.0.0.2:${port}`;
   testApp = await startTestApp(database, { env: { PUBLIC_BASE_URL: base }, databaseUrl: database.url });
   await testApp.app.listen({ port, host: '127.0.0.2' });
   const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
@@ -80,7 +86,7 @@ beforeAll(async () => {
   await text('+447700900201', 'DESKB Zenobia Quartermaine');
   await text('+447700900202', 'DESKB Mickey Mouse');
   admin = await consoleStaff(database, 'admin');
-  browser = await launchChromium();
+  browser = await launchChromium(['--host-resolver-rules=MAP desk.lan 127.0.0.2']);
 }, 60_000);
 
 afterAll(async () => {
@@ -99,7 +105,7 @@ describe('the campaign desk in a browser, over plain http on a LAN address', () 
       if (request.url().startsWith(base)) refused.push(request.url());
     });
     await signIn(page, admin);
-    expect(page.url()).toMatch(/^http:\/\/127\.0\.0\.2:/);
+    expect(page.url()).toMatch(/^http:\/\/desk\.lan:\d+\/console\/campaigns$/);
 
     const pages = [
       '/console/campaigns',
