@@ -10,13 +10,18 @@ export type ModerationReason = 'fictional-character' | 'placeholder-name' | 'rep
  * space, so "Mickey-Mouse", "MICKEY MOUSE" and "Mickéy Mouse!" are one name (ё and е too).
  */
 export function moderationKey(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}]+/gu, ' ')
-    .trim();
+  const lower = name.toLowerCase().replaceAll('ё', 'е');
+  // Decomposing is the dear step (each text is checked on the inbound hot path): only Latin letters
+  // with accents need it; the lists and the names are keyed by this same function either way.
+  const folded = ACCENTED_LATIN.test(lower) ? lower.normalize('NFKD').replace(MARKS, '') : lower;
+  return folded.replace(NOT_LETTERS, ' ').trim();
 }
+
+const ACCENTED_LATIN = /[\u00c0-\u024f\u1e00-\u1eff]/;
+const MARKS = /\p{M}/gu;
+const NOT_LETTERS = /[^\p{L}]+/gu;
+/** A word of one letter three times or more ("aaa", "xxxx"): keyboard mashing. */
+const ONE_LETTER_WORD = /(?:^| )(\p{L})\1{2,}(?= |$)/u;
 
 function keysOf(names: readonly string[]): Set<string> {
   const keys = new Set<string>();
@@ -47,9 +52,11 @@ export function moderationReason(name: string): ModerationReason | null {
   const key = moderationKey(name);
   if (PLACEHOLDER.has(key)) return 'placeholder-name';
   if (FICTIONAL.has(key)) return 'fictional-character';
-  const words = key.split(' ');
-  if (words.length >= 2 && words.every((word) => word === words[0])) return 'repeated-words';
-  // Keyboard mashing: one letter over and over ("Aaaa", "Xxx Smith").
-  if (words.some((word) => word.length >= 3 && /^(\p{L})\1+$/u.test(word))) return 'repeated-words';
+  const space = key.indexOf(' ');
+  if (space > 0) {
+    const first = key.slice(0, space);
+    if (key.split(' ').every((word) => word === first)) return 'repeated-words';
+  }
+  if (ONE_LETTER_WORD.test(key)) return 'repeated-words';
   return null;
 }
