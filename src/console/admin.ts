@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { MEMBER_COLUMNS } from '../members/csv.js';
@@ -35,10 +36,12 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
       ${
         canDo(context, 'campaigner') &&
         html`<h2>Import members</h2>
-      <form method="post" action="/console/members/import">${csrfField(context)}
-        <label for="csv">CSV of the existing SMS network</label>
-        <p class="hint" id="csv-hint">Paste the file with its header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order). Existing supporters are never changed.</p>
-        <textarea id="csv" name="csv" rows="8" required aria-describedby="csv-hint"></textarea>
+      <form method="post" action="/console/members/import" enctype="multipart/form-data">${csrfField(context)}
+        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most. Existing supporters are never changed.</p>
+        <label for="csv-file">Choose the CSV file</label>
+        <input type="file" id="csv-file" name="file" accept=".csv,text/csv" aria-describedby="csv-hint">
+        <label for="csv">… or paste it here</label>
+        <textarea id="csv" name="csv" rows="8" aria-describedby="csv-hint"></textarea>
         <label><input type="checkbox" name="dryRun" value="yes"> Only check the file; import nothing</label>
         <button type="submit">Import</button>
       </form>`
@@ -66,9 +69,14 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     { onRequest: requireRole('campaigner'), bodyLimit: 2 * MAX_IMPORT_BYTES },
     async (request, reply) => {
       const csv = field(request.body, 'csv');
+      const upload = (request.body as Record<string, unknown> | undefined)?.file;
+      const file = Buffer.isBuffer(upload) && upload.length > 0 ? upload : null;
       const context = () => tools.context(request, reply);
       try {
-        const result = await members.importCsv([csv], {
+        if (!file && csv.trim() === '') {
+          throw new AppError(400, 'no_file', 'Choose a CSV file, or paste one, to import.');
+        }
+        const result = await members.importCsv(file ? Readable.from([file]) : [csv], {
           dryRun: field(request.body, 'dryRun') === 'yes',
           staffId: staffOf(request).id,
         });

@@ -1,7 +1,9 @@
 import csrfProtection from '@fastify/csrf-protection';
+import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { MAX_IMPORT_BYTES } from '../members/service.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { digest, type Limits } from '../staff/limits.js';
 import { SESSION_HOURS } from '../staff/sessions.js';
@@ -102,6 +104,13 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
       const header = request.headers[XSRF_HEADER];
       return typeof header === 'string' ? header : field(request.body, '_csrf');
     },
+  });
+
+  // A form with a file (the members import) comes as multipart: its fields land in the body like any
+  // form's, before the CSRF check reads them; the file as a Buffer, one file and a few fields at most.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 21 },
   });
 
   app.decorateRequest('staff', null);

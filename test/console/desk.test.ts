@@ -364,3 +364,28 @@ describe('staff accounts', () => {
     expect((await again.signIn(email, 'brand new password')).statusCode).toBe(303);
   });
 });
+
+describe('the members import', () => {
+  it('takes an uploaded file, its CSRF token among the form’s fields', async () => {
+    const page = await campaigner.get('/console/members');
+    expect(page.body).toContain('enctype="multipart/form-data"');
+    const boundary = '----desk-boundary';
+    const part = (name: string, value: string, filename?: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"\r\nContent-Type: text/csv` : ''}\r\n\r\n${value}\r\n`;
+    const csv = 'number,name,consent_date,consent_source\n+447700900777,Uploaded Person,2025-01-02,web\n';
+    const send = (token: string) =>
+      testApp.app.inject({
+        method: 'POST',
+        url: '/console/members/import',
+        remoteAddress: campaigner.remoteAddress,
+        headers: { cookie: campaigner.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        payload: `${part('_csrf', token)}${part('file', csv, 'network.csv')}${part('csv', '')}${part('dryRun', 'yes')}--${boundary}--\r\n`,
+      });
+    const forged = await send('not the token');
+    expect(forged.statusCode).toBe(403);
+    const checked = await send(csrfOf(page.body));
+    expect(checked.statusCode).toBe(200);
+    expect(checked.body).toContain('Checked (nothing imported): 1 new, 0 already known');
+    expect(checked.body).not.toContain('7700900777');
+  });
+});
