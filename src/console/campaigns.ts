@@ -3,12 +3,15 @@ import type { CampaignDetail } from '../campaigns/service.js';
 import { MAX_SEARCH, SIGNATURE_STATUSES, type SignatureStatus } from '../campaigns/signatures.js';
 import {
   BATCH_THRESHOLD,
+  type CampaignChangeRequest,
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
+  checkTargets,
   DEFAULT_TIMEZONE,
   MAX_TARGETS,
   type TargetRequest,
+  type ValidationContext,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
@@ -234,17 +237,92 @@ export function fieldOfError(error: AppError): string {
   return FORM_NAMES[error.field] ?? error.field;
 }
 
+/** Each field's problem, by the form's name for the field ('form' for the whole form). */
+type Problems = Map<string, string>;
+
+/** The fields a form's text is read into before anything is checked: each can fail on its own. */
+const PARSED: Record<string, (values: CampaignValues) => CampaignValues> = {
+  batchThreshold: (values) => ({ ...values, batchThreshold: '' }),
+  closesAt: (values) => ({ ...values, closesAt: '' }),
+};
+
+/**
+ * Every problem of a filled-in campaign form at once, each under its field, rather than the first
+ * only: each field is checked on its own by the same rules as the API's. `changeOf` narrows an edit
+ * to what changed; a new campaign (null) checks every field, the required ones included.
+ */
+function problemsOf(
+  values: CampaignValues,
+  context: ValidationContext,
+  changeOf: ((request: CampaignRequest) => CampaignChangeRequest) | null,
+): Problems {
+  const problems: Problems = new Map();
+  const note = (error: unknown, field?: string, index = 0) => {
+    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    const name = field ?? fieldOfError(error);
+    // A target checked alone is targets[0] to the rules: its message names its place in the form.
+    const message = error.message.replaceAll('targets[0]', `targets[${index}]`);
+    if (!problems.has(name)) problems.set(name, message);
+  };
+  // The form's text read as a request; a field that cannot be read is noted and left out.
+  let readable = values;
+  let request: CampaignRequest | null = null;
+  for (let tries = 0; request === null && tries < 1 + Object.keys(PARSED).length + MAX_TARGETS; tries++) {
+    try {
+      request = requestOf(readable);
+    } catch (error) {
+      note(error);
+      const field = error instanceof AppError ? fieldOfError(error) : '';
+      const target = /^target-(\d+)$/.exec(field);
+      if (PARSED[field]) readable = PARSED[field](readable);
+      else if (target) {
+        const index = Number(target[1]);
+        readable = {
+          ...readable,
+          targets: readable.targets.map((t, i) => (i === index ? { ...t, channel: '', language: '' } : t)),
+        };
+      } else return problems;
+    }
+  }
+  if (!request) return problems;
+  const { targets, ...fields } = changeOf ? changeOf(request) : request;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    try {
+      checkCampaignChange({ [name]: value } as CampaignChangeRequest, context);
+    } catch (error) {
+      note(error);
+    }
+  }
+  if (targets !== undefined) {
+    if (targets.length === 0) {
+      try {
+        checkTargets(targets);
+      } catch (error) {
+        note(error);
+      }
+    }
+    targets.forEach((target, i) => {
+      try {
+        checkTargets([target]);
+      } catch (error) {
+        note(error, `target-${i}`, i);
+      }
+    });
+  }
+  return problems;
+}
+
 function campaignForm(
   context: PageContext,
   action: string,
   values: CampaignValues,
-  problem: { field: string; message: string } | null,
+  problems: Problems,
 ): SafeHtml {
   const errorFor = (name: string) =>
-    problem?.field === name ? html`<p class="error" id="${name}-error">${problem.message}</p>` : null;
+    problems.has(name) ? html`<p class="error" id="${name}-error">${problems.get(name)}</p>` : null;
   const described = (name: string, hint?: string) =>
-    [hint ? `${name}-hint` : '', problem?.field === name ? `${name}-error` : ''].filter(Boolean).join(' ') ||
-    null;
+    [hint ? `${name}-hint` : '', problems.has(name) ? `${name}-error` : ''].filter(Boolean).join(' ') || null;
   const input = (
     name: keyof CampaignValues,
     label: string,
@@ -255,13 +333,13 @@ function campaignForm(
       ${errorFor(name)}
       <input type="${options.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] as string}"
         ${options.required ? html`required` : null} ${described(name, options.hint) ? html`aria-describedby="${described(name, options.hint)}"` : null}
-        ${problem?.field === name ? html`aria-invalid="true"` : null}>`;
+        ${problems.has(name) ? html`aria-invalid="true"` : null}>`;
   const area = (name: keyof CampaignValues, label: string, hint?: string) =>
     html`<label for="${name}">${label}</label>
       ${hint && html`<p class="hint" id="${name}-hint">${hint}</p>`}
       ${errorFor(name)}
       <textarea id="${name}" name="${name}" rows="${name === 'body' ? 10 : 3}" ${described(name, hint) ? html`aria-describedby="${described(name, hint)}"` : null}
-        ${problem?.field === name ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
+        ${problems.has(name) ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
   const blank: TargetValues = {
     name: '',
     title: '',
@@ -305,7 +383,11 @@ function campaignForm(
   return html`<form method="post" action="${action}" novalidate>
     <input type="hidden" name="_csrf" value="${context.csrf}">
     <input type="hidden" name="targetCount" value="${targets.length}">
-    ${problem && html`<p class="problem" role="alert">${problem.message}</p>`}
+    ${
+      problems.size > 0 &&
+      html`<div class="problem" role="alert"><p>${problems.size === 1 ? 'One thing to put right' : `${problems.size} things to put right`}; each is shown beside its field:</p>
+      <ul>${[...problems].map(([name, message]) => html`<li><a href="#${name === 'form' ? 'keyword' : name}">${message}</a></li>`)}</ul></div>`
+    }
     ${input('keyword', 'Keyword', { hint: 'One word of 3–20 letters and digits that supporters text, e.g. MAGAMED.', required: true })}
     ${input('title', 'Title', { required: true })}
     ${input('reference', 'Reference (e.g. UA 123/25)')}
@@ -353,12 +435,24 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     values: CampaignValues,
   ) {
     if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    const problems: Problems = new Map([[fieldOfError(error), error.message]]);
+    return formWithProblems(request, reply, problems, title, action, values, error.statusCode);
+  }
+
+  function formWithProblems(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    problems: Problems,
+    title: string,
+    action: string,
+    values: CampaignValues,
+    status = 400,
+  ) {
     const context = tools.context(request, reply);
-    const problem = { field: fieldOfError(error), message: error.message };
     return tools.send(
       reply,
-      page(context, title, html`<h1>${title}</h1>${campaignForm(context, action, values, problem)}`),
-      error.statusCode,
+      page(context, title, html`<h1>${title}</h1>${campaignForm(context, action, values, problems)}`),
+      status,
     );
   }
 
@@ -404,13 +498,17 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
       page(
         context,
         'New campaign',
-        html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', valuesOf(null), null)}`,
+        html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', valuesOf(null), new Map())}`,
       ),
     );
   });
 
   app.post('/campaigns', { onRequest: requireRole('campaigner') }, async (request, reply) => {
     const values = valuesFromForm(request.body);
+    const problems = problemsOf(values, validation(), null);
+    if (problems.size > 0) {
+      return formWithProblems(request, reply, problems, 'New campaign', '/console/campaigns', values);
+    }
     try {
       const created = await campaigns.create(
         checkCampaign(requestOf(values), validation()),
@@ -430,7 +528,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
       page(
         context,
         `Edit ${campaign.title}`,
-        html`<h1>Edit ${campaign.title}</h1>${campaignForm(context, `/console/campaigns/${campaign.id}`, valuesOf(campaign), null)}`,
+        html`<h1>Edit ${campaign.title}</h1>${campaignForm(context, `/console/campaigns/${campaign.id}`, valuesOf(campaign), new Map())}`,
       ),
     );
   });
@@ -439,11 +537,11 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     const id = idOf(request);
     const before = await campaigns.get(id);
     const values = valuesFromForm(request.body);
-    try {
-      const { keyword, targets, ...rest } = requestOf(values);
+    // Only what changed is sent (and checked), so a campaign past its draft can still be edited where allowed.
+    const changeOf = (request: CampaignRequest): CampaignChangeRequest => {
+      const { keyword, targets, ...rest } = request;
       const old = requestOf(valuesOf(before));
-      // Only what changed is sent, so that a campaign past its draft can still be edited where allowed.
-      const change = {
+      return {
         ...rest,
         ...(keyword.trim().toUpperCase() === before.keyword ? {} : { keyword }),
         ...(JSON.stringify(targets) === JSON.stringify(old.targets) ? {} : { targets }),
@@ -451,6 +549,20 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         // The form edits the thanks only; the other replies stay as they were.
         replies: { ...before.replies, thanks: values.thanks },
       };
+    };
+    const problems = problemsOf(values, validation(), changeOf);
+    if (problems.size > 0) {
+      return formWithProblems(
+        request,
+        reply,
+        problems,
+        `Edit ${before.title}`,
+        `/console/campaigns/${id}`,
+        values,
+      );
+    }
+    try {
+      const change = changeOf(requestOf(values));
       await campaigns.update(id, checkCampaignChange(change, validation()), staffOf(request).id);
       return reply.redirect(`/console/campaigns/${id}`, 303);
     } catch (error) {

@@ -238,6 +238,34 @@ describe('the campaign form', () => {
   });
 });
 
+describe('the campaign form’s problems', () => {
+  it('are all shown at once, each beside its field, with what was typed kept', async () => {
+    const refused = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'MANY',
+      title: '   ',
+      body: 'Letter kept',
+      closesAt: 'next tuesday',
+      batchThreshold: 'lots',
+      targetCount: '2',
+      'target-0-name': 'Judge',
+      'target-0-salutation': 'Dear Judge',
+      'target-0-faxNumbers': '+74951234567',
+      'target-1-name': 'Second judge',
+      'target-1-faxNumbers': 'not a number',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('4 things to put right');
+    for (const field of ['title', 'closesAt', 'batchThreshold', 'target-1']) {
+      expect(refused.body, field).toContain(`id="${field}-error"`);
+    }
+    expect(refused.body).not.toContain('id="target-0-error"');
+    expect(refused.body).toContain('targets[1]');
+    expect(refused.body).toContain('>Letter kept</textarea>');
+    expect(refused.body).toContain('value="Second judge"');
+    expect(refused.body).toContain('value="lots"');
+  });
+});
+
 describe('https-only headers', () => {
   it('apply over https, and not over plain http on a LAN', async () => {
     const secure = await new ConsoleClient(testApp.app).get('/console/login');
