@@ -607,7 +607,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           </ul>
           <form method="post" action="/console/campaigns/${id}/close">${csrfField(context)}
             <input type="hidden" name="confirm" value="yes">
-            <button type="submit" class="danger">Close the campaign now</button>
+            <button type="submit" class="danger">Close the campaign now</button>&nbsp;
             <a href="/console/campaigns/${id}">Keep it open</a>
           </form></div>`
             : html`<p>This campaign is ${campaign.status}; only an open campaign can be closed.</p><p><a href="/console/campaigns/${id}">Back to the campaign</a></p>`
