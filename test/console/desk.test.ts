@@ -349,6 +349,24 @@ describe('staff accounts', () => {
     });
     expect((await colleague.get('/console/campaigns')).statusCode).toBe(303);
 
+    // A newer link replaces an unused one; a link past its time no longer works.
+    const linkIn = (body: string) => String(/(\/console\/password\/[\w-]+)/.exec(body)?.[1]);
+    const older = linkIn(
+      (await admin.submit('/console/staff', `/console/staff/${rows[0].id}/reset`, {})).body,
+    );
+    const newer = linkIn(
+      (await admin.submit('/console/staff', `/console/staff/${rows[0].id}/reset`, {})).body,
+    );
+    expect((await stranger.get(older)).statusCode).toBe(410);
+    expect((await stranger.get(newer)).statusCode).toBe(200);
+    await database.pool.query(
+      `UPDATE staff_password_links SET expires_at = now() - interval '1 second' WHERE staff_id = $1`,
+      [rows[0].id],
+    );
+    const expired = await stranger.get(newer);
+    expect(expired.statusCode).toBe(410);
+    expect(expired.body).toContain('has expired');
+
     // The audit log names who did what by e-mail, filterable by person.
     const audit = await admin.get(`/console/audit?who=${rows[0].id}`);
     expect(audit.body).toContain('staff.accept-invite');
