@@ -227,18 +227,31 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
   app.post<Params>('/staff/:id', { onRequest: requireRole('admin') }, async (request, reply) => {
     const role = field(request.body, 'role');
     const disabled = field(request.body, 'disabled');
-    if (role !== '' && !STAFF_ROLES.includes(role as StaffRole)) {
-      throw new AppError(400, 'invalid_role', `Role must be one of ${STAFF_ROLES.join(', ')}.`);
+    const id = idOf(request);
+    try {
+      if (role !== '' && !STAFF_ROLES.includes(role as StaffRole)) {
+        throw new AppError(400, 'invalid_role', `Role must be one of ${STAFF_ROLES.join(', ')}.`);
+      }
+      const after = await staffService.update(
+        id,
+        {
+          ...(role === '' ? {} : { role: role as StaffRole }),
+          ...(disabled === '' ? {} : { disabled: disabled === 'yes' }),
+        },
+        staffOf(request).id,
+      );
+      setFlash(
+        request,
+        disabled === ''
+          ? `${after?.email ?? 'They'} ${after?.email ? 'is' : 'are'} now ${after?.role ?? role}.`
+          : `${after?.email ?? 'The account'} is ${disabled === 'yes' ? 'disabled and signed out everywhere' : 'enabled'}.`,
+      );
+    } catch (error) {
+      // Back to the row, the refusal said above it (an admin cannot demote or disable themselves).
+      if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 404) throw error;
+      setFlash(request, error.message, true);
     }
-    await staffService.update(
-      idOf(request),
-      {
-        ...(role === '' ? {} : { role: role as StaffRole }),
-        ...(disabled === '' ? {} : { disabled: disabled === 'yes' }),
-      },
-      staffOf(request).id,
-    );
-    return reply.redirect('/console/staff', 303);
+    return reply.redirect(`/console/staff#staff-${id}`, 303);
   });
 
   app.post<Params>('/staff/:id/tokens', { onRequest: requireRole('admin') }, async (request, reply) => {

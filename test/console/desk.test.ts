@@ -367,6 +367,19 @@ describe('staff accounts', () => {
     expect(expired.statusCode).toBe(410);
     expect(expired.body).toContain('has expired');
 
+    // A refused change of role comes back on the staff page, at the row, as a problem.
+    const { rows: me } = await database.pool.query(
+      `SELECT id FROM staff WHERE role = 'admin' ORDER BY id DESC LIMIT 1`,
+    );
+    const demoted = await admin.submit('/console/staff', `/console/staff/${me[0].id}`, { role: 'viewer' });
+    expect(demoted.headers.location).toBe(`/console/staff#staff-${me[0].id}`);
+    expect((await admin.get('/console/staff')).body).toContain(
+      'class="problem" role="status">Admins cannot disable or demote themselves.',
+    );
+    const promoted = await admin.submit('/console/staff', `/console/staff/${rows[0].id}`, { role: 'admin' });
+    expect(promoted.statusCode).toBe(303);
+    expect((await admin.get('/console/staff')).body).toContain('new.colleague@example.org is now admin.');
+
     // The audit log names who did what by e-mail, filterable by person.
     const audit = await admin.get(`/console/audit?who=${rows[0].id}`);
     expect(audit.body).toContain('staff.accept-invite');
