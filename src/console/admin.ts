@@ -247,8 +247,9 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
           : `${after?.email ?? 'The account'} is ${disabled === 'yes' ? 'disabled and signed out everywhere' : 'enabled'}.`,
       );
     } catch (error) {
-      // Back to the row, the refusal said above it (an admin cannot demote or disable themselves).
-      if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 404) throw error;
+      // A refusal of the change (an admin cannot demote or disable themselves) is said back at the row;
+      // a form that is not the page's own (no role, nothing to change) gets its 4xx page.
+      if (!(error instanceof AppError) || error.statusCode !== 409) throw error;
       setFlash(request, error.message, true);
     }
     return reply.redirect(`/console/staff#staff-${id}`, 303);
