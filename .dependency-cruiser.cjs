@@ -44,6 +44,8 @@ const floorRules = FLOORS.flatMap((floor, level) =>
 const PURE = [
   'src/supporters/names[.]ts$',
   'src/supporters/profanity[.]ts$',
+  'src/supporters/moderation[.]ts$',
+  'src/console/audit-diff[.]ts$',
   'src/supporters/phone[.]ts$',
   'src/sms/intent[.]ts$',
   'src/sms/conversation[.]ts$',

@@ -58,7 +58,19 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  await app.register(helmet);
+  // The https-only headers (upgrade every request to https, HSTS) only where the app is served over
+  // https: on a LAN over plain http they would send the browser to a port nothing answers, so the style
+  // sheet, the script and every form's post would fail without a word. Forms post to this origin only
+  // (form-action 'self'), whichever scheme it has.
+  const https = config.publicBaseUrl.startsWith('https:');
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        upgradeInsecureRequests: https ? [] : null,
+      },
+    },
+    strictTransportSecurity: https,
+  });
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {

@@ -42,6 +42,10 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   publicBaseUrl: string;
+  /** ORG_TIMEZONE: how the console, the public page and texts show times (a deadline is entered in it). */
+  orgTimezone: string;
+  /** CURRENCY: the ISO 4217 code costs are shown in (default GBP). */
+  currency: string;
   twilio: {
     accountSid: string;
     authToken: string;
@@ -60,8 +64,6 @@ export interface Config {
     /** Above this many people, staff type the audience size to confirm a broadcast. */
     confirmAbove: number;
   };
-  /** ISO 4217 code of every cost shown (texts and faxes). */
-  currency: string;
   fax: {
     provider: 'sinch' | 'file';
     outboxDir: string;
@@ -91,8 +93,6 @@ export interface Config {
   /** Staff API requests per minute for one token; failed tokens from one address per 15 minutes. */
   api: { requestsPerMinute: number; failedTokensPer15Minutes: number };
   orgName: string;
-  /** How the console, the public page and texts show times (ORG_TIMEZONE). */
-  orgTimezone: string;
   /** The number supporters text, shown on the public page (SMS_SHORTCODE). */
   smsShortcode: string;
   optOutHint: string;
@@ -181,6 +181,22 @@ export const CONFIG_VARIABLES = [
 function read(env: Env, key: string, fallback: string): string {
   const value = env[key];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function timezone(env: Env, key: string, fallback: string): string {
+  const raw = read(env, key, fallback);
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(key, `must be an IANA time zone such as Europe/London (got "${raw}")`);
+  }
+}
+
+function currencyCode(env: Env, key: string, fallback: string): string {
+  const raw = read(env, key, fallback).toUpperCase();
+  if (!/^[A-Z]{3}$/.test(raw))
+    throw new ConfigError(key, `must be a three-letter code such as GBP (got "${raw}")`);
+  return raw;
 }
 
 function optional(env: Env, key: string): string | null {
@@ -281,16 +297,6 @@ function businessHours(key: string, text: string): BusinessHours {
   return { days, ...dailyWindow(key, match[3]) };
 }
 
-function timeZone(env: Env, key: string, fallback: string): string {
-  const value = read(env, key, fallback);
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: value });
-  } catch {
-    throw new ConfigError(key, 'must be an IANA time zone, e.g. Europe/London');
-  }
-  return value;
-}
-
 function wordList(env: Env, key: string, fallback: string): string[] {
   const words = read(env, key, fallback)
     .split(',')
@@ -300,13 +306,6 @@ function wordList(env: Env, key: string, fallback: string): string[] {
     throw new ConfigError(key, 'must be a comma-separated list of words made of letters');
   }
   return words;
-}
-
-function currency(env: Env): string {
-  const raw = read(env, 'CURRENCY', 'GBP').toUpperCase();
-  if (!/^[A-Z]{3}$/.test(raw))
-    throw new ConfigError('CURRENCY', `must be a three-letter code such as GBP (got "${raw}")`);
-  return raw;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -355,6 +354,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     // Follows PORT unless set, so a laptop on another port still signs and answers its own webhooks.
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']),
+    orgTimezone: timezone(env, 'ORG_TIMEZONE', 'Europe/London'),
+    currency: currencyCode(env, 'CURRENCY', 'GBP'),
     twilio: {
       accountSid: read(env, 'TWILIO_ACCOUNT_SID', DEV_TWILIO_ACCOUNT_SID),
       authToken,
@@ -371,7 +372,6 @@ export function loadConfig(env: Env = process.env): Config {
       pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
       confirmAbove: integer(env, 'BROADCAST_CONFIRM_ABOVE', 1_000, 0, 10_000_000),
     },
-    currency: currency(env),
     fax: {
       provider: faxProvider,
       outboxDir: read(env, 'FAX_OUTBOX_DIR', 'var/outbox'),
@@ -405,7 +405,6 @@ export function loadConfig(env: Env = process.env): Config {
       failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
     },
     orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
-    orgTimezone: timeZone(env, 'ORG_TIMEZONE', 'Europe/London'),
     smsShortcode: read(env, 'SMS_SHORTCODE', '70505'),
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),

@@ -57,3 +57,27 @@ export function zonedInstant(
   }
   return new Date(instant);
 }
+
+/** `at` as the clock in timeZone shows it, for a datetime-local field: "2026-12-01T09:30". */
+export function toLocalInput(at: Date, timeZone: string): string {
+  const w = wallClock(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}`;
+}
+
+/** The instant a datetime-local field's "2026-12-01T09:30" names in timeZone, or null if it is no such text. */
+export function fromLocalInput(text: string, timeZone: string): Date | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(text.trim());
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return null;
+  const at = zonedInstant(year, month, day, hour * 60 + minute, timeZone);
+  // 31 February and the like roll over: refused rather than moved to March.
+  return toLocalInput(at, timeZone).slice(0, 10) === text.trim().slice(0, 10) ? at : null;
+}

@@ -404,6 +404,10 @@ const CONSOLE_PAGES = [
   '/console/staff',
   '/console/audit',
   '/console/queues/api/queues',
+  '/console/campaigns/{id}/close',
+  '/console/campaigns/{id}/signatures.csv',
+  '/console/account',
+  '/console/password/{id}',
 ];
 
 const CAMPAIGN_FORM: Fields = [
@@ -480,6 +484,22 @@ const CONSOLE_FORMS: Array<[string, Fields]> = [
   ],
   ['/console/staff/{id}', [['role', 'viewer']]],
   ['/console/staff/{id}/tokens', []],
+  [
+    '/console/staff/invite',
+    [
+      ['email', 'invited@example.org'],
+      ['role', 'viewer'],
+    ],
+  ],
+  ['/console/staff/{id}/reset', []],
+  [
+    '/console/campaigns/{id}/signatures/bulk',
+    [
+      ['action', 'hide'],
+      ['q', 'Smith'],
+      ['status', 'held'],
+    ],
+  ],
   [
     '/console/login',
     [

@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { campaigns, signatures } from '../db/schema.js';
@@ -8,6 +8,21 @@ import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.js';
 
 export type SignatureStatus = (typeof signatures.$inferSelect)['status'];
+export const SIGNATURE_STATUSES: readonly SignatureStatus[] = ['valid', 'held', 'hidden', 'late'];
+
+/** What the console's list of signatures is narrowed to: a part of a name, a status. */
+export interface SignatureFilter {
+  q?: string;
+  status?: SignatureStatus | '';
+}
+
+/** The longest search text taken (longer than any name). */
+export const MAX_SEARCH = 100;
+
+/** `text` as a LIKE pattern matching itself anywhere: its own % _ and \ are taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
 export type Moderation = 'hold' | 'release' | 'hide';
 
 /** Which statuses each moderation applies to; a late signature never becomes valid. */
@@ -181,7 +196,74 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     });
   }
 
+  function filtered(campaignId: number, filter: SignatureFilter): SQL | undefined {
+    const q = filter.q?.trim().slice(0, MAX_SEARCH) ?? '';
+    return and(
+      eq(signatures.campaignId, campaignId),
+      filter.status ? eq(signatures.status, filter.status) : undefined,
+      q === '' ? undefined : ilike(signatures.name, containsPattern(q)),
+    );
+  }
+
   return {
+    /**
+     * One page of a campaign's signatures, newest last (signing order), narrowed by `filter`, with the
+     * number matching: the console's list, whose pages are numbered so a link keeps its place.
+     */
+    async search(campaignId: number, filter: SignatureFilter, page: number, perPage: number) {
+      await campaignKeyword(campaignId);
+      const where = filtered(campaignId, filter);
+      const [total] = await db.select({ n: count() }).from(signatures).where(where);
+      const rows = await db
+        .select(listed)
+        .from(signatures)
+        .where(where)
+        .orderBy(signatures.id)
+        .limit(perPage)
+        .offset((page - 1) * perPage);
+      return { items: rows.map(withName), total: total?.n ?? 0 };
+    },
+
+    /**
+     * Releases or hides, in one statement, every signature the filter shows that the action applies to
+     * (not yet faxed; a release needs a name). Returns how many changed; one audit entry says so.
+     */
+    async bulk(campaignId: number, action: 'release' | 'hide', filter: SignatureFilter, actorId: number) {
+      await campaignKeyword(campaignId);
+      const { from, to } = MODERATIONS[action];
+      return db.transaction(async (tx) => {
+        const changed = await tx
+          .update(signatures)
+          .set({
+            status: to,
+            ...(action === 'release' ? { holdReason: null } : {}),
+            moderatedAt: clock(),
+            moderatedBy: actorId,
+          })
+          .where(
+            and(
+              filtered(campaignId, filter),
+              inArray(signatures.status, [...from]),
+              isNull(signatures.batchId),
+              action === 'release' ? isNotNull(signatures.name) : undefined,
+            ),
+          )
+          .returning({ id: signatures.id });
+        if (changed.length > 0) {
+          // The filter's text is not kept: it may be a name.
+          await recordAudit(tx, {
+            staffId: actorId,
+            action: `signature.bulk-${action}`,
+            entityType: 'campaign',
+            entityId: campaignId,
+            before: { status: filter.status ?? 'any', searched: Boolean(filter.q?.trim()) },
+            after: { status: to, count: changed.length },
+          });
+        }
+        return changed.length;
+      });
+    },
+
     /** In signing order; `status: 'held'` is the review queue. */
     async list(campaignId: number, options: { cursor?: string; limit: number; status?: SignatureStatus }) {
       await campaignKeyword(campaignId);
@@ -241,6 +323,16 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
       return unit === 'hour'
         ? { unit, buckets: fillBuckets(counts, HOUR, now, 24, 48) }
         : { unit, buckets: fillBuckets(counts, DAY, now, 7, MAX_DAYS) };
+    },
+
+    /** The campaign a signature belongs to. */
+    async campaignOf(id: number): Promise<number> {
+      const [row] = await db
+        .select({ campaignId: signatures.campaignId })
+        .from(signatures)
+        .where(eq(signatures.id, id));
+      if (!row) throw notFound('Signature');
+      return row.campaignId;
     },
 
     hold: (id: number, actorId: number) => moderate(id, 'hold', actorId),

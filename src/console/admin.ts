@@ -1,17 +1,30 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { MEMBER_COLUMNS } from '../members/csv.js';
 import { MAX_IMPORT_BYTES } from '../members/service.js';
 import { requireRole, staffOf } from '../staff/auth.js';
+import { LINK_HOURS } from '../staff/links.js';
+import { MIN_PASSWORD_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/service.js';
-import { type ConsoleTools, field, idOf } from './forms.js';
+import { auditDiff } from './audit-diff.js';
+import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
 import { html, type SafeHtml } from './html.js';
-import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
+import {
+  actionButton,
+  canDo,
+  csrfField,
+  dataTable,
+  formatTime,
+  type PageContext,
+  page,
+  plural,
+} from './layout.js';
 
 type Params = { Params: { id: string } };
 
 export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { members, staff: staffService } = app.services;
+  const { members, staff: staffService, config } = app.services;
 
   function membersPage(context: PageContext, result: SafeHtml | null, problem: string | null) {
     return page(
@@ -23,10 +36,12 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
       ${
         canDo(context, 'campaigner') &&
         html`<h2>Import members</h2>
-      <form method="post" action="/console/members/import">${csrfField(context)}
-        <label for="csv">CSV of the existing SMS network</label>
-        <p class="hint" id="csv-hint">Paste the file with its header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order). Existing supporters are never changed.</p>
-        <textarea id="csv" name="csv" rows="8" required aria-describedby="csv-hint"></textarea>
+      <form method="post" action="/console/members/import" enctype="multipart/form-data">${csrfField(context)}
+        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most. Existing supporters are never changed.</p>
+        <label for="csv-file">Choose the CSV file</label>
+        <input type="file" id="csv-file" name="file" accept=".csv,text/csv" aria-describedby="csv-hint">
+        <label for="csv">… or paste it here</label>
+        <textarea id="csv" name="csv" rows="8" aria-describedby="csv-hint"></textarea>
         <label><input type="checkbox" name="dryRun" value="yes"> Only check the file; import nothing</label>
         <button type="submit">Import</button>
       </form>`
@@ -54,9 +69,14 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     { onRequest: requireRole('campaigner'), bodyLimit: 2 * MAX_IMPORT_BYTES },
     async (request, reply) => {
       const csv = field(request.body, 'csv');
+      const upload = (request.body as Record<string, unknown> | undefined)?.file;
+      const file = Buffer.isBuffer(upload) && upload.length > 0 ? upload : null;
       const context = () => tools.context(request, reply);
       try {
-        const result = await members.importCsv([csv], {
+        if (!file && csv.trim() === '') {
+          throw new AppError(400, 'no_file', 'Choose a CSV file, or paste one, to import.');
+        }
+        const result = await members.importCsv(file ? Readable.from([file]) : [csv], {
           dryRun: field(request.body, 'dryRun') === 'yes',
           staffId: staffOf(request).id,
         });
@@ -74,7 +94,7 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     const context = () => tools.context(request, reply);
     try {
       const result = await members.erase(field(request.body, 'phoneNumber'), staffOf(request).id);
-      const summary = html`<p class="notice" role="status">Erased supporter ${result.supporterId}; ${result.signaturesRemoved} signature(s) taken off future faxes.</p>`;
+      const summary = html`<p class="notice" role="status">Erased supporter ${result.supporterId}; ${plural(result.signaturesRemoved, 'signature')} taken off future faxes.</p>`;
       return tools.send(reply, membersPage(context(), summary, null));
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
@@ -83,33 +103,60 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     }
   });
 
-  async function staffPage(context: PageContext, notice: SafeHtml | null) {
+  /** The invitation form's input and its problem, shown beside its field, when it comes back. */
+  interface InviteForm {
+    email: string;
+    role: string;
+    problem: { field: string; message: string } | null;
+  }
+  const blankInvite: InviteForm = { email: '', role: 'viewer', problem: null };
+
+  async function staffPage(context: PageContext, notice: SafeHtml | null, invite = blankInvite) {
     const people = await staffService.list();
     const rows = await Promise.all(
       people.map(async (member) => {
         const tokens = await staffService.listTokens(member.id);
         const roleId = `role-${member.id}`;
-        return html`<tr><td>${member.email}</td>
-          <td><form class="inline" method="post" action="/console/staff/${member.id}">${csrfField(context)}
+        return {
+          id: `staff-${member.id}`,
+          cells: [
+            member.email,
+            html`<form class="inline" method="post" action="/console/staff/${member.id}">${csrfField(context)}
             <label for="${roleId}" class="hint">Role of ${member.email}</label>
             <select id="${roleId}" name="role">${STAFF_ROLES.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : null}>${role}</option>`)}</select>
-            <button type="submit" class="secondary">Change role</button></form></td>
-          <td>${member.disabledAt ? html`disabled ${formatTime(member.disabledAt)} ${actionButton(context, `/console/staff/${member.id}`, 'Enable', { secondary: true, fields: { disabled: 'no' } })}` : actionButton(context, `/console/staff/${member.id}`, `Disable ${member.email}`, { danger: true, fields: { disabled: 'yes' } })}</td>
-          <td><ul>${tokens.map((t) => html`<li>${t.label ?? 'token'} ${t.id}: ${t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : html`last used ${formatTime(t.lastUsedAt)} ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`}</li>`)}</ul>
-            ${actionButton(context, `/console/staff/${member.id}/tokens`, `New token for ${member.email}`, { secondary: true })}</td></tr>`;
+            <button type="submit" class="secondary">Change role</button></form>`,
+            member.disabledAt
+              ? html`disabled ${formatTime(member.disabledAt)} ${actionButton(context, `/console/staff/${member.id}`, 'Enable', { secondary: true, fields: { disabled: 'no' } })}`
+              : html`${actionButton(context, `/console/staff/${member.id}/reset`, `Password reset link for ${member.email}`, { secondary: true })}
+              ${actionButton(context, `/console/staff/${member.id}`, `Disable ${member.email}`, { danger: true, fields: { disabled: 'yes' } })}`,
+            html`<ul>${tokens.map((t) => html`<li>${t.label ?? 'token'} ${t.id}: ${t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : html`last used ${formatTime(t.lastUsedAt)} ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`}</li>`)}</ul>
+            ${actionButton(context, `/console/staff/${member.id}/tokens`, `New token for ${member.email}`, { secondary: true })}`,
+          ],
+        };
       }),
     );
+    const problemFor = (name: string) =>
+      invite.problem?.field === name
+        ? html`<p class="field-error" id="invite-${name}-error">${invite.problem.message}</p>`
+        : null;
+    const invalid = (name: string) =>
+      invite.problem?.field === name
+        ? html`aria-invalid="true" aria-describedby="invite-${name}-error"`
+        : null;
     return page(
       context,
       'Staff',
       html`<h1>Staff</h1>${notice}
-      <div class="table-wrap"><table><thead><tr><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Account</th><th scope="col">API tokens</th></tr></thead><tbody>${rows}</tbody></table></div>
-      <h2>Add a staff member</h2>
-      <form method="post" action="/console/staff">${csrfField(context)}
-        <label for="new-email">E-mail</label><input type="email" id="new-email" name="email" required>
-        <label for="new-role">Role</label><select id="new-role" name="role">${STAFF_ROLES.map((role) => html`<option value="${role}" ${role === 'viewer' ? html`selected` : null}>${role}</option>`)}</select>
-        <p class="hint">They sign in to the console once their password is set with: npm run cli -- staff password --email E</p>
-        <button type="submit">Add</button>
+      ${dataTable(['E-mail', 'Role', 'Account', 'API tokens'], rows, 'No staff yet.')}
+      <h2 id="invite">Invite a colleague</h2>
+      <form method="post" action="/console/staff/invite" novalidate>${csrfField(context)}
+        ${invite.problem && invite.problem.field === 'form' && html`<p class="problem" role="alert">${invite.problem.message}</p>`}
+        <label for="new-email">Their e-mail</label>${problemFor('email')}
+        <input type="email" id="new-email" name="email" required value="${invite.email}" ${invalid('email')}>
+        <label for="new-role">Role</label>${problemFor('role')}
+        <select id="new-role" name="role" ${invalid('role')}>${STAFF_ROLES.map((role) => html`<option value="${role}" ${role === invite.role ? html`selected` : null}>${role}</option>`)}</select>
+        <p class="hint">You get a link, shown once, to send them; it works once, for ${LINK_HOURS.invite / 24} days, and through it they choose their password.</p>
+        <button type="submit">Invite</button>
       </form>`,
     );
   }
@@ -117,9 +164,16 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
   const tokenNotice = (email: string, token: string) =>
     html`<div class="notice" role="status"><p>The API token of ${email}, shown only this once:</p><p class="token">${token}</p></div>`;
 
-  app.get('/staff', { onRequest: requireRole('admin') }, async (request, reply) =>
-    tools.send(reply, await staffPage(tools.context(request, reply), null)),
-  );
+  const linkNotice = (what: string, email: string, token: string, expiresAt: Date) =>
+    html`<div class="notice" role="status" id="password-link"><p>${what} for ${email}, shown only this once: send it to them yourself. It works once, until ${formatTime(expiresAt)}.</p>
+      <p class="token">${config.publicBaseUrl.replace(/\/$/, '')}/console/password/${token}</p></div>`;
+
+  app.get('/staff', { onRequest: requireRole('admin') }, async (request, reply) => {
+    const flash = takeFlash(request);
+    const notice =
+      flash && html`<p class="${flash.problem ? 'problem' : 'notice'}" role="status">${flash.text}</p>`;
+    return tools.send(reply, await staffPage(tools.context(request, reply), notice));
+  });
 
   app.post('/staff', { onRequest: requireRole('admin') }, async (request, reply) => {
     const role = field(request.body, 'role') as StaffRole;
@@ -134,21 +188,71 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     );
   });
 
+  app.post('/staff/invite', { onRequest: requireRole('admin') }, async (request, reply) => {
+    const email = field(request.body, 'email');
+    const role = field(request.body, 'role');
+    const context = () => tools.context(request, reply);
+    try {
+      if (!STAFF_ROLES.includes(role as StaffRole)) {
+        throw new AppError(400, 'invalid_role', `Choose a role: ${STAFF_ROLES.join(', ')}.`, 'role');
+      }
+      const invited = await staffService.invite({ email, role: role as StaffRole }, staffOf(request).id);
+      return tools.send(
+        reply,
+        await staffPage(
+          context(),
+          linkNotice('The invitation link', invited.staff.email, invited.token, invited.expiresAt),
+        ),
+        201,
+      );
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      const problem = { field: error.field ?? 'form', message: error.message };
+      return tools.send(reply, await staffPage(context(), null, { email, role, problem }), error.statusCode);
+    }
+  });
+
+  app.post<Params>('/staff/:id/reset', { onRequest: requireRole('admin') }, async (request, reply) => {
+    const link = await staffService.resetLink(idOf(request), staffOf(request).id);
+    return tools.send(
+      reply,
+      await staffPage(
+        tools.context(request, reply),
+        linkNotice('A password reset link', link.email, link.token, link.expiresAt),
+      ),
+      201,
+    );
+  });
+
   app.post<Params>('/staff/:id', { onRequest: requireRole('admin') }, async (request, reply) => {
     const role = field(request.body, 'role');
     const disabled = field(request.body, 'disabled');
-    if (role !== '' && !STAFF_ROLES.includes(role as StaffRole)) {
-      throw new AppError(400, 'invalid_role', `Role must be one of ${STAFF_ROLES.join(', ')}.`);
+    const id = idOf(request);
+    try {
+      if (role !== '' && !STAFF_ROLES.includes(role as StaffRole)) {
+        throw new AppError(400, 'invalid_role', `Role must be one of ${STAFF_ROLES.join(', ')}.`);
+      }
+      const after = await staffService.update(
+        id,
+        {
+          ...(role === '' ? {} : { role: role as StaffRole }),
+          ...(disabled === '' ? {} : { disabled: disabled === 'yes' }),
+        },
+        staffOf(request).id,
+      );
+      setFlash(
+        request,
+        disabled === ''
+          ? `${after?.email ?? 'They'} ${after?.email ? 'is' : 'are'} now ${after?.role ?? role}.`
+          : `${after?.email ?? 'The account'} is ${disabled === 'yes' ? 'disabled and signed out everywhere' : 'enabled'}.`,
+      );
+    } catch (error) {
+      // A refusal of the change (an admin cannot demote or disable themselves) is said back at the row;
+      // a form that is not the page's own (no role, nothing to change) gets its 4xx page.
+      if (!(error instanceof AppError) || error.statusCode !== 409) throw error;
+      setFlash(request, error.message, true);
     }
-    await staffService.update(
-      idOf(request),
-      {
-        ...(role === '' ? {} : { role: role as StaffRole }),
-        ...(disabled === '' ? {} : { disabled: disabled === 'yes' }),
-      },
-      staffOf(request).id,
-    );
-    return reply.redirect('/console/staff', 303);
+    return reply.redirect(`/console/staff#staff-${id}`, 303);
   });
 
   app.post<Params>('/staff/:id/tokens', { onRequest: requireRole('admin') }, async (request, reply) => {
@@ -171,23 +275,204 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
   });
 
   app.get('/audit', { onRequest: requireRole('admin') }, async (request, reply) => {
-    const cursor = (request.query as { cursor?: string }).cursor;
-    const { items, nextCursor } = await staffService.auditLog(cursor, 100);
+    const query = request.query as Record<string, unknown>;
+    const text = (name: string) =>
+      typeof query[name] === 'string' ? (query[name] as string).trim().slice(0, 100) : '';
+    const who = text('who');
+    const action = text('action');
+    const entity = text('entity');
+    const staffId = who === 'system' ? 0 : /^\d{1,15}$/.test(who) ? Number(who) : undefined;
+    const cursor = text('cursor') || undefined;
+    const { items, nextCursor } = await staffService.auditLog(cursor, 100, {
+      ...(staffId === undefined ? {} : { staffId }),
+      ...(action ? { action } : {}),
+      ...(entity ? { entityType: entity } : {}),
+    });
+    const people = await staffService.list();
     const context = tools.context(request, reply);
-    const rows = items.map(
-      (
-        entry,
-      ) => html`<tr><td>${formatTime(entry.at)}</td><td>${entry.staffId ?? 'system'}</td><td>${entry.action}</td><td>${entry.entityType} ${entry.entityId ?? ''}</td>
-        <td><code>${entry.after === null ? '' : JSON.stringify(entry.after)}</code></td></tr>`,
-    );
+    const rows = items.map((entry) => {
+      const changes = auditDiff(entry.before, entry.after);
+      return {
+        cells: [
+          formatTime(entry.at),
+          entry.email ?? (entry.staffId === null ? 'system or command line' : `staff ${entry.staffId}`),
+          entry.action,
+          `${entry.entityType}${entry.entityId === null ? '' : ` ${entry.entityId}`}`,
+          changes.length === 0
+            ? '—'
+            : html`<ul class="diff">${changes.map(
+                (change) =>
+                  html`<li><code>${change.field}</code>: ${change.before !== undefined && html`<del>${change.before}</del>`}${change.before !== undefined && change.after !== undefined && ' → '}${change.after !== undefined && html`<ins>${change.after}</ins>`}</li>`,
+              )}</ul>`,
+        ],
+      };
+    });
+    const filters = new URLSearchParams({
+      ...(who ? { who } : {}),
+      ...(action ? { action } : {}),
+      ...(entity ? { entity } : {}),
+    });
+    const entities = ['campaign', 'signature', 'staff', 'api_token', 'fax_batch', 'broadcast', 'supporter'];
     return tools.send(
       reply,
       page(
         context,
         'Audit log',
-        html`<h1>Audit log</h1><div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Staff id</th><th scope="col">Action</th><th scope="col">What</th><th scope="col">After</th></tr></thead><tbody>${rows}</tbody></table></div>
-        ${nextCursor && html`<p><a href="/console/audit?cursor=${nextCursor}">Older entries</a></p>`}`,
+        html`<h1>Audit log</h1>
+        <form method="get" action="/console/audit" class="filters" role="search">
+          <div><label for="who">Who</label><select id="who" name="who"><option value="">Anyone</option>
+            <option value="system" ${who === 'system' ? html`selected` : null}>System or command line</option>
+            ${people.map((person) => html`<option value="${person.id}" ${who === String(person.id) ? html`selected` : null}>${person.email}</option>`)}</select></div>
+          <div><label for="action">Action contains</label><input type="text" id="action" name="action" value="${action}" placeholder="e.g. password"></div>
+          <div><label for="entity">Of what</label><select id="entity" name="entity"><option value="">Anything</option>
+            ${entities.map((kind) => html`<option value="${kind}" ${entity === kind ? html`selected` : null}>${kind.replace('_', ' ')}</option>`)}</select></div>
+          <div><button type="submit">Filter</button> ${filters.size > 0 && html`<a href="/console/audit">Clear</a>`}</div>
+        </form>
+        ${dataTable(['When', 'Who', 'What', 'Of what', 'Changes'], rows, 'No entries match.')}
+        ${nextCursor && html`<p><a href="/console/audit?${filters.size > 0 ? `${filters.toString()}&` : ''}cursor=${nextCursor}">Older entries</a></p>`}`,
       ),
     );
+  });
+
+  /** The page a one-time link opens: the person chooses their password, and is signed in. */
+  function passwordLinkPage(
+    context: PageContext,
+    token: string,
+    link: { email: string; purpose: string } | null,
+    problem: { field: string; message: string } | null,
+  ) {
+    const title = link?.purpose === 'invite' ? 'Welcome: choose your password' : 'Choose a new password';
+    const problemFor = (name: string) =>
+      problem?.field === name ? html`<p class="field-error" id="${name}-error">${problem.message}</p>` : null;
+    return page(
+      context,
+      link ? title : 'This link no longer works',
+      link
+        ? html`<section class="login" aria-labelledby="password-heading">
+        <h1 id="password-heading">${title}</h1>
+        <p>For <strong>${link.email}</strong>. At least ${MIN_PASSWORD_LENGTH} characters; a few unrelated words make a good one.</p>
+        ${problem?.field === 'form' && html`<p class="problem" role="alert">${problem.message}</p>`}
+        <form method="post" action="/console/password/${token}" novalidate>${csrfField(context)}
+          <input type="text" name="username" autocomplete="username" value="${link.email}" hidden>
+          <label for="password">New password</label>${problemFor('password')}
+          <input type="password" id="password" name="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" ${problem?.field === 'password' ? html`aria-invalid="true" aria-describedby="password-error"` : null}>
+          <label for="repeat">The same again</label>${problemFor('repeat')}
+          <input type="password" id="repeat" name="repeat" autocomplete="new-password" required ${problem?.field === 'repeat' ? html`aria-invalid="true" aria-describedby="repeat-error"` : null}>
+          <button type="submit">Set my password and sign in</button>
+        </form></section>`
+        : html`<h1>This link no longer works</h1><p class="problem" role="alert">${problem?.message ?? ''}</p><p><a href="/console/login">Sign in</a></p>`,
+    );
+  }
+
+  app.get<{ Params: { token: string } }>('/password/:token', async (request, reply) => {
+    const { token } = request.params;
+    const context = tools.context(request, reply);
+    try {
+      const link = await staffService.passwordLink(token);
+      return tools.send(reply, passwordLinkPage(context, token, link, null));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode !== 410) throw error;
+      return tools.send(
+        reply,
+        passwordLinkPage(context, token, null, { field: 'form', message: error.message }),
+        410,
+      );
+    }
+  });
+
+  app.post<{ Params: { token: string } }>('/password/:token', async (request, reply) => {
+    const { token } = request.params;
+    const password = field(request.body, 'password');
+    let link: { email: string; purpose: string };
+    try {
+      link = await staffService.passwordLink(token);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode !== 410) throw error;
+      const context = tools.context(request, reply);
+      return tools.send(
+        reply,
+        passwordLinkPage(context, token, null, { field: 'form', message: error.message }),
+        410,
+      );
+    }
+    try {
+      if (password !== field(request.body, 'repeat')) {
+        throw new AppError(400, 'passwords_differ', 'The two passwords are not the same.', 'repeat');
+      }
+      const staffId = await staffService.usePasswordLink(token, password);
+      // Signed in at once, in a fresh session: the link's whole point is to let them in.
+      request.session.regenerate();
+      request.session.set('session', await staffService.startSession(staffId));
+      setFlash(request, 'Your password is set; you are signed in.');
+      return reply.redirect('/console/account', 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      const context = tools.context(request, reply);
+      const problem = {
+        field: error.field ?? (error.statusCode === 410 ? 'form' : 'password'),
+        message: error.message,
+      };
+      return tools.send(
+        reply,
+        passwordLinkPage(context, token, error.statusCode === 410 ? null : link, problem),
+        error.statusCode,
+      );
+    }
+  });
+
+  function accountPage(
+    context: PageContext,
+    notice: SafeHtml | null,
+    problem: { field: string; message: string } | null,
+  ) {
+    const problemFor = (name: string) =>
+      problem?.field === name ? html`<p class="field-error" id="${name}-error">${problem.message}</p>` : null;
+    const invalid = (name: string) =>
+      problem?.field === name ? html`aria-invalid="true" aria-describedby="${name}-error"` : null;
+    return page(
+      context,
+      'Your account',
+      html`<h1>Your account</h1>${notice}
+      <p>Signed in as <strong>${context.staff?.email ?? ''}</strong> (${context.staff?.role ?? ''}).</p>
+      <h2>Change your password</h2>
+      <p class="hint">Changing it signs you out everywhere else.</p>
+      <form method="post" action="/console/account/password" novalidate>${csrfField(context)}
+        <input type="text" name="username" autocomplete="username" value="${context.staff?.email ?? ''}" hidden>
+        <label for="current">Current password</label>${problemFor('current')}
+        <input type="password" id="current" name="current" autocomplete="current-password" required ${invalid('current')}>
+        <label for="password">New password</label><p class="hint" id="password-hint">At least ${MIN_PASSWORD_LENGTH} characters.</p>${problemFor('password')}
+        <input type="password" id="password" name="password" autocomplete="new-password" required ${invalid('password')}>
+        <label for="repeat">The new password again</label>${problemFor('repeat')}
+        <input type="password" id="repeat" name="repeat" autocomplete="new-password" required ${invalid('repeat')}>
+        <button type="submit">Change my password</button>
+      </form>`,
+    );
+  }
+
+  app.get('/account', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const flash = takeFlash(request);
+    const notice =
+      flash && html`<p class="${flash.problem ? 'problem' : 'notice'}" role="status">${flash.text}</p>`;
+    return tools.send(reply, accountPage(tools.context(request, reply), notice, null));
+  });
+
+  app.post('/account/password', { onRequest: requireRole('viewer') }, async (request, reply) => {
+    const me = staffOf(request);
+    const password = field(request.body, 'password');
+    try {
+      if (password !== field(request.body, 'repeat')) {
+        throw new AppError(400, 'passwords_differ', 'The two new passwords are not the same.', 'repeat');
+      }
+      await staffService.changePassword(me, field(request.body, 'current'), password);
+      // Every session of theirs ended with the change; this browser gets a fresh one.
+      request.session.regenerate();
+      request.session.set('session', await staffService.startSession(me.id));
+      setFlash(request, 'Your password is changed; every other session of yours is signed out.');
+      return reply.redirect('/console/account', 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+      const problem = { field: error.field ?? 'password', message: error.message };
+      return tools.send(reply, accountPage(tools.context(request, reply), null, problem), error.statusCode);
+    }
   });
 }

@@ -48,12 +48,11 @@ label.check { font-weight: 400; display: flex; gap: .5rem; align-items: flex-sta
 label.check input { margin-top: .35rem; }
 fieldset { border: 1px solid var(--line); border-radius: 6px; max-width: 40rem; }
 fieldset label { font-weight: 400; }
-.confirm { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; max-width: 40rem; }
 .confirm-summary { font-size: 1.1rem; margin: 0 0 .5rem; }
 .sms-preview { white-space: pre-wrap; overflow-wrap: anywhere; background: #e9e9eb; border-radius: 1rem 1rem 1rem .25rem; padding: .6rem .9rem; max-width: 22rem; font-size: 1rem; }
 progress { width: 100%; max-width: 40rem; height: 1.1rem; }
 .inline-label { display: inline; font-weight: 400; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
+.card-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
 .card h2 { margin: 0 0 .25rem; font-size: 1.15rem; }
 .card .stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; }
@@ -64,11 +63,35 @@ progress { width: 100%; max-width: 40rem; height: 1.1rem; }
 .card dd { margin: 0; }
 .soon { color: var(--bad); font-weight: 600; }
 @media (max-width: 40rem) {
-  .cards { grid-template-columns: 1fr; }
-  table.stack thead { position: absolute; left: -9999px; }
-  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .25rem 0; }
-  table.stack td { display: flex; gap: .75rem; border: 0; padding: .15rem .3rem; }
-  table.stack td::before { content: attr(data-label); flex: 0 0 7.5rem; color: var(--muted); font-weight: 600; }
+  .card-grid { grid-template-columns: 1fr; }
+}
+
+/* --- Campaign desk, part B: signature search, bulk moderation, confirmations, staff forms, tables as cards on a phone --- */
+form.search { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0; }
+form.search label { margin-top: 0; }
+form.search input[type=search] { width: 100%; max-width: 20rem; padding: .45rem; font: inherit; border: 1px solid #888; border-radius: 4px; }
+form.bulk { margin: .5rem 0; }
+nav.pages { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; margin: .75rem 0; }
+tr:target { outline: 3px solid #f9a825; outline-offset: -3px; background: #fffbe6; }
+.confirm { background: #fff; border: 1px solid var(--line); border-left: 4px solid var(--bad); border-radius: 8px; padding: .75rem 1rem; max-width: 48rem; }
+a.button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
+a.button.secondary { background: #fff; color: var(--accent); }
+input[type=search] { font: inherit; }
+.field-error { color: var(--bad); font-weight: 600; margin: .2rem 0; }
+.diff { margin: 0; padding: 0; list-style: none; font-size: .9rem; }
+.diff del { color: var(--bad); } .diff ins { color: var(--good); text-decoration: none; }
+.diff code, td code { word-break: break-word; white-space: pre-wrap; }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; }
+form.filters label { margin-top: 0; }
+form.filters input, form.filters select { max-width: 14rem; }
+@media (max-width: 40rem) {
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: 100%; }
+  table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.cards tr { border: 1px solid var(--line); border-radius: 6px; margin: 0 0 .6rem; background: #fff; }
+  table.cards td { border-bottom: 1px solid #eee; overflow-wrap: anywhere; }
+  table.cards td[data-label]::before { content: attr(data-label); display: block; font-size: .8rem; font-weight: 600; color: var(--muted); }
+  table.cards td[data-label=""]::before { content: none; }
+  table.cards td:last-child { border-bottom: 0; }
 }
 `;
 

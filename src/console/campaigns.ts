@@ -1,20 +1,36 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignDetail } from '../campaigns/service.js';
+import { MAX_SEARCH, SIGNATURE_STATUSES, type SignatureStatus } from '../campaigns/signatures.js';
 import {
   BATCH_THRESHOLD,
+  type CampaignChangeRequest,
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
+  checkTargets,
   DEFAULT_TIMEZONE,
   MAX_TARGETS,
   type TargetRequest,
+  type ValidationContext,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
+import { HOLD_REASONS } from '../supporters/names.js';
+import { fromLocalInput, toLocalInput } from '../time.js';
 import { chartSvg } from './chart.js';
-import { type ConsoleTools, field, idOf } from './forms.js';
+import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
 import { html, type SafeHtml } from './html.js';
-import { actionButton, canDo, formatTime, type PageContext, page } from './layout.js';
+import {
+  actionButton,
+  canDo,
+  csrfField,
+  dataTable,
+  displayTimeZone,
+  formatTime,
+  type PageContext,
+  page,
+  plural,
+} from './layout.js';
 
 type Params = { Params: { id: string } };
 
@@ -79,7 +95,7 @@ function valuesOf(campaign: CampaignDetail | null): CampaignValues {
     summary: campaign?.summary ?? '',
     subject: campaign?.letter.subject ?? '',
     body: campaign?.letter.body ?? '',
-    closesAt: campaign?.closesAt ? campaign.closesAt.toISOString().slice(0, 16) : '',
+    closesAt: campaign?.closesAt ? toLocalInput(campaign.closesAt, displayTimeZone()) : '',
     thanks: campaign?.replies.thanks ?? '',
     batchDailyAt: campaign?.batchDailyAt ?? '',
     batchThreshold: campaign?.batchThreshold === null || !campaign ? '' : String(campaign.batchThreshold),
@@ -175,6 +191,22 @@ function requestOf(values: CampaignValues): CampaignRequest {
       timezone: target.timezone.trim() || DEFAULT_TIMEZONE,
     };
   });
+  // The form's date and time are the organisation's clock (ORG_TIMEZONE), as its label says; stored in UTC.
+  let deadline: string | null = null;
+  if (closesAt !== '') {
+    const at = /Z$|[+-]\d\d:\d\d$/.test(closesAt)
+      ? new Date(closesAt)
+      : fromLocalInput(closesAt, displayTimeZone());
+    if (!at || Number.isNaN(at.getTime())) {
+      throw new AppError(
+        400,
+        'invalid_closes_at',
+        'Give the deadline as a date and a time, e.g. 2026-12-01 18:00.',
+        'closesAt',
+      );
+    }
+    deadline = at.toISOString();
+  }
   return {
     keyword: values.keyword,
     title: values.title,
@@ -182,8 +214,7 @@ function requestOf(values: CampaignValues): CampaignRequest {
     summary: values.summary,
     letter: { subject: values.subject, body: values.body },
     targets,
-    // The form's date and time are UTC, as its hint says.
-    closesAt: closesAt === '' ? null : /Z$|[+-]\d\d:\d\d$/.test(closesAt) ? closesAt : `${closesAt}Z`,
+    closesAt: deadline,
     replies: { thanks: values.thanks },
     batchDailyAt: values.batchDailyAt.trim() === '' ? null : values.batchDailyAt.trim(),
     batchThreshold: threshold === '' ? null : Number(threshold),
@@ -206,17 +237,92 @@ export function fieldOfError(error: AppError): string {
   return FORM_NAMES[error.field] ?? error.field;
 }
 
+/** Each field's problem, by the form's name for the field ('form' for the whole form). */
+type Problems = Map<string, string>;
+
+/** The fields a form's text is read into before anything is checked: each can fail on its own. */
+const PARSED: Record<string, (values: CampaignValues) => CampaignValues> = {
+  batchThreshold: (values) => ({ ...values, batchThreshold: '' }),
+  closesAt: (values) => ({ ...values, closesAt: '' }),
+};
+
+/**
+ * Every problem of a filled-in campaign form at once, each under its field, rather than the first
+ * only: each field is checked on its own by the same rules as the API's. `changeOf` narrows an edit
+ * to what changed; a new campaign (null) checks every field, the required ones included.
+ */
+function problemsOf(
+  values: CampaignValues,
+  context: ValidationContext,
+  changeOf: ((request: CampaignRequest) => CampaignChangeRequest) | null,
+): Problems {
+  const problems: Problems = new Map();
+  const note = (error: unknown, field?: string, index = 0) => {
+    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    const name = field ?? fieldOfError(error);
+    // A target checked alone is targets[0] to the rules: its message names its place in the form.
+    const message = error.message.replaceAll('targets[0]', `targets[${index}]`);
+    if (!problems.has(name)) problems.set(name, message);
+  };
+  // The form's text read as a request; a field that cannot be read is noted and left out.
+  let readable = values;
+  let request: CampaignRequest | null = null;
+  for (let tries = 0; request === null && tries < 1 + Object.keys(PARSED).length + MAX_TARGETS; tries++) {
+    try {
+      request = requestOf(readable);
+    } catch (error) {
+      note(error);
+      const field = error instanceof AppError ? fieldOfError(error) : '';
+      const target = /^target-(\d+)$/.exec(field);
+      if (PARSED[field]) readable = PARSED[field](readable);
+      else if (target) {
+        const index = Number(target[1]);
+        readable = {
+          ...readable,
+          targets: readable.targets.map((t, i) => (i === index ? { ...t, channel: '', language: '' } : t)),
+        };
+      } else return problems;
+    }
+  }
+  if (!request) return problems;
+  const { targets, ...fields } = changeOf ? changeOf(request) : request;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    try {
+      checkCampaignChange({ [name]: value } as CampaignChangeRequest, context);
+    } catch (error) {
+      note(error);
+    }
+  }
+  if (targets !== undefined) {
+    if (targets.length === 0) {
+      try {
+        checkTargets(targets);
+      } catch (error) {
+        note(error);
+      }
+    }
+    targets.forEach((target, i) => {
+      try {
+        checkTargets([target]);
+      } catch (error) {
+        note(error, `target-${i}`, i);
+      }
+    });
+  }
+  return problems;
+}
+
 function campaignForm(
   context: PageContext,
   action: string,
   values: CampaignValues,
-  problem: { field: string; message: string } | null,
+  problems: Problems,
 ): SafeHtml {
   const errorFor = (name: string) =>
-    problem?.field === name ? html`<p class="error" id="${name}-error">${problem.message}</p>` : null;
+    problems.has(name) ? html`<p class="error" id="${name}-error">${problems.get(name)}</p>` : null;
   const described = (name: string, hint?: string) =>
-    [hint ? `${name}-hint` : '', problem?.field === name ? `${name}-error` : ''].filter(Boolean).join(' ') ||
-    null;
+    [hint ? `${name}-hint` : '', problems.has(name) ? `${name}-error` : ''].filter(Boolean).join(' ') || null;
   const input = (
     name: keyof CampaignValues,
     label: string,
@@ -227,13 +333,13 @@ function campaignForm(
       ${errorFor(name)}
       <input type="${options.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] as string}"
         ${options.required ? html`required` : null} ${described(name, options.hint) ? html`aria-describedby="${described(name, options.hint)}"` : null}
-        ${problem?.field === name ? html`aria-invalid="true"` : null}>`;
+        ${problems.has(name) ? html`aria-invalid="true"` : null}>`;
   const area = (name: keyof CampaignValues, label: string, hint?: string) =>
     html`<label for="${name}">${label}</label>
       ${hint && html`<p class="hint" id="${name}-hint">${hint}</p>`}
       ${errorFor(name)}
       <textarea id="${name}" name="${name}" rows="${name === 'body' ? 10 : 3}" ${described(name, hint) ? html`aria-describedby="${described(name, hint)}"` : null}
-        ${problem?.field === name ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
+        ${problems.has(name) ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
   const blank: TargetValues = {
     name: '',
     title: '',
@@ -277,7 +383,11 @@ function campaignForm(
   return html`<form method="post" action="${action}" novalidate>
     <input type="hidden" name="_csrf" value="${context.csrf}">
     <input type="hidden" name="targetCount" value="${targets.length}">
-    ${problem && html`<p class="problem" role="alert">${problem.message}</p>`}
+    ${
+      problems.size > 0 &&
+      html`<div class="problem" role="alert"><p>${problems.size === 1 ? 'One thing to put right' : `${problems.size} things to put right`}; each is shown beside its field:</p>
+      <ul>${[...problems].map(([name, message]) => html`<li><a href="#${name === 'form' ? 'keyword' : name}">${message}</a></li>`)}</ul></div>`
+    }
     ${input('keyword', 'Keyword', { hint: 'One word of 3–20 letters and digits that supporters text, e.g. MAGAMED.', required: true })}
     ${input('title', 'Title', { required: true })}
     ${input('reference', 'Reference (e.g. UA 123/25)')}
@@ -287,7 +397,7 @@ function campaignForm(
     <h2>Targets</h2>
     ${targetBlocks}
     <h2>Timing and replies</h2>
-    ${input('closesAt', 'Deadline (UTC)', { type: 'datetime-local', hint: 'Date and time in UTC; empty for none.' })}
+    ${input('closesAt', `Deadline (${displayTimeZone()} time)`, { type: 'datetime-local', hint: `Date and time as the clock in ${displayTimeZone()} shows it; empty for none.` })}
     ${area('thanks', 'Thanks reply', 'Texted after signing; {name} becomes the signer’s name. Empty for the default.')}
     ${input('batchDailyAt', 'Daily batch time (HH:MM, in the first target’s time zone)', { type: 'time' })}
     ${input('batchThreshold', 'Fax when this many names are waiting', { type: 'number' })}
@@ -325,12 +435,24 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     values: CampaignValues,
   ) {
     if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+    const problems: Problems = new Map([[fieldOfError(error), error.message]]);
+    return formWithProblems(request, reply, problems, title, action, values, error.statusCode);
+  }
+
+  function formWithProblems(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    problems: Problems,
+    title: string,
+    action: string,
+    values: CampaignValues,
+    status = 400,
+  ) {
     const context = tools.context(request, reply);
-    const problem = { field: fieldOfError(error), message: error.message };
     return tools.send(
       reply,
-      page(context, title, html`<h1>${title}</h1>${campaignForm(context, action, values, problem)}`),
-      error.statusCode,
+      page(context, title, html`<h1>${title}</h1>${campaignForm(context, action, values, problems)}`),
+      status,
     );
   }
 
@@ -339,10 +461,10 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     const { items } = await campaigns.list({ limit: 200 });
     const rows = items.map(
       (c) => html`<tr>
-        <td><a href="/console/campaigns/${c.id}">${c.title}</a></td><td>${c.keyword}</td>
-        <td><span class="status status-${c.status}">${c.status}</span>${c.isDemo && ' (demo)'}</td>
-        <td data-field="count-${c.id}">${c.signatureCount}</td><td data-field="held-${c.id}">${c.heldCount}</td>
-        <td>${formatTime(c.closesAt)}</td></tr>`,
+        <td data-label="Title"><a href="/console/campaigns/${c.id}">${c.title}</a></td><td data-label="Keyword">${c.keyword}</td>
+        <td data-label="Status"><span class="status status-${c.status}">${c.status}</span>${c.isDemo && ' (demo)'}</td>
+        <td data-label="Signatures" data-field="count-${c.id}">${c.signatureCount}</td><td data-label="Held" data-field="held-${c.id}">${c.heldCount}</td>
+        <td data-label="Deadline">${formatTime(c.closesAt)}</td></tr>`,
     );
     return tools.send(
       reply,
@@ -352,7 +474,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         html`<h1>Campaigns</h1>
         ${canDo(context, 'campaigner') && html`<p><a class="button" href="/console/campaigns/new">New campaign</a></p>`}
         <div class="table-wrap" data-poll="/console/campaigns/counts.json" data-every="3000">
-        <table><caption class="hint">Counts update by themselves.</caption>
+        <table class="cards"><caption class="hint">Counts update by themselves.</caption>
         <thead><tr><th scope="col">Title</th><th scope="col">Keyword</th><th scope="col">Status</th><th scope="col">Signatures</th><th scope="col">Held</th><th scope="col">Deadline</th></tr></thead>
         <tbody>${rows.length ? rows : html`<tr><td colspan="6">No campaigns yet.</td></tr>`}</tbody></table></div>`,
       ),
@@ -376,13 +498,17 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
       page(
         context,
         'New campaign',
-        html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', valuesOf(null), null)}`,
+        html`<h1>New campaign</h1>${campaignForm(context, '/console/campaigns', valuesOf(null), new Map())}`,
       ),
     );
   });
 
   app.post('/campaigns', { onRequest: requireRole('campaigner') }, async (request, reply) => {
     const values = valuesFromForm(request.body);
+    const problems = problemsOf(values, validation(), null);
+    if (problems.size > 0) {
+      return formWithProblems(request, reply, problems, 'New campaign', '/console/campaigns', values);
+    }
     try {
       const created = await campaigns.create(
         checkCampaign(requestOf(values), validation()),
@@ -402,7 +528,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
       page(
         context,
         `Edit ${campaign.title}`,
-        html`<h1>Edit ${campaign.title}</h1>${campaignForm(context, `/console/campaigns/${campaign.id}`, valuesOf(campaign), null)}`,
+        html`<h1>Edit ${campaign.title}</h1>${campaignForm(context, `/console/campaigns/${campaign.id}`, valuesOf(campaign), new Map())}`,
       ),
     );
   });
@@ -411,11 +537,11 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     const id = idOf(request);
     const before = await campaigns.get(id);
     const values = valuesFromForm(request.body);
-    try {
-      const { keyword, targets, ...rest } = requestOf(values);
+    // Only what changed is sent (and checked), so a campaign past its draft can still be edited where allowed.
+    const changeOf = (request: CampaignRequest): CampaignChangeRequest => {
+      const { keyword, targets, ...rest } = request;
       const old = requestOf(valuesOf(before));
-      // Only what changed is sent, so that a campaign past its draft can still be edited where allowed.
-      const change = {
+      return {
         ...rest,
         ...(keyword.trim().toUpperCase() === before.keyword ? {} : { keyword }),
         ...(JSON.stringify(targets) === JSON.stringify(old.targets) ? {} : { targets }),
@@ -423,6 +549,20 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         // The form edits the thanks only; the other replies stay as they were.
         replies: { ...before.replies, thanks: values.thanks },
       };
+    };
+    const problems = problemsOf(values, validation(), changeOf);
+    if (problems.size > 0) {
+      return formWithProblems(
+        request,
+        reply,
+        problems,
+        `Edit ${before.title}`,
+        `/console/campaigns/${id}`,
+        values,
+      );
+    }
+    try {
+      const change = changeOf(requestOf(values));
       await campaigns.update(id, checkCampaignChange(change, validation()), staffOf(request).id);
       return reply.redirect(`/console/campaigns/${id}`, 303);
     } catch (error) {
@@ -430,46 +570,123 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     }
   });
 
-  for (const action of ['open', 'close'] as const) {
-    app.post<Params>(
-      `/campaigns/:id/${action}`,
-      { onRequest: requireRole('campaigner') },
-      async (request, reply) => {
-        const id = idOf(request);
-        await campaigns[action](id, staffOf(request).id);
-        return reply.redirect(`/console/campaigns/${id}`, 303);
-      },
-    );
-  }
+  app.post<Params>(
+    '/campaigns/:id/open',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      await campaigns.open(id, staffOf(request).id);
+      setFlash(request, 'The campaign is open: texts with its keyword now sign it.');
+      return reply.redirect(`/console/campaigns/${id}`, 303);
+    },
+  );
 
+  /** Closing cannot be undone and sends the last fax: the page says so and asks first. */
+  app.get<Params>(
+    '/campaigns/:id/close',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const campaign = await campaigns.get(id);
+      const context = tools.context(request, reply);
+      const waiting = campaign.pendingFaxCount;
+      return tools.send(
+        reply,
+        page(
+          context,
+          `Close ${campaign.title}?`,
+          html`<h1>Close ${campaign.title}?</h1>
+        ${
+          campaign.status === 'open'
+            ? html`<div class="confirm" id="close-summary">
+          <p>Closing the campaign:</p>
+          <ul>
+            <li>${waiting === 0 ? 'sends no last fax: no names are waiting' : html`sends the last batch at once: <strong>${plural(waiting, 'name')}</strong> waiting go to ${plural(campaign.targets.length, 'target')} by fax (or e-mail)`};</li>
+            <li>answers texts that arrive afterwards with “the action has closed”: those late replies are kept but their names never go on a fax;</li>
+            <li>cannot be undone: a closed campaign is never reopened, and its keyword becomes free for another.</li>
+          </ul>
+          <form method="post" action="/console/campaigns/${id}/close">${csrfField(context)}
+            <input type="hidden" name="confirm" value="yes">
+            <button type="submit" class="danger">Close the campaign now</button>&nbsp;
+            <a href="/console/campaigns/${id}">Keep it open</a>
+          </form></div>`
+            : html`<p>This campaign is ${campaign.status}; only an open campaign can be closed.</p><p><a href="/console/campaigns/${id}">Back to the campaign</a></p>`
+        }`,
+        ),
+      );
+    },
+  );
+
+  app.post<Params>(
+    '/campaigns/:id/close',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      if (field(request.body, 'confirm') !== 'yes')
+        return reply.redirect(`/console/campaigns/${id}/close`, 303);
+      await campaigns.close(id, staffOf(request).id);
+      setFlash(request, 'The campaign is closed; its last batch is on its way.');
+      return reply.redirect(`/console/campaigns/${id}`, 303);
+    },
+  );
+
+  /** The held names, live: reasons in words, and each row's release and hide. */
   async function liveParts(context: PageContext, id: number) {
     const campaign = await campaigns.get(id);
     const held = await signatures.list(id, { status: 'held', limit: 200 });
     const chart = chartSvg(await signatures.overTime(id));
     const canModerate = canDo(context, 'campaigner');
-    const heldRows = held.items.map(
-      (
-        s,
-      ) => html`<tr><td>${s.name || '(no name)'}</td><td>${s.holdReason ?? ''}</td><td>${formatTime(s.signedAt)}</td>
-        <td>${canModerate && html`${actionButton(context, `/console/signatures/${s.id}/release`, `Release ${s.name}`)} ${actionButton(context, `/console/signatures/${s.id}/hide`, `Hide ${s.name}`, { danger: true })}`}</td></tr>`,
-    );
-    const heldTable = heldRows.length
-      ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Why held</th><th scope="col">Signed</th><th scope="col">Actions</th></tr></thead><tbody>${heldRows}</tbody></table></div>`
+    const heldTable = held.items.length
+      ? dataTable(
+          ['Name', 'Why held', 'Signed', 'Actions'],
+          held.items.map((s) => ({
+            id: `held-${s.id}`,
+            cells: [
+              s.name || '(no name)',
+              reasonText(s.holdReason),
+              formatTime(s.signedAt),
+              canModerate &&
+                html`${actionButton(context, `/console/signatures/${s.id}/release`, `Release ${s.name}`, { fields: { from: 'held' } })} ${actionButton(context, `/console/signatures/${s.id}/hide`, `Hide ${s.name}`, { danger: true, fields: { from: 'held' } })}`,
+            ],
+          })),
+          '',
+        )
       : html`<p>No names are waiting for review.</p>`;
     return { campaign, chart, heldTable };
   }
 
   app.get<Params>('/campaigns/:id', { onRequest: requireRole('viewer') }, async (request, reply) => {
     const id = idOf(request);
+    const flash = takeFlash(request);
     const context = tools.context(request, reply);
     const { campaign, chart, heldTable } = await liveParts(context, id);
-    const cursor = (request.query as { cursor?: string }).cursor;
-    const list = await signatures.list(id, { limit: 100, ...(cursor ? { cursor } : {}) });
+    const wanted = listQueryOf(request.query);
+    const found = await signatures.search(id, wanted, wanted.page, PER_PAGE);
+    const pages = Math.max(1, Math.ceil(found.total / PER_PAGE));
     const canWrite = canDo(context, 'campaigner');
-    const listRows = list.items.map(
-      (s) => html`<tr><td>${s.name || '(no name)'}</td><td>${s.status}</td><td>${formatTime(s.signedAt)}</td>
-        <td>${canWrite && s.batchId === null && s.status === 'valid' && actionButton(context, `/console/signatures/${s.id}/hold`, `Hold ${s.name}`, { secondary: true })}</td></tr>`,
+    const back = queryOf(wanted);
+    const listTable = dataTable(
+      ['Name', 'Status', 'Signed', 'Actions'],
+      found.items.map((s) => ({
+        id: `sig-${s.id}`,
+        cells: [
+          s.name || '(no name)',
+          html`<span class="status status-${s.status}">${s.status}</span>${s.status === 'held' && html` <span class="hint">(${reasonText(s.holdReason)})</span>`}${s.batchId !== null && html` <span class="hint">(faxed)</span>`}`,
+          formatTime(s.signedAt),
+          canWrite &&
+            s.batchId === null &&
+            html`${s.status === 'valid' && actionButton(context, `/console/signatures/${s.id}/hold`, `Hold ${s.name}`, { secondary: true, fields: { back, from: 'list' } })}
+            ${(s.status === 'held' || s.status === 'hidden') && s.name !== '' && actionButton(context, `/console/signatures/${s.id}/release`, `Release ${s.name}`, { secondary: true, fields: { back, from: 'list' } })}
+            ${(s.status === 'valid' || s.status === 'held') && actionButton(context, `/console/signatures/${s.id}/hide`, `Hide ${s.name}`, { danger: true, fields: { back, from: 'list' } })}`,
+        ],
+      })),
+      wanted.q || wanted.status ? 'No signatures match.' : 'No signatures yet.',
     );
+    const link = (change: Partial<ListQuery>) =>
+      `/console/campaigns/${id}?${queryOf({ ...wanted, ...change })}#signatures`;
+    const first = found.total === 0 ? 0 : (wanted.page - 1) * PER_PAGE + 1;
+    const last = Math.min(found.total, wanted.page * PER_PAGE);
+    const filtered = wanted.q !== '' || wanted.status !== '';
     const stat = (key: string, label: string, value: number) =>
       html`<div class="stat"><strong data-field="${key}">${value}</strong>${label}</div>`;
     const counts = countsFields(campaign);
@@ -486,7 +703,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           <a class="button secondary" href="/console/campaigns/${id}/fax">Fax</a>
           <a class="button secondary" href="/console/campaigns/${id}/updates">Updates</a>
           ${canWrite && campaign.status === 'draft' && actionButton(context, `/console/campaigns/${id}/open`, 'Open the campaign')}
-          ${canWrite && campaign.status === 'open' && actionButton(context, `/console/campaigns/${id}/close`, 'Close the campaign', { danger: true })}
+          ${canWrite && campaign.status === 'open' && html`<a class="button danger" href="/console/campaigns/${id}/close">Close the campaign…</a>`}
         </p>
         <div data-poll="/console/campaigns/${id}/live.json" data-every="2000">
           <h2>Signatures</h2>
@@ -498,13 +715,40 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
             ${stat('hiddenCount', 'hidden', counts.hiddenCount)}
           </div>
           <div class="chart" data-html="chart">${chart}</div>
-          <h2>Held for review</h2>
+          <h2 id="held">Held for review</h2>
           <div data-html="held">${heldTable}</div>
         </div>
-        <h2>All signatures</h2>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Signed</th><th scope="col">Actions</th></tr></thead>
-        <tbody>${listRows.length ? listRows : html`<tr><td colspan="4">No signatures yet.</td></tr>`}</tbody></table></div>
-        ${list.nextCursor && html`<p><a href="/console/campaigns/${id}?cursor=${list.nextCursor}">Later signatures</a></p>`}`,
+        <h2 id="signatures">All signatures</h2>
+        <form method="get" action="/console/campaigns/${id}" class="search" role="search">
+          <div><label for="q">Name contains</label>
+          <input type="search" id="q" name="q" value="${wanted.q}" maxlength="${MAX_SEARCH}"></div>
+          <div><label for="status">Status</label>
+          <select id="status" name="status"><option value="">Any</option>${SIGNATURE_STATUSES.map((status) => html`<option value="${status}" ${wanted.status === status ? html`selected` : null}>${status}</option>`)}</select></div>
+          <div><button type="submit">Search</button> ${filtered && html`<a href="/console/campaigns/${id}#signatures">Clear</a>`}</div>
+        </form>
+        <p id="list-summary" role="status">${found.total === 0 ? (filtered ? 'No signatures match.' : 'No signatures yet.') : html`${first === 1 && last === found.total ? plural(found.total, filtered ? 'signature matches' : 'signature', filtered ? 'signatures match' : 'signatures') : `${first.toLocaleString('en-GB')}–${last.toLocaleString('en-GB')} of ${plural(found.total, filtered ? 'signature matching' : 'signature', filtered ? 'signatures matching' : 'signatures')}`}`}
+          · <a href="/console/campaigns/${id}/signatures.csv${wanted.status ? `?status=${wanted.status}` : ''}" download>Download ${wanted.status ? `the ${wanted.status} names` : 'all names'} as CSV</a></p>
+        ${
+          canWrite &&
+          filtered &&
+          found.total > 0 &&
+          html`<form method="post" action="/console/campaigns/${id}/signatures/bulk" class="bulk">${csrfField(context)}
+          <input type="hidden" name="q" value="${wanted.q}"><input type="hidden" name="status" value="${wanted.status}">
+          <p class="hint">For every name this search finds (all its pages) that has not gone out in a fax:</p>
+          <button type="submit" name="action" value="release" class="secondary">Release the held and hidden ones</button>
+          <button type="submit" name="action" value="hide" class="danger">Hide them all</button>
+        </form>`
+        }
+        ${listTable}
+        ${
+          pages > 1 &&
+          html`<nav class="pages" aria-label="Pages of signatures">
+          ${wanted.page > 1 ? html`<a href="${link({ page: wanted.page - 1 })}" rel="prev">Earlier signatures</a>` : null}
+          <span>Page ${wanted.page} of ${pages}</span>
+          ${wanted.page < pages ? html`<a href="${link({ page: wanted.page + 1 })}" rel="next">Later signatures</a>` : null}
+        </nav>`
+        }`,
+        flash && { text: flash.text, problem: flash.problem },
       ),
     );
   });
@@ -518,14 +762,124 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     },
   );
 
+  app.get<Params>(
+    '/campaigns/:id/signatures.csv',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const status = statusOf((request.query as { status?: unknown }).status);
+      const { filename, stream } = await signatures.exportCsv(idOf(request), status || undefined);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('cache-control', 'no-store')
+        .send(stream);
+    },
+  );
+
+  app.post<Params>(
+    '/campaigns/:id/signatures/bulk',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const action = field(request.body, 'action');
+      const filter = listQueryOf({ q: field(request.body, 'q'), status: field(request.body, 'status') });
+      const back = `/console/campaigns/${id}?${queryOf({ ...filter, page: 1 })}#signatures`;
+      if ((action !== 'release' && action !== 'hide') || (filter.q === '' && filter.status === '')) {
+        setFlash(request, 'Search or choose a status first: a bulk change applies to a filtered list.', true);
+        return reply.redirect(back, 303);
+      }
+      const changed = await signatures.bulk(
+        id,
+        action,
+        { q: filter.q, ...(filter.status ? { status: filter.status } : {}) },
+        staffOf(request).id,
+      );
+      setFlash(
+        request,
+        changed === 0
+          ? `No names to ${action}: none in this list can be ${action === 'hide' ? 'hidden' : 'released'}.`
+          : `${action === 'hide' ? 'Hid' : 'Released'} ${plural(changed, 'name')}.`,
+      );
+      return reply.redirect(back, 303);
+    },
+  );
+
+  const DONE: Record<'hold' | 'release' | 'hide', string> = {
+    hold: 'Held',
+    release: 'Released',
+    hide: 'Hid',
+  };
   for (const action of ['hold', 'release', 'hide'] as const) {
     app.post<Params>(
       `/signatures/:id/${action}`,
       { onRequest: requireRole('campaigner') },
       async (request, reply) => {
-        const moderated = await signatures[action](idOf(request), staffOf(request).id);
-        return reply.redirect(`/console/campaigns/${moderated.campaignId}`, 303);
+        const id = idOf(request);
+        const wanted = listQueryOf(Object.fromEntries(new URLSearchParams(field(request.body, 'back'))));
+        const fromHeld = field(request.body, 'from') === 'held';
+        try {
+          const moderated = await signatures[action](id, staffOf(request).id);
+          setFlash(request, `${DONE[action]} ${moderated.name || 'the signature'}.`);
+          // Back to the same list and place: the row, or the list's top when the row has left the filter.
+          const stays = wanted.status === '' || wanted.status === moderated.status;
+          const anchor = fromHeld ? 'held' : stays ? `sig-${id}` : 'signatures';
+          return reply.redirect(
+            `/console/campaigns/${moderated.campaignId}?${queryOf(wanted)}#${anchor}`,
+            303,
+          );
+        } catch (error) {
+          if (!(error instanceof AppError) || error.statusCode >= 500 || error.statusCode === 404)
+            throw error;
+          const campaignId = await signatures.campaignOf(id);
+          setFlash(request, error.message, true);
+          return reply.redirect(
+            `/console/campaigns/${campaignId}?${queryOf(wanted)}#${fromHeld ? 'held' : `sig-${id}`}`,
+            303,
+          );
+        }
       },
     );
   }
+}
+
+const PER_PAGE = 100;
+
+/** What the list of signatures shows, read from a query string (or a form): anything else is ignored. */
+interface ListQuery {
+  q: string;
+  status: SignatureStatus | '';
+  page: number;
+}
+
+function statusOf(value: unknown): SignatureStatus | '' {
+  return typeof value === 'string' && (SIGNATURE_STATUSES as readonly string[]).includes(value)
+    ? (value as SignatureStatus)
+    : '';
+}
+
+function listQueryOf(query: unknown): ListQuery {
+  const read = (name: string) => {
+    const value = (query as Record<string, unknown> | undefined)?.[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const page = Number(read('page'));
+  return {
+    q: read('q').trim().slice(0, MAX_SEARCH),
+    status: statusOf(read('status')),
+    page: Number.isSafeInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
+  };
+}
+
+/** The query string of a list: only what differs from the defaults. */
+function queryOf(list: ListQuery): string {
+  const query = new URLSearchParams();
+  if (list.q) query.set('q', list.q);
+  if (list.status) query.set('status', list.status);
+  if (list.page > 1) query.set('page', String(list.page));
+  return query.toString();
+}
+
+function reasonText(reason: string | null): string {
+  if (reason === null) return '';
+  return Object.hasOwn(HOLD_REASONS, reason) ? HOLD_REASONS[reason as keyof typeof HOLD_REASONS] : reason;
 }

@@ -108,7 +108,7 @@ export function dashboardPages(app: FastifyInstance, tools: ConsoleTools) {
         ${
           view.open.length === 0
             ? html`<p>No action is open. <a href="/console/campaigns">See the campaigns</a></p>`
-            : html`<div class="cards">${view.open.map((c) => card(c, view.now))}</div>`
+            : html`<div class="card-grid">${view.open.map((c) => card(c, view.now))}</div>`
         }
         <h2>Updates going out</h2>
         <div data-html="sending">${sendingSection(view)}</div>

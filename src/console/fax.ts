@@ -1,13 +1,30 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../errors.js';
 import { estimate } from '../fax/layout.js';
 import { formatUtc } from '../fax/receipts.js';
 import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field, idOf, numeric } from './forms.js';
 import { html } from './html.js';
-import { actionButton, canDo, csrfField, formatMoney, formatSeconds, formatTime, page } from './layout.js';
+
+/** The test fax form as typed, and its problem, shown beside its field. */
+interface TestFaxForm {
+  faxNumber: string;
+  targetId: string;
+  problem: string | null;
+}
+
+import {
+  actionButton,
+  canDo,
+  csrfField,
+  formatMoney,
+  formatSeconds,
+  formatTime,
+  type PageContext,
+  page,
+  plural,
+} from './layout.js';
 
 type Params = { Params: { id: string } };
 const FINISHED = new Set(['delivered', 'written', 'partly_failed', 'failed']);
@@ -57,55 +74,60 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     return { campaign, perTarget, whole };
   }
 
-  app.get<Params>('/campaigns/:id/fax', { onRequest: requireRole('viewer') }, async (request, reply) => {
-    const id = idOf(request);
-    const context = tools.context(request, reply);
+  async function faxPage(
+    context: PageContext,
+    id: number,
+    testFax: TestFaxForm = { faxNumber: '', targetId: '', problem: null },
+  ) {
     const { campaign, perTarget, whole } = await plan(id);
     const { items } = await batches.list(id, undefined, 50);
     const canWrite = canDo(context, 'campaigner');
     const targetRows = perTarget.map(
       (
         row,
-      ) => html`<tr><td>${row.target.name}</td><td>${[...row.target.faxNumbers, ...row.target.emails].join(', ')} (${row.target.channel})</td><td>${row.pages} (${row.parts} part${row.parts === 1 ? '' : 's'})</td>
-        <td>${formatSeconds(row.estimatedSeconds)}</td><td>${formatMoney(row.estimatedCost)}</td>
-        <td><a href="/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}">Preview PDF<span class="hint"> for ${row.target.name}</span></a></td></tr>`,
+      ) => html`<tr><td data-label="Target">${row.target.name}</td><td data-label="Fax numbers and e-mail">${[...row.target.faxNumbers, ...row.target.emails].join(', ')} (${row.target.channel})</td><td data-label="Pages">${row.pages} (${plural(row.parts, 'part')})</td>
+        <td data-label="Time">${formatSeconds(row.estimatedSeconds)}</td><td data-label="Cost">${formatMoney(row.estimatedCost)}</td>
+        <td data-label="Document"><a href="/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}">Preview PDF<span class="hint"> for ${row.target.name}</span></a></td></tr>`,
     );
     const batchRows = items.map(
       (
         b,
-      ) => html`<tr><td><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td class="status status-${b.status}">${statusLabel(b.status)}</td>
-        <td>${b.signatureCount}</td><td>${b.reason}</td><td>${formatTime(b.createdAt)}</td></tr>`,
+      ) => html`<tr><td data-label="Batch"><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td data-label="Status" class="status status-${b.status}">${statusLabel(b.status)}</td>
+        <td data-label="Names">${b.signatureCount}</td><td data-label="Why">${b.reason}</td><td data-label="Made">${formatTime(b.createdAt)}</td></tr>`,
     );
-    return tools.send(
-      reply,
-      page(
-        context,
-        `Fax · ${campaign.title}`,
-        html`<h1>Fax: ${campaign.title}</h1>
+    return page(
+      context,
+      `Fax · ${campaign.title}`,
+      html`<h1>Fax: ${campaign.title}</h1>
         <p><a href="/console/campaigns/${id}">Back to the campaign</a></p>
         <h2>The next batch</h2>
-        <p><strong>${whole.signatureCount}</strong> names are waiting. Sending them now takes ${whole.pages} pages in all,
+        <p><strong>${plural(whole.signatureCount, 'name')}</strong> ${whole.signatureCount === 1 ? 'is' : 'are'} waiting. Sending them now takes ${plural(whole.pages, 'page')} in all,
           about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers and e-mail</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
+        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers and e-mail</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
         <tbody>${targetRows}</tbody></table></div>
         ${canWrite && whole.signatureCount > 0 && html`<p><a class="button" href="/console/campaigns/${id}/fax/confirm">Send the batch…</a></p>`}
         ${
           canWrite &&
           html`<h2>Send a test fax</h2>
-        <form method="post" action="/console/campaigns/${id}/test-fax">${csrfField(context)}
+        <form method="post" action="/console/campaigns/${id}/test-fax" novalidate>${csrfField(context)}
           <label for="test-fax-number">Your fax number</label>
           <p class="hint" id="test-fax-hint">In E.164 form, e.g. +442079460123. Only part 1 is sent; no names are used up.</p>
-          <input type="text" id="test-fax-number" name="faxNumber" required aria-describedby="test-fax-hint">
+          ${testFax.problem && html`<p class="field-error" id="test-fax-error">${testFax.problem}</p>`}
+          <input type="text" id="test-fax-number" name="faxNumber" required value="${testFax.faxNumber}"
+            aria-describedby="test-fax-hint${testFax.problem ? ' test-fax-error' : ''}" ${testFax.problem ? html`aria-invalid="true"` : null}>
           <label for="test-fax-target">Document of</label>
-          <select id="test-fax-target" name="targetId">${campaign.targets.map((t) => html`<option value="${t.id}">${t.name}</option>`)}</select>
+          <select id="test-fax-target" name="targetId">${campaign.targets.map((t) => html`<option value="${t.id}" ${String(t.id) === testFax.targetId ? html`selected` : null}>${t.name}</option>`)}</select>
           <button type="submit" class="secondary">Send a test fax</button>
         </form>`
         }
         <h2>Batches</h2>
-        ${batchRows.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">Batch</th><th scope="col">Status</th><th scope="col">Names</th><th scope="col">Why</th><th scope="col">Made</th></tr></thead><tbody>${batchRows}</tbody></table></div>` : html`<p>No batch has been sent yet.</p>`}`,
-      ),
+        ${batchRows.length ? html`<div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Batch</th><th scope="col">Status</th><th scope="col">Names</th><th scope="col">Why</th><th scope="col">Made</th></tr></thead><tbody>${batchRows}</tbody></table></div>` : html`<p>No batch has been sent yet.</p>`}`,
     );
-  });
+  }
+
+  app.get<Params>('/campaigns/:id/fax', { onRequest: requireRole('viewer') }, async (request, reply) =>
+    tools.send(reply, await faxPage(tools.context(request, reply), idOf(request))),
+  );
 
   // The same document as the API's preview, for a signed-in session rather than a token.
   app.get<Params>(
@@ -130,14 +152,16 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     async (request, reply) => {
       const id = idOf(request);
       const faxNumber = field(request.body, 'faxNumber').trim();
+      const targetId = field(request.body, 'targetId');
       if (!/^\+[1-9][0-9]{7,14}$/.test(faxNumber)) {
-        throw new AppError(
+        // The form again, as typed, with the problem beside the number.
+        const problem = `"${faxNumber}" is not in E.164 form, e.g. +442079460123.`;
+        return tools.send(
+          reply,
+          await faxPage(tools.context(request, reply), id, { faxNumber, targetId, problem }),
           400,
-          'invalid_fax_number',
-          `"${faxNumber}" is not in E.164 form, e.g. +442079460123.`,
         );
       }
-      const targetId = field(request.body, 'targetId');
       await batches.requestTestFax(id, {
         faxNumber,
         targetId: targetId === '' ? null : numeric(targetId),
@@ -170,11 +194,11 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
           context,
           'Send the batch?',
           html`<h1>Send the batch?</h1>
-        <p id="fax-summary"><strong>${whole.signatureCount}</strong> names of “${campaign.title}” go to ${perTarget.length} target${perTarget.length === 1 ? '' : 's'}:
-          ${whole.pages} pages, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${row.pages} pages, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
+        <p id="fax-summary"><strong>${plural(whole.signatureCount, 'name')}</strong> of “${campaign.title}” ${whole.signatureCount === 1 ? 'goes' : 'go'} to ${plural(perTarget.length, 'target')}:
+          ${plural(whole.pages, 'page')}, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
+        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${plural(row.pages, 'page')}, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
         <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
-          <button type="submit">Send ${whole.signatureCount} names now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
+          <button type="submit">Send ${plural(whole.signatureCount, 'name')} now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
         </form>`,
         ),
       );
@@ -201,11 +225,11 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     return html`${batch.deliveries.map(
       (
         d,
-      ) => html`<tr><td>${d.targetName}</td><td>${d.part} of ${d.parts}</td><td>${d.pages}</td><td>${d.channel === 'email' ? 'e-mail' : 'fax'}</td><td>${d.address}</td>
-        <td class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td>${d.attempts}</td>
-        <td data-provider-report="${d.id}">${providerReport(d)}</td>
-        <td>${d.status === 'failed' || d.status === 'uncertain' ? (d.lastError ?? 'unknown') : ''}</td>
-        <td><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
+      ) => html`<tr><td data-label="Target">${d.targetName}</td><td data-label="Part">${d.part} of ${d.parts}</td><td data-label="Pages">${d.pages}</td><td data-label="Channel">${d.channel === 'email' ? 'e-mail' : 'fax'}</td><td data-label="Fax number or e-mail">${d.address}</td>
+        <td data-label="Status" class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td data-label="Attempts">${d.attempts}</td>
+        <td data-label="Provider’s report" data-provider-report="${d.id}">${providerReport(d)}</td>
+        <td data-label="Why it failed">${d.status === 'failed' || d.status === 'uncertain' ? (d.lastError ?? 'unknown') : ''}</td>
+        <td data-label="Document"><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
         ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}
         ${canWrite && d.status === 'uncertain' && actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
     )}`;
@@ -224,8 +248,8 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
           <a href="/console/fax-batches/${batch.id}/receipt">Delivery receipt</a></p>
         <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
         <p aria-live="polite">Status: <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
-          ${batch.signatureCount} names · ${batch.pages} pages · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Channel</th><th scope="col">Fax number or e-mail</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
+          ${plural(batch.signatureCount, 'name')} · ${plural(batch.pages, 'page')} · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
+        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Channel</th><th scope="col">Fax number or e-mail</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
         <tbody data-html="deliveries">${deliveryRows(batch, context)}</tbody></table></div></div>`,
       ),
     );

@@ -33,3 +33,21 @@ export function numeric(text: string | undefined, maximum = Number.MAX_SAFE_INTE
 
 /** The `:id` of a page's route. */
 export const idOf = (request: FastifyRequest) => numeric((request.params as { id?: string }).id);
+
+/** A message for the page the next redirect lands on, kept in the session and shown once. */
+export function setFlash(request: FastifyRequest, text: string, problem = false) {
+  request.session.set('flash', JSON.stringify({ text, problem }));
+}
+
+/** This session's message, if one waits: taken, so a reload does not show it again. */
+export function takeFlash(request: FastifyRequest): { text: string; problem: boolean } | null {
+  const stored = request.session.get('flash');
+  if (stored === undefined) return null;
+  request.session.set('flash', undefined);
+  try {
+    const { text, problem } = JSON.parse(stored) as { text?: unknown; problem?: unknown };
+    return typeof text === 'string' ? { text, problem: problem === true } : null;
+  } catch {
+    return null;
+  }
+}

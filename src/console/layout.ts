@@ -1,5 +1,5 @@
 import type { StaffRole } from '../staff/service.js';
-import { html, type SafeHtml } from './html.js';
+import { type HtmlValue, html, type SafeHtml } from './html.js';
 
 export interface PageContext {
   staff: { email: string; role: StaffRole } | null;
@@ -33,13 +33,50 @@ export function canDo(context: PageContext, role: StaffRole): boolean {
   return context.staff !== null && RANK[context.staff.role] >= RANK[role];
 }
 
-export function formatTime(value: Date | string | null): string {
-  if (value === null) return '—';
-  return `${new Date(value).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/**
+ * Where and in what money the console shows times and costs: ORG_TIMEZONE and CURRENCY, set once when
+ * the console is registered (every page of one process shows the same), UTC and GBP until then.
+ */
+const display = { timeZone: 'UTC', currency: 'GBP' };
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+export function setDisplay(settings: { timeZone: string; currency: string }) {
+  display.timeZone = settings.timeZone;
+  display.currency = settings.currency;
 }
 
-export function formatMoney(value: number): string {
-  return value.toFixed(2);
+export function displayTimeZone(): string {
+  return display.timeZone;
+}
+
+/** "1 Dec 2026, 09:30 GMT": the time as the organisation's clock shows it, the zone named. */
+export function formatTime(value: Date | string | null, timeZone = display.timeZone): string {
+  if (value === null) return '—';
+  let format = timeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    timeFormats.set(timeZone, format);
+  }
+  return format.format(new Date(value));
+}
+
+/** "£12.34": an amount with its currency. */
+export function formatMoney(value: number, currency = display.currency): string {
+  return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(value);
+}
+
+/** "1 name", "2 names": a count with its noun, singular or plural. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
 }
 
 export function formatSeconds(seconds: number): string {
@@ -61,7 +98,7 @@ export function page(
         <li><a href="/console/members">Members</a></li>
         ${canDo(context, 'admin') && html`<li><a href="/console/staff">Staff</a></li><li><a href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`}
       </ul></nav>
-      <form method="post" action="/console/logout">${csrfField(context)}<span>${context.staff.email} (${context.staff.role})</span>
+      <form method="post" action="/console/logout">${csrfField(context)}<a href="/console/account" title="Your account">${context.staff.email}</a> <span>(${context.staff.role})</span>
         <button type="submit" class="secondary">Sign out</button></form>`
     : null;
   return html`<!doctype html>
@@ -82,4 +119,25 @@ ${body}
 </main>
 </body>
 </html>`;
+}
+
+/**
+ * A table that reads on a phone: each cell carries its column's name (`data-label`), which the
+ * stylesheet shows beside the cell when the rows stack as cards on a narrow screen.
+ */
+export function dataTable(
+  columns: readonly string[],
+  rows: ReadonlyArray<{ id?: string; cells: readonly HtmlValue[] }>,
+  empty: string,
+  caption: SafeHtml | null = null,
+): SafeHtml {
+  const body = rows.length
+    ? rows.map(
+        (row) =>
+          html`<tr ${row.id ? html`id="${row.id}"` : null}>${row.cells.map((cell, i) => html`<td data-label="${columns[i] ?? ''}">${cell}</td>`)}</tr>`,
+      )
+    : html`<tr><td colspan="${columns.length}">${empty}</td></tr>`;
+  return html`<div class="table-wrap"><table class="cards">${caption && html`<caption class="hint">${caption}</caption>`}
+    <thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
+    <tbody>${body}</tbody></table></div>`;
 }

@@ -1,7 +1,9 @@
 import csrfProtection from '@fastify/csrf-protection';
+import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { MAX_IMPORT_BYTES } from '../members/service.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { digest, type Limits } from '../staff/limits.js';
 import { SESSION_HOURS } from '../staff/sessions.js';
@@ -13,7 +15,7 @@ import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
-import { type PageContext, page } from './layout.js';
+import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';
 import { stuckPages } from './stuck.js';
 import { updatePages } from './updates.js';
@@ -22,6 +24,8 @@ declare module '@fastify/secure-session' {
   interface SessionData {
     /** The id of a server-side session (staff_sessions): the sealed cookie alone signs no one in. */
     session: string;
+    /** A message for the next page this session sees (after a form's redirect), shown once. */
+    flash: string;
   }
 }
 
@@ -82,6 +86,7 @@ function loginPage(context: PageContext, email: string, problem: string | null):
  */
 export async function consoleRoutes(app: FastifyInstance, options: { limits: Limits }) {
   const { config, staff, stuck } = app.services;
+  setDisplay({ timeZone: config.orgTimezone, currency: config.currency });
   await app.register(secureSession, {
     key: config.sessionSecret,
     cookieName: 'pp_console',
@@ -100,6 +105,13 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
       const header = request.headers[XSRF_HEADER];
       return typeof header === 'string' ? header : field(request.body, '_csrf');
     },
+  });
+
+  // A form with a file (the members import) comes as multipart: its fields land in the body like any
+  // form's, before the CSRF check reads them; the file as a Buffer, one file and a few fields at most.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 21 },
   });
 
   app.decorateRequest('staff', null);

@@ -24,7 +24,7 @@ export function stuckPages(app: FastifyInstance, tools: ConsoleTools) {
     const kinds = Object.entries(counts).filter(([, n]) => n > 0);
     const rows = items.map(
       (item) =>
-        html`<tr><td>${item.kind}</td><td>${formatTime(item.since)}</td><td>${item.reason}</td><td>${linkOf(item)}</td></tr>`,
+        html`<tr><td data-label="Kind">${item.kind}</td><td data-label="Since">${formatTime(item.since)}</td><td data-label="Why">${item.reason}</td><td data-label="Where">${linkOf(item)}</td></tr>`,
     );
     return tools.send(
       reply,
@@ -37,7 +37,7 @@ export function stuckPages(app: FastifyInstance, tools: ConsoleTools) {
           kinds.length === 0
             ? html`<p>Nothing is stuck.</p>`
             : html`<div class="stats">${kinds.map(([kind, n]) => html`<div class="stat"><strong>${n}</strong>${kind}</div>`)}</div>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Kind</th><th scope="col">Since</th><th scope="col">Why</th><th scope="col">Where</th></tr></thead>
+        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Kind</th><th scope="col">Since</th><th scope="col">Why</th><th scope="col">Where</th></tr></thead>
         <tbody>${rows}</tbody></table></div>`
         }`,
       ),

@@ -158,7 +158,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
       <h2>Sent</h2>
       ${
         sent.length
-          ? html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Update</th><th scope="col">To</th><th scope="col">Status</th><th scope="col">People</th><th scope="col">Made</th></tr></thead>
+          ? html`<div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Update</th><th scope="col">To</th><th scope="col">Status</th><th scope="col">People</th><th scope="col">Made</th></tr></thead>
       <tbody>${sent.map((b) => html`<tr><td data-label="Update"><a href="/console/broadcasts/${b.id}">Update ${b.id}</a></td><td data-label="To">${audienceLabel(b.audience)}</td><td data-label="Status" class="status status-${b.status}">${b.status}</td><td data-label="People">${b.total}</td><td data-label="Made">${formatTime(b.createdAt)}</td></tr>`)}</tbody></table></div>`
           : html`<p>Nothing sent yet.</p>`
       }`,
@@ -352,7 +352,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
 
   function failuresTable(p: Awaited<ReturnType<typeof service.progress>>): SafeHtml {
     if (p.failures.length === 0) return html`<p>No text has failed.</p>`;
-    return html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Twilio error</th><th scope="col">What it means</th><th scope="col">Texts</th></tr></thead>
+    return html`<div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Twilio error</th><th scope="col">What it means</th><th scope="col">Texts</th></tr></thead>
       <tbody>${p.failures.map(
         (f) =>
           html`<tr><td data-label="Twilio error">${f.errorCode === null ? '—' : html`<a href="https://www.twilio.com/docs/api/errors/${f.errorCode}" rel="noreferrer">${f.errorCode}</a>`}</td><td data-label="What it means">${f.meaning}</td><td data-label="Texts">${f.count}</td></tr>`,

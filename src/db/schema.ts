@@ -257,6 +257,33 @@ export const staffSessions = pgTable(
   ],
 );
 
+export const passwordLinkPurpose = pgEnum('password_link_purpose', ['invite', 'reset']);
+
+/**
+ * A one-time link through which a staff member sets their console password: an admin's invitation of a
+ * colleague, or a reset. Only the token's SHA-256 is kept; a link is spent once used, and a newer link
+ * for the same person replaces any unused one.
+ */
+export const staffPasswordLinks = pgTable(
+  'staff_password_links',
+  {
+    id: id(),
+    staffId: ref('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    purpose: passwordLinkPurpose('purpose').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: ref('created_by').references(() => staff.id),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('staff_password_links_token_hash_key').on(t.tokenHash),
+    index('staff_password_links_staff_idx').on(t.staffId),
+  ],
+);
+
 /** Every staff write: who, what, when, before and after. */
 export const auditLog = pgTable(
   'audit_log',

@@ -133,9 +133,9 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         signature,
       });
     }
-    // A name held for profanity is not echoed back to the phone.
-    const reply =
-      hold === 'profanity' ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
+    // Any other held name is told it will be checked, and not echoed back to the phone (an emoji
+    // would also make the reply a dearer UCS-2 text).
+    const reply = hold ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
     return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
   };
 

@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, ilike, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { apiTokens, auditLog, staff } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from './audit.js';
+import { createPasswordLinks } from './links.js';
 import { verifyStaffPassword } from './passwords.js';
 import { createSessions, endAllSessions } from './sessions.js';
 import { generateApiToken, hashApiToken } from './tokens.js';
@@ -24,7 +25,19 @@ const publicStaff = {
 /** Staff members, their API tokens and the audit log. `actorId` is who does it (null: the CLI). */
 export function createStaffService({ db, clock }: { db: Db; clock: () => Date }) {
   const sessions = createSessions({ db, clock });
+  const links = createPasswordLinks({ db, clock });
   return {
+    /** A colleague invited from the console: an account and a one-time link to set its password. */
+    invite: links.invite,
+    /** A one-time link that sets a new password for a staff member. */
+    resetLink: links.reset,
+    /** Whose a password link is, while it works. */
+    passwordLink: links.lookUp,
+    /** Sets a password through a link, spending it. */
+    usePasswordLink: links.use,
+    /** A signed-in person's change of their own password. */
+    changePassword: links.change,
+
     /** Creates a staff member and a first API token; the token is returned once and stored hashed. */
     async create(input: { email: string; role: StaffRole }, actorId: number | null = null) {
       const email = input.email.trim();
@@ -155,12 +168,41 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     sessionStaff: sessions.staffOf,
     endSession: sessions.end,
 
-    async auditLog(cursor: string | undefined, limit: number) {
+    /**
+     * The audit log, newest first, with who by e-mail; narrowed to one person (`staffId`, or 0 for the
+     * system and the CLI), an action containing `action`, or one kind of thing (`entityType`).
+     */
+    async auditLog(
+      cursor: string | undefined,
+      limit: number,
+      filter: { staffId?: number; action?: string; entityType?: string } = {},
+    ) {
       const before = decodeCursor(cursor);
+      const conditions: Array<SQL | undefined> = [
+        before === null ? undefined : lt(auditLog.id, before),
+        filter.staffId === undefined
+          ? undefined
+          : filter.staffId === 0
+            ? isNull(auditLog.staffId)
+            : eq(auditLog.staffId, filter.staffId),
+        filter.action ? ilike(auditLog.action, `%${filter.action.replace(/[\\%_]/g, '\\$&')}%`) : undefined,
+        filter.entityType ? eq(auditLog.entityType, filter.entityType) : undefined,
+      ];
       const rows = await db
-        .select()
+        .select({
+          id: auditLog.id,
+          staffId: auditLog.staffId,
+          email: staff.email,
+          action: auditLog.action,
+          entityType: auditLog.entityType,
+          entityId: auditLog.entityId,
+          before: auditLog.before,
+          after: auditLog.after,
+          at: auditLog.at,
+        })
         .from(auditLog)
-        .where(before === null ? undefined : lt(auditLog.id, before))
+        .leftJoin(staff, eq(staff.id, auditLog.staffId))
+        .where(and(...conditions))
         .orderBy(desc(auditLog.id))
         .limit(limit + 1);
       return toPage(rows, limit);

@@ -1,9 +1,21 @@
 // Supporter names as they will appear on the co-signed fax: cleaning, validation and review flags.
 import { createRequire } from 'node:module';
 import { DataSet, englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
+import { type ModerationReason, moderationReason } from './moderation.js';
 import { prefilteredHasMatch } from './profanity.js';
 
-export type HoldReason = 'profanity' | 'unsupported-script';
+export type HoldReason = 'profanity' | 'unsupported-script' | ModerationReason;
+
+/** Each reason a name is held for, as staff read it beside the name. */
+export const HOLD_REASONS: Record<HoldReason | 'staff', string> = {
+  profanity: 'Looks like profanity',
+  'unsupported-script': 'The fax cannot print this script',
+  'fictional-character': 'A fictional character',
+  'placeholder-name': 'A placeholder or test name',
+  'repeated-words': 'Repeated words or letters',
+  symbols: 'Emoji or symbols that are not part of a name',
+  staff: 'Held by staff',
+};
 export type NameCheck =
   | { ok: true; name: string; hold: HoldReason | null }
   | { ok: false; problem: NameProblem };
@@ -205,6 +217,8 @@ export function checkName(raw: string): NameCheck {
   const problem = findProblem(name);
   if (problem) return { ok: false, problem };
   if (isProfane(name)) return { ok: true, name, hold: 'profanity' };
+  const moderation = moderationReason(name);
+  if (moderation) return { ok: true, name, hold: moderation };
   if (RIGHT_TO_LEFT.test(name) || !fontCanDraw(name)) return { ok: true, name, hold: 'unsupported-script' };
   return { ok: true, name, hold: null };
 }

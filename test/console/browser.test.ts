@@ -115,24 +115,26 @@ describe('the staff console in a browser', () => {
     // Hold the name, then release it from the review queue.
     await page.goto(campaignUrl);
     await page.getByRole('button', { name: 'Hold Jane Smith' }).click();
-    await page.getByRole('button', { name: 'Release Jane Smith' }).waitFor(WAIT);
+    // Released from the review queue (the list's row has its own Release too).
+    const release = page.locator('[data-html="held"]').getByRole('button', { name: 'Release Jane Smith' });
+    await release.waitFor(WAIT);
     expect(await field('heldCount').textContent()).toBe('1');
-    await page.getByRole('button', { name: 'Release Jane Smith' }).click();
+    await release.click();
     await page.getByText('No names are waiting for review.').waitFor(WAIT);
     expect(await field('heldCount').textContent()).toBe('0');
 
     // The fax: preview, confirm, send, and watch it go out.
     await page.getByRole('link', { name: 'Fax' }).click();
-    await page.getByText('1 names are waiting', { exact: false }).waitFor(WAIT);
+    await page.getByText('1 name is waiting', { exact: false }).waitFor(WAIT);
     const previewHref = await page.getByRole('link', { name: /Preview PDF/ }).getAttribute('href');
     const preview = await page.request.get(`${base}${previewHref}`);
     expect(preview.headers()['content-type']).toBe('application/pdf');
     expect((await preview.body()).subarray(0, 5).toString()).toBe('%PDF-');
     await page.getByRole('link', { name: 'Send the batch…' }).click();
-    await expect(page.locator('#fax-summary').textContent()).resolves.toMatch(/1 names .* go to 1 target/);
+    await expect(page.locator('#fax-summary').textContent()).resolves.toMatch(/1 name .* goes to 1 target/);
     await Promise.all([
       page.waitForURL(/\/console\/fax-batches\/\d+$/, WAIT),
-      page.getByRole('button', { name: 'Send 1 names now' }).click(),
+      page.getByRole('button', { name: 'Send 1 name now' }).click(),
     ]);
     const firstStatus = await field('status').textContent();
     expect(['pending', 'sending']).toContain(firstStatus);

@@ -212,7 +212,7 @@ describe('campaign work', () => {
 
     const fax = await client.get(`${url}/fax`);
     expect(fax.statusCode).toBe(200);
-    expect(fax.body).toContain('<strong>0</strong> names are waiting');
+    expect(fax.body).toContain('<strong>0 names</strong> are waiting');
     expect(fax.body).not.toContain('Send the batch');
     const preview = await client.get(`${url}/fax-preview.pdf`);
     expect(preview.headers['content-type']).toBe('application/pdf');
@@ -248,17 +248,17 @@ describe('fax batches', () => {
     };
     const written = await showing('written');
     expect(written).toContain('data-field="status">written to the outbox (dry run)<');
-    expect(written).toContain('written 2030-01-02 03:04 UTC · 2 pages written');
+    expect(written).toContain('written 2 Jan 2030, 03:04 GMT · 2 pages written');
     const delivered = await showing('delivered');
     expect(delivered).toContain('data-field="status">delivered<');
-    expect(delivered).toContain('ended 2030-01-02 03:04 UTC · 2 pages sent<');
+    expect(delivered).toContain('ended 2 Jan 2030, 03:04 GMT · 2 pages sent<');
   });
 
   it('are sent after a confirm step that says what goes to whom, and a failed delivery can be retried', async () => {
     const client = new ConsoleClient(testApp.app);
     await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
     const confirm = await client.get(`/console/campaigns/${campaignId}/fax/confirm`);
-    expect(confirm.body).toMatch(/<strong>1<\/strong> names of “Free the console” go to 1 target:/);
+    expect(confirm.body).toMatch(/<strong>1 name<\/strong> of “Free the console” goes to 1 target:/);
     expect(confirm.body).toContain('Prosecutor (+74951234567)');
     const sent = await client.submit(
       `/console/campaigns/${campaignId}/fax/confirm`,
@@ -335,7 +335,9 @@ describe('e-mail to targets', () => {
     const batchUrl = `/console/fax-batches/${batch.id}`;
     const page = (await client.get(batchUrl)).body;
     expect(page).toContain('uncertain: the mail server may have it');
-    expect(page).toContain('<td>e-mail</td><td>prosecutor@example.org</td>');
+    expect(page).toContain(
+      '<td data-label="Channel">e-mail</td><td data-label="Fax number or e-mail">prosecutor@example.org</td>',
+    );
     expect(page).toContain('the connection ended; the server may have it');
     const resent = await client.submit(batchUrl, `/console/fax-deliveries/${delivery.id}/resend`, {
       batch: String(batch.id),

@@ -78,6 +78,17 @@ describe('the conversation', () => {
     expect(answered.supporter.optedIn).toBe(false);
   });
 
+  it('holds a joke name with its reason and says it will be checked; an emoji name is not echoed back', () => {
+    const joke = run('MAGAMED Mickey Mouse');
+    expect(joke.signature).toMatchObject({ status: 'held', holdReason: 'fictional-character' });
+    expect(joke.reply).toContain('will check your name');
+    expect(joke.reply).not.toContain('Mickey Mouse');
+    const emoji = run('MAGAMED \u{1F600} Happy Face');
+    expect(emoji.signature).toMatchObject({ status: 'held', holdReason: 'symbols' });
+    expect(emoji.reply).not.toContain('Happy Face');
+    expect(emoji.reply).toContain('will check your name');
+  });
+
   it('a keyword with an unreadable name asks again once, keeping the campaign pending', () => {
     const decision = run('MAGAMED http://spam.example.com');
     expect(decision.outcome).toBe('asked-name-again');
