@@ -58,6 +58,8 @@ interface CampaignValues {
   thanks: string;
   batchDailyAt: string;
   batchThreshold: string;
+  /** Shown at /act/<keyword> once open or closed. */
+  public: boolean;
   targets: TargetValues[];
 }
 
@@ -99,6 +101,7 @@ function valuesOf(campaign: CampaignDetail | null): CampaignValues {
     thanks: campaign?.replies.thanks ?? '',
     batchDailyAt: campaign?.batchDailyAt ?? '',
     batchThreshold: campaign?.batchThreshold === null || !campaign ? '' : String(campaign.batchThreshold),
+    public: campaign?.public ?? true,
     targets: (campaign?.targets ?? []).map((target) => ({
       name: target.name,
       title: target.title ?? '',
@@ -137,6 +140,8 @@ function valuesFromForm(form: unknown): CampaignValues {
     thanks: text('thanks'),
     batchDailyAt: text('batchDailyAt'),
     batchThreshold: text('batchThreshold'),
+    // An unticked box is not sent: the hidden 'off' before it stands.
+    public: text('public') !== 'off',
     targets,
   };
 }
@@ -218,6 +223,7 @@ function requestOf(values: CampaignValues): CampaignRequest {
     replies: { thanks: values.thanks },
     batchDailyAt: values.batchDailyAt.trim() === '' ? null : values.batchDailyAt.trim(),
     batchThreshold: threshold === '' ? null : Number(threshold),
+    public: values.public,
   };
 }
 
@@ -401,6 +407,10 @@ function campaignForm(
     ${area('thanks', 'Thanks reply', 'Texted after signing; {name} becomes the signer’s name. Empty for the default.')}
     ${input('batchDailyAt', 'Daily batch time (HH:MM, in the first target’s time zone)', { type: 'time' })}
     ${input('batchThreshold', 'Fax when this many names are waiting', { type: 'number' })}
+    <h2>Public page</h2>
+    <input type="hidden" name="public" value="off">
+    <label class="check"><input type="checkbox" name="public" value="on" ${values.public ? html`checked` : null}>
+      Show this action at /act/${values.keyword.trim().toUpperCase() || 'KEYWORD'} once it opens: title, summary, how to sign, the count and each authority’s delivery record (never a name or a number)</label>
     <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
   </form>`;
 }

@@ -209,6 +209,16 @@ describe('campaign work', () => {
     expect((await client.get(`${url}/edit`)).body).toContain('+74951234567\n+74951234568</textarea>');
     expect((await client.submit(url, `${url}/open`, {})).statusCode).toBe(303);
     expect((await client.get(url)).body).toContain('status-open');
+    // Public unless staff untick it: then /act/<keyword> answers 404.
+    expect((await client.get(`${url}/edit`)).body).toMatch(/name="public" value="on" checked/);
+    const hidden = await client.submit(`${url}/edit`, `/console/campaigns/${id}`, {
+      ...form,
+      title: 'Second title',
+      public: 'off',
+    });
+    expect(hidden.statusCode).toBe(303);
+    expect((await client.get(`${url}/edit`)).body).not.toMatch(/name="public" value="on" checked/);
+    expect((await testApp.app.inject({ method: 'GET', url: '/act/EDITME.json' })).statusCode).toBe(404);
 
     const fax = await client.get(`${url}/fax`);
     expect(fax.statusCode).toBe(200);
