@@ -56,6 +56,8 @@ export interface Config {
     quietHours: DailyWindow | null;
     repliesPerHour: number;
     pricePerSegment: number;
+    /** Where a web process spools inbound texts while Postgres and Redis are both unreachable. */
+    spoolDir: string;
   };
   fax: {
     provider: 'sinch' | 'file';
@@ -280,6 +282,7 @@ export function loadConfig(env: Env = process.env): Config {
       quietHours: quiet.toLowerCase() === 'off' ? null : dailyWindow('SMS_QUIET_HOURS', quiet),
       repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 10, 1, 1000),
       pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
+      spoolDir: read(env, 'SPOOL_DIR', 'var/spool'),
     },
     fax: {
       provider: faxProvider,
