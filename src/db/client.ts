@@ -30,8 +30,11 @@ function createPool(url: string, max: number, options?: string): pg.Pool {
     application_name: 'pocket-protest',
     options,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process.
+  // An idle client losing its connection (Postgres restart) must not crash the process; nor must a
+  // client checked out between two statements of a transaction (a send holds one while Twilio answers):
+  // its next statement fails instead, which the caller handles.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

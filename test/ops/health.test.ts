@@ -28,7 +28,10 @@ describe('health', () => {
     const { app, close } = await startTestApp(database, { env: { REDIS_URL: UNREACHABLE_REDIS_URL } });
     const response = await app.inject('/readyz');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'degraded', checks: { db: 'up', redis: 'down', spool: 'idle' } });
+    expect(response.json()).toEqual({
+      status: 'degraded',
+      checks: { db: 'up', redis: 'down', spool: 'idle' },
+    });
     await close();
   });
 
