@@ -259,8 +259,8 @@ export function createSpool(deps: SpoolDeps) {
         replayed++;
       }
       await unlink(claimed);
+      fileDepth = Math.max(0, fileDepth - lines.length);
     }
-    fileDepth = 0;
     if (replayed > 0) logger.info({ replayed }, 'spooled texts replayed from files');
     return replayed;
   }

@@ -77,17 +77,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  const t = Date.now();
   await workers?.close();
-  console.log('workers', Date.now() - t);
   await server?.close();
-  console.log('server', Date.now() - t);
   await fake?.close();
-  console.log('pool', database.pool.totalCount, database.pool.idleCount, database.pool.waitingCount);
   await database?.close();
-  console.log('db', Date.now() - t);
   await pg?.destroy();
-  console.log('pg', Date.now() - t);
 });
 
 describe('a Postgres outage', () => {
