@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,12 +83,27 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '30']).catch(() => undefined);
   }
 
+  // A test run that ends without destroy() (a hook timed out, the runner was stopped) stops it too.
+  const stopAtExit = () => {
+    try {
+      const args = ['stop', '-D', data, '-m', 'immediate', '-w'];
+      if (asRoot)
+        execFileSync('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args], { stdio: 'ignore' });
+      else execFileSync(join(bin, 'pg_ctl'), args, { stdio: 'ignore' });
+    } catch {
+      // not running
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stopAtExit);
+
   await start();
   return {
     url,
     start,
     stop,
     async destroy() {
+      process.off('exit', stopAtExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

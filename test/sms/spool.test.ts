@@ -77,11 +77,15 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await workers?.close();
-  await server?.close();
-  await fake?.close();
-  await database?.close();
-  await pg?.destroy();
+  try {
+    await workers?.close();
+    await server?.close();
+    await fake?.close();
+    // Bounded: a connection the pool never got back must not keep the server running.
+    await Promise.race([database?.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  } finally {
+    await pg?.destroy();
+  }
 });
 
 describe('a Postgres outage', () => {
