@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { sendSimulatedText } from '../../src/sms/simulator.js';
+import {
+  newMessageSid,
+  sendSimulatedText,
+  signedSmsRequest,
+  twimlMessages,
+} from '../../src/sms/simulator.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
 import { freePort } from '../fax/sinch-setup.js';
@@ -206,4 +211,43 @@ describe('a Postgres outage', () => {
       rmSync(spoolDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a text the primary URL stored, then also sent to the fallback URL, is answered once, with the stored reply', async () => {
+    const { config } = server;
+    const from = phone(300);
+    const messageSid = newMessageSid();
+    const post = (path: string) => {
+      const request = signedSmsRequest({
+        serverUrl: '',
+        publicBaseUrl: config.publicBaseUrl,
+        authToken: config.twilio.authToken,
+        accountSid: config.twilio.accountSid,
+        from,
+        body: `OUTAGE ${nameOf(300)}`,
+        messageSid,
+        path,
+      });
+      return server.app.inject({
+        method: 'POST',
+        url: path,
+        headers: request.headers,
+        payload: request.body,
+      });
+    };
+    const primary = await post('/webhooks/twilio/sms');
+    const [stored] = twimlMessages(primary.body);
+    expect(stored).toContain('Jane');
+    // Twilio gave up on the primary URL (too slow) and called the fallback URL; twice, even.
+    for (let i = 0; i < 2; i++) {
+      const fallback = await post('/webhooks/twilio/sms-fallback');
+      expect(twimlMessages(fallback.body)).toEqual([]);
+    }
+    await waitFor(async () => (textsTo([from]).get(from)?.length ?? 0) > 0, 'the reply', 15_000);
+    await waitFor(
+      async () => (await server.app.inject('/metrics')).body.includes('pp_sms_spool_depth{store="redis"} 0'),
+      'the stream to be drained',
+    );
+    expect(textsTo([from]).get(from)).toEqual([stored]);
+    expect(await signaturesOf(104)).toBe(1);
+  });
 });
