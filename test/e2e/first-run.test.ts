@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('first run', () => {
   it('npm start answers /readyz, creating and migrating the database it was given', async () => {
     const ready = await fetch(`${env.PUBLIC_BASE_URL}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { db: 'up', redis: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { db: 'up', redis: 'up', spool: 'idle' } });
   });
 
   it('demo loads the campaigns and the sms command prints a thank-you to Jane Smith', async () => {
