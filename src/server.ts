@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type RunningWorkers, startWorkers } from '../workers/index.js';
+import { type RunningWorkers, startWorkers, WORKER_POOL_SIZE } from '../workers/index.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase } from './db/client.js';
@@ -18,7 +18,8 @@ async function main(role: Role): Promise<void> {
   if (config.dryRun.length > 0)
     logger.warn({ dryRun: config.dryRun }, `dry run: ${config.dryRun.join('; ')}`);
   await migrateDatabase(config.databaseUrl);
-  const database = createDatabase(config.databaseUrl);
+  // A worker holds a connection per text in flight to Twilio: it needs more than a web process.
+  const database = createDatabase(config.databaseUrl, role === 'web' ? {} : { max: WORKER_POOL_SIZE });
   const redis = createRedis(config.redisUrl);
 
   const services = createServices({ config, database, redis, logger });

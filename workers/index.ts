@@ -37,6 +37,12 @@ export const PRODUCTION_STALLED: StalledSettings = {
 };
 const RENDER_STALLED: StalledSettings = { ...PRODUCTION_STALLED, lockDurationMs: 60_000 };
 
+/**
+ * Database connections a worker process opens: the texts in flight (each holds one until Twilio
+ * answers), the fax and broadcast jobs, the relay, the watchdog and the spool drainer.
+ */
+export const WORKER_POOL_SIZE = 40;
+
 /** How often the workers look for texts spooled in Redis while Postgres was unreachable. */
 const SPOOL_DRAIN_EVERY_MS = 1_000;
 
@@ -110,8 +116,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     'fax-render': 1,
     'fax-deliver': 5,
     broadcasts: 2,
-    // Enough texts in flight to keep up with the limiter while each waits on Twilio.
-    'sms-send': 50,
+    // Enough texts in flight to keep up with the rate while each waits on Twilio (100/s at 250 ms
+    // each); each holds a database connection until Twilio answers (the STOP lock), so a worker
+    // process's pool is sized for them (WORKER_POOL_SIZE).
+    'sms-send': 25,
     maintenance: 1,
   };
 
