@@ -23,13 +23,14 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
-    FAX_OUTBOX_DIR=/app/var/outbox
+    FAX_OUTBOX_DIR=/app/var/outbox \
+    SPOOL_DIR=/app/var/spool
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# The outbox exists in the image and belongs to `node`, so a volume mounted on it starts out owned by
-# the user the process runs as (Docker copies the directory's owner into a new named volume).
-RUN mkdir -p /app/var/outbox && chown -R node:node /app/var
+# The outbox and the spool exist in the image and belong to `node`, so a volume mounted on one starts
+# out owned by the user the process runs as (Docker copies the directory's owner into a new volume).
+RUN mkdir -p /app/var/outbox /app/var/spool && chown -R node:node /app/var
 USER node
 EXPOSE 3000
 # `all` runs web and workers in one process; docker-compose.yml runs `web` and `worker` apart.

@@ -90,7 +90,13 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(healthRoutes({ pool: database.pool, redis, metrics }));
+  await app.register(healthRoutes({ pool: database.pool, redis, metrics, spool: services.spool }));
+  // This process's spool files: replayed at start, and whenever Postgres is back while texts wait.
+  let replaying: { stop(): Promise<void> } | null = null;
+  app.addHook('onReady', async () => {
+    replaying = services.spool.startReplaying();
+  });
+  app.addHook('onClose', async () => replaying?.stop());
   await app.register(smsWebhookRoutes);
   await app.register(smsStatusRoutes);
   await app.register(faxWebhookRoutes);

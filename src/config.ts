@@ -63,6 +63,8 @@ export interface Config {
     pricePerSegment: number;
     /** Above this many people, staff type the audience size to confirm a broadcast. */
     confirmAbove: number;
+    /** Where a web process spools inbound texts while Postgres and Redis are both unreachable. */
+    spoolDir: string;
   };
   fax: {
     provider: 'sinch' | 'file';
@@ -176,6 +178,7 @@ export const CONFIG_VARIABLES = [
   'SMS_SHORTCODE',
   'CURRENCY',
   'BROADCAST_CONFIRM_ABOVE',
+  'SPOOL_DIR',
 ] as const;
 
 function read(env: Env, key: string, fallback: string): string {
@@ -371,6 +374,7 @@ export function loadConfig(env: Env = process.env): Config {
       repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 10, 1, 1000),
       pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
       confirmAbove: integer(env, 'BROADCAST_CONFIRM_ABOVE', 1_000, 0, 10_000_000),
+      spoolDir: read(env, 'SPOOL_DIR', 'var/spool'),
     },
     fax: {
       provider: faxProvider,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type RunningWorkers, startWorkers } from '../workers/index.js';
+import { type RunningWorkers, startWorkers, WORKER_POOL_SIZE } from '../workers/index.js';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase } from './db/client.js';
@@ -66,7 +66,8 @@ async function main(role: Role): Promise<void> {
       `${unreachable('Redis', 'REDIS_URL', config.redisUrl, error)}; texts are still answered, queued work waits for it`,
   );
   if (redisProblem) logger.warn({ redis: safeUrl(config.redisUrl) }, redisProblem);
-  const database = createDatabase(config.databaseUrl);
+  // A worker holds a connection per text in flight to Twilio: it needs more than a web process.
+  const database = createDatabase(config.databaseUrl, role === 'web' ? {} : { max: WORKER_POOL_SIZE });
   const redis = createRedis(config.redisUrl);
 
   const services = createServices({ config, database, redis, logger });

@@ -23,6 +23,7 @@ import { createPublicService } from './public/service.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
+import { createSpool } from './sms/spool.js';
 import { createStaffService } from './staff/service.js';
 import { createPhoneCrypto } from './supporters/phone.js';
 
@@ -71,6 +72,9 @@ export function createServices(deps: ServiceDeps) {
   const stuck = stuckReportFor(config.queuePrefix);
   const receipts = createReceiptsService({ db, config });
   metrics.observeStuck(() => stuck.counts());
+  const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
+  const spool = createSpool({ config, database, redis, phoneCrypto, metrics, logger, clock, inbound });
+  metrics.observeSpool(() => spool.depth());
   return {
     config,
     database,
@@ -82,7 +86,9 @@ export function createServices(deps: ServiceDeps) {
     staff: createStaffService({ db, clock }),
     members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
     retention: createRetention({ db, clock, retentionDays: config.retentionDays }),
-    inbound: createInboundService({ database, phoneCrypto, config, metrics, clock }),
+    inbound,
+    /** Inbound texts kept while Postgres is unreachable; web processes replay files, workers the stream. */
+    spool,
     campaigns: createCampaignsService({ db, clock }),
     signatures: createSignaturesService({ db, clock }),
     batches: createBatchesService({ db, clock, config }),

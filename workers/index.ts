@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { closeQueues, createQueues, type QueueName, type Queues } from '../src/queue/queues.js';
+import { createRateLimiter } from '../src/queue/rate.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
@@ -12,8 +13,38 @@ export interface WorkerDeps {
   /** Redis key prefix of the queues, when not config.queuePrefix: tests give each file its own. */
   queuePrefix?: string;
   /** How soon BullMQ notices a job whose worker died; tests that kill workers shorten it. */
-  stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
+  stalled?: StalledSettings;
 }
+
+export interface StalledSettings {
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+/**
+ * Production settings: a job's lock lasts 10 s (renewed every 5 s while its worker lives) and every
+ * worker looks for stalled jobs every 5 s, so the work of a worker that crashed resumes within about
+ * 15 s (BullMQ's defaults, 30 s and 30 s, left it for up to a minute). A job may stall three times
+ * before it is failed: every processor is idempotent. Rendering a fax can keep the event loop busy
+ * for seconds, so that queue keeps a longer lock (a second renderer of the same batch would only
+ * waste work).
+ */
+export const PRODUCTION_STALLED: StalledSettings = {
+  lockDurationMs: 10_000,
+  stalledIntervalMs: 5_000,
+  maxStalledCount: 3,
+};
+const RENDER_STALLED: StalledSettings = { ...PRODUCTION_STALLED, lockDurationMs: 60_000 };
+
+/**
+ * Database connections a worker process opens: the texts in flight (each holds one until Twilio
+ * answers), the fax and broadcast jobs, the relay, the watchdog and the spool drainer.
+ */
+export const WORKER_POOL_SIZE = 40;
+
+/** How often the workers look for texts spooled in Redis while Postgres was unreachable. */
+const SPOOL_DRAIN_EVERY_MS = 1_000;
 
 export interface RunningWorkers {
   queues: Queues;
@@ -40,6 +71,14 @@ function throttledWarning(logger: Logger, message: string) {
 
 type Handler = (data: never, job: Job) => Promise<void>;
 
+function stalledOptions(settings: StalledSettings) {
+  return {
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+    maxStalledCount: settings.maxStalledCount,
+  };
+}
+
 /**
  * Starts this process's share of the work: the outbox relay, and a BullMQ worker per queue. Nothing here
  * waits for Redis, so a process that runs the web app too answers texts while Redis is down.
@@ -65,7 +104,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
     broadcasts: broadcastProcessors(sending),
-    'sms-send': smsSendProcessors(sending),
+    'sms-send': smsSendProcessors(
+      sending,
+      createRateLimiter(redis, `${prefix}:sms-send:rate`, config.sms.maxPerSecond, 1_000),
+    ),
     'fax-render': faxRenderProcessors({ batches, faxSender, logger }),
     'fax-deliver': faxDeliverProcessors({ batches, faxSender, logger }),
     maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
@@ -74,8 +116,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     'fax-render': 1,
     'fax-deliver': 5,
     broadcasts: 2,
-    // Enough texts in flight to keep up with the limiter while each waits on Twilio.
-    'sms-send': 50,
+    // Enough texts in flight to keep up with the rate while each waits on Twilio (100/s at 250 ms
+    // each); each holds a database connection until Twilio answers (the STOP lock), so a worker
+    // process's pool is sized for them (WORKER_POOL_SIZE).
+    'sms-send': 25,
     maintenance: 1,
   };
 
@@ -91,15 +135,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         connection: redis,
         prefix,
         concurrency: concurrency[queue],
-        // BullMQ's limiter is global: every worker process together keeps to SMS_MAX_PER_SECOND.
-        ...(queue === 'sms-send' ? { limiter: { max: config.sms.maxPerSecond, duration: 1_000 } } : {}),
-        ...(deps.stalled
-          ? {
-              lockDuration: deps.stalled.lockDurationMs,
-              stalledInterval: deps.stalled.stalledIntervalMs,
-              maxStalledCount: deps.stalled.maxStalledCount,
-            }
-          : {}),
+        // SMS_MAX_PER_SECOND is kept by the sms-send processor itself (src/queue/rate.ts), global across
+        // worker processes, so that skipped texts take no token.
+        ...stalledOptions(deps.stalled ?? (queue === 'fax-render' ? RENDER_STALLED : PRODUCTION_STALLED)),
       },
     );
     worker.on('error', throttledWarning(logger, 'queue worker lost Redis'));
@@ -157,6 +195,18 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   // Before its first `ready` the connection would only queue the commands: the event runs them then.
   if (redis.status === 'ready') onReady();
   relay.start();
+  // Texts spooled in Redis while Postgres was unreachable: drained, one drainer at a time, oldest first.
+  let draining: Promise<unknown> | null = null;
+  const drainFailed = throttledWarning(logger, 'could not replay the spooled texts; trying again');
+  const drainTimer = setInterval(() => {
+    draining ??= services.spool
+      .drainStream()
+      .catch(drainFailed)
+      .finally(() => {
+        draining = null;
+      });
+  }, SPOOL_DRAIN_EVERY_MS);
+  drainTimer.unref();
   logger.info({ queues: Object.keys(processors), prefix }, 'workers started');
 
   return {
@@ -165,6 +215,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     async close() {
       closing = true;
       clearTimeout(scheduleRetry);
+      clearInterval(drainTimer);
+      // Without Redis its commands would wait for it; the entry it was on stays in the stream.
+      if (redis.status === 'ready') await draining;
       redis.off('ready', onReady);
       await watching;
       await relay.stop();

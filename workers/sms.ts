@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { createBroadcastSending, JobOutcome } from '../src/broadcasts/sending.js';
 import type { JobName, JobPayload } from '../src/queue/queues.js';
+import type { RateLimiter } from '../src/queue/rate.js';
 
 type Sending = ReturnType<typeof createBroadcastSending>;
 type Processors<Q extends 'broadcasts' | 'sms-send'> = {
@@ -22,10 +23,15 @@ export function broadcastProcessors(sending: Sending): Processors<'broadcasts'> 
   };
 }
 
-export function smsSendProcessors(sending: Sending): Processors<'sms-send'> {
+/**
+ * A token of the global rate is taken only for a text that will reach Twilio: a skipped one (opted
+ * out, cancelled, already settled) is settled at once and costs no time.
+ */
+export function smsSendProcessors(sending: Sending, rate: RateLimiter): Processors<'sms-send'> {
   return {
     async send({ messageId }, job) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (await sending.wouldSend(messageId)) await rate.take();
       await waitIfAsked(job, await sending.send(messageId, { lastAttempt }));
     },
   };

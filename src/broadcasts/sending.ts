@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { markUnsubscribed } from '../members/opt-out.js';
 import { enqueueMany } from '../queue/outbox.js';
-import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
+import { SmsSendError, type SmsSender, TWILIO_TIMEOUT_MS, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { audienceCondition, type StoredAudience } from './audience.js';
 import { quietHoursWait } from './quiet-hours.js';
@@ -48,6 +48,8 @@ type ClaimRow = {
   /** When that attempt claimed it. */
   claimed_at: Date;
   opted_in: boolean;
+  /** A reply to a spooled inbound text: sent whatever the hour and the member's opt-in. */
+  reply: boolean;
 };
 
 /**
@@ -130,26 +132,84 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
     });
   }
 
-  async function settle(
+  /** Replies to spooled texts are answers, not broadcasts: quiet hours do not hold them. */
+  async function isReply(messageId: number): Promise<boolean> {
+    const { rows } = await db.execute<{ reply: boolean }>(
+      sql`SELECT in_reply_to IS NOT NULL AS reply FROM outbound_messages WHERE id = ${messageId}`,
+    );
+    return rows[0]?.reply ?? false;
+  }
+
+  type Change = { status: string; errorCode?: number | null; sid?: string };
+
+  /** Records how a message ended, in `q` (the send's own transaction, which holds the member). */
+  async function record(q: Tx, messageId: number, claim: ClaimRow, change: Change) {
+    await q.execute(sql`
+      UPDATE outbound_messages SET status = ${change.status}::outbound_status,
+        error_code = ${change.errorCode ?? null},
+        twilio_sid = coalesce(${change.sid ?? null}, twilio_sid),
+        sent_at = CASE WHEN ${change.sid ?? null}::text IS NULL THEN sent_at ELSE now() END,
+        updated_at = now()
+      WHERE id = ${messageId}`);
+    if (change.errorCode === TWILIO_UNSUBSCRIBED) await markUnsubscribed(q, claim.supporter_id, clock());
+  }
+
+  async function settle(messageId: number, claim: ClaimRow, change: Change) {
+    // A transaction only when two rows change: most messages are one statement.
+    if (change.errorCode === TWILIO_UNSUBSCRIBED) {
+      await db.transaction((tx) => record(tx, messageId, claim, change));
+    } else {
+      await record(db, messageId, claim, change);
+    }
+    if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
+  }
+
+  /**
+   * Holds the member from the opt-in check until Twilio has answered: the check takes a share lock on
+   * the supporter row in a transaction kept open across the call, and a STOP's update of that row waits
+   * for it. So a STOP either commits before the check (the text is skipped) or is answered after the
+   * text left: never "you will get no more texts" followed by a text. The wait is bounded by the Twilio
+   * client's timeout; Postgres ends a transaction left idle longer than that, should this process hang.
+   */
+  async function sendHoldingMember(
     messageId: number,
     claim: ClaimRow,
-    change: { status: string; errorCode?: number | null; sid?: string },
-  ) {
-    const unsubscribed = change.errorCode === TWILIO_UNSUBSCRIBED;
-    const write = async (tx: Tx) => {
-      await tx.execute(sql`
-        UPDATE outbound_messages SET status = ${change.status}::outbound_status,
-          error_code = ${change.errorCode ?? null},
-          twilio_sid = coalesce(${change.sid ?? null}, twilio_sid),
-          sent_at = CASE WHEN ${change.sid ?? null}::text IS NULL THEN sent_at ELSE now() END,
-          updated_at = now()
-        WHERE id = ${messageId}`);
-      if (unsubscribed) await markUnsubscribed(tx, claim.supporter_id, clock());
-    };
-    // A transaction only when two rows change: most messages are one statement.
-    if (unsubscribed) await db.transaction(write);
-    else await write(db);
-    if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
+    sms: { to: string; body: string },
+  ): Promise<SmsSendError | null> {
+    return db.transaction(async (tx) => {
+      await tx.execute(
+        sql.raw(`SET LOCAL idle_in_transaction_session_timeout = ${TWILIO_TIMEOUT_MS + 5_000}`),
+      );
+      const { rows } = await tx.execute<{ opted_in: boolean }>(
+        sql`SELECT opted_in FROM supporters WHERE id = ${claim.supporter_id} FOR SHARE`,
+      );
+      if (claim.interrupted) {
+        // A failure to look it up throws: the job retries, and the message stays claimed until it can.
+        const taken = await sender.findSent(sms, new Date(claim.claimed_at));
+        if (taken) {
+          logger.info({ messageId }, 'interrupted text found at the provider: recorded as sent');
+          await record(tx, messageId, claim, { status: 'sent', sid: taken.sid });
+          return null;
+        }
+      }
+      // A reply to a spooled text is an answer, not a broadcast: a STOP's confirmation must go.
+      if (!claim.reply && !rows[0]?.opted_in) {
+        await record(tx, messageId, claim, { status: 'skipped_opted_out' });
+        return null;
+      }
+      try {
+        const sent = await sender.send(sms);
+        await record(tx, messageId, claim, { status: 'sent', sid: sent.sid });
+        return null;
+      } catch (error) {
+        if (!(error instanceof SmsSendError)) throw error;
+        if (error.code === TWILIO_UNSUBSCRIBED) {
+          await record(tx, messageId, claim, { status: 'skipped_opted_out', errorCode: error.code });
+          return null;
+        }
+        return error;
+      }
+    });
   }
 
   return {
@@ -190,7 +250,7 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
      */
     async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
-      if (waitMs > 0) {
+      if (waitMs > 0 && !(await isReply(messageId))) {
         await db.execute(sql`
           UPDATE broadcasts SET status = 'waiting'
           WHERE status = 'sending' AND id = (SELECT broadcast_id FROM outbound_messages WHERE id = ${messageId})`);
@@ -204,7 +264,7 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
           status = CASE
             WHEN s.erased_at IS NOT NULL OR s.phone_ciphertext IS NULL THEN
               CASE WHEN previous.status = 'sending' THEN 'failed' ELSE 'skipped_opted_out' END
-            WHEN s.opted_in OR previous.status = 'sending' THEN 'sending'
+            WHEN s.opted_in OR previous.status = 'sending' OR m.in_reply_to IS NOT NULL THEN 'sending'
             ELSE 'skipped_opted_out' END::outbound_status,
           attempts = m.attempts + 1,
           -- An interrupted claim keeps its time: it bounds the look-up at the provider, however late.
@@ -215,7 +275,8 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
           (SELECT status FROM broadcasts WHERE id = m.broadcast_id) AS broadcast_status,
           CASE WHEN m.status = 'sending' THEN s.phone_ciphertext END AS phone_ciphertext,
           coalesce(m.body, (SELECT body FROM broadcasts WHERE id = m.broadcast_id)) AS body,
-          previous.status = 'sending' AS interrupted, previous.updated_at AS claimed_at, s.opted_in`);
+          previous.status = 'sending' AS interrupted, previous.updated_at AS claimed_at, s.opted_in,
+          m.in_reply_to IS NOT NULL AS reply`);
       const claim = rows[0];
       // Already settled (a job run twice, or cancelled): nothing to do.
       if (!claim) return null;
@@ -230,39 +291,33 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
         return null;
       }
       const sms = { to: phoneCrypto.decrypt(claim.phone_ciphertext), body: claim.body };
-      if (claim.interrupted) {
-        // A failure to look it up throws: the job retries, and the message stays claimed until it can.
-        const taken = await sender.findSent(sms, new Date(claim.claimed_at));
-        if (taken) {
-          logger.info({ messageId }, 'interrupted text found at the provider: recorded as sent');
-          await settle(messageId, claim, { status: 'sent', sid: taken.sid });
-          return null;
-        }
-        if (!claim.opted_in) {
-          await settle(messageId, claim, { status: 'skipped_opted_out' });
-          return null;
-        }
-      }
-      try {
-        const sent = await sender.send(sms);
-        await settle(messageId, claim, { status: 'sent', sid: sent.sid });
-        return null;
-      } catch (error) {
-        if (!(error instanceof SmsSendError)) throw error;
-        if (error.code === TWILIO_UNSUBSCRIBED) {
-          await settle(messageId, claim, { status: 'skipped_opted_out', errorCode: error.code });
-          return null;
-        }
-        if (error.retryable && !options.lastAttempt) {
-          await db.execute(sql`
-            UPDATE outbound_messages SET status = 'queued', error_code = ${error.code}, updated_at = now()
-            WHERE id = ${messageId}`);
-          throw error;
-        }
-        logger.warn({ messageId, reason: error.message }, 'text not sent');
-        await settle(messageId, claim, { status: 'failed', errorCode: error.code });
+      const error = await sendHoldingMember(messageId, claim, sms);
+      if (error === null) {
+        if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
         return null;
       }
+      if (error.retryable && !options.lastAttempt) {
+        await db.execute(sql`
+          UPDATE outbound_messages SET status = 'queued', error_code = ${error.code}, updated_at = now()
+          WHERE id = ${messageId}`);
+        throw error;
+      }
+      logger.warn({ messageId, reason: error.message }, 'text not sent');
+      await settle(messageId, claim, { status: 'failed', errorCode: error.code });
+      return null;
+    },
+
+    /**
+     * Whether sending this message would call Twilio (and so needs a token of the rate limiter): not
+     * when it is already settled, cancelled, or to a member who has opted out or been erased.
+     */
+    async wouldSend(messageId: number): Promise<boolean> {
+      const { rows } = await db.execute<{ sends: boolean }>(sql`
+        SELECT m.status = 'sending' OR (m.status = 'queued' AND s.erased_at IS NULL
+          AND s.phone_ciphertext IS NOT NULL AND (s.opted_in OR m.in_reply_to IS NOT NULL)) AS sends
+        FROM outbound_messages m JOIN supporters s ON s.id = m.supporter_id
+        WHERE m.id = ${messageId}`);
+      return rows[0]?.sends ?? false;
     },
   };
 }

@@ -30,9 +30,41 @@ function createPool(url: string, max: number, options?: string): pg.Pool {
     application_name: 'pocket-protest',
     options,
   });
-  // An idle client losing its connection (Postgres restart) must not crash the process.
+  // An idle client losing its connection (Postgres restart) must not crash the process; nor must a
+  // client checked out between two statements of a transaction (a send holds one while Twilio answers):
+  // its next statement fails instead, which the caller handles.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    releaseOnFailedBegin(client);
+  });
   return pool;
+}
+
+type Releasable = pg.PoolClient & { release?: (error?: Error | boolean) => void };
+
+/**
+ * drizzle's `transaction()` sends BEGIN before its try/finally, so a BEGIN that fails (a pooled
+ * connection that Postgres dropped a moment ago, in an outage or a restart) never gives its client
+ * back: each outage would leak a connection of the pool for good. A failed BEGIN releases the client
+ * here, with the error, so the pool drops it; a later release of that checkout does nothing.
+ */
+function releaseOnFailedBegin(client: Releasable): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const first = args[0] as string | { text?: unknown } | undefined;
+    const text = typeof first === 'string' ? first : first?.text;
+    const result = query(...args);
+    if (typeof text !== 'string' || !/^\s*begin\b/i.test(text) || !(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      const release = client.release;
+      if (release) {
+        client.release = () => {};
+        release(error instanceof Error ? error : new Error('BEGIN failed'));
+      }
+      throw error;
+    });
+  }) as typeof client.query;
 }
 
 /** The one database client of a process: a pg pool, the drizzle instance on it, and the hot statements. */

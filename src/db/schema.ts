@@ -517,12 +517,19 @@ export const outboundMessages = pgTable(
     twilioSid: text('twilio_sid'),
     errorCode: integer('error_code'),
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * The MessageSid of a spooled inbound text this message answers: a reply sent as an outbound text
+     * (not in TwiML), unique so that a text replayed twice is answered once. Replies skip quiet hours
+     * and the send-time opt-out check (a STOP's confirmation must reach who just opted out).
+     */
+    inReplyTo: text('in_reply_to'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('outbound_messages_broadcast_supporter_key').on(t.broadcastId, t.supporterId),
+    uniqueIndex('outbound_messages_in_reply_to_key').on(t.inReplyTo),
     uniqueIndex('outbound_messages_twilio_sid_key').on(t.twilioSid),
     index('outbound_messages_supporter_idx').on(t.supporterId),
     // Whether a broadcast still has messages to hand over, asked after every send.

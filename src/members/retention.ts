@@ -39,7 +39,13 @@ export function createRetention({
           UPDATE inbound_messages m SET body = NULL, reply = ''
             FROM expired e
            WHERE m.campaign_id = e.id AND (m.body IS NOT NULL OR m.reply <> '')
-          RETURNING e.id AS campaign_id
+          RETURNING e.id AS campaign_id, m.message_sid
+        ), replies AS (
+          -- A spooled text's reply went out as an outbound text: its copy goes with the text's.
+          UPDATE outbound_messages o SET body = NULL
+            FROM messages r
+           WHERE o.in_reply_to = r.message_sid AND o.body IS NOT NULL
+          RETURNING o.id -- run whether read or not, as every data-modifying WITH is
         ), dialogues AS (
           UPDATE supporters sp SET pending_campaign_id = NULL, pending_attempts = 0,
                                   updated_at = ${now.toISOString()}::timestamptz

@@ -1,9 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
 import * as schema from '../db/schema.js';
-import { inboundMessages, signatures, supporters } from '../db/schema.js';
+import { inboundMessages, outboundMessages, signatures, supporters } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
@@ -254,6 +254,11 @@ export function createMembersService({
           .set({ body: null, reply: '' })
           .where(eq(inboundMessages.supporterId, supporterId))
           .returning({ id: inboundMessages.id });
+        // And the replies to spooled texts, which went out as outbound texts: sent (and not sent) ones.
+        await tx
+          .update(outboundMessages)
+          .set({ body: null })
+          .where(and(eq(outboundMessages.supporterId, supporterId), isNotNull(outboundMessages.inReplyTo)));
         await tx
           .update(supporters)
           .set({

@@ -28,13 +28,16 @@ export interface HealthDeps {
   pool: pg.Pool;
   redis: Redis;
   metrics: Metrics;
+  /** Whether inbound texts could be spooled now, and whether the spool is in use. */
+  spool: { state(databaseUp: boolean, redisUp: boolean): Promise<'idle' | 'in use' | 'unavailable'> };
 }
 
 /**
- * Readiness is 503 only without Postgres: texts are recorded and answered while Redis is down, so
- * Redis down is reported as degraded, not unready.
+ * Readiness is 503 only when a text could be neither recorded nor spooled: texts are recorded and
+ * answered while Redis is down, and spooled (in Redis, else in a file) while Postgres is down, so
+ * either is reported as degraded, not unready.
  */
-export function healthRoutes({ pool, redis, metrics }: HealthDeps) {
+export function healthRoutes({ pool, redis, metrics, spool }: HealthDeps) {
   return async (app: FastifyInstance) => {
     app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
@@ -43,8 +46,14 @@ export function healthRoutes({ pool, redis, metrics }: HealthDeps) {
         check(() => pool.query('SELECT 1')),
         check(() => (REDIS_DOWN.has(redis.status) ? Promise.reject(new Error(redis.status)) : redis.ping())),
       ]);
-      const status = db === 'down' ? 'unready' : queue === 'down' ? 'degraded' : 'ready';
-      return reply.status(db === 'up' ? 200 : 503).send({ status, checks: { db, redis: queue } });
+      const spooling = await within(spool.state(db === 'up', queue === 'up'), 2_000).catch(
+        () => 'unavailable' as const,
+      );
+      const unready = db === 'down' && spooling === 'unavailable';
+      const status = unready ? 'unready' : db === 'down' || queue === 'down' ? 'degraded' : 'ready';
+      return reply
+        .status(unready ? 503 : 200)
+        .send({ status, checks: { db, redis: queue, spool: spooling } });
     });
 
     app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {

@@ -19,8 +19,36 @@ export function createMetrics() {
       for (const [kind, n] of Object.entries(counts)) this.set({ kind }, n);
     },
   });
+  let spoolDepth: (() => Promise<Record<string, number>>) | null = null;
+  new Gauge({
+    name: 'pp_sms_spool_depth',
+    help: 'Inbound texts spooled while Postgres was unreachable and not replayed yet, by store (redis, file)',
+    labelNames: ['store'] as const,
+    registers: [registry],
+    async collect() {
+      const depths = (await spoolDepth?.()) ?? {};
+      this.reset();
+      for (const [store, n] of Object.entries(depths)) this.set({ store }, n);
+    },
+  });
   return {
     registry,
+    smsSpooled: new Counter({
+      name: 'pp_sms_spooled_total',
+      help: 'Inbound texts spooled because Postgres could not be reached, by store (redis, file)',
+      labelNames: ['store'] as const,
+      registers: [registry],
+    }),
+    smsReplayed: new Counter({
+      name: 'pp_sms_replayed_total',
+      help: 'Spooled inbound texts replayed, by store and outcome (answered, unanswered, unreadable, failed)',
+      labelNames: ['store', 'outcome'] as const,
+      registers: [registry],
+    }),
+    /** Where pp_sms_spool_depth reads its counts. */
+    observeSpool(depths: () => Promise<Record<string, number>>) {
+      spoolDepth = depths;
+    },
     smsInbound: new Counter({
       name: 'pp_sms_inbound_total',
       help: 'Inbound texts by outcome',

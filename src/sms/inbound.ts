@@ -31,6 +31,8 @@ export interface InboundText {
   body: string;
   /** Set by Twilio Advanced Opt-Out when it has already answered a STOP/START/HELP. */
   optOutType: string | null;
+  /** When it reached us, if not now: a spooled text replayed later. */
+  receivedAt?: Date;
 }
 
 export interface InboundAnswer {
@@ -181,7 +183,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         phone_ciphertext: phoneCrypto.encrypt(phone),
         phone_index: phoneCrypto.blindIndex(phone),
       };
-      const now = clock();
+      const now = text.receivedAt ?? clock();
       // Decided for an unknown number against the campaigns as last seen: the first-contact bet.
       // Without campaigns seen yet there is no bet: '' never matches, so the statement only reads.
       const campaignsText = lastCampaigns.text;

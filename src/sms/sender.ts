@@ -31,6 +31,13 @@ const RECONCILE_SKEW_MS = 5 * 60_000;
 /** Enough to cover every text one number could have had from us in a few minutes. */
 const RECONCILE_LIMIT = 200;
 
+/**
+ * How long a call to Twilio may take. A send holds its member (see broadcasts/sending.ts) until Twilio
+ * answers, so this also bounds how long a STOP waits for a text in flight to that member; it is kept
+ * under the inbound webhook's wait for Postgres.
+ */
+export const TWILIO_TIMEOUT_MS = 6_000;
+
 /** Twilio refuses to text a number that has replied STOP to the sender. */
 export const TWILIO_UNSUBSCRIBED = 21610;
 
@@ -59,7 +66,7 @@ export function retryableStatus(status: number | null): boolean {
 
 class RedirectingRequestClient extends twilio.RequestClient {
   constructor(private readonly baseUrl: string) {
-    super({ keepAlive: true, timeout: 15_000 });
+    super({ keepAlive: true, timeout: TWILIO_TIMEOUT_MS });
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
@@ -79,6 +86,7 @@ export function createTwilioSender(config: Config): SmsSender {
   const client = twilio(accountSid, authToken, {
     // Retries are the queue's job (with backoff and a record per attempt), not the client's.
     autoRetry: false,
+    timeout: TWILIO_TIMEOUT_MS,
     ...(apiBaseUrl ? { httpClient: new RedirectingRequestClient(apiBaseUrl) } : {}),
   });
   const sender = messagingServiceSid ? { messagingServiceSid } : { from: smsFrom ?? '' };

@@ -18,6 +18,8 @@ export interface SimulatedText {
   messageSid?: string;
   /** More Twilio parameters, such as OptOutType. */
   extra?: Record<string, string>;
+  /** The webhook's path: the primary URL unless told (`/webhooks/twilio/sms-fallback`). */
+  path?: string;
 }
 
 export interface SimulatedReply {
@@ -38,7 +40,7 @@ export function signedSmsRequest(text: SimulatedText): {
   headers: Record<string, string>;
   body: string;
 } {
-  const path = '/webhooks/twilio/sms';
+  const path = text.path ?? '/webhooks/twilio/sms';
   const params: Record<string, string> = {
     MessageSid: text.messageSid ?? newMessageSid(),
     AccountSid: text.accountSid,

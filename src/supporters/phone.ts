@@ -16,6 +16,9 @@ export interface PhoneCrypto {
   decrypt(stored: string): string;
   blindIndex(e164: string): string;
   needsReencryption(stored: string): boolean;
+  /** Any text sealed with the phone key (a spooled inbound text: its number and body together). */
+  sealText(text: string): string;
+  openText(stored: string): string;
 }
 
 const KEY_BYTES = 32;
@@ -73,38 +76,46 @@ export function createPhoneCrypto(keys: PhoneKeys): PhoneCrypto {
   // The version and key id are authenticated too, so the header cannot be edited undetected.
   const aad = (id: string) => Buffer.from(`${VERSION}.${id}`, 'utf8');
 
+  function seal(text: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', current, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad(currentId));
+    const ciphertext = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    const encoded = [iv, ciphertext, tag].map((part) => part.toString('base64url'));
+    return [VERSION, currentId, ...encoded].join('.');
+  }
+
+  function open(stored: string): string {
+    const parts = stored.split('.');
+    if (parts.length !== 5 || parts[0] !== VERSION) throw new Error('Stored phone ciphertext is malformed');
+    const id = parts[1] ?? '';
+    if (!KEY_ID.test(id)) throw new Error('Stored phone ciphertext is malformed');
+    const key = byId.get(id);
+    if (!key) throw new Error(`Stored phone ciphertext uses unknown key id ${id}`);
+    const iv = decodePart(parts[2], IV_BYTES);
+    const ciphertext = decodePart(parts[3]);
+    // Fixing the tag length stops a truncated tag from weakening authentication.
+    const tag = decodePart(parts[4], TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad(id));
+    decipher.setAuthTag(tag);
+    try {
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error('Stored phone ciphertext failed authentication (tampered or wrong key)');
+    }
+  }
+
   return {
     encrypt(e164) {
       checkE164(e164);
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', current, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(aad(currentId));
-      const ciphertext = Buffer.concat([cipher.update(e164, 'utf8'), cipher.final()]);
-      const tag = cipher.getAuthTag();
-      const encoded = [iv, ciphertext, tag].map((part) => part.toString('base64url'));
-      return [VERSION, currentId, ...encoded].join('.');
+      return seal(e164);
     },
 
-    decrypt(stored) {
-      const parts = stored.split('.');
-      if (parts.length !== 5 || parts[0] !== VERSION) throw new Error('Stored phone ciphertext is malformed');
-      const id = parts[1] ?? '';
-      if (!KEY_ID.test(id)) throw new Error('Stored phone ciphertext is malformed');
-      const key = byId.get(id);
-      if (!key) throw new Error(`Stored phone ciphertext uses unknown key id ${id}`);
-      const iv = decodePart(parts[2], IV_BYTES);
-      const ciphertext = decodePart(parts[3]);
-      // Fixing the tag length stops a truncated tag from weakening authentication.
-      const tag = decodePart(parts[4], TAG_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(aad(id));
-      decipher.setAuthTag(tag);
-      try {
-        return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
-      } catch {
-        throw new Error('Stored phone ciphertext failed authentication (tampered or wrong key)');
-      }
-    },
+    decrypt: open,
+    sealText: seal,
+    openText: open,
 
     blindIndex(e164) {
       checkE164(e164);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueMany } from '../../src/queue/outbox.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { listenForTexts } from '../helpers/phone.js';
 import {
@@ -194,5 +195,52 @@ describe('quiet hours', () => {
     const done = await waitUntilDone(world, broadcast.id);
     expect(done).toMatchObject({ total: 2, sent: 2 });
     expect(recipientsOf(world, 'Frozen:').sort()).toEqual(members.map((m) => m.phone).sort());
+  });
+});
+
+/** Texts of no broadcast written straight into the table, each with its send job (via the outbox). */
+async function queueTexts(rows: Array<{ member: Member; body: string; inReplyTo?: string }>) {
+  const { rows: ids } = await world.database.pool.query<{ id: string }>(
+    `INSERT INTO outbound_messages (supporter_id, body, segments, in_reply_to)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::text[]) ORDER BY 1 RETURNING id`,
+    [
+      rows.map((r) => r.member.id),
+      rows.map((r) => r.body),
+      rows.map(() => 1),
+      rows.map((r) => r.inReplyTo ?? null),
+    ],
+  );
+  await enqueueMany(
+    world.database.db,
+    'sms-send',
+    'send',
+    ids.map((row) => ({ messageId: Number(row.id) })),
+  );
+}
+
+describe('texts that are not sent', () => {
+  it('take none of the rate: thirty skipped texts do not hold back the two after them', async () => {
+    now = new Date('2026-01-17T12:00:00Z');
+    const optedOut = await addMembers(world, 30, { optedIn: false });
+    const optedIn = await addMembers(world, 2);
+    const started = Date.now();
+    await queueTexts([...optedOut, ...optedIn].map((member) => ({ member, body: 'Skiptest: hello' })));
+    await waitFor(async () => recipientsOf(world, 'Skiptest:').length === 2, 'the two texts', 10_000);
+    // At two texts a second, thirty skipped texts taking a token each would hold these for 15 s.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(recipientsOf(world, 'Skiptest:').sort()).toEqual(optedIn.map((m) => m.phone).sort());
+    const { rows } = await world.database.pool.query(
+      "SELECT count(*)::int AS n FROM outbound_messages WHERE body LIKE 'Skiptest:%' AND status = 'skipped_opted_out'",
+    );
+    expect(rows[0].n).toBe(30);
+  });
+
+  it('a reply to a spooled text goes out in quiet hours, and to a member who has just opted out', async () => {
+    now = new Date('2026-01-17T22:30:00Z');
+    const [member] = await addMembers(world, 1, { optedIn: false });
+    if (!member) throw new Error('no member');
+    await queueTexts([{ member, body: 'Replytest: you are unsubscribed', inReplyTo: 'SMreplytest0001' }]);
+    await waitFor(async () => recipientsOf(world, 'Replytest:').length === 1, 'the reply');
+    expect(recipientsOf(world, 'Replytest:')).toEqual([member.phone]);
   });
 });

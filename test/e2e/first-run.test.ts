@@ -113,7 +113,7 @@ describe('first run, on another port', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/MAGAMED\s+open\s+loaded/);
     expect(stdout).toContain('Thank you Jane Smith, your name is on our fax');
-    expect(stdout).toContain('{"status":"ready","checks":{"db":"up","redis":"up"}}');
+    expect(stdout).toContain('{"status":"ready","checks":{"db":"up","redis":"up","spool":"idle"}}');
     expect(stdout).toContain('Thank you, Jane Smith! Your name is on our fax for the IGOR urgent action.');
     expect(stdout).toMatch(/"items":\[\{"id":"\d+","name":"Jane Smith","status":"valid"/);
     // `ls` of the batch's folder in the outbox: the fax the file provider wrote.

@@ -30,6 +30,11 @@ export interface FakeTwilio {
   failNext(count: number, status: number): void;
   /** Numbers that replied STOP to Twilio: a message to one gets 400 with error 21610. */
   unsubscribed: Set<string>;
+  /**
+   * Milliseconds between taking a message (its `at`) and answering 201, as a real API's latency: the
+   * message has left while the sender still waits for the answer.
+   */
+  latencyMs: number;
   /** Holds every answer until `release()` (to catch a broadcast in the middle). */
   hold(): void;
   release(): void;
@@ -186,6 +191,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     };
     messages.push(message);
     requests.push({ to, status: 201 });
+    if (fake.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.latencyMs));
     send(response, 201, {
       ...resource(message),
       status: message.messagingServiceSid ? 'accepted' : 'queued',
@@ -208,8 +214,9 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const fake: FakeTwilio = {
     url: `http://127.0.0.1:${port}`,
+    latencyMs: 0,
     messages,
     requests,
     listRequests,
@@ -227,4 +234,5 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return fake;
 }

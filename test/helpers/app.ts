@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -29,6 +31,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     REDIS_URL,
     LOG_LEVEL: 'info',
     SMS_QUIET_HOURS: 'off',
+    // A spool directory of each app's own, so that no app replays another's files.
+    SPOOL_DIR: join(tmpdir(), `pp-spool-${randomBytes(6).toString('hex')}`),
     ...env,
   });
 }

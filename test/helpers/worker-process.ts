@@ -18,12 +18,16 @@ export interface WorkerProcesses {
 
 const STARTED_WITHIN_MS = 20_000;
 
-export function workerProcesses(env: Record<string, string>): WorkerProcesses {
+export function workerProcesses(
+  env: Record<string, string>,
+  /** The script to run, which sends a message once started; the fax crash test's workers by default. */
+  entry = join(import.meta.dirname, '../fax/crash-worker.ts'),
+): WorkerProcesses {
   const dir = join(import.meta.dirname, '../../node_modules/.cache/pp-worker-process');
   const bundle = join(dir, `worker-${process.pid}-${Date.now()}.mjs`);
   mkdirSync(dir, { recursive: true });
   buildSync({
-    entryPoints: [join(import.meta.dirname, '../fax/crash-worker.ts')],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -71,6 +71,13 @@ beforeAll(async () => {
   expect(replyText(await text(ERASED, 'ALAMOV'))).toMatch(/has closed/);
   // Supporters write anything in a text, their number and name included.
   await text(ERASED, `Hello, this is ${NAME} on 07700900123`);
+  // A text spooled while Postgres was away had its reply sent as an outbound text, thanking by name.
+  await database.pool.query(
+    `INSERT INTO outbound_messages (supporter_id, body, segments, in_reply_to, status)
+     SELECT supporter_id, 'Thank you, ' || name, 1, 'SMerasurespooled0001', 'sent' FROM signatures
+      WHERE name = $1 LIMIT 1`,
+    [NAME],
+  );
 });
 
 afterAll(async () => {

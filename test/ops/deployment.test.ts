@@ -114,7 +114,9 @@ describe('docker-compose.yml', () => {
       expect(services[name]?.environment?.FAX_OUTBOX_DIR).toBe('/app/var/outbox');
     }
     const run = runtime?.steps.filter(([instruction]) => instruction === 'RUN').map(([, rest]) => rest);
-    expect(run?.join(' ')).toMatch(/mkdir -p \/app\/var\/outbox && chown -R node:node \/app\/var/);
+    expect(run?.join(' ')).toMatch(
+      /mkdir -p \/app\/var\/outbox \/app\/var\/spool && chown -R node:node \/app\/var/,
+    );
     const user = runtime?.steps.filter(([instruction]) => instruction === 'USER');
     expect(user?.at(-1)?.[1]).toBe('node');
   });

@@ -19,7 +19,7 @@ describe('health', () => {
     const { app, close } = await startTestApp(database);
     const response = await app.inject('/readyz');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', checks: { db: 'up', redis: 'up' } });
+    expect(response.json()).toEqual({ status: 'ready', checks: { db: 'up', redis: 'up', spool: 'idle' } });
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     await close();
   });
@@ -28,16 +28,38 @@ describe('health', () => {
     const { app, close } = await startTestApp(database, { env: { REDIS_URL: UNREACHABLE_REDIS_URL } });
     const response = await app.inject('/readyz');
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'degraded', checks: { db: 'up', redis: 'down' } });
+    expect(response.json()).toEqual({
+      status: 'degraded',
+      checks: { db: 'up', redis: 'down', spool: 'idle' },
+    });
     await close();
   });
 
-  it('is unready (503) when Postgres is unreachable', async () => {
+  it('stays ready (degraded) while Postgres is unreachable, saying the spool is in use', async () => {
     const unreachable = createDatabase(UNREACHABLE_POSTGRES_URL);
     const { app, close } = await startTestApp(unreachable);
     const response = await app.inject('/readyz');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'degraded',
+      checks: { db: 'down', redis: 'up', spool: 'in use' },
+    });
+    await close();
+    await unreachable.close();
+  });
+
+  it('is unready (503) when a text could be neither recorded nor spooled', async () => {
+    const unreachable = createDatabase(UNREACHABLE_POSTGRES_URL);
+    const { app, close } = await startTestApp(unreachable, {
+      // No Redis, and a spool directory that cannot be made.
+      env: { REDIS_URL: UNREACHABLE_REDIS_URL, SPOOL_DIR: '/proc/pp-spool' },
+    });
+    const response = await app.inject('/readyz');
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ status: 'unready', checks: { db: 'down' } });
+    expect(response.json()).toEqual({
+      status: 'unready',
+      checks: { db: 'down', redis: 'down', spool: 'unavailable' },
+    });
     await close();
     await unreachable.close();
   });

@@ -1,0 +1,51 @@
+/**
+ * Whether an error means Postgres could not be reached (no connection, a connection lost, a server
+ * shutting down or starting up, no connection slot, or no answer in time), as opposed to Postgres
+ * refusing the data or the statement. Pure: it only reads the error.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENOENT', // a Unix socket that is not there
+]);
+
+/** SQLSTATEs of a server that cannot serve: shutdown, crash, starting up, no slot left. */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+const UNREACHABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'connection timeout',
+  'Client has encountered a connection error',
+  'Connection closed',
+  'the database system is',
+];
+
+/** Thrown by callers that gave up waiting for Postgres. */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'DB_TIMEOUT';
+  constructor(ms: number) {
+    super(`no answer from Postgres within ${ms} ms`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (error instanceof DatabaseTimeoutError) return true;
+  if (error === null || typeof error !== 'object') return false;
+  if (error instanceof AggregateError && error.errors.some(isDatabaseUnreachable)) return true;
+  const { code, message, cause } = error as { code?: unknown; message?: unknown; cause?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08')) return true;
+    // Any other SQLSTATE is Postgres answering: a data or statement error, not an outage.
+    if (/^[0-9A-Z]{5}$/.test(code)) return false;
+  }
+  if (typeof message === 'string' && UNREACHABLE_MESSAGES.some((m) => message.includes(m))) return true;
+  return cause !== undefined && cause !== error && isDatabaseUnreachable(cause);
+}
