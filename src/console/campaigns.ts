@@ -410,7 +410,7 @@ function campaignForm(
     <h2>Public page</h2>
     <input type="hidden" name="public" value="off">
     <label class="check"><input type="checkbox" name="public" value="on" ${values.public ? html`checked` : null}>
-      Show this action at /act/${values.keyword.trim().toUpperCase() || 'KEYWORD'} once it opens: title, summary, how to sign, the count and each authority’s delivery record (never a name or a number)</label>
+      Show this action on its public page (/act/${values.keyword.trim().toUpperCase() || '…'}) once it opens: title, summary, how to sign, the count and each authority’s delivery record, never a name or a number</label>
     <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
   </form>`;
 }
