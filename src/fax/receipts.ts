@@ -14,6 +14,27 @@ import {
 } from '../receipt.js';
 import { FACES } from './fonts.js';
 
+/** A delivery and its target, as read from their tables, as a receipt counts it. */
+export function deliveryFact(
+  delivery: typeof faxDeliveries.$inferSelect,
+  target: typeof targets.$inferSelect,
+): DeliveryFact {
+  return {
+    targetId: target.id,
+    targetName: target.name,
+    targetTitle: target.title,
+    targetPosition: target.position,
+    part: delivery.part,
+    parts: delivery.parts,
+    channel: delivery.channel,
+    status: delivery.status,
+    receivedAt: RECEIVED_STATUSES.includes(delivery.status)
+      ? (delivery.providerCompletedAt ?? delivery.completedAt)
+      : null,
+    pages: delivery.pages,
+  };
+}
+
 /**
  * Delivery receipts: for every part sent to every target by every channel, what the provider reported
  * and the SHA-256 of the PDF sent. Staff-only (the fax numbers dialled are the authorities', public, but
@@ -33,20 +54,7 @@ export function createReceiptsService({ db, config }: { db: Db; config: Config }
       .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
       .where(eq(faxDeliveries.batchId, batchId))
       .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part), asc(faxDeliveries.channel));
-    const facts: DeliveryFact[] = rows.map(({ delivery, target }) => ({
-      targetId: target.id,
-      targetName: target.name,
-      targetTitle: target.title,
-      targetPosition: target.position,
-      part: delivery.part,
-      parts: delivery.parts,
-      channel: delivery.channel,
-      status: delivery.status,
-      receivedAt: RECEIVED_STATUSES.includes(delivery.status)
-        ? (delivery.providerCompletedAt ?? delivery.completedAt)
-        : null,
-      pages: delivery.pages,
-    }));
+    const facts = rows.map(({ delivery, target }) => deliveryFact(delivery, target));
     const perTarget = targetReceipts(facts).map((target) => ({
       targetId: target.targetId,
       name: target.label.name,

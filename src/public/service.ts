@@ -2,7 +2,8 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
-import { type DeliveryFact, RECEIVED_STATUSES, targetReceipts } from '../receipt.js';
+import { deliveryFact } from '../fax/receipts.js';
+import { type DeliveryFact, targetReceipts } from '../receipt.js';
 
 /** How long a public view is reused: a flood of visitors costs a few queries every few seconds. */
 export const PUBLIC_CACHE_SECONDS = 5;
@@ -74,20 +75,7 @@ export function createPublicService({ db, config, clock }: { db: Db; config: Con
     const byBatch = new Map<number, DeliveryFact[]>();
     for (const { delivery, target } of rows) {
       const facts = byBatch.get(delivery.batchId) ?? [];
-      facts.push({
-        targetId: target.id,
-        targetName: target.name,
-        targetTitle: target.title,
-        targetPosition: target.position,
-        part: delivery.part,
-        parts: delivery.parts,
-        channel: delivery.channel,
-        status: delivery.status,
-        receivedAt: RECEIVED_STATUSES.includes(delivery.status)
-          ? (delivery.providerCompletedAt ?? delivery.completedAt)
-          : null,
-        pages: delivery.pages,
-      });
+      facts.push(deliveryFact(delivery, target));
       byBatch.set(delivery.batchId, facts);
     }
     const authorities = new Map<number, { name: string; position: number; deliveries: PublicDelivery[] }>();
