@@ -7,9 +7,10 @@ import { createLogger } from '../../src/logger.js';
 import { createRedis } from '../../src/queue/connection.js';
 import { createServices } from '../../src/services.js';
 import { startWorkers } from '../../workers/index.js';
-import { CapturedLogs, testConfig } from '../helpers/app.js';
-import type { TestDatabase } from '../helpers/database.js';
-import { emptyQueues } from './harness.js';
+import { apiAs, staffToken } from '../helpers/api.js';
+import { CapturedLogs, startTestApp, testConfig } from '../helpers/app.js';
+import { dropDatabase, type TestDatabase } from '../helpers/database.js';
+import { emptyQueues, removeDir, uniqueQueuePrefix } from './harness.js';
 
 /** A port nobody listens on now, so that PUBLIC_BASE_URL can be known before the app listens. */
 export async function freePort(): Promise<number> {
@@ -60,4 +61,28 @@ export async function startFaxWorkers(
       redis.disconnect();
     },
   };
+}
+
+/** The app listening on `port` and the fax workers over one test database, with a campaigner's API. */
+export async function startFaxStack(database: TestDatabase, env: Record<string, string>, port: number) {
+  const testApp = await startTestApp(database, { env, databaseUrl: database.url });
+  await testApp.app.listen({ port, host: '127.0.0.1' });
+  const workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
+  const api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
+  return { testApp, workers, api };
+}
+
+/**
+ * Stops what a test started, in order and each step bounded, then drops its database (FORCE ends the
+ * connections a job still running may hold, which a pool's end() would wait for) and its folders.
+ */
+export async function stopFaxStack(
+  started: Array<{ close(): Promise<unknown> } | undefined>,
+  database: TestDatabase | undefined,
+  dirs: string[],
+) {
+  for (const part of started) await atMost(part?.close());
+  if (database) await dropDatabase(database.url);
+  await atMost(database?.close());
+  for (const dir of dirs) removeDir(dir);
 }

@@ -5,12 +5,12 @@ import { createSinchProvider } from '../../src/fax/providers/sinch.js';
 import { createFaxSender } from '../../src/fax/sender.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
-import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
-import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database.js';
-import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { signNames, waitFor } from './harness.js';
 import { pdfText } from './pdf.js';
-import { atMost, freePort, startFaxWorkers, tempDir } from './sinch-setup.js';
+import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from './sinch-setup.js';
 
 let database: TestDatabase;
 let fake: FakeSinch;
@@ -62,21 +62,11 @@ beforeAll(async () => {
     API_REQUESTS_PER_MINUTE: '1000000',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  testApp = await startTestApp(database, { env, databaseUrl: database.url });
-  await testApp.app.listen({ port, host: '127.0.0.1' });
-  workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
-  api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
+  ({ testApp, workers, api } = await startFaxStack(database, env, port));
 });
 
 afterAll(async () => {
-  await atMost(workers?.close());
-  await atMost(testApp?.close());
-  await atMost(fake?.close());
-  // FORCE ends the connections a job still running may hold, which a pool's end() would wait for.
-  if (database) await dropDatabase(database.url);
-  await atMost(database?.close());
-  removeDir(outboxDir);
-  removeDir(fakeDir);
+  await stopFaxStack([workers, testApp, fake], database, [outboxDir, fakeDir]);
 }, 120_000);
 
 describe('faxing through Sinch', () => {

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetInput } from '../../src/campaigns/service.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeSmtp, pdfAttachments, readable, startFakeSmtp } from '../fakes/smtp.js';
-import { removeDir, signNames, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
+import { signNames, waitFor } from '../fax/harness.js';
 import { readSignatories } from '../fax/pdf.js';
 import { realisticNames } from '../fax/realistic-names.js';
-import { atMost, freePort, startFaxWorkers, tempDir } from '../fax/sinch-setup.js';
-import { apiAs, staffToken } from '../helpers/api.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
+import type { apiAs } from '../helpers/api.js';
+import type { TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
-import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
 let sinch: FakeSinch;
@@ -77,21 +77,11 @@ beforeAll(async () => {
     API_REQUESTS_PER_MINUTE: '1000000',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   };
-  testApp = await startTestApp(database, { env, databaseUrl: database.url });
-  await testApp.app.listen({ port, host: '127.0.0.1' });
-  workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
-  api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
+  ({ testApp, workers, api } = await startFaxStack(database, env, port));
 });
 
 afterAll(async () => {
-  await atMost(workers?.close());
-  await atMost(testApp?.close());
-  await atMost(sinch?.close());
-  await atMost(smtp?.close());
-  if (database) await dropDatabase(database.url);
-  await atMost(database?.close());
-  removeDir(outboxDir);
-  removeDir(fakeDir);
+  await stopFaxStack([workers, testApp, sinch, smtp], database, [outboxDir, fakeDir]);
 }, 120_000);
 
 describe('e-mail to a target', () => {

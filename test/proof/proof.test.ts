@@ -6,13 +6,13 @@ import { sendSimulatedText } from '../../src/sms/simulator.js';
 import { ConsoleClient, consoleStaff } from '../console/session.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
-import { removeDir, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
+import { waitFor } from '../fax/harness.js';
 import { pdfText } from '../fax/pdf.js';
-import { atMost, freePort, startFaxWorkers, tempDir } from '../fax/sinch-setup.js';
-import { apiAs, staffToken } from '../helpers/api.js';
-import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
+import type { apiAs } from '../helpers/api.js';
+import { type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
-import { createTestDatabase, dropDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { replyText, type TextFn } from '../helpers/phone.js';
 
 /**
@@ -98,8 +98,7 @@ beforeAll(async () => {
     SMS_MAX_PER_SECOND: '100',
     ORG_TIMEZONE: 'Europe/Moscow',
   };
-  testApp = await startTestApp(database, { env, databaseUrl: database.url });
-  await testApp.app.listen({ port, host: '127.0.0.1' });
+  ({ testApp, workers, api } = await startFaxStack(database, env, port));
   text = (from, body) =>
     sendSimulatedText({
       serverUrl: `http://127.0.0.1:${port}`,
@@ -109,19 +108,10 @@ beforeAll(async () => {
       from,
       body,
     });
-  workers = await startFaxWorkers(database, env, uniqueQueuePrefix());
-  api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
 });
 
 afterAll(async () => {
-  await atMost(workers?.close());
-  await atMost(testApp?.close());
-  await atMost(sinch?.close());
-  await atMost(twilio?.close());
-  if (database) await dropDatabase(database.url);
-  await atMost(database?.close());
-  removeDir(outboxDir);
-  removeDir(sinchDir);
+  await stopFaxStack([workers, testApp, sinch, twilio], database, [outboxDir, sinchDir]);
 }, 120_000);
 
 describe('proof of delivery', () => {
