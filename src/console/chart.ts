@@ -1,17 +1,23 @@
 import type { SignaturesOverTime } from '../campaigns/signatures.js';
 import { html, type SafeHtml } from './html.js';
+import { displayTimeZone } from './layout.js';
 
 const WIDTH = 600;
 const HEIGHT = 160;
 const BASE = HEIGHT - 20;
 
-/** Inline SVG bars, drawn on the server; the table beside it carries the same numbers for screen readers. */
-export function chartSvg({ unit, buckets }: SignaturesOverTime): SafeHtml {
+/**
+ * Inline SVG bars, drawn on the server; the table beside it carries the same numbers for screen readers.
+ * Hours are labelled on the organisation's clock (buckets are whole UTC hours, so whole local hours in
+ * every zone with a whole-hour offset); days are UTC days, and say so.
+ */
+export function chartSvg({ unit, buckets }: SignaturesOverTime, timeZone = displayTimeZone()): SafeHtml {
+  const hourOf = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
   const top = Math.max(1, ...buckets.map((b) => b.count));
   const slot = WIDTH / Math.max(buckets.length, 1);
   const labelEvery = Math.ceil(buckets.length / 8);
   const label = (start: Date) =>
-    unit === 'hour' ? `${start.toISOString().slice(11, 13)}h` : start.toISOString().slice(5, 10);
+    unit === 'hour' ? `${hourOf.format(start)}h` : start.toISOString().slice(5, 10);
   const bars = buckets.map((bucket, i) => {
     const height = Math.round((bucket.count / top) * (BASE - 10));
     const x = (i * slot + 1).toFixed(1);
@@ -20,5 +26,5 @@ export function chartSvg({ unit, buckets }: SignaturesOverTime): SafeHtml {
     }`;
   });
   const total = buckets.reduce((sum, b) => sum + b.count, 0);
-  return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Signatures per ${unit} (UTC): ${total} in the period shown, at most ${top} in one ${unit}">${bars}<text x="2" y="10">max ${top} per ${unit}</text></svg>`;
+  return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Signatures per ${unit} (${unit === 'hour' ? `${timeZone} time` : 'UTC days'}): ${total} in the period shown, at most ${top} in one ${unit}">${bars}<text x="2" y="10">max ${top} per ${unit}</text></svg>`;
 }

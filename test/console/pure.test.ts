@@ -54,8 +54,16 @@ describe('the signatures chart', () => {
     }).text;
     expect(svg.match(/<rect /g)).toHaveLength(2);
     expect(svg).toContain(
-      'aria-label="Signatures per hour (UTC): 6 in the period shown, at most 4 in one hour"',
+      'aria-label="Signatures per hour (UTC time): 6 in the period shown, at most 4 in one hour"',
     );
+  });
+
+  it('labels hours on the organisation’s clock', () => {
+    const summer = { start: new Date('2026-07-01T09:00:00Z'), count: 1 };
+    const london = chartSvg({ unit: 'hour', buckets: [summer] }, 'Europe/London').text;
+    expect(london).toContain('>10h</text>');
+    expect(london).toContain('Signatures per hour (Europe/London time)');
+    expect(chartSvg({ unit: 'hour', buckets: [summer] }, 'UTC').text).toContain('>09h</text>');
   });
 });
 
