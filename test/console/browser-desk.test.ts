@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
-import { sendSimulatedText } from '../../src/sms/simulator.js';
 import { freePort } from '../fax/sinch-setup.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { insertSigners } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { textsTo } from '../helpers/phone.js';
 import { launchChromium } from './browser.js';
 import { consoleStaff } from './session.js';
 
@@ -25,14 +25,7 @@ let campaignId: number;
 let admin: { email: string; password: string };
 
 async function text(from: string, body: string) {
-  const reply = await sendSimulatedText({
-    serverUrl: listening,
-    publicBaseUrl: testApp.config.publicBaseUrl,
-    authToken: testApp.config.twilio.authToken,
-    accountSid: testApp.config.twilio.accountSid,
-    from,
-    body,
-  });
+  const reply = await textsTo(testApp, listening)(from, body);
   expect(reply.status).toBe(200);
 }
 

@@ -1,13 +1,13 @@
 import { Queue } from 'bullmq';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSimulatedText } from '../../src/sms/simulator.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix } from '../fax/harness.js';
 import { freePort, tempDir } from '../fax/sinch-setup.js';
 import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { textsTo } from '../helpers/phone.js';
 import { launchChromium } from './browser.js';
 import { consoleStaff } from './session.js';
 
@@ -24,14 +24,7 @@ let page: Page;
 let base: string;
 
 async function text(from: string, body: string) {
-  const reply = await sendSimulatedText({
-    serverUrl: base,
-    publicBaseUrl: testApp.config.publicBaseUrl,
-    authToken: testApp.config.twilio.authToken,
-    accountSid: testApp.config.twilio.accountSid,
-    from,
-    body,
-  });
+  const reply = await textsTo(testApp, base)(from, body);
   expect(reply.status).toBe(200);
 }
 

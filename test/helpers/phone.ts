@@ -3,16 +3,15 @@ import type { TestApp } from './app.js';
 
 export const PUBLIC_BASE_URL = 'https://pocketprotest.example.org';
 
-/** A phone texting the app over real HTTP, signed by the real twilio package as Twilio would sign. */
-export async function listenForTexts(testApp: TestApp) {
-  const address = await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+/** A phone texting the app at `serverUrl`, signed by the real twilio package as Twilio would sign. */
+export function textsTo(testApp: TestApp, serverUrl: string) {
   return (
     from: string,
     body: string,
     options: { messageSid?: string; extra?: Record<string, string> } = {},
   ) =>
     sendSimulatedText({
-      serverUrl: address,
+      serverUrl,
       publicBaseUrl: testApp.config.publicBaseUrl,
       authToken: testApp.config.twilio.authToken,
       accountSid: testApp.config.twilio.accountSid,
@@ -20,6 +19,11 @@ export async function listenForTexts(testApp: TestApp) {
       body,
       ...options,
     });
+}
+
+/** The app listening on a free port, and a phone texting it over real HTTP. */
+export async function listenForTexts(testApp: TestApp) {
+  return textsTo(testApp, await testApp.app.listen({ port: 0, host: '127.0.0.1' }));
 }
 
 export type TextFn = Awaited<ReturnType<typeof listenForTexts>>;

@@ -2,7 +2,6 @@ import { createHash, randomInt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSimulatedText } from '../../src/sms/simulator.js';
 import { ConsoleClient, consoleStaff } from '../console/session.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
@@ -13,7 +12,7 @@ import type { apiAs } from '../helpers/api.js';
 import { type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { replyText, type TextFn } from '../helpers/phone.js';
+import { replyText, type TextFn, textsTo } from '../helpers/phone.js';
 
 /**
  * Proof of delivery over the real webhook, the fake Sinch and the fake Twilio: receipts whose SHA-256
@@ -99,15 +98,7 @@ beforeAll(async () => {
     ORG_TIMEZONE: 'Europe/Moscow',
   };
   ({ testApp, workers, api } = await startFaxStack(database, env, port));
-  text = (from, body) =>
-    sendSimulatedText({
-      serverUrl: `http://127.0.0.1:${port}`,
-      publicBaseUrl: testApp.config.publicBaseUrl,
-      authToken: testApp.config.twilio.authToken,
-      accountSid: testApp.config.twilio.accountSid,
-      from,
-      body,
-    });
+  text = textsTo(testApp, `http://127.0.0.1:${port}`);
 });
 
 afterAll(async () => {

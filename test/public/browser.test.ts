@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoCampaigns } from '../../src/campaigns/demo.js';
-import { sendSimulatedText } from '../../src/sms/simulator.js';
 import { launchChromium } from '../console/browser.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
 import { freePort, tempDir } from '../fax/sinch-setup.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { textsTo } from '../helpers/phone.js';
 
 /** The public page of an action on a phone (390×844), in Debian's Chromium. */
 const WAIT = { timeout: 20_000 };
@@ -51,14 +51,7 @@ describe('the public page of an action', () => {
       campaigns: testApp.app.services.campaigns,
     });
     for (const [i, name] of SIGNERS.entries()) {
-      await sendSimulatedText({
-        serverUrl: base,
-        publicBaseUrl: base,
-        authToken: testApp.config.twilio.authToken,
-        accountSid: testApp.config.twilio.accountSid,
-        from: `+4477009002${String(i).padStart(2, '0')}`,
-        body: `MAGAMED ${name}`,
-      });
+      await textsTo(testApp, base)(`+4477009002${String(i).padStart(2, '0')}`, `MAGAMED ${name}`);
     }
     const api = apiAs(testApp.app, (await staffToken(database, 'campaigner')).token);
     const { rows } = await database.pool.query("SELECT id FROM campaigns WHERE keyword = 'MAGAMED'");
