@@ -15,6 +15,7 @@ import { createFaxSender } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
 import { createMailTransport } from './mail/transport.js';
+import { createNamesOnFile } from './members/names-on-file.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -86,6 +87,7 @@ export function createServices(deps: ServiceDeps) {
     staff: createStaffService({ db, clock }),
     members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
     retention: createRetention({ db, clock, retentionDays: config.retentionDays }),
+    namesOnFile: createNamesOnFile({ db }),
     inbound,
     /** Inbound texts kept while Postgres is unreachable; web processes replay files, workers the stream. */
     spool,

@@ -99,6 +99,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     batches,
     campaigns: services.campaigns,
     retention: services.retention,
+    namesOnFile: services.namesOnFile,
     stuck: services.stuckReportFor(prefix),
     logger,
   });
@@ -195,6 +196,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   // Before its first `ready` the connection would only queue the commands: the event runs them then.
   if (redis.status === 'ready') onReady();
   relay.start();
+  const startRuns = Promise.all(
+    Object.entries(periodic).map(([name, job]) =>
+      job.atStart
+        ? job
+            .run()
+            .catch((error: Error) => logger.warn({ job: name, reason: error.message }, 'periodic job failed'))
+        : undefined,
+    ),
+  );
   // Texts spooled in Redis while Postgres was unreachable: drained, one drainer at a time, oldest first.
   let draining: Promise<unknown> | null = null;
   const drainFailed = throttledWarning(logger, 'could not replay the spooled texts; trying again');
@@ -220,6 +230,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       if (redis.status === 'ready') await draining;
       redis.off('ready', onReady);
       await watching;
+      await startRuns;
       await relay.stop();
       // Running jobs may finish first while Redis is up; without it they could not be marked done
       // anyway, and a graceful close would wait for Redis forever.

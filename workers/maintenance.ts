@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { createCampaignsService } from '../src/campaigns/service.js';
 import type { BatchesService } from '../src/fax/batches.js';
+import type { createNamesOnFile } from '../src/members/names-on-file.js';
 import type { createRetention } from '../src/members/retention.js';
 import type { StuckReport } from '../src/ops/stuck.js';
 import type { JobName } from '../src/queue/queues.js';
 
 export interface PeriodicJob {
   everyMs: number;
+  /** Also run once when a worker process starts, not only after its first interval. */
+  atStart?: boolean;
   run(): Promise<void>;
 }
 
@@ -26,12 +29,14 @@ export function maintenanceJobs({
   batches,
   campaigns,
   retention,
+  namesOnFile,
   stuck,
   logger,
 }: {
   batches: BatchesService;
   campaigns: ReturnType<typeof createCampaignsService>;
   retention: ReturnType<typeof createRetention>;
+  namesOnFile: ReturnType<typeof createNamesOnFile>;
   stuck: StuckReport;
   logger: Logger;
 }): MaintenanceJobs {
@@ -50,6 +55,17 @@ export function maintenanceJobs({
         const cleared = await retention.run();
         if (cleared.campaigns > 0)
           logger.info(cleared, 'retention: message bodies and dialogue state deleted');
+      },
+    },
+    // At start, so that names stored under other rules (an upgrade, a changed list) soon sign in one
+    // statement again; then hourly, for any a race left unstamped.
+    'recheck-names': {
+      everyMs: HOUR,
+      atStart: true,
+      async run() {
+        const rechecked = await namesOnFile.recheck();
+        if (rechecked.checked > 0)
+          logger.info(rechecked, 'names on file checked under the current hold rules');
       },
     },
     // Redis only carries work: what it lost, or what no job will do, is found here and driven on.

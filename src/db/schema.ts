@@ -35,6 +35,8 @@ export const supporters = pgTable(
     phoneCiphertext: text('phone_ciphertext'),
     phoneIndex: text('phone_index'),
     name: text('name'),
+    /** The hold rules (names.ts HOLD_RULES) the name passed when written; null: held, or not checked. */
+    nameClearedUnder: text('name_cleared_under'),
     optedIn: boolean('opted_in').notNull().default(true),
     optedOutAt: timestamp('opted_out_at', { withTimezone: true }),
     noCall: boolean('no_call').notNull().default(false),

@@ -6,6 +6,7 @@ import * as schema from '../db/schema.js';
 import { inboundMessages, outboundMessages, signatures, supporters } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.js';
+import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';
 import { collectGarbage } from './memory.js';
@@ -103,10 +104,12 @@ export function createMembersService({
   const moveStaged = (now: Date) => sql`
     WITH fresh AS (${FIRST_OF_EACH_NUMBER}),
     inserted AS (
-      INSERT INTO supporters (phone_ciphertext, phone_index, name, opted_in, consent_at, consent_terms,
-                              consent_message_sid, source, created_at, updated_at)
-      SELECT phone_ciphertext, phone_index, name, true, consent_at, ${IMPORT_CONSENT_TERMS}::text,
-             NULL, 'import:' || consent_source, ${now}::timestamptz, ${now}::timestamptz
+      INSERT INTO supporters (phone_ciphertext, phone_index, name, name_cleared_under, opted_in, consent_at,
+                              consent_terms, consent_message_sid, source, created_at, updated_at)
+      SELECT phone_ciphertext, phone_index, name,
+             CASE WHEN name IS NOT NULL AND NOT held THEN ${HOLD_RULES}::text END, true, consent_at,
+             ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
+             ${now}::timestamptz
         FROM fresh ORDER BY line
       -- A number that texted in meanwhile is theirs already: skipped, not re-consented.
       ON CONFLICT (phone_index) DO NOTHING
@@ -265,6 +268,7 @@ export function createMembersService({
             phoneCiphertext: null,
             phoneIndex: null,
             name: null,
+            nameClearedUnder: null,
             optedIn: false,
             optedOutAt: sql`coalesce(${supporters.optedOutAt}, ${now})`,
             pendingCampaignId: null,

@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    smsDecidedAhead: new Counter({
+      name: 'pp_sms_inbound_decided_ahead_total',
+      help: 'Inbound texts decided before their number was read: written by the statement that read it (won, one round trip) or decided again on what it read (lost)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     signatures: new Counter({
       name: 'pp_signatures_total',
       help: 'Signatures recorded, by status',

@@ -41,6 +41,8 @@ export interface QueueJobs {
     retention: Record<string, never>;
     /** Work the queues lost or never got, found and driven on. */
     watchdog: Record<string, never>;
+    /** Names on file checked again under the current hold rules, and stamped when they pass. */
+    'recheck-names': Record<string, never>;
   };
 }
 

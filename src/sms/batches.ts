@@ -1,6 +1,13 @@
 import type { Database } from '../db/client.js';
 import type { SupporterView } from './conversation.js';
-import { type InputRow, inputParams, TRY_AS_FIRST_CONTACTS, WRITE_TEXTS } from './inbound-sql.js';
+import {
+  type InputRow,
+  inputParams,
+  TRY_TEXTS,
+  type TryTextsOptions,
+  tryTextsParams,
+  WRITE_TEXTS,
+} from './inbound-sql.js';
 
 /**
  * Statements of one kind running at once; texts arriving meanwhile wait and go together in the next
@@ -11,11 +18,12 @@ import { type InputRow, inputParams, TRY_AS_FIRST_CONTACTS, WRITE_TEXTS } from '
 const MAX_IN_FLIGHT = 1;
 const MAX_BATCH = 200;
 
-/** Runs a statement for the rows of a batch: a result per row, numbered `ord` from 1 in row order. */
-type Statement<T> = (rows: InputRow[], group: string) => Promise<Array<T & { ord: string }>>;
+/** Runs a statement for the texts of a batch, each with its rows: a result per text, numbered from 1. */
+type Statement<T> = (texts: InputRow[][], group: string) => Promise<Array<T & { text_no: number }>>;
 
 interface Waiting<T> {
-  row: InputRow;
+  /** The text's rows: all of one number and MessageSid. */
+  rows: InputRow[];
   /** Only texts of one group go together: the statement takes it as a parameter of its own. */
   group: string;
   resolve: (result: T) => void;
@@ -52,7 +60,8 @@ function createBatcher<T>(statement: Statement<T>) {
     const batch: Waiting<T>[] = [];
     const rest: Waiting<T>[] = [];
     for (const entry of waiting) {
-      const { row } = entry;
+      const [row] = entry.rows;
+      if (!row) continue;
       const fits =
         batch.length < MAX_BATCH &&
         entry.group === group &&
@@ -74,12 +83,12 @@ function createBatcher<T>(statement: Statement<T>) {
     const [first] = batch;
     if (!first) return;
     const results = await statement(
-      batch.map((entry) => entry.row),
+      batch.map((entry) => entry.rows),
       first.group,
     );
-    const byOrd = new Map(results.map((result) => [Number(result.ord), result]));
+    const byText = new Map(results.map((result) => [result.text_no, result]));
     batch.forEach((entry, n) => {
-      const result = byOrd.get(n + 1);
+      const result = byText.get(n + 1);
       if (result) entry.resolve(result);
       else entry.reject(new Error('a batched statement returned no row for a text'));
     });
@@ -106,9 +115,9 @@ function createBatcher<T>(statement: Statement<T>) {
   }
 
   return {
-    run(row: InputRow, group: string, { alone = false }: Sharing): Promise<T> {
+    run(rows: InputRow[], group: string, { alone = false }: Sharing): Promise<T> {
       return new Promise((resolve, reject) => {
-        const entry = { row, group, resolve, reject };
+        const entry = { rows, group, resolve, reject };
         if (alone) {
           place([entry]).catch(reject);
           return;
@@ -126,10 +135,10 @@ function mayPassAlone(error: unknown): boolean {
   return typeof code === 'string' && /^(2[23]|40P01$)/.test(code);
 }
 
-/** A text bet to be a first contact: its row as decided for an unknown number. */
-export interface FirstContactBet extends Sharing {
-  row: InputRow;
-  /** The campaigns the decision was made on, as Postgres renders them ('' when none seen yet). */
+/** A text decided before its number was read: its rows, as for an unknown number and for a member. */
+export interface Bet extends Sharing {
+  rows: InputRow[];
+  /** The campaigns the decisions were made on, as Postgres renders them ('' when none seen yet). */
   campaignsText: string;
 }
 
@@ -148,6 +157,9 @@ export interface Written {
 
 /** A bet's result: the rows written when it won, else the context to decide on. */
 export interface BetResult extends Written {
+  /** Which of the text's rows was written, and its reply as written. */
+  written_kind: 'new' | 'member' | 'any' | null;
+  written_reply: string | null;
   duplicate: StoredAnswer | null;
   supporter: SupporterView | null;
   /** The supporter row's version as read (null: no supporter); the decision is written only onto it. */
@@ -157,29 +169,29 @@ export interface BetResult extends Written {
   campaigns: string;
 }
 
-/** Places first-contact bets (see TRY_AS_FIRST_CONTACTS), the texts arriving together in one statement. */
-export function createFirstContactWriter(database: Database) {
-  const batcher = createBatcher<BetResult>(async (rows, campaignsText) => {
+/** Places bets (see TRY_TEXTS), the texts arriving together in one statement. */
+export function createBetWriter(database: Database, options: Omit<TryTextsOptions, 'campaignsText'>) {
+  const batcher = createBatcher<BetResult>(async (texts, campaignsText) => {
     const results = await database.query<
-      Omit<BetResult, 'campaigns'> & { campaigns: string | null; ord: string }
-    >('inbound_try_first_contacts', TRY_AS_FIRST_CONTACTS, [...inputParams(rows), campaignsText]);
+      Omit<BetResult, 'campaigns'> & { campaigns: string | null; text_no: number }
+    >('inbound_try_texts', TRY_TEXTS, tryTextsParams(texts, { ...options, campaignsText }));
     // The campaigns come back only when they are not those bet on.
     return results.map((result) => ({ ...result, campaigns: result.campaigns ?? campaignsText }));
   });
   return {
-    bet: ({ row, campaignsText, ...sharing }: FirstContactBet) => batcher.run(row, campaignsText, sharing),
+    bet: ({ rows, campaignsText, ...sharing }: Bet) => batcher.run(rows, campaignsText, sharing),
   };
 }
 
 /**
  * Writes texts decided on their context (see WRITE_TEXTS), the texts arriving together in one
- * statement: a known member's text, most of the flood after an action alert.
+ * statement: a text whose bet was lost.
  */
 export function createTextWriter(database: Database) {
-  const batcher = createBatcher<Written>((rows) =>
-    database.query('inbound_write_texts', WRITE_TEXTS, inputParams(rows)),
+  const batcher = createBatcher<Written>((texts) =>
+    database.query('inbound_write_texts', WRITE_TEXTS, inputParams(texts)),
   );
   return {
-    write: (row: InputRow, sharing: Sharing = {}) => batcher.run(row, '', sharing),
+    write: (row: InputRow, sharing: Sharing = {}) => batcher.run([row], '', sharing),
   };
 }

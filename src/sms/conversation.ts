@@ -1,5 +1,5 @@
 import type { CampaignReplies } from '../db/schema.js';
-import { checkName, type HoldReason } from '../supporters/names.js';
+import { checkName, type HoldReason, holdOnFile, type NameCheck } from '../supporters/names.js';
 import type { Intent } from './intent.js';
 import type { Replies } from './replies.js';
 
@@ -21,10 +21,30 @@ export interface CampaignView {
 
 export interface SupporterView {
   name: string | null;
+  /** The name on file passed the current hold rules: it is not checked again. */
+  nameCleared?: boolean;
   optedIn: boolean;
   pendingCampaignId: number | null;
   pendingAttempts: number;
 }
+
+/** Stands for the name on file in a decision made for MEMBER_ON_FILE; no name or reply holds it. */
+export const NAME_ON_FILE = '\u0001';
+
+/**
+ * Any member who is opted in, has no question pending and whose name on file passed the hold rules,
+ * deciding against campaigns none of which they signed. For a member whose state differs only where
+ * the decision does not look (another campaign signed, or no name where the decision holds no
+ * NAME_ON_FILE), the decision is the same with their name for NAME_ON_FILE: so a known member's text
+ * is decided before their row is read, and written in the statement that reads it.
+ */
+export const MEMBER_ON_FILE: SupporterView = {
+  name: NAME_ON_FILE,
+  nameCleared: true,
+  optedIn: true,
+  pendingCampaignId: null,
+  pendingAttempts: 0,
+};
 
 export type Outcome =
   | 'opted-out'
@@ -46,6 +66,8 @@ export type Outcome =
 
 export interface SupporterChange {
   name?: string;
+  /** Set with `name`: whether it passed the hold rules. */
+  nameCleared?: boolean;
   optedIn?: boolean;
   noCall?: boolean;
   /** Record this message as (renewed) consent to our texts. */
@@ -88,6 +110,12 @@ export interface ConversationInput {
 }
 
 const NO_PENDING = { campaignId: null, attempts: 0 } as const;
+
+/** A supporter change to a name that passed validation. */
+const named = (checked: Extract<NameCheck, { ok: true }>): SupporterChange => ({
+  name: checked.name,
+  nameCleared: checked.hold === null,
+});
 
 function decision(outcome: Outcome, reply: string, rest: Partial<Decision> = {}): Decision {
   return { outcome, reply, alwaysReply: false, campaignId: null, supporter: {}, signature: null, ...rest };
@@ -146,7 +174,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
   const respell = (campaign: CampaignView, raw: string, attempts: number) => {
     const checked = checkName(raw);
     if (checked.ok && checked.hold !== 'unsupported-script') {
-      const signed = sign(campaign, checked.name, checked.hold, { name: checked.name });
+      const signed = sign(campaign, checked.name, checked.hold, named(checked));
       return signed.outcome === 'late' ? signed : { ...signed, outcome: 'respelled' as const };
     }
     if (attempts === 0) {
@@ -189,7 +217,13 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       const name = checked?.ok && checked.hold === null ? checked.name : null;
       const source = intent.source ? `join:${intent.source}` : 'join';
       return decision('joined', replies.joined(name), {
-        supporter: { optedIn: true, consent: true, source, pending: NO_PENDING, ...(name ? { name } : {}) },
+        supporter: {
+          optedIn: true,
+          consent: true,
+          source,
+          pending: NO_PENDING,
+          ...(name ? { name, nameCleared: true } : {}),
+        },
       });
     }
     case 'keyword': {
@@ -206,14 +240,17 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       }
       if (intent.name !== null) {
         const checked = checkName(intent.name);
-        if (checked.ok) return sign(campaign, checked.name, checked.hold, { name: checked.name });
+        if (checked.ok) return sign(campaign, checked.name, checked.hold, named(checked));
         if (hasClosed(campaign, now)) return sign(campaign, supporter?.name ?? null, null, {});
         return decision('asked-name-again', replies.askNameAgain(campaign, checked.problem), {
           campaignId: campaign.id,
           supporter: { pending: { campaignId: campaign.id, attempts: 1 } },
         });
       }
-      if (supporter?.name) return sign(campaign, supporter.name, checkHold(supporter.name), {});
+      if (supporter?.name) {
+        const hold = supporter.nameCleared ? null : holdOnFile(supporter.name);
+        return sign(campaign, supporter.name, hold, {});
+      }
       if (hasClosed(campaign, now)) return sign(campaign, null, null, {});
       return decision('asked-name', replies.askName(campaign), {
         campaignId: campaign.id,
@@ -225,7 +262,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       if (!pending || !supporter) return decision('unknown', replies.unknown(openKeywords));
       if (pending.signed) return respell(pending, intent.text, supporter.pendingAttempts);
       const checked = checkName(intent.text);
-      if (checked.ok) return sign(pending, checked.name, checked.hold, { name: checked.name });
+      if (checked.ok) return sign(pending, checked.name, checked.hold, named(checked));
       if (supporter.pendingAttempts === 0) {
         return decision('asked-name-again', replies.askNameAgain(pending, checked.problem), {
           campaignId: pending.id,
@@ -240,10 +277,4 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     case 'empty':
       return decision('unknown', replies.unknown(openKeywords));
   }
-}
-
-/** A name on file was checked when given, but the hold rules may have changed since. */
-function checkHold(name: string): HoldReason | null {
-  const checked = checkName(name);
-  return checked.ok ? checked.hold : null;
 }

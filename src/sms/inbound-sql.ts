@@ -4,14 +4,20 @@
  * per column, so that one statement can write many texts at once.
  */
 
-/** The columns of a text's row, in parameter order ($1–$23). */
+/** The columns of a text's row, in parameter order. */
 const INPUT = [
+  /** Which text of the statement the row is: a text may come with two rows (see TRY_TEXTS). */
+  ['text_no', 'int'],
+  /** Whom the row's decision is for: 'new' (an unknown number), 'member' (a member on file), 'any'. */
+  ['kind', 'text'],
   ['phone_ciphertext', 'text'],
   ['phone_index', 'text'],
   /** The supporter row as read (its xmin; null: no supporter): a known supporter is written only onto it. */
   ['supporter_version', 'text'],
-  // The supporter's fields after this text, whether the text changes them or not.
+  /** The name this text gives the supporter (null: it keeps theirs), and the hold rules it passed. */
   ['name', 'text'],
+  ['name_cleared_under', 'text'],
+  // The supporter's state after this text, whether the text changes it or not.
   ['opted_in', 'boolean'],
   ['no_call', 'boolean'],
   ['pending_campaign_id', 'bigint'],
@@ -28,6 +34,8 @@ const INPUT = [
   ['outcome', 'text'],
   ['campaign_id', 'bigint'],
   ['reply', 'text'],
+  /** The reply is withheld past the flood guard (it is not one that always goes). */
+  ['reply_limited', 'boolean'],
   ['reply_suppressed', 'boolean'],
   /** null: the text signs nothing. */
   ['signature_campaign_id', 'bigint'],
@@ -36,17 +44,41 @@ const INPUT = [
   ['hold_reason', 'text'],
 ] as const;
 
-export type InputRow = Record<(typeof INPUT)[number][0], string | number | boolean | null>;
+type Column = Exclude<(typeof INPUT)[number][0], 'text_no'>;
+export type InputRow = Record<Column, string | number | boolean | null>;
+/** The columns of a row as the caller makes it. */
+export const ROW_COLUMNS = INPUT.flatMap(([column]) => (column === 'text_no' ? [] : [column]));
 
-/** The parameters $1–$23 for some texts: one array per column. */
-export function inputParams(rows: readonly InputRow[]): unknown[] {
-  return INPUT.map(([column]) => rows.map((row) => row[column]));
+/** The parameters for some texts, each with its rows: one array per column. */
+export function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] {
+  return INPUT.map(([column]) =>
+    texts.flatMap((rows, n) => rows.map((row) => (column === 'text_no' ? n + 1 : row[column]))),
+  );
 }
 
-const INPUT_ROWS = `
-i AS (
+/** TRY_TEXTS's parameters after the input's columns, in order (tryTextsParams). */
+const [CAMPAIGNS, REPLIES_PER_HOUR, HOLD_RULES, NAME_ON_FILE] = [1, 2, 3, 4].map(
+  (n) => `$${INPUT.length + n}`,
+) as [string, string, string, string];
+
+export interface TryTextsOptions {
+  /** The campaigns the decisions were made on, as Postgres renders them. */
+  campaignsText: string;
+  repliesPerHour: number;
+  holdRules: string;
+  /** What stands for the name on file in a member's row. */
+  nameOnFile: string;
+}
+
+export function tryTextsParams(texts: readonly (readonly InputRow[])[], options: TryTextsOptions): unknown[] {
+  const { campaignsText, repliesPerHour, holdRules, nameOnFile } = options;
+  return [...inputParams(texts), campaignsText, repliesPerHour, holdRules, nameOnFile];
+}
+
+const inputRows = (name: string) => `
+${name} AS (
   SELECT * FROM unnest(${INPUT.map(([, type], n) => `$${n + 1}::${type}[]`).join(', ')})
-    WITH ORDINALITY AS i(${INPUT.map(([column]) => column).join(', ')}, ord)
+    AS ${name}(${INPUT.map(([column]) => column).join(', ')})
 )`;
 
 /**
@@ -60,28 +92,53 @@ const CAMPAIGNS_TEXT = `
       FROM campaigns k WHERE k.status <> 'draft'
      ORDER BY upper(k.keyword), k.status = 'open' DESC, k.closed_at DESC NULLS LAST, k.id DESC) c`;
 
-/** What the conversation needs to know about the text of row `i`, bet on campaigns $24. */
+/** Replies drawn by supporter `id` in the hour before `at`: the flood guard stops at SMS_REPLIES_PER_HOUR. */
+const repliesLastHour = (id: string, at: string) => `
+  (SELECT count(*)::int FROM inbound_messages r
+    WHERE r.supporter_id = ${id} AND r.received_at > ${at} - interval '1 hour'
+      AND r.reply <> '' AND NOT r.reply_suppressed)`;
+
+/** What the conversation needs to know about text `t`, whose bet on campaigns $(after 1) was lost. */
 const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
-            FROM inbound_messages d WHERE d.message_sid = i.message_sid) AS duplicate,
+            FROM inbound_messages d WHERE d.message_sid = t.message_sid) AS duplicate,
          CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name, 'optedIn', p.opted_in,
+              'nameCleared', p.name_cleared_under = ${HOLD_RULES},
               'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts) END AS supporter,
          p.xmin::text AS supporter_version,
-         (SELECT count(*)::int FROM inbound_messages r
-           WHERE r.supporter_id = p.id AND r.received_at > i.received_at - interval '1 hour'
-             AND r.reply <> '' AND NOT r.reply_suppressed) AS replies_last_hour,
+         ${repliesLastHour('p.id', 't.received_at')} AS replies_last_hour,
          (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
            WHERE sg.supporter_id = p.id) AS signed,
          -- Only when not those the text was bet on: a network's past actions make it long.
-         nullif((${CAMPAIGNS_TEXT}), $${INPUT.length + 1}) AS campaigns
-    FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = i.phone_index`;
+         nullif((${CAMPAIGNS_TEXT}), ${CAMPAIGNS}) AS campaigns
+    FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = t.phone_index`;
 
 /** A new supporter row; first contact is consent to later texts, whatever the first text was. */
-const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, opted_in, opted_out_at, no_call,
+const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, name_cleared_under, opted_in, opted_out_at, no_call,
     consent_at, consent_message_sid, consent_terms, source, pending_campaign_id, pending_attempts)
-  SELECT i.phone_ciphertext, i.phone_index, i.name, i.opted_in,
+  SELECT i.phone_ciphertext, i.phone_index, i.name, i.name_cleared_under, i.opted_in,
          CASE WHEN i.opted_in THEN NULL ELSE i.received_at END, i.no_call,
          i.received_at, i.message_sid, i.consent_terms, i.source, i.pending_campaign_id, i.pending_attempts
+    FROM i`;
+
+/**
+ * A known supporter row `sp` as text `i` leaves it. Every text updates it, so that the next text from
+ * the number sees a new version.
+ */
+const UPDATE_SUPPORTER = `
+  UPDATE supporters sp SET
+    updated_at = i.received_at,
+    name = coalesce(i.name, sp.name),
+    name_cleared_under = CASE WHEN i.name IS NULL THEN sp.name_cleared_under ELSE i.name_cleared_under END,
+    opted_in = i.opted_in,
+    opted_out_at = CASE WHEN i.opted_in THEN NULL ELSE coalesce(sp.opted_out_at, i.received_at) END,
+    no_call = sp.no_call OR i.no_call,
+    consent_at = CASE WHEN i.renew_consent THEN i.received_at ELSE sp.consent_at END,
+    consent_message_sid = CASE WHEN i.renew_consent THEN i.message_sid ELSE sp.consent_message_sid END,
+    consent_terms = CASE WHEN i.renew_consent THEN i.consent_terms ELSE sp.consent_terms END,
+    source = coalesce(sp.source, i.source),
+    pending_campaign_id = i.pending_campaign_id,
+    pending_attempts = i.pending_attempts
     FROM i`;
 
 /** The messages and their signatures, gated on the supporter rows `s`; shared by both writes. */
@@ -95,7 +152,7 @@ m AS (
          i.reply_suppressed, i.received_at
     FROM i JOIN s USING (phone_index)
   ON CONFLICT (message_sid) DO NOTHING
-  RETURNING id, supporter_id, message_sid
+  RETURNING id, supporter_id, message_sid, reply
 ), g AS (
   INSERT INTO signatures (campaign_id, supporter_id, name, status, hold_reason, inbound_message_id, signed_at)
   SELECT i.signature_campaign_id, m.supporter_id, i.signature_name, i.signature_status, i.hold_reason,
@@ -112,31 +169,72 @@ m AS (
   RETURNING id, inbound_message_id
 )`;
 
-/** Each text's rows written: null ids when its message was not. */
-const WRITTEN = `
-SELECT i.ord, m.id AS message_id, g.id AS signature_id`;
+/** The columns of `input` as the chosen rows `i`, NAME_ON_FILE replaced in a member's row. */
+const CHOSEN_COLUMNS = INPUT.map(([column]) =>
+  column === 'reply' || column === 'signature_name'
+    ? `CASE WHEN input.kind = 'member' THEN replace(input.${column}, ${NAME_ON_FILE}, seen.name_on_file)
+            ELSE input.${column} END AS ${column}`
+    : `input.${column}`,
+).join(', ');
 
 /**
- * Bets that each text is a first contact: writes the decision made for an unknown number against
- * the campaigns the process last saw ($24, as `campaigns` text), for each text whose number is
- * indeed unknown and MessageSid new, if the campaigns are unchanged. A text whose bet is lost gets
- * its context instead (read before this statement's writes), so a known supporter costs one more
- * statement. The texts of one call have distinct numbers and MessageSids.
+ * Writes each text as decided before its number was read, when what it finds is what the decision
+ * assumed, and reads the context of the others instead, in one statement. A text comes with the
+ * decision for an unknown number (kind 'new'), and, when it differs, the decision for MEMBER_ON_FILE
+ * (kind 'member'; see conversation.ts), or one row for both (kind 'any'). A row is written when the
+ * campaigns are those the decisions were made on (CAMPAIGNS), the MessageSid is new, and:
+ * - 'new' or 'any': the number is unknown;
+ * - 'member' or 'any': the number is a member who is opted in, has no question pending, has not
+ *   signed the row's campaign and is under the flood guard (REPLIES_PER_HOUR) if the reply counts; a
+ *   'member' row also needs a name on file that passed the current hold rules (HOLD_RULES), which
+ *   stands for NAME_ON_FILE in its reply and signature.
+ * A member is updated only if their row is still the version this statement read (another
+ * transaction may change it meanwhile). A text written by neither row gets its context (read before
+ * this statement's writes) and is decided on it and written by WRITE_TEXTS. The texts of one call
+ * have distinct numbers and MessageSids.
  */
-export const TRY_AS_FIRST_CONTACTS = `
-WITH ${INPUT_ROWS}, s AS (
-  INSERT INTO supporters ${NEW_SUPPORTER}
-   WHERE $${INPUT.length + 1} = (${CAMPAIGNS_TEXT})
+export const TRY_TEXTS = `
+WITH ${inputRows('input')}, texts AS (
+  SELECT DISTINCT ON (text_no) text_no, phone_index, message_sid, received_at FROM input ORDER BY text_no
+), seen AS (
+  SELECT t.text_no, sp.id AS supporter_id, sp.xmin AS version, sp.name AS name_on_file,
+         sp.opted_in AND sp.pending_campaign_id IS NULL AS plain,
+         sp.name IS NOT NULL AND sp.name_cleared_under = ${HOLD_RULES} AS name_cleared
+    FROM texts t LEFT JOIN supporters sp ON sp.phone_index = t.phone_index
+   WHERE ${CAMPAIGNS} = (${CAMPAIGNS_TEXT})
      -- A scalar subquery rather than NOT EXISTS, which the planner may turn into a scan of all messages.
-     AND (SELECT x.id FROM inbound_messages x WHERE x.message_sid = i.message_sid) IS NULL
+     AND (SELECT x.id FROM inbound_messages x WHERE x.message_sid = t.message_sid) IS NULL
+), i AS (
+  SELECT ${CHOSEN_COLUMNS}, seen.supporter_id, seen.version
+    FROM input JOIN seen USING (text_no)
+   WHERE CASE
+     WHEN seen.supporter_id IS NULL THEN input.kind <> 'member'
+     WHEN input.kind = 'new' OR NOT seen.plain THEN false
+     ELSE (input.kind = 'any' OR seen.name_cleared)
+      AND (input.campaign_id IS NULL OR NOT EXISTS (
+            SELECT FROM signatures sg
+             WHERE sg.campaign_id = input.campaign_id AND sg.supporter_id = seen.supporter_id))
+      AND NOT (input.reply_limited
+               AND ${repliesLastHour('seen.supporter_id', 'input.received_at')} >= ${REPLIES_PER_HOUR})
+   END
+), created AS (
+  INSERT INTO supporters ${NEW_SUPPORTER} WHERE i.supporter_id IS NULL
   ON CONFLICT (phone_index) DO NOTHING
   RETURNING id, phone_index
+), known AS (
+  ${UPDATE_SUPPORTER}
+   WHERE sp.id = i.supporter_id AND sp.xmin = i.version
+  RETURNING sp.id, sp.phone_index
+), s AS (
+  SELECT * FROM known UNION ALL SELECT * FROM created
 ), ${MESSAGE_AND_SIGNATURE}
-${WRITTEN}, ctx.*
-  FROM i
+SELECT t.text_no, m.id AS message_id, g.id AS signature_id,
+       CASE WHEN m.id IS NOT NULL THEN i.kind END AS written_kind, m.reply AS written_reply, ctx.*
+  FROM texts t
   LEFT JOIN m USING (message_sid)
   LEFT JOIN g ON g.inbound_message_id = m.id
-  -- Read only for the texts whose bet was lost (OFFSET 0 keeps the planner from reading it for all).
+  LEFT JOIN i ON i.text_no = t.text_no
+  -- Read only for the texts not written (OFFSET 0 keeps the planner from reading it for all).
   LEFT JOIN LATERAL (${CONTEXT} WHERE m.id IS NULL OFFSET 0) AS ctx ON true`;
 
 /**
@@ -144,24 +242,11 @@ ${WRITTEN}, ctx.*
  * read), the message and the signature. A known supporter is updated only if the row is still the
  * version read, so that a decision is never written over a change it did not see (another text from
  * the number, from this process or another; staff): such a text writes nothing, and is read again.
- * Every text updates its supporter's row, so that the next one from the number sees a new version.
- * The texts of one call have distinct numbers and MessageSids.
+ * The texts of one call have distinct numbers and MessageSids, one row each.
  */
 export const WRITE_TEXTS = `
-WITH ${INPUT_ROWS}, known AS (
-  UPDATE supporters sp SET
-    updated_at = i.received_at,
-    name = i.name,
-    opted_in = i.opted_in,
-    opted_out_at = CASE WHEN i.opted_in THEN NULL ELSE coalesce(sp.opted_out_at, i.received_at) END,
-    no_call = sp.no_call OR i.no_call,
-    consent_at = CASE WHEN i.renew_consent THEN i.received_at ELSE sp.consent_at END,
-    consent_message_sid = CASE WHEN i.renew_consent THEN i.message_sid ELSE sp.consent_message_sid END,
-    consent_terms = CASE WHEN i.renew_consent THEN i.consent_terms ELSE sp.consent_terms END,
-    source = coalesce(sp.source, i.source),
-    pending_campaign_id = i.pending_campaign_id,
-    pending_attempts = i.pending_attempts
-    FROM i
+WITH ${inputRows('i')}, known AS (
+  ${UPDATE_SUPPORTER}
    WHERE sp.phone_index = i.phone_index AND sp.xmin::text = i.supporter_version
   RETURNING sp.id, sp.phone_index
 ), created AS (
@@ -171,7 +256,7 @@ WITH ${INPUT_ROWS}, known AS (
 ), s AS (
   SELECT * FROM known UNION ALL SELECT * FROM created
 ), ${MESSAGE_AND_SIGNATURE}
-${WRITTEN}
+SELECT i.text_no, m.id AS message_id, g.id AS signature_id
   FROM i
   LEFT JOIN m USING (message_sid)
   LEFT JOIN g ON g.inbound_message_id = m.id`;

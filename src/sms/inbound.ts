@@ -1,27 +1,23 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../ops/metrics.js';
+import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
+import { createBetWriter, createTextWriter, type StoredAnswer, type Written } from './batches.js';
 import {
-  type BetResult,
-  createFirstContactWriter,
-  createTextWriter,
-  type StoredAnswer,
-  type Written,
-} from './batches.js';
-import { type CampaignView, type Decision, decide, type SupporterView } from './conversation.js';
-import type { InputRow } from './inbound-sql.js';
-import { parseIntent } from './intent.js';
+  type CampaignView,
+  type Decision,
+  decide,
+  MEMBER_ON_FILE,
+  NAME_ON_FILE,
+  type SupporterView,
+} from './conversation.js';
+import { type Intent, parseIntent } from './intent.js';
 import { createReceiptLookup } from './receipt-status.js';
 import { createReplies } from './replies.js';
+import { betRows, inputRow } from './rows.js';
 
 const E164 = /^\+[1-9]\d{7,14}$/;
-
-/** Postgres text cannot hold NUL; nothing else a phone sends is refused. */
-const storable = (body: string) => body.replaceAll('\u0000', '');
-
-/** The terms a supporter accepts by texting us, recorded with their consent. */
-export const SMS_TERMS_VERSION = 'sms-terms-2026-11';
 
 export interface InboundText {
   messageSid: string;
@@ -42,13 +38,6 @@ export interface InboundAnswer {
   duplicate: boolean;
 }
 
-/** The sender's number as stored: encrypted (once per text), and its blind index. */
-type Sender = { phone_ciphertext: string; phone_index: string };
-
-/** The supporter as a text's decision was made on: none, or a row at a version. */
-type Seen = Pick<BetResult, 'supporter' | 'supporter_version'>;
-const NOBODY: Seen = { supporter: null, supporter_version: null };
-
 interface CampaignRow {
   id: number;
   keyword: string;
@@ -66,16 +55,22 @@ export interface InboundDeps {
 }
 
 /**
- * Handles one inbound text: everything the conversation needs is read in one statement, the pure
- * conversation decides, and the decision is written in one statement (supporter, message and
- * signature chained), so nothing is ever half-written. A first contact is decided ahead and written
- * by the reading statement itself: one round trip. Texts arriving together share each statement,
- * so a flood of new supporters or of known members costs a statement and a commit per batch, not per
- * text. STOP and START run at once in statements of their own. Needs no Redis.
+ * Handles one inbound text. It is decided before its number is read, twice: for an unknown number,
+ * and for a member with a name on file who is opted in and has not signed (MEMBER_ON_FILE). One
+ * statement reads the number and writes the decision that fits what it finds (supporter, message
+ * and signature chained, so nothing is ever half-written): a first contact and a member answering an
+ * action alert cost one round trip. Anyone else (a pending question, opted out, RECEIPT) is decided
+ * on the context that statement read, and written by a second. Texts arriving together share each
+ * statement, so a flood costs a statement and a commit per batch, not per text. STOP and START run
+ * at once in statements of their own. Needs no Redis.
  */
 export function createInboundService({ database, phoneCrypto, config, metrics, clock }: InboundDeps) {
   const replies = createReplies(config);
-  const firstContacts = createFirstContactWriter(database);
+  const bets = createBetWriter(database, {
+    repliesPerHour: config.sms.repliesPerHour,
+    holdRules: HOLD_RULES,
+    nameOnFile: NAME_ON_FILE,
+  });
   const texts = createTextWriter(database);
   const receiptState = createReceiptLookup(database);
 
@@ -103,59 +98,21 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
     return lastCampaigns.views.map((c) => ({ ...c, signed: signedIds.has(c.id) }));
   }
 
+  const intentOf = (text: InboundText, campaigns: CampaignView[]) =>
+    parseIntent(text.body, {
+      campaignKeywords: campaigns.map((c) => c.keyword),
+      joinKeywords: config.joinKeywords,
+    });
+
   function decideFor(
     text: InboundText,
+    intent: Intent,
     supporter: SupporterView | null,
     campaigns: CampaignView[],
     now: Date,
   ) {
-    const intent = parseIntent(text.body, {
-      campaignKeywords: campaigns.map((c) => c.keyword),
-      joinKeywords: config.joinKeywords,
-    });
     const twilioAnswered = config.twilio.managesOptOut && text.optOutType !== null;
     return decide({ intent, supporter, campaigns, now, twilioAnswered }, replies);
-  }
-
-  /** The text's row for both writes (see inbound-sql.ts): the supporter seen, changed as decided. */
-  function inputRow(
-    text: InboundText,
-    sender: Sender,
-    seen: Seen,
-    decision: Decision,
-    suppressed: boolean,
-    now: Date,
-  ): InputRow {
-    const { supporter: change, signature } = decision;
-    const known = seen.supporter;
-    // Not `...sender`: Node 20 builds an object begun by a spread and extended with more properties
-    // a hundred times slower (about 0.1 ms here, as much as the text's statements cost the process).
-    return {
-      phone_ciphertext: sender.phone_ciphertext,
-      phone_index: sender.phone_index,
-      supporter_version: seen.supporter_version,
-      name: change.name ?? known?.name ?? null,
-      opted_in: change.optedIn ?? known?.optedIn ?? true,
-      no_call: change.noCall ?? false,
-      pending_campaign_id: change.pending ? change.pending.campaignId : (known?.pendingCampaignId ?? null),
-      pending_attempts: change.pending ? change.pending.attempts : (known?.pendingAttempts ?? 0),
-      source: change.source ?? (known ? null : 'sms'),
-      renew_consent: change.consent ?? false,
-      consent_terms: SMS_TERMS_VERSION,
-      // ISO text: pg's own Date formatting costs more than the rest of the row together.
-      received_at: now.toISOString(),
-      message_sid: text.messageSid,
-      to_number: text.to,
-      body: storable(text.body),
-      outcome: decision.outcome,
-      campaign_id: decision.campaignId,
-      reply: decision.reply,
-      reply_suppressed: suppressed,
-      signature_campaign_id: signature?.campaignId ?? null,
-      signature_name: signature?.name ?? null,
-      signature_status: signature?.status ?? null,
-      hold_reason: signature?.holdReason ?? null,
-    };
   }
 
   function done(decision: Decision, written: Written, suppressed: boolean): InboundAnswer {
@@ -184,30 +141,38 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         phone_index: phoneCrypto.blindIndex(phone),
       };
       const now = text.receivedAt ?? clock();
-      // Decided for an unknown number against the campaigns as last seen: the first-contact bet.
-      // Without campaigns seen yet there is no bet: '' never matches, so the statement only reads.
+      // Decided against the campaigns as last seen. Without campaigns seen yet the bet is lost ('' never
+      // matches), so the statement only reads.
       const campaignsText = lastCampaigns.text;
-      const bet = decideFor(text, null, lastCampaigns.views, now);
-      const betRow = inputRow(text, sender, NOBODY, bet, false, now);
-      const alone = bet.outcome === 'opted-out' || bet.outcome === 'opted-in';
+      const betIntent = intentOf(text, lastCampaigns.views);
+      const asNew = decideFor(text, betIntent, null, lastCampaigns.views, now);
+      const asMember = decideFor(text, betIntent, MEMBER_ON_FILE, lastCampaigns.views, now);
+      const rows = betRows(text, sender, asNew, asMember, now);
+      const alone = asNew.outcome === 'opted-out' || asNew.outcome === 'opted-in';
 
       // A text is read again when another text from its number was written after it was read.
-      for (;;) {
-        const context = await firstContacts.bet({ row: betRow, campaignsText, alone });
-        if (context.message_id !== null) return done(bet, context, false);
+      for (let round = 1; ; round++) {
+        const context = await bets.bet({ rows, campaignsText, alone });
+        if (round === 1)
+          metrics.smsDecidedAhead.inc({ result: context.message_id === null ? 'lost' : 'won' });
+        if (context.message_id !== null) {
+          // A member's reply carries their name on file, which the statement put in.
+          const decision = context.written_kind === 'member' ? asMember : asNew;
+          return done({ ...decision, reply: context.written_reply ?? decision.reply }, context, false);
+        }
         if (context.duplicate) return duplicate(context.duplicate);
 
+        const campaigns = toCampaignViews(context.campaigns, context.signed);
         const decision = await withReceipt(
-          decideFor(text, context.supporter, toCampaignViews(context.campaigns, context.signed), now),
+          decideFor(text, intentOf(text, campaigns), context.supporter, campaigns, now),
           sender.phone_index,
         );
         const suppressed =
           decision.reply !== '' &&
           !decision.alwaysReply &&
           context.replies_last_hour >= config.sms.repliesPerHour;
-        const written = await texts.write(inputRow(text, sender, context, decision, suppressed, now), {
-          alone,
-        });
+        const row = inputRow(text, sender, context, decision, suppressed, now, 'any');
+        const written = await texts.write(row, { alone });
         if (written.message_id !== null) return done(decision, written, suppressed);
       }
     },

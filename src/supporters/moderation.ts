@@ -3,6 +3,9 @@
 // are a data file read at import, and each check is a Set lookup and a regular expression.
 import lists from './moderation-names.json' with { type: 'json' };
 
+/** The lists, for the version of the hold rules (names.ts). */
+export const MODERATION_LISTS: Readonly<typeof lists> = lists;
+
 export type ModerationReason = 'fictional-character' | 'placeholder-name' | 'repeated-words' | 'symbols';
 
 /**

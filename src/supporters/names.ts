@@ -1,7 +1,8 @@
 // Supporter names as they will appear on the co-signed fax: cleaning, validation and review flags.
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { DataSet, englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity';
-import { type ModerationReason, moderationReason } from './moderation.js';
+import { MODERATION_LISTS, type ModerationReason, moderationReason } from './moderation.js';
 import { prefilteredHasMatch } from './profanity.js';
 
 export type HoldReason = 'profanity' | 'unsupported-script' | ModerationReason;
@@ -150,10 +151,11 @@ const englishNames = new DataSet<{ originalWord: string }>()
   .addAll(englishDataset)
   // Semen (Семён) and Semenov are common Russian names in passport transliteration.
   .removePhrasesIf((phrase) => phrase.metadata?.originalWord === 'semen')
-  .addPhrase((phrase) => ENGLISH_FALSE_POSITIVES.reduce((p, term) => p.addWhitelistedTerm(term), phrase));
+  .addPhrase((phrase) => ENGLISH_FALSE_POSITIVES.reduce((p, term) => p.addWhitelistedTerm(term), phrase))
+  .build();
 
 const hasEnglishProfanity = prefilteredHasMatch(
-  new RegExpMatcher({ ...englishNames.build(), ...englishRecommendedTransformers }),
+  new RegExpMatcher({ ...englishNames, ...englishRecommendedTransformers }),
 );
 
 // Russian obscenities in Cyrillic and Latin transliteration, matched on a lower-cased copy with ё folded to е.
@@ -212,7 +214,38 @@ function isProfane(name: string): boolean {
 
 // --- Public API ------------------------------------------------------------------------------------
 
+/**
+ * The version of the hold rules. A name found clear is stored with it, so that a member's name on
+ * file signs without being checked again (in the one statement a known member's text costs); a name
+ * checked under other rules is checked again when it signs. The word lists are in it: raise the
+ * revision when the code of a check here or in moderation.ts changes what it holds.
+ */
+const HOLD_RULES_REVISION = 1;
+export const HOLD_RULES = createHash('sha256')
+  .update(
+    JSON.stringify([
+      HOLD_RULES_REVISION,
+      MODERATION_LISTS,
+      englishNames,
+      RUSSIAN_ANYWHERE,
+      RUSSIAN_WORD_START,
+      RUSSIAN_WHOLE_WORD,
+    ]),
+  )
+  .digest('base64url')
+  .slice(0, 16);
+
+/** The last name checked: a text is decided twice (for an unknown number and for a member), one check. */
+let lastChecked: { raw: string; check: NameCheck } | null = null;
+
 export function checkName(raw: string): NameCheck {
+  if (lastChecked?.raw === raw) return lastChecked.check;
+  const check = checkNameAfresh(raw);
+  lastChecked = { raw, check };
+  return check;
+}
+
+function checkNameAfresh(raw: string): NameCheck {
   const name = normaliseName(raw);
   const problem = findProblem(name);
   if (problem) return { ok: false, problem };
@@ -221,6 +254,15 @@ export function checkName(raw: string): NameCheck {
   if (moderation) return { ok: true, name, hold: moderation };
   if (RIGHT_TO_LEFT.test(name) || !fontCanDraw(name)) return { ok: true, name, hold: 'unsupported-script' };
   return { ok: true, name, hold: null };
+}
+
+/**
+ * The hold for a name on file: it was checked when given, but the rules may have changed since. A
+ * name that no longer passes validation is not held for that (it was valid when given).
+ */
+export function holdOnFile(name: string): HoldReason | null {
+  const checked = checkName(name);
+  return checked.ok ? checked.hold : null;
 }
 
 // Plain ASCII on purpose: one curly quote would switch the whole SMS to UCS-2 and halve its length.

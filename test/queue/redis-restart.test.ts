@@ -29,7 +29,13 @@ async function schedulers(): Promise<string[]> {
 
 describe('Redis restarted without its data', () => {
   it('has the periodic jobs scheduled again, without a worker restarting', async () => {
-    const expected = ['close-expired-campaigns', 'retention', 'scheduled-batches', 'watchdog'];
+    const expected = [
+      'close-expired-campaigns',
+      'recheck-names',
+      'retention',
+      'scheduled-batches',
+      'watchdog',
+    ];
     await waitFor(async () => (await schedulers()).length === expected.length, 'the schedules');
     expect(await schedulers()).toEqual(expected);
 

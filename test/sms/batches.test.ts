@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirstContactWriter, createTextWriter } from '../../src/sms/batches.js';
+import { createBetWriter, createTextWriter } from '../../src/sms/batches.js';
+import { NAME_ON_FILE } from '../../src/sms/conversation.js';
 import type { InputRow } from '../../src/sms/inbound-sql.js';
+import { HOLD_RULES } from '../../src/supporters/names.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -14,10 +16,12 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
   const n = next++;
   const name = `Writer ${String.fromCharCode(65 + (n % 26))}`;
   return {
+    kind: 'new',
     phone_ciphertext: `ciphertext-${n}`,
     phone_index: `index-${n}`,
     supporter_version: null,
     name,
+    name_cleared_under: HOLD_RULES,
     opted_in: true,
     no_call: false,
     pending_campaign_id: null,
@@ -32,6 +36,7 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
     outcome: 'signed',
     campaign_id: campaignId,
     reply: `Thank you, ${name}!`,
+    reply_limited: true,
     reply_suppressed: false,
     signature_campaign_id: campaignId,
     signature_name: name,
@@ -45,17 +50,24 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
 async function members(count: number): Promise<InputRow[]> {
   const rows = Array.from({ length: count }, () => signing({ source: null }));
   const { rows: versions } = await database.pool.query(
-    `INSERT INTO supporters (phone_ciphertext, phone_index, name, consent_at, consent_terms, source)
-     SELECT c, i, n, now(), 'import', 'import:test' FROM unnest($1::text[], $2::text[], $3::text[]) AS t(c, i, n)
+    `INSERT INTO supporters (phone_ciphertext, phone_index, name, name_cleared_under, consent_at, consent_terms,
+                             source)
+     SELECT c, i, n, $4, now(), 'import', 'import:test' FROM unnest($1::text[], $2::text[], $3::text[]) AS t(c, i, n)
      RETURNING phone_index, xmin::text AS version`,
     [
       rows.map((row) => row.phone_ciphertext),
       rows.map((row) => row.phone_index),
       rows.map((row) => row.name),
+      HOLD_RULES,
     ],
   );
   const version = new Map(versions.map((row) => [row.phone_index, row.version]));
-  return rows.map((row) => ({ ...row, supporter_version: version.get(row.phone_index) }));
+  return rows.map((row) => ({
+    ...row,
+    kind: 'any',
+    name: null,
+    supporter_version: version.get(row.phone_index),
+  }));
 }
 
 async function supporter(row: InputRow) {
@@ -81,7 +93,7 @@ beforeAll(async () => {
   });
   campaignId = campaign.id;
   // A bet on no campaigns is always lost, and brings the campaigns back as context.
-  const probe = await createFirstContactWriter(database).bet({ row: signing(), campaignsText: '' });
+  const probe = await bets().bet({ rows: [signing()], campaignsText: '' });
   campaignsText = probe.campaigns;
 });
 
@@ -89,13 +101,16 @@ afterAll(async () => {
   await database.drop();
 });
 
-describe('first-contact writer', () => {
+const bets = () =>
+  createBetWriter(database, { repliesPerHour: 10, holdRules: HOLD_RULES, nameOnFile: NAME_ON_FILE });
+
+describe('bets on first contacts', () => {
   it('writes texts that wait together, and a text Postgres refuses fails alone', async () => {
-    const writer = createFirstContactWriter(database);
+    const writer = bets();
     const before = await signatureNames();
     // The first runs at once; the other three wait for it and go together.
     const rows = [signing(), signing(), signing({ signature_name: null }), signing()];
-    const results = await Promise.allSettled(rows.map((row) => writer.bet({ row, campaignsText })));
+    const results = await Promise.allSettled(rows.map((row) => writer.bet({ rows: [row], campaignsText })));
 
     expect(results.map((result) => result.status)).toEqual([
       'fulfilled',
@@ -115,12 +130,12 @@ describe('first-contact writer', () => {
   });
 
   it('writes a second text from one number, or a second delivery, only after the first', async () => {
-    const writer = createFirstContactWriter(database);
+    const writer = bets();
     const first = signing();
     const sameNumber = signing({ phone_index: first.phone_index });
     const sameMessage = signing({ message_sid: first.message_sid });
     const [, written, afterNumber, afterMessage] = await Promise.all(
-      [signing(), first, sameNumber, sameMessage].map((row) => writer.bet({ row, campaignsText })),
+      [signing(), first, sameNumber, sameMessage].map((row) => writer.bet({ rows: [row], campaignsText })),
     );
 
     expect(written?.message_id).not.toBeNull();
@@ -130,14 +145,146 @@ describe('first-contact writer', () => {
   });
 
   it('tells a lost bet from a won one when the campaigns changed since the bet', async () => {
-    const writer = createFirstContactWriter(database);
-    const result = await writer.bet({ row: signing(), campaignsText: '[]' });
+    const writer = bets();
+    const result = await writer.bet({ rows: [signing()], campaignsText: '[]' });
     expect(result).toMatchObject({
       message_id: null,
       signature_id: null,
       supporter: null,
       campaigns: campaignsText,
     });
+  });
+});
+
+/**
+ * A member's text keyword alone, as the inbound service bets it: asked for a name if the number is
+ * unknown, signed by the name on file if it is a member's.
+ */
+function keywordAlone(member: InputRow): InputRow[] {
+  const common = { ...member, supporter_version: null, name: null, body: 'MAGAMED' };
+  return [
+    {
+      ...common,
+      kind: 'new',
+      outcome: 'asked-name',
+      reply: 'Please reply with your full name.',
+      pending_campaign_id: campaignId,
+      signature_campaign_id: null,
+      signature_name: null,
+      signature_status: null,
+    },
+    { ...common, kind: 'member', reply: `Thank you, ${NAME_ON_FILE}!`, signature_name: NAME_ON_FILE },
+  ];
+}
+
+async function written(member: InputRow) {
+  const { rows } = await database.pool.query(
+    `SELECT (SELECT count(*)::int FROM inbound_messages m WHERE m.supporter_id = p.id) AS messages,
+            (SELECT count(*)::int FROM signatures g WHERE g.supporter_id = p.id AND g.campaign_id = $2
+                AND g.inbound_message_id IS NOT NULL) AS signatures
+       FROM supporters p WHERE p.phone_index = $1`,
+    [member.phone_index, campaignId],
+  );
+  return rows[0];
+}
+
+describe('bets on members', () => {
+  it("writes a member's text in the statement that reads their row, by the name on file", async () => {
+    const writer = bets();
+    const before = await signatureNames();
+    const team = await members(3);
+    const names = await Promise.all(team.map(async (member) => (await supporter(member)).name));
+
+    const results = await Promise.all(
+      team.map((member) => writer.bet({ rows: keywordAlone(member), campaignsText })),
+    );
+
+    expect(results.map((result) => [result.written_kind, result.written_reply])).toEqual(
+      names.map((name) => ['member', `Thank you, ${name}!`]),
+    );
+    expect((await signatureNames()).slice(before.length).sort()).toEqual([...names].sort());
+  });
+
+  it('reads instead, writing nothing, for a member the decision does not stand for', async () => {
+    const writer = bets();
+    const cases: Record<string, string> = {
+      'a name never checked': 'UPDATE supporters SET name_cleared_under = NULL WHERE id = $1',
+      'a name checked under other rules': "UPDATE supporters SET name_cleared_under = 'older' WHERE id = $1",
+      'no name': 'UPDATE supporters SET name = NULL WHERE id = $1',
+      'opted out': 'UPDATE supporters SET opted_in = false, opted_out_at = now() WHERE id = $1',
+      'a question pending': `UPDATE supporters SET pending_campaign_id = ${campaignId} WHERE id = $1`,
+      'signed already': `INSERT INTO signatures (campaign_id, supporter_id, name, status)
+                         SELECT ${campaignId}, id, name, 'valid' FROM supporters WHERE id = $1`,
+      'past the flood guard': `INSERT INTO inbound_messages (message_sid, supporter_id, body, outcome, reply)
+                               SELECT 'SMguard' || $1 || '-' || n, $1::bigint, 'HELP', 'help', 'Text MAGAMED'
+                                 FROM generate_series(1, 10) AS n`,
+    };
+    const team = await members(Object.keys(cases).length);
+    for (const [n, change] of Object.values(cases).entries()) {
+      const { id } = await supporter(team[n] as InputRow);
+      await database.pool.query(change, [id]);
+    }
+    const unchanged = await Promise.all(team.map((member) => supporter(member)));
+
+    const results = await Promise.all(
+      team.map((member) => writer.bet({ rows: keywordAlone(member), campaignsText })),
+    );
+
+    expect(Object.fromEntries(Object.keys(cases).map((why, n) => [why, results[n]?.message_id]))).toEqual(
+      Object.fromEntries(Object.keys(cases).map((why) => [why, null])),
+    );
+    // Each got what a decision needs instead: the member as read.
+    for (const [n, result] of results.entries()) {
+      expect(result.supporter_version).toBe(unchanged[n].version);
+      expect(await supporter(team[n] as InputRow)).toEqual(unchanged[n]);
+    }
+    expect(results[6]?.replies_last_hour).toBe(10);
+  });
+
+  it('writes a row for both onto a plain member, keeping what it does not change', async () => {
+    const writer = bets();
+    const [member] = await members(1);
+    if (!member) throw new Error('one member');
+    const onFile = (await supporter(member)).name;
+    const help = {
+      ...member,
+      kind: 'any',
+      supporter_version: null,
+      name: null,
+      outcome: 'help',
+      reply: 'Help!',
+    };
+    const noSignature = { signature_campaign_id: null, signature_name: null, signature_status: null };
+
+    const result = await writer.bet({
+      rows: [{ ...help, ...noSignature, campaign_id: null }],
+      campaignsText,
+    });
+
+    expect(result).toMatchObject({ written_kind: 'any', written_reply: 'Help!' });
+    expect(await supporter(member)).toMatchObject({ name: onFile, source: 'import:test', opted_in: true });
+  });
+
+  it("writes nothing over a change made to the member's row while the statement waited for it", async () => {
+    const writer = bets();
+    const [member] = await members(1);
+    if (!member) throw new Error('one member');
+    const other = await database.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query("UPDATE supporters SET name = 'Staff Corrected' WHERE phone_index = $1", [
+        member.phone_index,
+      ]);
+      const result = writer.bet({ rows: keywordAlone(member), campaignsText });
+      await until(async () => (await lockWaits()) === 1);
+      await other.query('COMMIT');
+
+      expect(await result).toMatchObject({ message_id: null, written_kind: null });
+      expect(await written(member)).toEqual({ messages: 0, signatures: 0 });
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
   });
 });
 

@@ -48,6 +48,15 @@ async function signatureNames(number: string): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
+/** Texts decided before their number was read, by whether the statement that read it wrote them. */
+async function decidedAhead(result: 'won' | 'lost'): Promise<number> {
+  const metrics = (await server.app.inject('/metrics')).body;
+  const line = metrics.match(
+    new RegExp(`^pp_sms_inbound_decided_ahead_total\\{result="${result}"\\} (\\d+)$`, 'm'),
+  );
+  return Number(line?.[1] ?? 0);
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   await openCampaign(database, {
@@ -72,6 +81,9 @@ describe('known members texting the keyword alone', () => {
       (_, i) => `Member ${String.fromCharCode(65 + (i % 26))}${'ab'[Math.floor(i / 26)]}`,
     );
     const numbers = await importMembers(names);
+    // A process learns the campaigns from its first text; it bets on them from then on.
+    await text('+447700900999', 'HELP');
+    const wonBefore = await decidedAhead('won');
 
     const replies = await Promise.all(numbers.map((from) => text(from, 'MAGAMED')));
 
@@ -80,6 +92,33 @@ describe('known members texting the keyword alone', () => {
       expect(replyText(reply)).toContain(`Thank you, ${names[i]}!`);
     });
     for (const [i, from] of numbers.entries()) expect(await signatureNames(from)).toEqual([names[i]]);
+    // Each was written by the statement that read the member: one round trip.
+    expect((await decidedAhead('won')) - wonBefore).toBe(names.length);
+  });
+
+  it('names on file from before they were checked sign on a read, and in one statement once rechecked', async () => {
+    const [early = '', later = '', joke = ''] = await importMembers([
+      'Lena Early',
+      'Omar Later',
+      'Mickey Mouse',
+    ]);
+    // As a database upgraded from before the check was stored, or after the hold rules changed.
+    await database.pool.query(
+      "UPDATE supporters SET name_cleared_under = 'older rules' WHERE phone_index = ANY($1)",
+      [[early, later, joke].map(indexOf)],
+    );
+    const lostBefore = await decidedAhead('lost');
+
+    expect(replyText(await text(early, 'MAGAMED'))).toContain('Thank you, Lena Early!');
+    expect((await decidedAhead('lost')) - lostBefore).toBe(1);
+
+    expect(await server.app.services.namesOnFile.recheck()).toEqual({ checked: 3, cleared: 2 });
+    const wonBefore = await decidedAhead('won');
+    expect(replyText(await text(later, 'MAGAMED'))).toContain('Thank you, Omar Later!');
+    expect((await decidedAhead('won')) - wonBefore).toBe(1);
+    // A name the rules hold is not stamped: it is checked, and held, when it signs.
+    expect(replyText(await text(joke, 'MAGAMED'))).toContain('Our team will check your name');
+    expect(await signatureNames(later)).toEqual(['Omar Later']);
   });
 
   it("one member's two texts at once: one signature, then 'already signed'", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "supporters" ADD COLUMN "name_cleared_under" text;
