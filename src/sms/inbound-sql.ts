@@ -51,9 +51,17 @@ export const ROW_COLUMNS = INPUT.flatMap(([column]) => (column === 'text_no' ? [
 
 /** The parameters for some texts, each with its rows: one array per column. */
 export function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] {
-  return INPUT.map(([column]) =>
-    texts.flatMap((rows, n) => rows.map((row) => (column === 'text_no' ? n + 1 : row[column]))),
-  );
+  // Plain loops: this runs for every text of a flood, and array helpers allocate per column and text.
+  const params = INPUT.map((): unknown[] => []);
+  for (let n = 0; n < texts.length; n++) {
+    for (const row of texts[n] as readonly InputRow[]) {
+      for (let c = 0; c < INPUT.length; c++) {
+        const column = (INPUT[c] as (typeof INPUT)[number])[0];
+        (params[c] as unknown[]).push(column === 'text_no' ? n + 1 : row[column]);
+      }
+    }
+  }
+  return params;
 }
 
 /** TRY_TEXTS's parameters after the input's columns, in order (tryTextsParams). */

@@ -205,6 +205,29 @@ describe('bets on members', () => {
     expect((await signatureNames()).slice(before.length).sort()).toEqual([...names].sort());
   });
 
+  it("a member's text Postgres refuses fails alone, and writes nothing", async () => {
+    const writer = bets();
+    const [first, refused, third] = await members(3);
+    if (!first || !refused || !third) throw new Error('three members');
+    const unchanged = await supporter(refused);
+    const [newRow, memberRow] = keywordAlone(refused) as [InputRow, InputRow];
+    // A signature without a name: the table's check refuses it.
+    const bad = [newRow, { ...memberRow, signature_name: null }];
+
+    const results = await Promise.allSettled([
+      writer.bet({ rows: keywordAlone(first), campaignsText }),
+      writer.bet({ rows: bad, campaignsText }),
+      writer.bet({ rows: keywordAlone(third), campaignsText }),
+    ]);
+
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(results[1]).toMatchObject({ reason: { code: '23514' } });
+    expect(await written(first)).toEqual({ messages: 1, signatures: 1 });
+    expect(await written(third)).toEqual({ messages: 1, signatures: 1 });
+    expect(await written(refused)).toEqual({ messages: 0, signatures: 0 });
+    expect(await supporter(refused)).toEqual(unchanged);
+  });
+
   it('reads instead, writing nothing, for a member the decision does not stand for', async () => {
     const writer = bets();
     const cases: Record<string, string> = {
