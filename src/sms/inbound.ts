@@ -81,7 +81,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
     const state = await receiptState(phoneIndex, campaignId, keyword);
     return { ...decision, reply: replies.receipt(state, config.orgTimezone) };
   }
-  /** The campaigns as last read, exactly as Postgres rendered them: the first-contact bet is made on them. */
+  /** The campaigns as last read, exactly as Postgres rendered them: texts are decided ahead on them. */
   let lastCampaigns = { text: '', views: [] as CampaignView[] };
 
   function toCampaignViews(campaignsText: string, signed: readonly string[]): CampaignView[] {
