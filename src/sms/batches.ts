@@ -18,12 +18,14 @@ import {
 const MAX_IN_FLIGHT = 1;
 const MAX_BATCH = 200;
 
+/** A text's rows: one at least, all of one number and MessageSid. */
+export type TextRows = [InputRow, ...InputRow[]];
+
 /** Runs a statement for the texts of a batch, each with its rows: a result per text, numbered from 1. */
-type Statement<T> = (texts: InputRow[][], group: string) => Promise<Array<T & { text_no: number }>>;
+type Statement<T> = (texts: TextRows[], group: string) => Promise<Array<T & { text_no: number }>>;
 
 interface Waiting<T> {
-  /** The text's rows: all of one number and MessageSid. */
-  rows: InputRow[];
+  rows: TextRows;
   /** Only texts of one group go together: the statement takes it as a parameter of its own. */
   group: string;
   resolve: (result: T) => void;
@@ -61,7 +63,6 @@ function createBatcher<T>(statement: Statement<T>) {
     const rest: Waiting<T>[] = [];
     for (const entry of waiting) {
       const [row] = entry.rows;
-      if (!row) continue;
       const fits =
         batch.length < MAX_BATCH &&
         entry.group === group &&
@@ -115,7 +116,7 @@ function createBatcher<T>(statement: Statement<T>) {
   }
 
   return {
-    run(rows: InputRow[], group: string, { alone = false }: Sharing): Promise<T> {
+    run(rows: TextRows, group: string, { alone = false }: Sharing): Promise<T> {
       return new Promise((resolve, reject) => {
         const entry = { rows, group, resolve, reject };
         if (alone) {
@@ -137,7 +138,7 @@ function mayPassAlone(error: unknown): boolean {
 
 /** A text decided before its number was read: its rows, as for an unknown number and for a member. */
 export interface Bet extends Sharing {
-  rows: InputRow[];
+  rows: TextRows;
   /** The campaigns the decisions were made on, as Postgres renders them ('' when none seen yet). */
   campaignsText: string;
 }

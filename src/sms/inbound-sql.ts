@@ -106,7 +106,7 @@ const repliesLastHour = (id: string, at: string) => `
     WHERE r.supporter_id = ${id} AND r.received_at > ${at} - interval '1 hour'
       AND r.reply <> '' AND NOT r.reply_suppressed)`;
 
-/** What the conversation needs to know about text `t`, whose bet on campaigns $(after 1) was lost. */
+/** What the conversation needs to know about text `t`, whose bet on the campaigns (CAMPAIGNS) was lost. */
 const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
             FROM inbound_messages d WHERE d.message_sid = t.message_sid) AS duplicate,

@@ -1,5 +1,5 @@
 import { HOLD_RULES } from '../supporters/names.js';
-import type { BetResult } from './batches.js';
+import type { BetResult, TextRows } from './batches.js';
 import { type Decision, MEMBER_ON_FILE } from './conversation.js';
 import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
 
@@ -87,7 +87,7 @@ export function betRows(
   asNew: Decision,
   asMember: Decision,
   now: Date,
-): InputRow[] {
+): TextRows {
   const newRow = inputRow(text, sender, NOBODY, asNew, false, now, 'new');
   if (asMember.receiptFor) return [newRow];
   const memberRow = inputRow(text, sender, A_MEMBER, asMember, false, now, 'member');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBetWriter, createTextWriter } from '../../src/sms/batches.js';
+import { createBetWriter, createTextWriter, type TextRows } from '../../src/sms/batches.js';
 import { NAME_ON_FILE } from '../../src/sms/conversation.js';
 import type { InputRow } from '../../src/sms/inbound-sql.js';
 import { HOLD_RULES } from '../../src/supporters/names.js';
@@ -160,7 +160,7 @@ describe('bets on first contacts', () => {
  * A member's text keyword alone, as the inbound service bets it: asked for a name if the number is
  * unknown, signed by the name on file if it is a member's.
  */
-function keywordAlone(member: InputRow): InputRow[] {
+function keywordAlone(member: InputRow): TextRows {
   const common = { ...member, supporter_version: null, name: null, body: 'MAGAMED' };
   return [
     {
@@ -212,7 +212,7 @@ describe('bets on members', () => {
     const unchanged = await supporter(refused);
     const [newRow, memberRow] = keywordAlone(refused) as [InputRow, InputRow];
     // A signature without a name: the table's check refuses it.
-    const bad = [newRow, { ...memberRow, signature_name: null }];
+    const bad: TextRows = [newRow, { ...memberRow, signature_name: null }];
 
     const results = await Promise.allSettled([
       writer.bet({ rows: keywordAlone(first), campaignsText }),
