@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type CampaignView,
-  type ConversationInput,
-  decide,
-  type SupporterView,
-} from '../../src/sms/conversation.js';
+import { type ConversationInput, decide, type SupporterView } from '../../src/sms/conversation.js';
 import { parseIntent } from '../../src/sms/intent.js';
-import { createReplies } from '../../src/sms/replies.js';
+import { campaignView, now, replies } from './conversation-fixtures.js';
 
-const replies = createReplies({
-  orgName: 'Amnesty International UK',
-  optOutHint: 'Text STOP AMNESTY to opt out',
-});
-const now = new Date('2026-11-22T12:00:00Z');
-const open: CampaignView = {
-  id: 1,
-  keyword: 'MAGAMED',
-  status: 'open',
-  closesAt: null,
-  replies: {},
-  signed: false,
-};
-const closed: CampaignView = { ...open, id: 2, keyword: 'ALAMOV', status: 'closed' };
+const open = campaignView(1, 'MAGAMED');
+const closed = campaignView(2, 'ALAMOV', { status: 'closed' });
 const known: SupporterView = {
   name: 'Jane Smith',
   optedIn: true,

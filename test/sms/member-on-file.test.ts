@@ -9,9 +9,9 @@ import {
 } from '../../src/sms/conversation.js';
 import type { InputRow } from '../../src/sms/inbound-sql.js';
 import { parseIntent } from '../../src/sms/intent.js';
-import { createReplies } from '../../src/sms/replies.js';
 import { betRows, inputRow } from '../../src/sms/rows.js';
 import { checkName } from '../../src/supporters/names.js';
+import { campaignView, now, replies } from './conversation-fixtures.js';
 
 /**
  * A text is decided before its number is read, for an unknown number and for MEMBER_ON_FILE, and the
@@ -21,25 +21,11 @@ import { checkName } from '../../src/supporters/names.js';
  * every such member, decided on their own row as a read would, gets exactly that row.
  */
 
-const replies = createReplies({
-  orgName: 'Amnesty International UK',
-  optOutHint: 'Text STOP AMNESTY to opt out',
-});
-const now = new Date('2026-11-22T12:00:00Z');
-const campaign = (id: number, keyword: string, rest: Partial<CampaignView> = {}): CampaignView => ({
-  id,
-  keyword,
-  status: 'open',
-  closesAt: null,
-  replies: {},
-  signed: false,
-  ...rest,
-});
 const CAMPAIGNS: CampaignView[] = [
-  campaign(1, 'MAGAMED'),
-  campaign(2, 'ALAMOV', { status: 'closed' }),
-  campaign(3, 'KARIMOV', { replies: { thanks: 'Spasibo, {name}! {name}, you are on the fax.' } }),
-  campaign(4, 'OLDACT', { closesAt: new Date('2026-11-01T00:00:00Z') }),
+  campaignView(1, 'MAGAMED'),
+  campaignView(2, 'ALAMOV', { status: 'closed' }),
+  campaignView(3, 'KARIMOV', { replies: { thanks: 'Spasibo, {name}! {name}, you are on the fax.' } }),
+  campaignView(4, 'OLDACT', { closesAt: new Date('2026-11-01T00:00:00Z') }),
 ];
 const KEYWORDS = CAMPAIGNS.map((c) => c.keyword);
 
@@ -82,10 +68,11 @@ const member = fc.record({
 
 /** The row of a member decided on what a read finds: their row and the campaigns with their signatures. */
 function rowOnRead(body: string, name: string | null, signed: number[], answered: boolean) {
+  const checked = name === null ? null : checkName(name);
   const supporter: SupporterView = {
     name,
     // Stamped as the statement requires for a member's own row: when the name passes the rules.
-    nameCleared: name !== null && checkName(name).ok && (checkName(name) as { hold: unknown }).hold === null,
+    nameCleared: checked?.ok === true && checked.hold === null,
     optedIn: true,
     pendingCampaignId: null,
     pendingAttempts: 0,
