@@ -38,6 +38,8 @@ export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
   host: string;
+  /** METRICS_PORT: where a worker process serves /metrics (a web process serves it on PORT). */
+  metricsPort: number;
   logLevel: string;
   databaseUrl: string;
   redisUrl: string;
@@ -179,6 +181,7 @@ export const CONFIG_VARIABLES = [
   'CURRENCY',
   'BROADCAST_CONFIRM_ABOVE',
   'SPOOL_DIR',
+  'METRICS_PORT',
 ] as const;
 
 function read(env: Env, key: string, fallback: string): string {
@@ -341,6 +344,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     port,
     host: read(env, 'HOST', '0.0.0.0'),
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',
       'error',
