@@ -61,7 +61,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
   app.decorate('services', services);
   // Before any route is added, so that it sees every one, those of plugins (@fastify/static) too.
   app.addHook('onRoute', (route) => {
-    if (QUIET_ROUTES.test(route.url) && route.logLevel === undefined) route.logLevel = 'warn';
+    if (QUIET_ROUTES.test(route.url) && !route.logLevel) route.logLevel = 'warn';
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
