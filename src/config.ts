@@ -658,6 +658,11 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
   }
 }
 
+/** The npm script this process was started by (`npm run -s cli --` sets `cli`), if any. */
+export function npmScript(env: Env = process.env): string | null {
+  return env.npm_lifecycle_event ?? null;
+}
+
 /** Reads `.env` into process.env when there is one; variables already set win. */
 export function loadDotEnv(path = '.env'): void {
   if (existsSync(path)) process.loadEnvFile(path);
