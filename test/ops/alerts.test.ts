@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 /**
  * The alert rules as Prometheus reads them: promtool checks their syntax and runs their unit tests
@@ -79,6 +81,26 @@ describe('alert rules', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       expect(rule.annotations?.runbook_url).toBe(`docs/runbook.md#${rule.alert.toLowerCase()}`);
       expect(runbook.has(rule.alert.toLowerCase()), `docs/runbook.md has ## ${rule.alert}`).toBe(true);
+    }
+  });
+});
+
+describe('the dashboard', () => {
+  it("has queries Prometheus parses (each checked by promtool as a recording rule's expression)", () => {
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/pocket-protest.json', 'utf8')) as {
+      panels: Array<{ targets?: Array<{ expr: string }> }>;
+    };
+    const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    const dir = mkdtempSync(join(tmpdir(), 'pp-dashboard-'));
+    try {
+      const file = join(dir, 'queries.yml');
+      const rules = exprs.map((expr, i) => ({ record: `pp_dashboard:query${i}`, expr }));
+      writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+      const run = promtool('check', 'rules', file);
+      expect(run.output).toContain(`SUCCESS: ${exprs.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
