@@ -11,6 +11,15 @@ interface QueueLook {
 }
 
 /**
+ * When a waiting job could first run: when it was made, or the end of the delay it was last given
+ * (BullMQ keeps the delay; a job sent back to wait by its processor, as in quiet hours, counts it from
+ * when it was last taken).
+ */
+export function readySince(job: { timestamp: number; processedOn?: number; delay?: number }): number {
+  return (job.processedOn ?? job.timestamp) + (job.delay ?? 0);
+}
+
+/**
  * pp_queue_waiting{queue} and pp_queue_oldest_waiting_seconds{queue}, read from BullMQ's wait lists.
  * A job is waiting from when it could first run: its creation, or the end of the delay it was last
  * given (quiet hours, a retry's backoff), so a broadcast released at 08:00 is not hours old at 08:01.
@@ -27,8 +36,7 @@ export function queueGauges(queues: Queues, redis: Redis, clock: () => number = 
           queues[queue].getWaitingCount(),
           queues[queue].getJobs(['wait'], 0, 0, true),
         ]);
-        const readySince = oldest ? (oldest.processedOn ?? oldest.timestamp) + (oldest.delay ?? 0) : now;
-        return { queue, count, age: Math.max(0, (now - readySince) / 1000) };
+        return { queue, count, age: oldest ? Math.max(0, (now - readySince(oldest)) / 1000) : 0 };
       }),
     );
     return {
