@@ -22,6 +22,13 @@ import { staffRoutes } from './staff/routes.js';
 import { refuseUnsafeText } from './text.js';
 
 /**
+ * Routes that answer machines and browsers over and over (health checks, scrapes, the console's
+ * assets, the favicon): their requests are logged only when they fail (warn), not at info, so that the
+ * log is what happened.
+ */
+const QUIET_ROUTES = /^\/(healthz|readyz|metrics|favicon\.ico)$|^\/console\/assets\//;
+
+/**
  * TRUST_PROXY as Fastify takes it. A hop count becomes a function trusting that many hops nearest the
  * app (as Express reads a number): Fastify 5 reads a bare number as "trust nothing".
  */
@@ -52,6 +59,18 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
     },
   });
   app.decorate('services', services);
+  // Before any route is added, so that it sees every one, those of plugins (@fastify/static) too.
+  app.addHook('onRoute', (route) => {
+    if (QUIET_ROUTES.test(route.url) && !route.logLevel) route.logLevel = 'warn';
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.inc({
+      method: request.method,
+      // The pattern, never the raw URL: a path can name a campaign, a query a person searched for.
+      route: request.routeOptions.url ?? 'unmatched',
+      code: String(reply.statusCode),
+    });
+  });
   const limits = createLimits(redis, config.queuePrefix);
   app.addHook('onReady', () => limits.connected(500));
   app.addHook('onClose', async () => limits.close());

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { commandName } from './cli-name.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv, npmScript } from './config.js';
 import { AppError } from './errors.js';
 import { localServerUrl, reason, safeUrl } from './ops/addresses.js';
 import type { Services } from './services.js';
@@ -13,7 +14,7 @@ const ROLES = ['admin', 'campaigner', 'viewer'] as const satisfies readonly Staf
 const everyRole: Exclude<StaffRole, (typeof ROLES)[number]> extends never ? true : never = true;
 
 /**
- * The command line (`npm run -s cli -- …`), on commander: help for every command and option
+ * The command line (`npm run -s cli -- …`, `node dist/src/cli.js …` in the image), on commander: help for every command and option
  * (`--help`, `-h`, `help [command]`). Exit codes: 0 done; 1 the command failed (a setting, the
  * database, the server), said in one line, with the stack trace only under `--verbose`; 2 a mistake in
  * the command line itself, said with a pointer to the help.
@@ -107,7 +108,7 @@ function serverAddress(config: Config, option: string | undefined): { url: strin
 }
 
 /** Why a reply may be empty, and what the "no campaign" answer means: what a new user needs to know. */
-async function explainReply(config: Config, messages: string[]): Promise<string[]> {
+async function explainReply(config: Config, messages: string[], name: string): Promise<string[]> {
   if (messages.length === 0) {
     return [
       '(no reply) The server answered with no text. It stays silent for a number that has had',
@@ -124,7 +125,7 @@ async function explainReply(config: Config, messages: string[]): Promise<string[
   return noCampaign
     ? [
         '',
-        '(No campaign is open, so the server could only say so. `npm run -s cli -- demo` loads the',
+        `(No campaign is open, so the server could only say so. \`${name} demo\` loads the`,
         'demo urgent actions and opens MAGAMED.)',
       ]
     : [];
@@ -134,6 +135,7 @@ async function sms(
   config: Config,
   words: string[],
   options: { from: string; to?: string; server?: string },
+  name: string,
 ): Promise<void> {
   // The signature always covers PUBLIC_BASE_URL; --server reaches a process behind a proxy or tunnel.
   const server = serverAddress(config, options.server);
@@ -161,7 +163,7 @@ async function sms(
       `The server at ${server.url} answered ${result.status}: ${result.twiml.slice(0, 300)}`,
     );
   }
-  for (const line of [...result.messages, ...(await explainReply(config, result.messages))])
+  for (const line of [...result.messages, ...(await explainReply(config, result.messages, name))])
     console.log(line);
 }
 
@@ -173,9 +175,9 @@ function phoneNumber(value: string): string {
   return value;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(name: string): Command {
   const program = new Command()
-    .name('npm run -s cli --')
+    .name(name)
     .description(
       'Pocket Protest from the command line: staff accounts, the demo actions, texting the running server.',
     )
@@ -190,10 +192,10 @@ Settings come from .env and the environment (see .env.example).
 Exit codes: 0 done; 1 the command failed (setting, database, server); 2 a mistake in the command line.
 
 Examples:
-  npm run -s cli -- demo
-  npm run -s cli -- sms --from +447700900123 "MAGAMED Jane Smith"
-  npm run -s cli -- staff create --email ana@example.org --role admin
-  npm run -s cli -- help sms`,
+  ${name} demo
+  ${name} sms --from +447700900123 "MAGAMED Jane Smith"
+  ${name} staff create --email ana@example.org --role admin
+  ${name} help sms`,
     );
 
   const staff = program.command('staff').description('staff accounts: create one, set a console password');
@@ -263,7 +265,7 @@ Examples:
       'where the server is (default: PUBLIC_BASE_URL when set, else http://HOST:PORT)',
     )
     .action(async (words: string[], options: { from: string; to?: string; server?: string }) => {
-      await sms(configuration(), words, options);
+      await sms(configuration(), words, options, name);
     });
 
   const db = program.command('db').description('the database');
@@ -283,7 +285,7 @@ Examples:
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(commandName(process.argv[1] ?? 'cli.js', npmScript(), process.cwd()));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 
@@ -14,6 +15,20 @@ export class ConfigError extends Error {
     super(`Invalid configuration: ${key} ${problem}`);
     this.name = 'ConfigError';
   }
+}
+
+/** While set, problems are collected here (readConfig) rather than thrown at the first (loadConfig). */
+let collecting: ConfigError[] | null = null;
+
+/**
+ * A variable that does not read: thrown by loadConfig, which stops at the first; collected by
+ * readConfig, which goes on with `fallback` in its place so that one run names every problem.
+ */
+function invalid<T>(key: string, problem: string, fallback: T): T {
+  const error = new ConfigError(key, problem);
+  if (collecting === null) throw error;
+  collecting.push(error);
+  return fallback;
 }
 
 /** Example keys from .env.example: fine on a laptop, refused in production. */
@@ -38,6 +53,8 @@ export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
   host: string;
+  /** METRICS_PORT: where a worker process serves /metrics (a web process serves it on PORT). */
+  metricsPort: number;
   logLevel: string;
   databaseUrl: string;
   redisUrl: string;
@@ -179,6 +196,7 @@ export const CONFIG_VARIABLES = [
   'CURRENCY',
   'BROADCAST_CONFIRM_ABOVE',
   'SPOOL_DIR',
+  'METRICS_PORT',
 ] as const;
 
 function read(env: Env, key: string, fallback: string): string {
@@ -191,14 +209,14 @@ function timezone(env: Env, key: string, fallback: string): string {
   try {
     return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
   } catch {
-    throw new ConfigError(key, `must be an IANA time zone such as Europe/London (got "${raw}")`);
+    return invalid(key, `must be an IANA time zone such as Europe/London (got "${raw}")`, fallback);
   }
 }
 
 function currencyCode(env: Env, key: string, fallback: string): string {
   const raw = read(env, key, fallback).toUpperCase();
   if (!/^[A-Z]{3}$/.test(raw))
-    throw new ConfigError(key, `must be a three-letter code such as GBP (got "${raw}")`);
+    return invalid(key, `must be a three-letter code such as GBP (got "${raw}")`, fallback);
   return raw;
 }
 
@@ -211,7 +229,7 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   const raw = read(env, key, String(fallback));
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
-    throw new ConfigError(key, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return invalid(key, `must be a whole number from ${min} to ${max} (got "${raw}")`, fallback);
   }
   return value;
 }
@@ -220,7 +238,7 @@ function decimal(env: Env, key: string, fallback: number): number {
   const raw = read(env, key, String(fallback));
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
-    throw new ConfigError(key, `must be a non-negative number such as 0.04 (got "${raw}")`);
+    return invalid(key, `must be a non-negative number such as 0.04 (got "${raw}")`, fallback);
   }
   return value;
 }
@@ -229,13 +247,13 @@ function boolean(env: Env, key: string, fallback: boolean): boolean {
   const raw = read(env, key, String(fallback)).toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(raw)) return true;
   if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(key, `must be true or false (got "${raw}")`);
+  return invalid(key, `must be true or false (got "${raw}")`, fallback);
 }
 
 function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
   const raw = read(env, key, fallback);
   if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(key, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return invalid(key, `must be one of ${allowed.join(', ')} (got "${raw}")`, fallback);
   }
   return raw as T;
 }
@@ -246,36 +264,40 @@ function url(env: Env, key: string, fallback: string, protocols: readonly string
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(key, `must be a URL (got "${raw}")`);
+    return invalid(key, `must be a URL (got "${raw}")`, fallback);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(key, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return invalid(key, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`, fallback);
   }
   return raw.replace(/\/+$/, '');
 }
 
 function optionalUrl(env: Env, key: string): string | null {
-  return optional(env, key) === null ? null : url(env, key, '', ['http:', 'https:']);
+  return optional(env, key) === null ? null : url(env, key, '', ['http:', 'https:']) || null;
 }
 
 function key32(key: string, raw: string): Buffer {
   const bytes = Buffer.from(raw, 'base64');
   if (bytes.length !== 32 || bytes.toString('base64') !== raw) {
-    throw new ConfigError(key, 'must be 32 bytes encoded in base64 (make one with: openssl rand -base64 32)');
+    return invalid(
+      key,
+      'must be 32 bytes encoded in base64 (make one with: openssl rand -base64 32)',
+      randomBytes(32),
+    );
   }
   return bytes;
 }
 
 function clockTime(key: string, text: string): number {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
-  if (!match) throw new ConfigError(key, `has a time that is not HH:MM (got "${text}")`);
+  if (!match) return invalid(key, `has a time that is not HH:MM (got "${text}")`, 0);
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
 function dailyWindow(key: string, text: string): DailyWindow {
   const [start, end, extra] = text.split('-');
   if (start === undefined || end === undefined || extra !== undefined) {
-    throw new ConfigError(key, `must look like 21:00-08:00 or be off (got "${text}")`);
+    return invalid(key, `must look like 21:00-08:00 or be off (got "${text}")`, { start: 0, end: 0 });
   }
   return { start: clockTime(key, start.trim()), end: clockTime(key, end.trim()) };
 }
@@ -284,18 +306,22 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 function weekday(key: string, text: string): number {
   const index = WEEKDAYS.indexOf(text.toLowerCase());
-  if (index < 0) throw new ConfigError(key, `has an unknown weekday "${text}" (use Mon … Sun)`);
+  if (index < 0) return invalid(key, `has an unknown weekday "${text}" (use Mon … Sun)`, 1);
   return index + 1;
 }
 
 function businessHours(key: string, text: string): BusinessHours {
   const match = /^(\w{3})(?:-(\w{3}))?\s+(\S+)$/.exec(text);
   if (!match?.[1] || !match[3]) {
-    throw new ConfigError(key, `must look like "Mon-Fri 09:00-18:00" or be off (got "${text}")`);
+    return invalid(key, `must look like "Mon-Fri 09:00-18:00" or be off (got "${text}")`, {
+      days: [1, 2, 3, 4, 5],
+      start: 9 * 60,
+      end: 18 * 60,
+    });
   }
   const first = weekday(key, match[1]);
   const last = match[2] ? weekday(key, match[2]) : first;
-  if (last < first) throw new ConfigError(key, 'must name its days from the earlier to the later one');
+  if (last < first) invalid(key, 'must name its days from the earlier to the later one', null);
   const days = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   return { days, ...dailyWindow(key, match[3]) };
 }
@@ -306,7 +332,7 @@ function wordList(env: Env, key: string, fallback: string): string[] {
     .map((word) => word.trim().toUpperCase())
     .filter(Boolean);
   if (words.length === 0 || words.some((word) => !/^\p{L}+$/u.test(word))) {
-    throw new ConfigError(key, 'must be a comma-separated list of words made of letters');
+    return invalid(key, 'must be a comma-separated list of words made of letters', fallback.split(','));
   }
   return words;
 }
@@ -328,7 +354,13 @@ export function loadConfig(env: Env = process.env): Config {
       ['SESSION_SECRET', sessionSecretText, DEV_SESSION_SECRET],
     ];
     for (const [key, value, example] of refused) {
-      if (value === example) throw new ConfigError(key, 'is the example value, which production refuses');
+      if (value === example) {
+        const fix =
+          key === 'TWILIO_AUTH_TOKEN'
+            ? 'copy the auth token from the Twilio console (Account info)'
+            : 'make one with: openssl rand -base64 32';
+        invalid(key, `is the example value, which production refuses; ${fix}`, null);
+      }
     }
   }
 
@@ -341,6 +373,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     port,
     host: read(env, 'HOST', '0.0.0.0'),
+    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
       'fatal',
       'error',
@@ -429,7 +462,11 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (production) refuseInProduction(config, boolean(env, 'ALLOW_DRY_RUN', false));
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
-    throw new ConfigError('SMS_FROM', 'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio');
+    invalid(
+      'SMS_FROM',
+      'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio (the Messaging Service SID MG…, or the sending number)',
+      null,
+    );
   }
   if (faxProvider === 'sinch') {
     for (const [key, value] of [
@@ -437,7 +474,13 @@ export function loadConfig(env: Env = process.env): Config {
       ['SINCH_KEY_ID', config.sinch.keyId],
       ['SINCH_KEY_SECRET', config.sinch.keySecret],
     ] as const) {
-      if (!value) throw new ConfigError(key, 'must be set when FAX_PROVIDER=sinch');
+      if (!value) {
+        invalid(
+          key,
+          'must be set when FAX_PROVIDER=sinch (Sinch dashboard: Settings, Projects and Access keys)',
+          null,
+        );
+      }
     }
   }
   return config;
@@ -447,8 +490,7 @@ const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/u;
 
 function emailAddress(env: Env, key: string, fallback: string | null): string | null {
   const raw = optional(env, key) ?? fallback;
-  if (raw !== null && !EMAIL.test(raw))
-    throw new ConfigError(key, `must be an e-mail address (got "${raw}")`);
+  if (raw !== null && !EMAIL.test(raw)) return invalid(key, `must be an e-mail address (got "${raw}")`, null);
   return raw;
 }
 
@@ -458,12 +500,13 @@ function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
   const smtpUrl = optional(env, 'SMTP_URL');
   // Checked without echoing it: the URL may carry the server's password.
   if (smtpUrl !== null && !/^smtps?:\/\/[^/\s]+/u.test(smtpUrl)) {
-    throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps:// and name a host');
+    invalid('SMTP_URL', 'must start with smtp:// or smtps:// and name a host', null);
   }
   if (transport === 'smtp' && smtpUrl === null) {
-    throw new ConfigError(
+    invalid(
       'SMTP_URL',
       'must be set when MAIL_TRANSPORT=smtp (e.g. smtp://user:pass@mail.example.org:587)',
+      null,
     );
   }
   const orgEmail = emailAddress(env, 'ORG_EMAIL', null);
@@ -473,12 +516,13 @@ function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
     'MAIL_FROM',
     transport === 'file' ? (orgEmail ?? 'pocket-protest@example.org') : null,
   );
-  if (from === null) throw new ConfigError('MAIL_FROM', 'must be set when MAIL_TRANSPORT=smtp');
+  if (from === null)
+    invalid('MAIL_FROM', 'must be set when MAIL_TRANSPORT=smtp (a sender your server may send as)', null);
   return {
     mail: {
       transport,
       smtpUrl,
-      from,
+      from: from ?? 'pocket-protest@example.org',
       fallbackHours: integer(env, 'FAX_EMAIL_FALLBACK_HOURS', 12, 0, 8_760),
     },
     letterhead: {
@@ -505,30 +549,45 @@ function refuseInProduction(config: Config, allowDryRun: boolean): void {
   for (const [i, [key, value]] of keys.entries()) {
     const same = keys.slice(0, i).find(([, earlier]) => earlier.equals(value));
     if (same)
-      throw new ConfigError(
-        key,
-        `is the same key as ${same[0]}; give each its own (openssl rand -base64 32)`,
-      );
+      invalid(key, `is the same key as ${same[0]}; give each its own (openssl rand -base64 32)`, null);
   }
   if (!/^[0-9a-f]{32}$/i.test(config.twilio.authToken)) {
-    throw new ConfigError('TWILIO_AUTH_TOKEN', 'must be a Twilio auth token: 32 hexadecimal characters');
+    invalid(
+      'TWILIO_AUTH_TOKEN',
+      'must be a Twilio auth token: 32 hexadecimal characters (Twilio console, Account info)',
+      null,
+    );
   }
   if (allowDryRun) return;
-  const dry: Array<[string, boolean]> = [
-    ['SMS_PROVIDER', config.sms.provider === 'log'],
-    ['FAX_PROVIDER', config.fax.provider === 'file'],
-    ['MAIL_TRANSPORT', config.mail.transport === 'file'],
-    ['PUBLIC_BASE_URL', config.publicBaseUrl.startsWith('http:')],
+  // Each with the real setting and what it needs in turn, so that one run of the doctor says it all.
+  const dry: Array<[string, boolean, string]> = [
+    [
+      'SMS_PROVIDER',
+      config.sms.provider === 'log',
+      'twilio, with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID (or SMS_FROM)',
+    ],
+    [
+      'FAX_PROVIDER',
+      config.fax.provider === 'file',
+      'sinch, with SINCH_PROJECT_ID, SINCH_KEY_ID and SINCH_KEY_SECRET',
+    ],
+    ['MAIL_TRANSPORT', config.mail.transport === 'file', 'smtp, with SMTP_URL and MAIL_FROM'],
   ];
-  for (const [key, isDry] of dry) {
+  for (const [key, isDry, real] of dry) {
     if (isDry) {
-      throw new ConfigError(
+      invalid(
         key,
-        key === 'PUBLIC_BASE_URL'
-          ? 'must start with https:// in production (or set ALLOW_DRY_RUN=true for a dry run)'
-          : 'sends nothing in production; set a real provider, or ALLOW_DRY_RUN=true for a dry run',
+        `sends nothing in production; set it to ${real}, or set ALLOW_DRY_RUN=true for a dry run`,
+        null,
       );
     }
+  }
+  if (config.publicBaseUrl.startsWith('http:')) {
+    invalid(
+      'PUBLIC_BASE_URL',
+      'must start with https:// in production: the public address Twilio and Sinch call (or set ALLOW_DRY_RUN=true for a dry run)',
+      null,
+    );
   }
 }
 
@@ -543,9 +602,10 @@ function trustProxy(env: Env): false | number | string[] {
   const raw = read(env, 'TRUST_PROXY', 'off');
   if (['off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
   if (raw.toLowerCase() === 'true') {
-    throw new ConfigError(
+    return invalid(
       'TRUST_PROXY',
       'true would let any client choose its address; give the number of proxies in front (e.g. 1) or their addresses',
+      false,
     );
   }
   if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 10);
@@ -556,9 +616,10 @@ function trustProxy(env: Env): false | number | string[] {
       prefix === undefined ||
       (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address) === 4 ? 32 : 128));
     if (!(PROXY_RANGES.includes(entry) || (isIP(address) !== 0 && prefixOk && extra === undefined))) {
-      throw new ConfigError(
+      return invalid(
         'TRUST_PROXY',
         `must be off, the number of proxies in front (e.g. 1), or their addresses (10.0.0.0/8, loopback); got "${entry}"`,
+        false,
       );
     }
   }
@@ -569,12 +630,37 @@ function trustProxy(env: Env): false | number | string[] {
 function queuePrefix(env: Env): string {
   const prefix = read(env, 'QUEUE_PREFIX', '{pp}');
   if (!/^[^\s:]*\{[^{}\s:]+\}[^\s:]*$/.test(prefix)) {
-    throw new ConfigError(
+    return invalid(
       'QUEUE_PREFIX',
       'must hold one {hash tag} and no spaces or colons, e.g. {pp} or {pp-staging}',
+      '{pp}',
     );
   }
   return prefix;
+}
+
+/**
+ * Every problem of a configuration at once, each naming its variable and what to set (the doctor),
+ * with the configuration read around them (defaults where a variable did not read). One problem a
+ * variable: the first, as the fix of one often settles the next (the example Twilio token is also not
+ * a token).
+ */
+export function readConfig(env: Env = process.env): { config: Config; problems: ConfigError[] } {
+  collecting = [];
+  try {
+    const config = loadConfig(env);
+    const problems = collecting.filter(
+      (problem, i, all) => all.findIndex((other) => other.key === problem.key) === i,
+    );
+    return { config, problems };
+  } finally {
+    collecting = null;
+  }
+}
+
+/** The npm script this process was started by (`npm run -s cli --` sets `cli`), if any. */
+export function npmScript(env: Env = process.env): string | null {
+  return env.npm_lifecycle_event ?? null;
 }
 
 /** Reads `.env` into process.env when there is one; variables already set win. */

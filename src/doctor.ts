@@ -1,13 +1,12 @@
 import nodemailer from 'nodemailer';
 import {
   type Config,
-  ConfigError,
   DEV_PHONE_ENCRYPTION_KEY,
   DEV_PHONE_INDEX_KEY,
   DEV_SESSION_SECRET,
   DEV_TWILIO_ACCOUNT_SID,
-  loadConfig,
   loadDotEnv,
+  readConfig,
 } from './config.js';
 import { reason, safeUrl } from './ops/addresses.js';
 import { checkPostgres, checkRedis } from './ops/connections.js';
@@ -244,43 +243,92 @@ async function publicUrl(config: Config, timeoutMs: number): Promise<Finding> {
   }
 }
 
-/** Every check, in the order a person fixes things; nothing is started and nothing is written. */
+interface Context {
+  config: Config;
+  env: Env;
+  timeoutMs: number;
+}
+
+/**
+ * One check of the doctor: the variables it reads (skipped when one of them did not read: it would
+ * check a default, not what was set), when it applies, and what it finds.
+ */
+interface DoctorCheck {
+  needs: readonly string[];
+  applies?: (config: Config) => boolean;
+  run: (context: Context) => Promise<Finding | Finding[]> | Finding | Finding[];
+}
+
+const TWILIO_VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL'];
+const SINCH_VARIABLES = [
+  'SINCH_PROJECT_ID',
+  'SINCH_KEY_ID',
+  'SINCH_KEY_SECRET',
+  'SINCH_FAX_BASE_URL',
+  'SINCH_AUTH_BASE_URL',
+];
+
+/** Every check after the variables themselves, in the order a person fixes things: add one a line. */
+const CHECKS: readonly DoctorCheck[] = [
+  {
+    // In production without ALLOW_DRY_RUN these are failures of their variables already.
+    needs: ['SMS_PROVIDER', 'FAX_PROVIDER', 'MAIL_TRANSPORT', 'PUBLIC_BASE_URL'],
+    run: ({ config }) =>
+      config.dryRun.map((item): Finding => ({ verdict: 'warn', subject: 'dry run', detail: item })),
+  },
+  {
+    needs: ['PHONE_ENCRYPTION_KEY', 'PHONE_INDEX_KEY', 'SESSION_SECRET', 'PHONE_ENCRYPTION_OLD_KEYS'],
+    run: ({ config, env }) => keys(config, env),
+  },
+  { needs: ['DATABASE_URL'], run: ({ config, timeoutMs }) => postgres(config, timeoutMs) },
+  { needs: ['REDIS_URL'], run: ({ config, timeoutMs }) => redis(config, timeoutMs) },
+  {
+    needs: TWILIO_VARIABLES,
+    applies: (config) =>
+      config.sms.provider === 'twilio' || config.twilio.accountSid !== DEV_TWILIO_ACCOUNT_SID,
+    run: ({ config, timeoutMs }) => attempt('Twilio', () => twilioCredentials(config, timeoutMs)),
+  },
+  {
+    needs: SINCH_VARIABLES,
+    applies: (config) =>
+      config.fax.provider === 'sinch' ||
+      Boolean(config.sinch.projectId && config.sinch.keyId && config.sinch.keySecret),
+    run: ({ config, timeoutMs }) => attempt('Sinch', () => sinchCredentials(config, timeoutMs)),
+  },
+  {
+    needs: ['SMTP_URL', 'MAIL_FROM'],
+    applies: (config) => config.mail.transport === 'smtp',
+    run: ({ config, timeoutMs }) => smtp(config, timeoutMs),
+  },
+  { needs: ['PUBLIC_BASE_URL'], run: ({ config, timeoutMs }) => publicUrl(config, timeoutMs) },
+];
+
+/**
+ * Every problem in one run: each variable that does not read, with what to set, then every check
+ * whose variables read. Nothing is started and nothing is written.
+ */
 export async function runDoctor(env: Env, { timeoutMs = 5_000 } = {}): Promise<Finding[]> {
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [
-      {
-        verdict: 'fail',
-        subject: 'configuration',
-        detail: `${error.message} (set it in .env or the environment)`,
-      },
-    ];
-  }
-  const findings: Finding[] = [
-    {
-      verdict: 'ok',
-      subject: 'configuration',
-      detail: `every variable reads well (NODE_ENV=${config.nodeEnv})`,
-    },
-    ...config.dryRun.map((item): Finding => ({ verdict: 'warn', subject: 'dry run', detail: item })),
-    ...keys(config, env),
-  ];
-  const checks: Array<Promise<Finding>> = [postgres(config, timeoutMs), redis(config, timeoutMs)];
-  if (config.sms.provider === 'twilio' || config.twilio.accountSid !== DEV_TWILIO_ACCOUNT_SID) {
-    checks.push(attempt('Twilio', () => twilioCredentials(config, timeoutMs)));
-  }
-  if (
-    config.fax.provider === 'sinch' ||
-    (config.sinch.projectId && config.sinch.keyId && config.sinch.keySecret)
-  ) {
-    checks.push(attempt('Sinch', () => sinchCredentials(config, timeoutMs)));
-  }
-  if (config.mail.transport === 'smtp') checks.push(smtp(config, timeoutMs));
-  checks.push(publicUrl(config, timeoutMs));
-  findings.push(...(await Promise.all(checks)));
+  const { config, problems } = readConfig(env);
+  const unreadable = new Set(problems.map((problem) => problem.key));
+  const findings: Finding[] =
+    problems.length === 0
+      ? [
+          {
+            verdict: 'ok',
+            subject: 'configuration',
+            detail: `every variable reads well (NODE_ENV=${config.nodeEnv})`,
+          },
+        ]
+      : problems.map((problem) => ({
+          verdict: 'fail',
+          subject: problem.key,
+          detail: problem.message.replace(/^Invalid configuration: \S+ /, ''),
+        }));
+  const context: Context = { config, env, timeoutMs };
+  const runs = CHECKS.filter(
+    (check) => (check.applies?.(config) ?? true) && !check.needs.some((name) => unreadable.has(name)),
+  ).map((check) => check.run(context));
+  for (const found of await Promise.all(runs)) findings.push(...(Array.isArray(found) ? found : [found]));
   return findings;
 }
 

@@ -7,6 +7,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { localServerUrl, reason, safeUrl, unreachable } from './ops/addresses.js';
 import { checkRedis } from './ops/connections.js';
+import { type MetricsServer, serveMetrics } from './ops/metrics-server.js';
 import { createRedis } from './queue/connection.js';
 import { createServices } from './services.js';
 
@@ -74,6 +75,7 @@ async function main(role: Role): Promise<void> {
 
   let app: FastifyInstance | null = null;
   let workers: RunningWorkers | null = null;
+  let metricsServer: MetricsServer | null = null;
   if (role !== 'web') workers = await startWorkers({ services });
   if (role !== 'worker') {
     app = await buildApp({ services });
@@ -86,7 +88,17 @@ async function main(role: Role): Promise<void> {
     // On stderr, so that stdout stays one JSON log line per entry in production.
     process.stderr.write(banner(config, role, redisProblem));
   } else {
-    process.stderr.write(`\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}).\n\n`);
+    metricsServer = await serveMetrics(services.metrics.registry, config.host, config.metricsPort).catch(
+      (error: unknown) => {
+        throw new StartupError(
+          `Cannot listen on ${config.host}:${config.metricsPort} (HOST, METRICS_PORT) for /metrics: ${reason(error)}. ` +
+            'Is another worker running there? Give each worker process its own METRICS_PORT.',
+        );
+      },
+    );
+    process.stderr.write(
+      `\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}); metrics on port ${metricsServer.port}.\n\n`,
+    );
   }
 
   let closing = false;
@@ -96,6 +108,7 @@ async function main(role: Role): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Stop taking requests first, then let running jobs finish, then drop the connections.
     await app?.close();
+    await metricsServer?.close();
     await workers?.close();
     redis.disconnect();
     await database.close();

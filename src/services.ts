@@ -1,14 +1,17 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { broadcastGauge } from './broadcasts/gauges.js';
 import { createBroadcastSending } from './broadcasts/sending.js';
 import { createBroadcastsService } from './broadcasts/service.js';
 import { createStuckTexts } from './broadcasts/stuck.js';
+import { campaignGauges } from './campaigns/gauges.js';
 import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createBatchesService } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
+import { faxDeliveryGauge } from './fax/gauges.js';
 import { createFaxProvider } from './fax/providers/index.js';
 import { createReceiptsService } from './fax/receipts.js';
 import { createFaxSender } from './fax/sender.js';
@@ -18,6 +21,7 @@ import { createMailTransport } from './mail/transport.js';
 import { createNamesOnFile } from './members/names-on-file.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
+import { dependencySamples } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createStuckReport, type StuckSource } from './ops/stuck.js';
 import { createPublicService } from './public/service.js';
@@ -76,6 +80,14 @@ export function createServices(deps: ServiceDeps) {
   const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
   const spool = createSpool({ config, database, redis, phoneCrypto, metrics, logger, clock, inbound });
   metrics.observeSpool(() => spool.depth());
+  // What every process, web or worker, reads from Postgres for the operators' alerts and dashboard.
+  metrics.observeReadiness(() => dependencySamples({ pool: database.pool, redis }));
+  metrics.observeFaxDeliveries(faxDeliveryGauge(db));
+  metrics.observeBroadcasts(broadcastGauge(db));
+  const campaignsNow = campaignGauges(db);
+  metrics.observeCampaignDeadlines(campaignsNow.closesIn);
+  metrics.observeNamesWaiting(campaignsNow.namesWaiting);
+  metrics.smsMaxPerSecond.set(config.sms.maxPerSecond);
   return {
     config,
     database,
@@ -106,6 +118,7 @@ export function createServices(deps: ServiceDeps) {
       sender: createSmsSender(config, logger),
       phoneCrypto,
       logger,
+      metrics,
     }),
     /** Read by the gauge and the console; the workers build their own for the prefix they run under. */
     stuck,

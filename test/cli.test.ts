@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { commandName } from '../src/cli-name.js';
 import { POSTGRES_URL } from './helpers/database.js';
 
 /** The command line as a person meets it: help, mistakes, and a server or database that is not there. */
@@ -47,6 +48,7 @@ beforeAll(async () => {
     helpCommand: [['help']],
     helpSms: [['help', 'sms']],
     nothing: [[]],
+    helpByNpm: [['--help'], { npm_lifecycle_event: 'cli' }],
     typo: [['smss']],
     missingRole: [['staff', 'create', '--email', 'ana@example.org']],
     badPhone: [['sms', '--from', '12', 'MAGAMED Jane Smith']],
@@ -72,6 +74,19 @@ describe('npm run cli', () => {
     expect(runs.helpCommand).toEqual(help);
   });
 
+  it('names itself as it was started, in its usage line and its examples', () => {
+    expect(runs.help?.stdout).toContain('Usage: npx tsx src/cli.ts [options] [command]');
+    expect(runs.help?.stdout).toContain(
+      '  npx tsx src/cli.ts staff create --email ana@example.org --role admin',
+    );
+    expect(runs.helpByNpm?.stdout).toContain('Usage: npm run -s cli -- [options] [command]');
+    expect(runs.helpByNpm?.stdout).toContain('  npm run -s cli -- demo');
+    expect(commandName('/app/dist/src/cli.js', null, '/app')).toBe('node dist/src/cli.js');
+    expect(commandName('dist/src/cli.js', null, '/app')).toBe('node dist/src/cli.js');
+    expect(commandName('/usr/local/bin/pocket-protest', null, '/srv')).toBe('pocket-protest');
+    expect(commandName('/app/dist/src/cli.js', 'cli', '/app')).toBe('npm run -s cli --');
+  });
+
   it('help sms explains each of its options', () => {
     expect(runs.helpSms?.code).toBe(0);
     expect(runs.helpSms?.stdout).toMatch(/--from <number>\s+the supporter's phone number/);
@@ -83,7 +98,7 @@ describe('npm run cli', () => {
 
   it('answers a mistake with one line, a pointer to the help and exit code 2', () => {
     expect(runs.nothing?.code).toBe(2);
-    expect(runs.nothing?.stderr).toContain('Usage: npm run -s cli -- [options] [command]');
+    expect(runs.nothing?.stderr).toContain('Usage: npx tsx src/cli.ts [options] [command]');
     expect(runs.typo).toMatchObject({ code: 2, stdout: '' });
     expect(runs.typo?.stderr).toBe(
       "error: unknown command 'smss'\n(Did you mean sms?)\n(add --help for usage)\n",

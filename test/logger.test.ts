@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supporters } from '../src/db/schema.js';
 import { handleError } from '../src/errors.js';
 import { createLogger, scrubErrorText } from '../src/logger.js';
-import { CapturedLogs } from './helpers/app.js';
+import { redisNotReady } from '../src/queue/connection.js';
+import { CapturedLogs, startTestApp } from './helpers/app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
 let database: TestDatabase;
@@ -73,6 +74,35 @@ describe('request log lines', () => {
     expect(logs.text()).not.toContain('Zenobia');
     expect(logs.text()).not.toContain('s3cret');
     expect(logs.text()).not.toContain('/things/42');
+  });
+});
+
+describe('the log of a running app', () => {
+  it('leaves out health checks, scrapes and console assets that succeed, and keeps the rest', async () => {
+    const { app, logs, close } = await startTestApp(database, { databaseUrl: database.url });
+    const quiet = [
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      '/console/assets/console.css',
+      '/console/assets/console.js',
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const url of quiet) expect((await app.inject(url)).statusCode, url).toBe(200);
+    }
+    await app.inject('/console/login');
+    await close();
+    const requests = logs.lines.map((line) => JSON.parse(line)).filter((entry) => entry.req || entry.res);
+    const routes = requests.map((entry) => (entry.req ?? entry.res).route);
+    // A page a person asked for is there, once in and once answered; the machines' requests are not.
+    expect(routes).toEqual(['/console/login', '/console/login']);
+  });
+
+  it('says why Redis is not ready in words, never a state name cut into the sentence', () => {
+    expect(redisNotReady('connect')).toBe('Redis is connected but not ready yet');
+    expect(redisNotReady('reconnecting')).toBe('Redis is reconnecting');
+    expect(redisNotReady('end')).toBe('Redis is disconnected');
+    expect(redisNotReady('wait')).toBe('Redis is not connected yet');
   });
 });
 

@@ -1,5 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { queueGauges } from '../src/queue/gauges.js';
 import { closeQueues, createQueues, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createRateLimiter } from '../src/queue/rate.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
@@ -88,6 +89,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config, database, redis, logger, batches, faxSender, sending } = services;
   const prefix = deps.queuePrefix ?? config.queuePrefix;
   const queues = createQueues(redis, { prefix, onError: throttledWarning(logger, 'queue lost Redis') });
+  // Where the work waits: pp_queue_waiting and pp_queue_oldest_waiting_seconds, read at each scrape.
+  const gauges = queueGauges(queues, redis);
+  services.metrics.observeQueues(gauges.waiting);
+  services.metrics.observeQueueAges(gauges.oldest);
   const relay = createOutboxRelay({
     database,
     queues,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { markUnsubscribed } from '../members/opt-out.js';
+import type { Metrics } from '../ops/metrics.js';
 import { enqueueMany } from '../queue/outbox.js';
 import { SmsSendError, type SmsSender, TWILIO_TIMEOUT_MS, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
@@ -19,6 +20,13 @@ export interface SendingDeps {
   sender: SmsSender;
   phoneCrypto: PhoneCrypto;
   logger: Logger;
+  /** What Twilio made of each text handed to it (pp_sms_outbound_total). */
+  metrics: Pick<Metrics, 'smsOutbound'>;
+}
+
+/** A Twilio error code as a label: `none` when Twilio gave none (a timeout, a refused connection). */
+export function codeLabel(code: number | null | undefined): string {
+  return code === null || code === undefined ? 'none' : String(code);
 }
 
 /** What a job should do next: nothing more, or come back after `waitMs` (quiet hours). */
@@ -65,7 +73,15 @@ async function finishIfSent(tx: Tx, broadcastId: number | string): Promise<void>
         WHERE m.broadcast_id = b.id AND m.status IN ('queued', 'sending'))`);
 }
 
-export function createBroadcastSending({ db, clock, config, sender, phoneCrypto, logger }: SendingDeps) {
+export function createBroadcastSending({
+  db,
+  clock,
+  config,
+  sender,
+  phoneCrypto,
+  logger,
+  metrics,
+}: SendingDeps) {
   /** One batch of the fan-out; resolves to true when the audience is exhausted. */
   async function fanOutBatch(broadcastId: number): Promise<boolean | { waitMs: number }> {
     return db.transaction(async (tx) => {
@@ -199,11 +215,13 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
       }
       try {
         const sent = await sender.send(sms);
+        metrics.smsOutbound.inc({ outcome: 'sent', code: 'none' });
         await record(tx, messageId, claim, { status: 'sent', sid: sent.sid });
         return null;
       } catch (error) {
         if (!(error instanceof SmsSendError)) throw error;
         if (error.code === TWILIO_UNSUBSCRIBED) {
+          metrics.smsOutbound.inc({ outcome: 'opted_out', code: codeLabel(error.code) });
           await record(tx, messageId, claim, { status: 'skipped_opted_out', errorCode: error.code });
           return null;
         }
@@ -296,7 +314,9 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
         if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
         return null;
       }
-      if (error.retryable && !options.lastAttempt) {
+      const retrying = error.retryable && !options.lastAttempt;
+      metrics.smsOutbound.inc({ outcome: retrying ? 'retrying' : 'failed', code: codeLabel(error.code) });
+      if (retrying) {
         await db.execute(sql`
           UPDATE outbound_messages SET status = 'queued', error_code = ${error.code}, updated_at = now()
           WHERE id = ${messageId}`);

@@ -24,12 +24,33 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
-export interface HealthDeps {
+export interface ReadinessDeps {
   pool: pg.Pool;
   redis: Redis;
+}
+
+export interface HealthDeps extends ReadinessDeps {
   metrics: Metrics;
   /** Whether inbound texts could be spooled now, and whether the spool is in use. */
   spool: { state(databaseUp: boolean, redisUp: boolean): Promise<'idle' | 'in use' | 'unavailable'> };
+}
+
+/** Whether this process reaches Postgres and Redis now: /readyz and the pp_dependency_up gauge. */
+export async function dependencies({ pool, redis }: ReadinessDeps): Promise<{ db: Check; redis: Check }> {
+  const [db, queue] = await Promise.all([
+    check(() => pool.query('SELECT 1')),
+    check(() => (REDIS_DOWN.has(redis.status) ? Promise.reject(new Error(redis.status)) : redis.ping())),
+  ]);
+  return { db, redis: queue };
+}
+
+/** The samples of pp_dependency_up{dependency}. */
+export async function dependencySamples(deps: ReadinessDeps) {
+  const { db, redis } = await dependencies(deps);
+  return [
+    { labels: { dependency: 'postgres' }, value: db === 'up' ? 1 : 0 },
+    { labels: { dependency: 'redis' }, value: redis === 'up' ? 1 : 0 },
+  ];
 }
 
 /**
@@ -42,10 +63,7 @@ export function healthRoutes({ pool, redis, metrics, spool }: HealthDeps) {
     app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
     app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
-      const [db, queue] = await Promise.all([
-        check(() => pool.query('SELECT 1')),
-        check(() => (REDIS_DOWN.has(redis.status) ? Promise.reject(new Error(redis.status)) : redis.ping())),
-      ]);
+      const { db, redis: queue } = await dependencies({ pool, redis });
       const spooling = await within(spool.state(db === 'up', queue === 'up'), 2_000).catch(
         () => 'unavailable' as const,
       );

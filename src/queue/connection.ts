@@ -14,3 +14,18 @@ export function createRedis(url: string, options: { lazy?: boolean } = {}): Redi
   redis.on('error', () => {});
   return redis;
 }
+
+/** ioredis's connection states in words: its `connect` means connected but not yet ready. */
+const STATUS_WORDS: Record<string, string> = {
+  wait: 'not connected yet',
+  connecting: 'connecting',
+  connect: 'connected but not ready yet',
+  reconnecting: 'reconnecting',
+  close: 'disconnected',
+  end: 'disconnected',
+};
+
+/** Why a command was not sent: "Redis is reconnecting", never a state name cut into a sentence. */
+export function redisNotReady(status: string): string {
+  return `Redis is ${STATUS_WORDS[status] ?? `not ready (${status})`}`;
+}

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { outbox } from '../db/schema.js';
+import { redisNotReady } from './connection.js';
 import { QUEUE_NAMES, type QueueName, type Queues } from './queues.js';
 
 export interface RelayDeps {
@@ -90,7 +91,7 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   let lastWarning = 0;
 
   async function relayOnce(): Promise<number> {
-    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
     return database.db.transaction(async (tx) => {
       const { rows } = await tx.execute<OutboxRow>(sql`
         SELECT id, job_key, queue, job_name, payload FROM outbox

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Db, Tx } from '../db/client.js';
 import type { StuckItem, StuckSource } from '../ops/stuck.js';
+import { redisNotReady } from './connection.js';
 import { type QueueName, SHORTEST_JOB_RETENTION_MS } from './queues.js';
 import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
 
@@ -80,7 +81,7 @@ export function createOutboxWatchdog({
     command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
   ) {
     if (keysToAsk.length === 0) return [];
-    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
     const replies: T[] = [];
     for (let start = 0; start < keysToAsk.length; start += PIPELINE_CHUNK) {
       const pipeline = redis.pipeline();
@@ -95,7 +96,7 @@ export function createOutboxWatchdog({
   }
 
   async function lostRows(): Promise<RelayedRow[]> {
-    if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);
+    if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
     const { rows } = await db.execute<RelayedRow>(sql`
       SELECT id, job_key, queue, job_name, payload, enqueued_at AS since FROM outbox
       WHERE enqueued_at > now() - make_interval(secs => ${LOST_WINDOW_SECONDS})

@@ -118,7 +118,10 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
   function done(decision: Decision, written: Written, suppressed: boolean): InboundAnswer {
     metrics.smsInbound.inc({ outcome: suppressed ? `${decision.outcome}-unanswered` : decision.outcome });
     if (written.signature_id !== null && decision.signature) {
-      metrics.signatures.inc({ status: decision.signature.status });
+      metrics.signatures.inc({
+        campaign: String(decision.signature.campaignId),
+        status: decision.signature.status,
+      });
     }
     return { reply: suppressed ? '' : decision.reply, outcome: decision.outcome, duplicate: false };
   }

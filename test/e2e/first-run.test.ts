@@ -37,10 +37,13 @@ function run(file: string, args: string[]): Promise<{ code: number; stdout: stri
 
 const cli = (...args: string[]) => run('node_modules/.bin/tsx', ['src/cli.ts', ...args]);
 
-/** The README's walkthrough: every ```sh block right after a `<!-- walkthrough -->` line, in order. */
+/** The README's walkthroughs: each ```sh block right after a `<!-- walkthrough -->` line, in order. */
+function walkthroughs(readme: string): string[] {
+  return [...readme.matchAll(/<!-- walkthrough -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+}
+
 function walkthrough(readme: string): string {
-  const blocks = [...readme.matchAll(/<!-- walkthrough -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return blocks.join('\n');
+  return walkthroughs(readme).join('\n');
 }
 
 beforeAll(async () => {
@@ -102,7 +105,8 @@ describe('first run, on another port', () => {
     const { code, stdout } = await cli('sms', '--from', '+447700900999', 'HELLO');
     expect(code).toBe(0);
     expect(stdout).toContain('No action is open right now');
-    expect(stdout).toContain('npm run -s cli -- demo');
+    // Named as this test started it (tsx, not npm run): the hint works where it is read.
+    expect(stdout).toContain('`npx tsx src/cli.ts demo` loads the');
   });
 
   it("runs the README's walkthrough as written: demo, a text, the staff API, a fax written", async () => {
@@ -119,6 +123,21 @@ describe('first run, on another port', () => {
     // `ls` of the batch's folder in the outbox: the fax the file provider wrote.
     expect(stdout).toMatch(/1\.pdf$/m);
   }, 120_000);
+
+  it('each walkthrough stands alone; run again as pasted, the staff one stops at its first step, saying why', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const [, api] = walkthroughs(readme);
+    // Without -e or pipefail, as a terminal runs what is pasted into it.
+    const { code, stdout, stderr } = await run('bash', ['-c', api as string]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Walkthrough stopped: staff create made no token');
+    expect(`${stdout}${stderr}`).not.toContain('undefined');
+    expect(stdout).not.toContain('"items"');
+    // Its staff member is made nowhere else in the README, so the order they are done in does not matter.
+    const emails = [...readme.matchAll(/staff create --email (\S+)/g)].map((m) => m[1]);
+    const own = /staff create --email (\S+)/.exec(api as string)?.[1];
+    expect(emails.filter((email) => email === own)).toHaveLength(1);
+  }, 60_000);
 
   it('sms, past the flood guard, explains the empty reply', async () => {
     // The walkthrough texted twice from this number; the server answers it SMS_REPLIES_PER_HOUR times.

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createRedis } from '../../src/queue/connection.js';
 import type { Queues } from '../../src/queue/queues.js';
-import { createServices } from '../../src/services.js';
+import { createServices, type Services } from '../../src/services.js';
 import { createInboundService } from '../../src/sms/inbound.js';
 import { newMessageSid } from '../../src/sms/simulator.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
@@ -24,6 +24,7 @@ export const uniqueQueuePrefix = () => `pp_test_${randomBytes(4).toString('hex')
 
 export interface TestWorkers {
   workers: RunningWorkers;
+  services: Services;
   logs: CapturedLogs;
   close(): Promise<void>;
 }
@@ -36,18 +37,17 @@ export async function startTestWorkers(
   const config = testConfig(database.url, options.env);
   const logs = new CapturedLogs();
   const redis = createRedis(config.redisUrl);
-  const workers = await startWorkers({
-    services: createServices({
-      config,
-      database,
-      redis,
-      logger: createLogger('info', logs),
-      ...(options.clock ? { clock: options.clock } : {}),
-    }),
-    queuePrefix: options.queuePrefix,
+  const services = createServices({
+    config,
+    database,
+    redis,
+    logger: createLogger('info', logs),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
+  const workers = await startWorkers({ services, queuePrefix: options.queuePrefix });
   return {
     workers,
+    services,
     logs,
     async close() {
       if (redis.status === 'ready') await emptyQueues(workers.queues);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -9,6 +10,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
  */
 interface Service {
   image?: string;
+  profiles?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
@@ -68,7 +70,8 @@ describe('CONFIG_VARIABLES', () => {
 
 describe('docker-compose.yml', () => {
   it('runs Postgres with a volume, Redis with its append-only file, a proxy, web and worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgres', 'proxy', 'redis', 'web', 'worker']);
+    const always = Object.keys(services).filter((name) => !services[name]?.profiles);
+    expect(always.sort()).toEqual(['postgres', 'proxy', 'redis', 'web', 'worker']);
     expect(services.postgres?.volumes?.some((v) => v.endsWith(':/var/lib/postgresql/data'))).toBe(true);
     const redis = services.redis?.command?.join(' ') ?? '';
     expect(redis).toContain('--appendonly yes');
@@ -119,6 +122,75 @@ describe('docker-compose.yml', () => {
     );
     const user = runtime?.steps.filter(([instruction]) => instruction === 'USER');
     expect(user?.at(-1)?.[1]).toBe('node');
+  });
+});
+
+describe('the monitoring profile', () => {
+  const monitoring = Object.keys(services).filter((name) => services[name]?.profiles?.includes('monitoring'));
+  const prometheus = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as {
+    rule_files: string[];
+    alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+    scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>;
+  };
+
+  it('runs Prometheus, Alertmanager and Grafana, each mounting files that exist here', () => {
+    expect(monitoring.sort()).toEqual(['alertmanager', 'grafana', 'prometheus']);
+    for (const name of monitoring) {
+      for (const volume of services[name]?.volumes ?? []) {
+        const [source = ''] = volume.split(':');
+        if (source.startsWith('./')) expect(existsSync(source), `${name} mounts ${source}`).toBe(true);
+        else expect(compose.volumes).toHaveProperty(source);
+      }
+      // Their pages have no sign-in of their own (Grafana's aside): published on this host only.
+      for (const port of services[name]?.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+
+  it('scrapes every web replica on PORT and every worker replica on METRICS_PORT', () => {
+    const jobs = Object.fromEntries(
+      prometheus.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]),
+    );
+    expect(jobs['pocket-protest-web']).toMatchObject({
+      names: ['web'],
+      port: Number(services.web?.environment?.PORT),
+    });
+    expect(jobs['pocket-protest-worker']).toMatchObject({
+      names: ['worker'],
+      port: Number(services.worker?.environment?.METRICS_PORT),
+    });
+    expect(loadConfig({}).metricsPort).toBe(9464);
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    expect(prometheus.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['alertmanager:9093']);
+  });
+
+  it('gives Grafana the data source the dashboard names, and the dashboard where its provider looks', () => {
+    const datasource = parse(
+      readFileSync('deploy/grafana/provisioning/datasources/prometheus.yml', 'utf8'),
+    ) as { datasources: Array<{ uid: string; url: string }> };
+    expect(datasource.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
+    const provider = parse(
+      readFileSync('deploy/grafana/provisioning/dashboards/pocket-protest.yml', 'utf8'),
+    ) as {
+      providers: Array<{ options: { path: string } }>;
+    };
+    const path = provider.providers[0]?.options.path;
+    expect(services.grafana?.volumes).toContain(
+      `./deploy/grafana/pocket-protest.json:${path}/pocket-protest.json:ro`,
+    );
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/pocket-protest.json', 'utf8')) as {
+      panels: Array<{ type: string; datasource?: { uid: string } }>;
+    };
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      expect(panel.datasource?.uid).toBe('prometheus');
+    }
+  });
+
+  it('passes promtool check config', () => {
+    const run = spawnSync('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml'], {
+      encoding: 'utf8',
+    });
+    expect(`${run.stdout}${run.stderr}`).toContain('is valid prometheus config file syntax');
+    expect(run.status).toBe(0);
   });
 });
 

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Finding, report, runDoctor } from '../../src/doctor.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
@@ -130,8 +131,41 @@ describe('npm run doctor', () => {
       );
     });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(
-      'FAIL  configuration  Invalid configuration: PORT must be a whole number',
+    expect(result.stdout).toMatch(/FAIL\s+PORT\s+must be a whole number from 0 to 65535 \(got "eighty"\)/);
+  });
+
+  it('reports every problem of a production .env.example in one run, each with its fix', async () => {
+    const example = parseEnv(readFileSync('.env.example', 'utf8'));
+    const local = { DATABASE_URL: uniqueDatabaseUrl(), REDIS_URL };
+    const findings = await runDoctor({ ...example, ...local, NODE_ENV: 'production' }, { timeoutMs: 3_000 });
+    const failed = Object.fromEntries(failures(findings).map((f) => [f.subject, f.detail]));
+    expect(Object.keys(failed).sort()).toEqual([
+      'FAX_PROVIDER',
+      'MAIL_TRANSPORT',
+      'PHONE_ENCRYPTION_KEY',
+      'PHONE_INDEX_KEY',
+      'PUBLIC_BASE_URL',
+      'SESSION_SECRET',
+      'SMS_PROVIDER',
+      'TWILIO_AUTH_TOKEN',
+    ]);
+    for (const name of ['PHONE_ENCRYPTION_KEY', 'PHONE_INDEX_KEY', 'SESSION_SECRET']) {
+      expect(failed[name]).toContain('make one with: openssl rand -base64 32');
+    }
+    expect(failed.TWILIO_AUTH_TOKEN).toContain('Twilio console');
+    // A provider's fix names what it needs in turn, so the next run does not find those one by one.
+    expect(failed.SMS_PROVIDER).toContain(
+      'twilio, with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_MESSAGING_SERVICE_SID',
     );
+    expect(failed.FAX_PROVIDER).toContain('sinch, with SINCH_PROJECT_ID, SINCH_KEY_ID and SINCH_KEY_SECRET');
+    expect(failed.MAIL_TRANSPORT).toContain('smtp, with SMTP_URL and MAIL_FROM');
+    expect(failed.PUBLIC_BASE_URL).toContain('https://');
+    // The connections are checked in the same run.
+    expect(findings.find((f) => f.subject === 'Postgres')?.verdict).toBe('ok');
+    expect(report(findings)).toContain('8 problems');
+
+    // Doing what they say is all it takes: the next run finds nothing.
+    const fixed = await runDoctor({ ...example, ...goodEnv() }, { timeoutMs: 3_000 });
+    expect(failures(fixed)).toEqual([]);
   });
 });

@@ -443,7 +443,7 @@ describe('resilience and privacy', () => {
   it('counts texts by outcome, signatures and webhook latency in /metrics', async () => {
     const metrics = (await server.app.inject('/metrics')).body;
     expect(metrics).toMatch(/pp_sms_inbound_total\{outcome="signed"\} [1-9]/);
-    expect(metrics).toMatch(/pp_signatures_total\{status="valid"\} [1-9]/);
+    expect(metrics).toMatch(/pp_signatures_total\{campaign="\d+",status="valid"\} [1-9]/);
     expect(metrics).toMatch(/pp_sms_webhook_duration_seconds_count [1-9]/);
   });
 
