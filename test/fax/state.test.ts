@@ -14,6 +14,7 @@ const policy: RetryPolicy = {
   businessHours: { days: [1, 2, 3, 4, 5], start: 9 * 60, end: 18 * 60 },
   timeZone: 'Europe/Moscow',
   inProgressLimitMs: 2 * 3_600_000,
+  blockedRetryMs: 3_600_000,
 };
 const numbers = ['+74950000001', '+74950000002'];
 const at = (numberIndex: number, numberAttempts: number, submittedAt = now): DeliveryState => ({

@@ -6,14 +6,16 @@ import { createDeliveriesService } from '../../src/fax/deliveries.js';
 import { createSinchProvider } from '../../src/fax/providers/sinch.js';
 import { createFaxSender } from '../../src/fax/sender.js';
 import { FAX_STUCK_KINDS } from '../../src/fax/stuck.js';
+import { createLogger } from '../../src/logger.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
-import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { CapturedLogs, startTestApp, type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { removeDir, signNames, waitFor } from './harness.js';
 import { tempDir } from './sinch-setup.js';
 
+const quietLogger = () => createLogger('info', new CapturedLogs());
 const MINUTE = 60_000;
 
 let database: TestDatabase;
@@ -42,7 +44,7 @@ function build() {
       db,
       clock,
       config,
-      provider: createSinchProvider({ sinch: config.sinch, clock }),
+      provider: createSinchProvider({ sinch: config.sinch, clock, logger: quietLogger() }),
     }),
     deliveries: createDeliveriesService({ db, clock, config }),
   };
@@ -192,7 +194,7 @@ describe('fax work stuck longer than its state allows', () => {
         WHERE id = $1 RETURNING document_path, pages`,
       [deliveryId],
     );
-    const accepted = await createSinchProvider({ sinch: config.sinch, clock }).submit({
+    const accepted = await createSinchProvider({ sinch: config.sinch, clock, logger: quietLogger() }).submit({
       deliveryId,
       batchId,
       attempt: 1,

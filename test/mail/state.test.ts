@@ -3,7 +3,7 @@ import { stuckDelivery } from '../../src/fax/stuck.js';
 import { decideEmail } from '../../src/mail/state.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
-const policy = { delaysMs: [60_000, 300_000], maxAttemptsPerAddress: 3 };
+const policy = { delaysMs: [60_000, 300_000], maxAttemptsPerAddress: 3, blockedRetryMs: 3_600_000 };
 const addresses = ['first@example.org', 'second@example.org'];
 
 describe('the e-mail state machine', () => {
