@@ -90,7 +90,7 @@ describe('faxing through Sinch', () => {
       remoteId: null,
     });
     expect(sentTo(number)).toHaveLength(1);
-    expect(submission?.encoding).toBe('multipart');
+    expect(submission?.encoding).toBe('json');
     expect(submission?.fax).toMatchObject({
       maxRetries: 0,
       labels: { deliveryId: batch.deliveries[0].id, attempt: '1' },
@@ -129,7 +129,7 @@ describe('faxing through Sinch', () => {
     expect(batch.status).toBe('failed');
     expect(batch.deliveries[0]).toMatchObject({ status: 'failed', attempts: 4 });
     expect(batch.deliveries[0].lastError).toMatch(
-      /^Gave up after trying all 2 fax numbers; last: \+7495\d+: User busy/,
+      /^Gave up after trying all 2 fax numbers; last: \+7495\d+: Busy \(CALL_ERROR 17\)/,
     );
     expect(sentTo(first)).toHaveLength(1);
     expect(sentTo(second)).toHaveLength(3);
