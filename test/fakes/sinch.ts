@@ -113,8 +113,8 @@ export interface FakeSinch {
   listQueries: Array<Record<string, string>>;
   /** The outcomes of the next transmissions to a number, in order; then `success`. */
   script(number: string, outcomes: FakeOutcome[]): void;
-  /** A number that fails the same way every time. */
-  always(number: string, outcome: FakeOutcome): void;
+  /** A number that fails the same way every time (until called with null). */
+  always(number: string, outcome: FakeOutcome | null): void;
   /**
    * Every create answered with this HTTP status and Sinch's error body (402 out of credit, 403 …), until
    * called with null; `field` names a field violation (a 400 about `to` is the number's).
@@ -526,7 +526,8 @@ export async function startFakeSinch(options: {
       scripts.set(number, [...outcomes]);
     },
     always(number, outcome) {
-      always.set(number, outcome);
+      if (outcome === null) always.delete(number);
+      else always.set(number, outcome);
     },
     refuseCreates(status, field) {
       refusal = status === null ? null : { status, ...(field ? { field } : {}) };

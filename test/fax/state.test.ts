@@ -100,4 +100,15 @@ describe('the delivery state machine', () => {
       resend: true,
     });
   });
+
+  it("blocks on the account's or the document's problem, counting it against no number, even the last", () => {
+    for (const state of [at(0, 1), at(1, 3)]) {
+      expect(decide(state, failed('blocked'), now, policy)).toEqual({
+        status: 'blocked',
+        numberAttempts: state.numberAttempts - 1,
+        retryAt: new Date(now.getTime() + 3_600_000),
+        lastError: 'fax blocked',
+      });
+    }
+  });
 });
