@@ -182,6 +182,48 @@ describe('fax work stuck longer than its state allows', () => {
     expect(await services.deliveries.stuck()).toMatchObject({ items: [] });
   });
 
+  it('keeps a delivery blocked by the account on the stuck page, tries it again hourly, and sends it once fixed', async () => {
+    ahead = 0;
+    const number = faxNumber();
+    fake.always(number, { errorType: 'FAX_ERROR', errorCode: 46 });
+    const { batchId, deliveryId } = await batchTo(number);
+    await services.sender.send(deliveryId, { finalAttempt: false });
+    await waitFor(async () => sentTo(number)[0]?.fax.status === 'FAILURE', 'Sinch to fail the fax');
+    ahead = MINUTE;
+    expect(await runQueued()).toEqual(['poll-delivery']);
+    // Blocked, and its retry job lost: the watchdog alone must bring it back.
+    expect((await queuedJobs()).map((job) => job.job_name)).toEqual(['send-delivery']);
+    const { items, counts } = await services.deliveries.stuck();
+    expect(items).toEqual([
+      expect.objectContaining({
+        kind: 'fax-blocked',
+        deliveryId,
+        batchId,
+        reason: expect.stringMatching(/not the number.*Reason: Insufficient funds .*\(FAX_ERROR 46\)$/),
+      }),
+    ]);
+    expect(counts['fax-blocked']).toBe(1);
+    expect((await batchOf(batchId)).deliveries[0]).toMatchObject({ status: 'blocked', attempts: 1 });
+    // Not due within the hour: shown, not sent again.
+    ahead = 30 * MINUTE;
+    expect(await services.sender.driveStuck()).toEqual([]);
+    ahead = 62 * MINUTE;
+    expect(await services.sender.driveStuck()).toEqual([
+      expect.objectContaining({ kind: 'fax-blocked', deliveryId }),
+    ]);
+    fake.always(number, null);
+    expect(await runQueued()).toEqual(['send-delivery']);
+    expect(sentTo(number)).toHaveLength(2);
+    await waitFor(async () => sentTo(number)[1]?.fax.status === 'COMPLETED', 'Sinch to complete the fax');
+    expect(await runQueued()).toEqual(['poll-delivery']);
+    expect((await batchOf(batchId)).deliveries[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      faxNumber: number,
+    });
+    expect((await services.deliveries.stuck()).items).toEqual([]);
+  });
+
   it('reconciles a submission interrupted after Sinch took it, and never submits it twice', async () => {
     ahead = 0;
     const number = faxNumber();
