@@ -313,8 +313,8 @@ describe("each class of Sinch's failures, with Sinch's own codes and messages", 
     expect(sentTo(other)).toHaveLength(0);
   });
 
-  it("blocks when Sinch refuses the submission for the account's sake (HTTP 402, 403, 413), and moves on when a 400 names the number", async () => {
-    for (const status of [402, 403, 413]) {
+  it("blocks when Sinch refuses the submission for the account's sake (HTTP 401, 402, 403, 413), and moves on when a 400 names the number", async () => {
+    for (const status of [401, 402, 403, 413]) {
       const number = faxNumber();
       fake.refuseCreates(status);
       const batchId = await batchFor([number, faxNumber()]);
@@ -373,7 +373,7 @@ describe('callbacks and requests as Sinch reads them', () => {
     }
   });
 
-  it('answers a 3 MB JSON callback 200, and refuses one above 50 MB with 413', async () => {
+  it('answers a 3 MB JSON callback and a multipart one 200, and refuses one above 50 MB with 413', async () => {
     const number = faxNumber();
     const batch = await settled(await batchFor([number]));
     const { rows } = await database.pool.query('SELECT callback_token FROM fax_deliveries WHERE id = $1', [
@@ -402,6 +402,11 @@ describe('callbacks and requests as Sinch reads them', () => {
       payload: Buffer.alloc(50 * 1024 * 1024 + 1, 32),
     });
     expect(huge.statusCode).toBe(413);
+    const form = new FormData();
+    form.set('event', 'FAX_COMPLETED');
+    form.set('fax', JSON.stringify(fax));
+    form.set('file', new Blob([Buffer.alloc(100_000, 7)], { type: 'application/pdf' }), 'fax.pdf');
+    expect((await fetch(url, { method: 'POST', body: form })).status).toBe(200);
     expect(huge.json()).toMatchObject({ error: { code: expect.any(String) } });
   });
 

@@ -310,4 +310,9 @@ describe('fax work stuck longer than its state allows', () => {
     expect(sentTo(number)).toHaveLength(1);
     expect((await services.deliveries.stuck()).items).toEqual([]);
   });
+
+  it("made only requests Sinch's models allow, and got only answers they allow", () => {
+    expect(fake.submissions.length).toBeGreaterThan(3);
+    expect(fake.violations).toEqual([]);
+  });
 });
