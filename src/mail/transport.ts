@@ -70,8 +70,8 @@ interface SmtpError extends Error {
 }
 
 /**
- * A reply decides; without one, only a send whose data had begun may have reached the server. A refused
- * login, or a refused MAIL FROM, is about us (credentials, the sender address), whatever its code.
+ * A reply decides; without one, only a send whose data had begun may have reached the server. A login or
+ * a MAIL FROM refused for good (5xx) is about us (credentials, the sender address), not the recipient.
  */
 function outcomeOf(error: SmtpError, dataBegan: boolean): MailOutcome {
   const code = error.responseCode;
