@@ -235,6 +235,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         <td data-label="Why it failed">${EXPLAINED.has(d.status) ? (d.lastError ?? 'unknown') : ''}</td>
         <td data-label="Document"><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
         ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}
+        ${canWrite && d.status === 'blocked' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Fixed: send to ${d.targetName} now`, { fields: { batch: String(batch.id) } })}
         ${canWrite && d.status === 'uncertain' && actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
     )}`;
   }

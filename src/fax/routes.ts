@@ -326,7 +326,8 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: {
         tags,
         summary:
-          "Send a failed delivery again, from the target's first fax number or e-mail address (409 unless failed)",
+          "Send a failed delivery again, from the target's first fax number or e-mail address; a blocked one now, " +
+          'once what blocked it is fixed, from where it was (409 unless failed or blocked)',
         params: IdParams,
         response: { 202: DeliveryRestarted },
       },
