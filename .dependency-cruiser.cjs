@@ -60,6 +60,7 @@ const PURE = [
   'src/broadcasts/quiet-hours[.]ts$',
   'src/time[.]ts$',
   'src/receipt[.]ts$',
+  'src/fax/providers/sinch-failures[.]ts$',
 ];
 const IO =
   '^(src/db/client|src/queue/|node_modules/(pg|pg-[^/]+|drizzle-orm|ioredis|bullmq|twilio|undici|nodemailer|@sinch|pdfkit|fastify)/)|^(node:)?(fs|fs/promises|net|http|https|dgram|child_process|dns|tls)$';

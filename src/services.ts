@@ -58,7 +58,7 @@ export function createServices(deps: ServiceDeps) {
     db,
     clock,
     config,
-    provider: createFaxProvider(config, clock),
+    provider: createFaxProvider(config, clock, logger),
     mail: createMailTransport(config),
     ...faxTiming,
   });

@@ -28,13 +28,17 @@ import {
 
 type Params = { Params: { id: string } };
 const FINISHED = new Set(['delivered', 'written', 'partly_failed', 'failed']);
-/** A dry run never reads as delivered; an uncertain e-mail says what is uncertain. */
+/** A dry run never reads as delivered; an uncertain e-mail says what is uncertain; blocked says who acts. */
 const statusLabel = (status: string) =>
   status === 'written'
     ? 'written to the outbox (dry run)'
     : status === 'uncertain'
       ? 'uncertain: the mail server may have it'
-      : status;
+      : status === 'blocked'
+        ? 'blocked: fix the account or sender, tried again hourly'
+        : status;
+/** Staff read why a part failed, may have been received, or cannot go until they fix something. */
+const EXPLAINED = new Set(['failed', 'uncertain', 'blocked']);
 
 type Delivery = Awaited<ReturnType<FastifyInstance['services']['batches']['get']>>['deliveries'][number];
 
@@ -228,9 +232,10 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
       ) => html`<tr><td data-label="Target">${d.targetName}</td><td data-label="Part">${d.part} of ${d.parts}</td><td data-label="Pages">${d.pages}</td><td data-label="Channel">${d.channel === 'email' ? 'e-mail' : 'fax'}</td><td data-label="Fax number or e-mail">${d.address}</td>
         <td data-label="Status" class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td data-label="Attempts">${d.attempts}</td>
         <td data-label="Provider’s report" data-provider-report="${d.id}">${providerReport(d)}</td>
-        <td data-label="Why it failed">${d.status === 'failed' || d.status === 'uncertain' ? (d.lastError ?? 'unknown') : ''}</td>
+        <td data-label="Why it failed">${EXPLAINED.has(d.status) ? (d.lastError ?? 'unknown') : ''}</td>
         <td data-label="Document"><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
         ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}
+        ${canWrite && d.status === 'blocked' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Fixed: send to ${d.targetName} now`, { fields: { batch: String(batch.id) } })}
         ${canWrite && d.status === 'uncertain' && actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
     )}`;
   }

@@ -344,6 +344,9 @@ export const faxBatchStatus = pgEnum('fax_batch_status', [
  * `written`: the file provider (or mail transport) put the part in its outbox; like `delivered`, final and
  * received. `uncertain`: an e-mail whose send was cut off after its data began, with no reply seen: the
  * server may have it, and nothing can ask it, so staff decide whether to resend it (same Message-ID).
+ * `blocked`: the provider account's, the sender's or the document's problem (funds, credentials, a number
+ * the account may not dial, a document refused), never the recipient's: shown to staff with the reason in
+ * `lastError`, and tried again at `nextAttemptAt` (hourly) until fixed.
  */
 export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'pending',
@@ -353,6 +356,7 @@ export const faxDeliveryStatus = pgEnum('fax_delivery_status', [
   'written',
   'failed',
   'uncertain',
+  'blocked',
 ]);
 export const deliveryChannel = pgEnum('delivery_channel', ['fax', 'email']);
 

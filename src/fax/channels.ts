@@ -10,8 +10,8 @@ type DeliveryStatus = Delivery['status'];
 
 /** A target has received a part when one of its channels delivered it (or wrote it, in a dry run). */
 const RECEIVED: readonly DeliveryStatus[] = ['delivered', 'written'];
-/** Still to be decided: by a worker, or by staff (uncertain). */
-const LIVE: readonly DeliveryStatus[] = ['pending', 'waiting', 'sending', 'uncertain'];
+/** Still to be decided: by a worker, or by staff (uncertain; blocked until what blocks it is fixed). */
+const LIVE: readonly DeliveryStatus[] = ['pending', 'waiting', 'sending', 'uncertain', 'blocked'];
 
 /**
  * A delivery locked for its channel's state machine, with its batch, campaign and target; null when it

@@ -34,7 +34,8 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
 
     /**
      * Staff's retry of a failed delivery: from the first number (or address) of its channel again,
-     * audited. 409 unless it failed.
+     * audited. A blocked one (its account, sender or document now fixed) goes now, from where it was,
+     * rather than at its next hourly try. 409 unless it failed or is blocked.
      */
     retry(deliveryId: number, staffId: number) {
       return db.transaction(async (tx) => {
@@ -46,14 +47,37 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
           .for('update', { of: faxDeliveries });
         if (!row) throw notFound('Fax delivery');
         const { delivery } = row;
+        const now = clock();
+        if (delivery.status === 'blocked') {
+          await tx
+            .update(faxDeliveries)
+            .set({ nextAttemptAt: null, updatedAt: now })
+            .where(eq(faxDeliveries.id, deliveryId));
+          await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
+          await recordAudit(tx, {
+            staffId,
+            action: 'fax_delivery.retry',
+            entityType: 'fax_delivery',
+            entityId: deliveryId,
+            before: { status: 'blocked', lastError: delivery.lastError },
+            after: { status: 'blocked', nextAttemptAt: null },
+          });
+          return {
+            id: deliveryId,
+            status: 'blocked' as const,
+            channel: delivery.channel,
+            address: (delivery.faxNumber ?? delivery.emailAddress) as string,
+            faxNumber: delivery.faxNumber,
+            attempts: delivery.attempts,
+          };
+        }
         if (delivery.status !== 'failed') {
           throw new AppError(
             409,
             'not_failed',
-            `Only a failed delivery can be retried; this one is ${delivery.status}.`,
+            `Only a failed or blocked delivery can be retried; this one is ${delivery.status}.`,
           );
         }
-        const now = clock();
         const status = delivery.documentPath === null ? 'pending' : 'waiting';
         const email = delivery.channel === 'email';
         const first = {

@@ -95,7 +95,11 @@ export function createEmailSender({
   channels: Channels;
   timing: DeliveryTiming;
 }) {
-  const policy = { delaysMs: timing.retryDelaysMs, maxAttemptsPerAddress: timing.maxAttemptsPerNumber };
+  const policy = {
+    delaysMs: timing.retryDelaysMs,
+    maxAttemptsPerAddress: timing.maxAttemptsPerNumber,
+    blockedRetryMs: timing.blockedRetryMs,
+  };
 
   /** Moves a waiting delivery to sending when it is due; returns the attempt this run makes, or null. */
   function claim(deliveryId: number): Promise<number | null> {
@@ -118,7 +122,8 @@ export function createEmailSender({
           .where(eq(faxDeliveries.id, deliveryId));
         return null;
       }
-      if (delivery.status !== 'waiting' || delivery.documentPath === null) return null;
+      if ((delivery.status !== 'waiting' && delivery.status !== 'blocked') || delivery.documentPath === null)
+        return null;
       if (row.campaign.isDemo && reachesRealMailboxes(transport.name)) {
         await channels.finish(
           tx,
@@ -192,6 +197,22 @@ export function createEmailSender({
             updatedAt: now,
           })
           .where(eq(faxDeliveries.id, delivery.id));
+        return;
+      case 'blocked':
+        // Shown to staff (batch page, stuck page) until the sender is fixed; the job below tries again.
+        await tx
+          .update(faxDeliveries)
+          .set({
+            status: 'blocked',
+            numberAttempts: decision.addressAttempts,
+            nextAttemptAt: decision.retryAt,
+            lastError: decision.lastError,
+            smtpReply: decision.reply,
+            submittedAt: null,
+            updatedAt: now,
+          })
+          .where(eq(faxDeliveries.id, delivery.id));
+        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
         return;
       case 'waiting':
         await tx

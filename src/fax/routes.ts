@@ -15,13 +15,15 @@ const BatchStatus = Type.Union(
   },
 );
 const DeliveryStatus = Type.Union(
-  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed', 'uncertain'].map((status) =>
+  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed', 'uncertain', 'blocked'].map((status) =>
     Type.Literal(status),
   ),
   {
     description:
       'written: put in the file provider’s or mail transport’s outbox (a dry run), final and counted as ' +
-      'received; uncertain: an e-mail cut off after its data began with no reply, which staff may resend',
+      'received; uncertain: an e-mail cut off after its data began with no reply, which staff may resend; ' +
+      'blocked: the provider account, the mail sender or the document is at fault (lastError says why), ' +
+      'not the recipient; tried again hourly until fixed',
   },
 );
 const Channel = Type.Union([Type.Literal('fax'), Type.Literal('email')]);
@@ -324,7 +326,8 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: {
         tags,
         summary:
-          "Send a failed delivery again, from the target's first fax number or e-mail address (409 unless failed)",
+          "Send a failed delivery again, from the target's first fax number or e-mail address; a blocked one now, " +
+          'once what blocked it is fixed, from where it was (409 unless failed or blocked)',
         params: IdParams,
         response: { 202: DeliveryRestarted },
       },

@@ -11,6 +11,7 @@ import { createChannels, lockDeliveryRow } from './channels.js';
 import { createEmailSender } from './email-sender.js';
 import { type FaxPart, faxInput, planFax } from './layout.js';
 import {
+  FaxBlocked,
   type FaxOutcome,
   type FaxProvider,
   FaxRejected,
@@ -54,7 +55,14 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
   const channels = createChannels({ config });
   const transport = mail ?? createMailTransport(config);
   const email = createEmailSender({ db, clock, config, transport, channels, timing: resolved });
-  const { retryDelaysMs, maxAttemptsPerNumber, pollEveryMs, inProgressLimitMs, stuckAfterMs } = resolved;
+  const {
+    retryDelaysMs,
+    maxAttemptsPerNumber,
+    pollEveryMs,
+    inProgressLimitMs,
+    stuckAfterMs,
+    blockedRetryMs,
+  } = resolved;
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
   async function finish(tx: Tx, delivery: Delivery, outcome: FaxOutcome, providerFaxId?: string) {
@@ -108,6 +116,7 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       businessHours: config.fax.businessHours,
       timeZone: row.timezone,
       inProgressLimitMs,
+      blockedRetryMs,
     });
     switch (decision.status) {
       case 'sending': {
@@ -124,6 +133,24 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
         return finish(tx, delivery, { state: 'delivered', facts: report.facts });
       case 'failed':
         return finish(tx, delivery, { state: 'failed', error: decision.lastError });
+      case 'blocked':
+        // Same number, same document: only what blocks it must change, which staff see on the batch and
+        // the stuck page; the job below (or the watchdog, should it be lost) tries again.
+        await tx
+          .update(faxDeliveries)
+          .set({
+            status: 'blocked',
+            numberAttempts: decision.numberAttempts,
+            lastError: decision.lastError,
+            nextAttemptAt: decision.retryAt,
+            providerFaxId: null,
+            submittedAt: null,
+            polledAt: null,
+            updatedAt: now,
+          })
+          .where(eq(faxDeliveries.id, delivery.id));
+        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
+        return;
       case 'waiting':
         await tx
           .update(faxDeliveries)
@@ -160,7 +187,8 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       if (!row) throw notFound('Fax delivery');
       const { delivery } = row;
       if (delivery.status === 'sending') return delivery.providerFaxId === null ? { reconcile: true } : null;
-      if (delivery.status !== 'waiting' || delivery.documentPath === null) return null;
+      if ((delivery.status !== 'waiting' && delivery.status !== 'blocked') || delivery.documentPath === null)
+        return null;
       const now = clock();
       if (row.isDemo && reachesRealMachines(provider.name)) {
         await finish(tx, delivery, {
@@ -231,6 +259,9 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
     const row = await lockDelivery(tx, deliveryId, true);
     const stuck = row && stuckDelivery(row.delivery, now, resolved);
     if (!stuck || stuck.kind !== found.kind) return false;
+    // A blocked delivery stays on the stuck page from the start; it is only tried again when due (hourly).
+    const blocked = stuck.kind === 'fax-blocked' || stuck.kind === 'email-blocked';
+    if (blocked && (row.delivery.nextAttemptAt ?? now) > now) return false;
     await tx.update(faxDeliveries).set({ nudgedAt: now }).where(eq(faxDeliveries.id, deliveryId));
     switch (stuck.kind) {
       case 'fax-part-unrendered':
@@ -239,6 +270,8 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       // Sending an interrupted submission asks the provider about it first (claim and send below); an
       // interrupted e-mail is only marked uncertain.
       case 'fax-send-overdue':
+      case 'fax-blocked':
+      case 'email-blocked':
       case 'fax-submission-interrupted':
       case 'email-send-overdue':
       case 'email-send-interrupted':
@@ -320,6 +353,20 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
           return null;
         } catch (error) {
           const message = `Submitting to ${provider.name} failed: ${(error as Error).message}`;
+          if (error instanceof FaxBlocked) {
+            const refused = { ...row, delivery: { ...delivery, providerFaxId: 'blocked' } };
+            await apply(
+              tx,
+              refused,
+              {
+                providerFaxId: 'blocked',
+                event: { type: 'failed', kind: 'blocked', message: (error as Error).message, pagesSent: 0 },
+                facts: NO_FACTS,
+              },
+              { pollAgain: false },
+            );
+            return null;
+          }
           if (error instanceof FaxRejected) {
             // The provider refused this number for good: the state machine moves on to the next one.
             const refused = { ...row, delivery: { ...delivery, providerFaxId: 'refused' } };

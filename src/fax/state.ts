@@ -4,9 +4,18 @@ import { nextBusinessInstant } from './business-hours.js';
 /**
  * Why a transmission failed, as far as the next step cares: the line was busy, nobody answered or the
  * line broke (try the same number again later); the number answers but is no fax machine, or does not
- * exist (try the next number now); anything else is retried like a line error.
+ * exist (try the next number now); `blocked`: the provider account's or the document's problem, no fault
+ * of the number (staff see it, and it is tried again later, counted against no number); anything else is
+ * retried like a line error.
  */
-export type FailureKind = 'busy' | 'no-answer' | 'line' | 'not-a-fax' | 'invalid-number' | 'other';
+export type FailureKind =
+  | 'busy'
+  | 'no-answer'
+  | 'line'
+  | 'not-a-fax'
+  | 'invalid-number'
+  | 'blocked'
+  | 'other';
 
 const NEXT_NUMBER_KINDS: readonly FailureKind[] = ['not-a-fax', 'invalid-number'];
 
@@ -38,6 +47,8 @@ export interface RetryPolicy {
   timeZone: string;
   /** How long a fax may stay in progress at the provider before it is given up. */
   inProgressLimitMs: number;
+  /** How long a blocked delivery waits before it is tried again. */
+  blockedRetryMs: number;
 }
 
 export type Decision =
@@ -53,7 +64,15 @@ export type Decision =
       resend: boolean;
       lastError: string;
     }
+  /**
+   * The account's or the document's problem: nothing to do with the number, so the submission is not
+   * counted against it (`numberAttempts` as before it); tried again at `retryAt` once fixed.
+   */
+  | { status: 'blocked'; numberAttempts: number; retryAt: Date; lastError: string }
   | { status: 'failed'; lastError: string };
+
+/** A blocked delivery is tried again hourly: what blocks it is fixed by people, not by the line. */
+export const DEFAULT_BLOCKED_RETRY_MS = 60 * 60_000;
 
 /** Growing waits: 5, 15, 45 minutes, 2 hours, then 4 hours. */
 export const DEFAULT_RETRY_DELAYS_MS = [5, 15, 45, 120, 240].map((minutes) => minutes * 60_000);
@@ -84,6 +103,15 @@ export function decide(state: DeliveryState, event: DeliveryEvent, now: Date, po
       return { status: 'delivered' };
     case 'failed':
       break;
+  }
+  if (event.kind === 'blocked') {
+    return {
+      status: 'blocked',
+      numberAttempts: Math.max(state.numberAttempts - 1, 0),
+      retryAt: new Date(now.getTime() + policy.blockedRetryMs),
+      // The account or the document, not the number: the reason alone, which staff act on.
+      lastError: event.message,
+    };
   }
   const lastError = `${number}: ${event.message}`;
   const resend = event.pagesSent > 0;

@@ -13,6 +13,8 @@ export const FAX_STUCK_KINDS = [
   'email-send-overdue',
   'email-send-interrupted',
   'email-uncertain',
+  'fax-blocked',
+  'email-blocked',
 ] as const;
 export type FaxStuckKind = (typeof FAX_STUCK_KINDS)[number];
 
@@ -42,6 +44,10 @@ const REASONS: Record<FaxStuckKind, string> = {
     'An e-mail send was interrupted; it is marked uncertain for staff, never sent again blindly.',
   'email-uncertain':
     'An e-mail send was cut off after its data began, with no reply: the server may have it. Resend it (same Message-ID) once checked.',
+  'fax-blocked':
+    'The fax provider refused this part for a reason of the account or the document, not the number; it is tried again hourly until fixed.',
+  'email-blocked':
+    'The mail server refused our sender (login or MAIL FROM), not the recipient; it is tried again hourly until fixed.',
 };
 
 type DeliveryRow = Pick<
@@ -72,6 +78,12 @@ export function stuckDelivery(
     }
     case 'uncertain':
       return { kind: 'email-uncertain', since: delivery.updatedAt };
+    // Staff must fix what blocks it: shown from the start, whenever it is next tried.
+    case 'blocked':
+      return {
+        kind: delivery.channel === 'email' ? 'email-blocked' : 'fax-blocked',
+        since: delivery.updatedAt,
+      };
     case 'sending': {
       if (delivery.channel === 'email') {
         // A send holds the row for one SMTP session at most; nothing else leaves an e-mail sending.
@@ -125,7 +137,7 @@ export async function findStuck(
     .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
     .where(
       and(
-        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending', 'uncertain']),
+        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending', 'uncertain', 'blocked']),
         // A batch never rendered is one item, not one per part.
         ne(faxBatches.status, 'pending'),
       ),
@@ -147,7 +159,11 @@ export async function findStuck(
       deliveryId: delivery.id,
       batchId: delivery.batchId,
       campaignId,
-      reason: REASONS[stuck.kind],
+      // The provider's or server's reason, which names no person: what staff must fix.
+      reason:
+        delivery.status === 'blocked' && delivery.lastError
+          ? `${REASONS[stuck.kind]} Reason: ${delivery.lastError}`
+          : REASONS[stuck.kind],
       nudgedAt: delivery.nudgedAt,
     });
   }

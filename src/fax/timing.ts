@@ -1,5 +1,9 @@
 import type { Config } from '../config.js';
-import { DEFAULT_MAX_ATTEMPTS_PER_NUMBER, DEFAULT_RETRY_DELAYS_MS } from './state.js';
+import {
+  DEFAULT_BLOCKED_RETRY_MS,
+  DEFAULT_MAX_ATTEMPTS_PER_NUMBER,
+  DEFAULT_RETRY_DELAYS_MS,
+} from './state.js';
 
 /** How patiently deliveries are retried, followed and driven on when stuck; tests shorten the waits. */
 export interface DeliveryTiming {
@@ -15,6 +19,8 @@ export interface DeliveryTiming {
    * request's timeout, so that a submission under way is not taken for an interrupted one.
    */
   stuckAfterMs: number;
+  /** How long a delivery blocked by the account or the document (fax or e-mail) waits before it is tried again. */
+  blockedRetryMs: number;
 }
 
 const DEFAULT_POLL_EVERY_MS = 2 * 60_000;
@@ -27,6 +33,7 @@ export function deliveryTiming(config: Config, timing: Partial<DeliveryTiming> =
     pollEveryMs: DEFAULT_POLL_EVERY_MS,
     inProgressLimitMs: config.fax.inProgressLimitMinutes * 60_000,
     stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
+    blockedRetryMs: DEFAULT_BLOCKED_RETRY_MS,
     ...timing,
   };
 }

@@ -13,6 +13,8 @@ export interface EmailRetryPolicy {
   /** Waits after the 1st, 2nd … deferral at one address; the last one repeats. */
   delaysMs: readonly number[];
   maxAttemptsPerAddress: number;
+  /** How long a send blocked by our own login or sender waits before it is tried again. */
+  blockedRetryMs: number;
 }
 
 export type EmailDecision =
@@ -28,13 +30,16 @@ export type EmailDecision =
       reply: string;
       lastError: string;
     }
+  /** Our login or sender refused: counted against no address, tried again at `retryAt` once fixed. */
+  | { status: 'blocked'; addressAttempts: number; retryAt: Date; reply: string; lastError: string }
   | { status: 'failed'; reply: string; lastError: string };
 
 /**
  * The next state of an e-mail delivery after a send. Pure. A deferral (4xx, or no connection) is tried
  * again at the same address after a growing wait, up to a limit; a refusal (5xx) moves on to the next
  * address at once; past the last address the delivery fails. A send cut off after its data began is
- * uncertain, and goes no further without staff.
+ * uncertain, and goes no further without staff. Our own login or sender refused blocks the delivery: the
+ * recipient is not at fault, so the address is kept and tried again later.
  */
 export function decideEmail(
   state: EmailState,
@@ -55,6 +60,14 @@ export function decideEmail(
         lastError:
           `${address}: the connection ended after the message was being sent, with no reply from the server ` +
           `(${outcome.reply}). The server may have it: check before resending; a resend keeps its Message-ID.`,
+      };
+    case 'blocked':
+      return {
+        status: 'blocked',
+        addressAttempts: Math.max(state.addressAttempts - 1, 0),
+        retryAt: new Date(now.getTime() + policy.blockedRetryMs),
+        reply: outcome.reply,
+        lastError: `The mail server refused our sender, not the recipient (check SMTP_URL's login and MAIL_FROM): ${outcome.reply}`,
       };
     case 'deferred':
     case 'refused':

@@ -23,14 +23,16 @@ export interface OutgoingMail {
 
 /**
  * How a send ended. `accepted`: the server took it (its reply, queue id and all); `written`: the file
- * transport's dry run; `deferred`: a 4xx reply, or the connection failed before the message's data began
- * (send again later); `refused`: a 5xx reply (not to this address); `uncertain`: cut off after the data
+ * transport's dry run; `deferred`: a 4xx reply, or the connection failed or timed out before the message's
+ * data began (send again later); `refused`: a 5xx reply to the recipient (not to this address);
+ * `blocked`: the server refused our login or our sender (MAIL FROM), our configuration's fault and no
+ * word on the recipient, so the same address is tried again once fixed; `uncertain`: cut off after the data
  * began with no reply seen, so the server may have it and the send must not be repeated blindly.
  */
 export type MailOutcome =
   | { status: 'accepted'; reply: string }
   | { status: 'written'; file: string }
-  | { status: 'deferred' | 'refused' | 'uncertain'; reply: string };
+  | { status: 'deferred' | 'refused' | 'blocked' | 'uncertain'; reply: string };
 
 export type MailTransportName = Config['mail']['transport'];
 
@@ -63,21 +65,44 @@ function compose(mail: OutgoingMail): Promise<Buffer> {
 interface SmtpError extends Error {
   responseCode?: number;
   response?: string;
+  /** The command nodemailer was at: `AUTH PLAIN`, `MAIL FROM`, `RCPT TO`, `DATA`, `CONN` … */
+  command?: string;
 }
 
-/** A reply decides; without one, only a send whose data had begun may have reached the server. */
+/**
+ * A reply decides; without one, only a send whose data had begun may have reached the server. A login or
+ * a MAIL FROM refused for good (5xx) is about us (credentials, the sender address), not the recipient.
+ */
 function outcomeOf(error: SmtpError, dataBegan: boolean): MailOutcome {
   const code = error.responseCode;
+  const ours = error.command?.startsWith('AUTH') || error.command === 'MAIL FROM';
+  if (ours && code !== undefined && code >= 500) {
+    return { status: 'blocked', reply: error.response ?? String(code) };
+  }
   if (code !== undefined && code >= 400) {
     return { status: code >= 500 ? 'refused' : 'deferred', reply: error.response ?? String(code) };
   }
   return { status: dataBegan ? 'uncertain' : 'deferred', reply: error.message };
 }
 
-const TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
+/** nodemailer's waits for a connection, the greeting and any reply; a server that stalls is given up. */
+export interface SmtpTimeouts {
+  connectionTimeout: number;
+  greetingTimeout: number;
+  socketTimeout: number;
+}
+
+export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = {
+  connectionTimeout: 30_000,
+  greetingTimeout: 30_000,
+  socketTimeout: 60_000,
+};
 
 /** One connection per message, so that each send's outcome is its own. */
-export function createSmtpTransport(smtpUrl: string): MailTransport {
+export function createSmtpTransport(
+  smtpUrl: string,
+  timeouts: SmtpTimeouts = DEFAULT_SMTP_TIMEOUTS,
+): MailTransport {
   const server = new URL(smtpUrl);
   const secure = server.protocol === 'smtps:';
   const auth = server.username
@@ -91,7 +116,7 @@ export function createSmtpTransport(smtpUrl: string): MailTransport {
         host: server.hostname,
         port: Number(server.port) || (secure ? 465 : 587),
         secure,
-        ...TIMEOUTS,
+        ...timeouts,
       });
       return new Promise<MailOutcome>((resolve) => {
         let dataBegan = false;

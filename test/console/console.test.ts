@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
+import { waitFor } from '../fax/harness.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -355,6 +356,57 @@ describe('e-mail to targets', () => {
     expect(resent.statusCode).toBe(303);
     const live = (await client.get(`${batchUrl}/live.json`)).json();
     expect(live.html.deliveries).toMatch(/data-delivery-status="\d+">waiting</);
+  });
+
+  it('shows a delivery blocked by the account on the batch page and the stuck page, with why, and sends it once fixed', async () => {
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn((await consoleStaff(database, 'campaigner')).email, PASSWORD);
+    const query = async (text: string, params: unknown[]) => (await database.pool.query(text, params)).rows;
+    const [target] = await query('SELECT id FROM targets WHERE campaign_id = $1', [campaignId]);
+    const [batch] = await query(
+      `INSERT INTO fax_batches (campaign_id, reason, signature_count, status) VALUES ($1, 'manual', 1, 'sending')
+       RETURNING id`,
+      [campaignId],
+    );
+    const reason =
+      'Insufficient funds to send fax and not able to auto recharge; There was a problem charging your credit card. Please check your payment information and try again. (FAX_ERROR 46)';
+    const [delivery] = await query(
+      `INSERT INTO fax_deliveries (batch_id, target_id, part, parts, first_name, name_count, pages, channel, status,
+                                   fax_number, callback_token, last_error, document_path, next_attempt_at)
+       VALUES ($1, $2, 1, 1, 0, 1, 2, 'fax', 'blocked', '+74950000099', 'token-blocked', $3, 'batches/y.pdf',
+               now() + interval '1 hour')
+       RETURNING id`,
+      [batch.id, target.id, reason],
+    );
+    const page = (await client.get(`/console/fax-batches/${batch.id}`)).body;
+    expect(page).toContain('blocked: fix the account or sender, tried again hourly');
+    expect(page).toContain('Insufficient funds to send fax');
+    // The counts behind the banner are shared for a few seconds: the page is read until they include it.
+    const stuck = await waitFor(async () => {
+      const body = (await client.get('/console/stuck')).body;
+      return body.includes('fax-blocked') ? body : null;
+    }, 'the stuck page to list the blocked delivery');
+    expect(stuck).toMatch(/pieces? of work (is|are) stuck/);
+    expect(stuck).toContain('Reason: Insufficient funds to send fax');
+    expect(stuck).toContain(`/console/fax-batches/${batch.id}`);
+    // Staff fixed the account: sent now, from the same number, not at the next hourly try.
+    const batchUrl = `/console/fax-batches/${batch.id}`;
+    expect(page).toContain('Fixed: send to');
+    const retried = await client.submit(batchUrl, `/console/fax-deliveries/${delivery.id}/retry`, {
+      batch: String(batch.id),
+    });
+    expect(retried.statusCode).toBe(303);
+    expect(
+      await query('SELECT status, next_attempt_at, fax_number FROM fax_deliveries WHERE id = $1', [
+        delivery.id,
+      ]),
+    ).toEqual([{ status: 'blocked', next_attempt_at: null, fax_number: '+74950000099' }]);
+    expect(
+      await query(`SELECT before FROM audit_log WHERE action = 'fax_delivery.retry' AND entity_id = $1`, [
+        delivery.id,
+      ]),
+    ).toEqual([{ before: { status: 'blocked', lastError: reason } }]);
+    await query(`UPDATE fax_deliveries SET status = 'failed' WHERE callback_token = 'token-blocked'`, []);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 
 /**
@@ -27,6 +27,12 @@ export interface FakeSmtp {
   script(address: string, answers: SmtpAnswer[]): void;
   /** Resolves when the first held message has arrived whole. */
   held(): Promise<void>;
+  /** The password the server takes for `user` (AUTH is offered only when `login` was given). */
+  setPassword(pass: string): void;
+  /** MAIL FROM refused (553), as a server that does not let us send as MAIL_FROM; null takes it again. */
+  refuseSender(refuse: boolean): void;
+  /** MAIL FROM never answered: the server stalls mid-session. */
+  stallAtSender(stall: boolean): void;
   /** The env that points the app at this server. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -34,8 +40,16 @@ export interface FakeSmtp {
 
 const replyError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
-/** A real SMTP server in the test process (smtp-server), scripted per recipient. */
-export async function startFakeSmtp(): Promise<FakeSmtp> {
+/**
+ * A real SMTP server in the test process (smtp-server), scripted per recipient. With `login`, it asks for
+ * AUTH (PLAIN/LOGIN, over plain TCP as a local relay may) and refuses a wrong password with 535.
+ */
+export async function startFakeSmtp(
+  options: { login?: { user: string; pass: string } } = {},
+): Promise<FakeSmtp> {
+  let password = options.login?.pass ?? '';
+  let senderRefused = false;
+  let senderStalls = false;
   const scripts = new Map<string, SmtpAnswer[]>();
   const received: ReceivedMail[] = [];
   let heldArrived: () => void = () => {};
@@ -52,8 +66,21 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
   const answers = new Map<string, SmtpAnswer>();
 
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !options.login,
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    disabledCommands: options.login ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    onAuth(auth, _session, callback) {
+      if (auth.username === options.login?.user && auth.password === password) {
+        return callback(null, { user: auth.username });
+      }
+      callback(replyError(535, '5.7.8 Authentication credentials invalid'));
+    },
+    onMailFrom(_address, _session, callback) {
+      if (senderStalls) return;
+      if (senderRefused) return callback(replyError(553, '5.7.1 Sender address rejected: not owned by user'));
+      callback();
+    },
     // A held connection must not keep the test waiting when it ends.
     closeTimeout: 1_000,
     logger: false,
@@ -107,6 +134,15 @@ export async function startFakeSmtp(): Promise<FakeSmtp> {
       scripts.set(address.toLowerCase(), [...list]);
     },
     held: () => heldReady,
+    setPassword(pass) {
+      password = pass;
+    },
+    refuseSender(refuse) {
+      senderRefused = refuse;
+    },
+    stallAtSender(stall) {
+      senderStalls = stall;
+    },
     env: () => ({ MAIL_TRANSPORT: 'smtp', SMTP_URL: `smtp://127.0.0.1:${port}` }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -131,4 +167,21 @@ export function readable(raw: string): string {
     .replace(/=\r?\n/gu, '')
     .replace(/=([0-9A-F]{2})/gu, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
   return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+/** A server that takes connections and never greets, as a mail server hung or behind a black hole. */
+export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

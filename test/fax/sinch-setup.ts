@@ -32,6 +32,7 @@ export const FAST_TIMING: Partial<DeliveryTiming> = {
   retryDelaysMs: [100, 200, 300],
   maxAttemptsPerNumber: 3,
   pollEveryMs: 300,
+  blockedRetryMs: 400,
 };
 
 /** The workers in-process with short fax waits; their queues are removed on close. */

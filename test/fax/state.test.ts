@@ -14,6 +14,7 @@ const policy: RetryPolicy = {
   businessHours: { days: [1, 2, 3, 4, 5], start: 9 * 60, end: 18 * 60 },
   timeZone: 'Europe/Moscow',
   inProgressLimitMs: 2 * 3_600_000,
+  blockedRetryMs: 3_600_000,
 };
 const numbers = ['+74950000001', '+74950000002'];
 const at = (numberIndex: number, numberAttempts: number, submittedAt = now): DeliveryState => ({
@@ -98,5 +99,16 @@ describe('the delivery state machine', () => {
       status: 'waiting',
       resend: true,
     });
+  });
+
+  it("blocks on the account's or the document's problem, counting it against no number, even the last", () => {
+    for (const state of [at(0, 1), at(1, 3)]) {
+      expect(decide(state, failed('blocked'), now, policy)).toEqual({
+        status: 'blocked',
+        numberAttempts: state.numberAttempts - 1,
+        retryAt: new Date(now.getTime() + 3_600_000),
+        lastError: 'fax blocked',
+      });
+    }
   });
 });

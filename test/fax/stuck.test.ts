@@ -6,14 +6,16 @@ import { createDeliveriesService } from '../../src/fax/deliveries.js';
 import { createSinchProvider } from '../../src/fax/providers/sinch.js';
 import { createFaxSender } from '../../src/fax/sender.js';
 import { FAX_STUCK_KINDS } from '../../src/fax/stuck.js';
+import { createLogger } from '../../src/logger.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
-import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
+import { CapturedLogs, startTestApp, type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { removeDir, signNames, waitFor } from './harness.js';
 import { tempDir } from './sinch-setup.js';
 
+const quietLogger = () => createLogger('info', new CapturedLogs());
 const MINUTE = 60_000;
 
 let database: TestDatabase;
@@ -42,7 +44,7 @@ function build() {
       db,
       clock,
       config,
-      provider: createSinchProvider({ sinch: config.sinch, clock }),
+      provider: createSinchProvider({ sinch: config.sinch, clock, logger: quietLogger() }),
     }),
     deliveries: createDeliveriesService({ db, clock, config }),
   };
@@ -180,6 +182,48 @@ describe('fax work stuck longer than its state allows', () => {
     expect(await services.deliveries.stuck()).toMatchObject({ items: [] });
   });
 
+  it('keeps a delivery blocked by the account on the stuck page, tries it again hourly, and sends it once fixed', async () => {
+    ahead = 0;
+    const number = faxNumber();
+    fake.always(number, { errorType: 'FAX_ERROR', errorCode: 46 });
+    const { batchId, deliveryId } = await batchTo(number);
+    await services.sender.send(deliveryId, { finalAttempt: false });
+    await waitFor(async () => sentTo(number)[0]?.fax.status === 'FAILURE', 'Sinch to fail the fax');
+    ahead = MINUTE;
+    expect(await runQueued()).toEqual(['poll-delivery']);
+    // Blocked, and its retry job lost: the watchdog alone must bring it back.
+    expect((await queuedJobs()).map((job) => job.job_name)).toEqual(['send-delivery']);
+    const { items, counts } = await services.deliveries.stuck();
+    expect(items).toEqual([
+      expect.objectContaining({
+        kind: 'fax-blocked',
+        deliveryId,
+        batchId,
+        reason: expect.stringMatching(/not the number.*Reason: Insufficient funds .*\(FAX_ERROR 46\)$/),
+      }),
+    ]);
+    expect(counts['fax-blocked']).toBe(1);
+    expect((await batchOf(batchId)).deliveries[0]).toMatchObject({ status: 'blocked', attempts: 1 });
+    // Not due within the hour: shown, not sent again.
+    ahead = 30 * MINUTE;
+    expect(await services.sender.driveStuck()).toEqual([]);
+    ahead = 62 * MINUTE;
+    expect(await services.sender.driveStuck()).toEqual([
+      expect.objectContaining({ kind: 'fax-blocked', deliveryId }),
+    ]);
+    fake.always(number, null);
+    expect(await runQueued()).toEqual(['send-delivery']);
+    expect(sentTo(number)).toHaveLength(2);
+    await waitFor(async () => sentTo(number)[1]?.fax.status === 'COMPLETED', 'Sinch to complete the fax');
+    expect(await runQueued()).toEqual(['poll-delivery']);
+    expect((await batchOf(batchId)).deliveries[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      faxNumber: number,
+    });
+    expect((await services.deliveries.stuck()).items).toEqual([]);
+  });
+
   it('reconciles a submission interrupted after Sinch took it, and never submits it twice', async () => {
     ahead = 0;
     const number = faxNumber();
@@ -192,7 +236,7 @@ describe('fax work stuck longer than its state allows', () => {
         WHERE id = $1 RETURNING document_path, pages`,
       [deliveryId],
     );
-    const accepted = await createSinchProvider({ sinch: config.sinch, clock }).submit({
+    const accepted = await createSinchProvider({ sinch: config.sinch, clock, logger: quietLogger() }).submit({
       deliveryId,
       batchId,
       attempt: 1,
@@ -265,5 +309,10 @@ describe('fax work stuck longer than its state allows', () => {
     expect((await batchOf(batchId)).deliveries[0]).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(sentTo(number)).toHaveLength(1);
     expect((await services.deliveries.stuck()).items).toEqual([]);
+  });
+
+  it("made only requests Sinch's models allow, and got only answers they allow", () => {
+    expect(fake.submissions.length).toBeGreaterThan(3);
+    expect(fake.violations).toEqual([]);
   });
 });

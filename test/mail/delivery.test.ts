@@ -232,3 +232,9 @@ describe('e-mail to a target', () => {
     expect(again.json().error.code).toBe('not_uncertain');
   });
 });
+
+describe("the product's requests to Sinch", () => {
+  it("were only what the SDK's models allow, and got only answers they allow", () => {
+    expect(sinch.violations).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import { stuckDelivery } from '../../src/fax/stuck.js';
 import { decideEmail } from '../../src/mail/state.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
-const policy = { delaysMs: [60_000, 300_000], maxAttemptsPerAddress: 3 };
+const policy = { delaysMs: [60_000, 300_000], maxAttemptsPerAddress: 3, blockedRetryMs: 3_600_000 };
 const addresses = ['first@example.org', 'second@example.org'];
 
 describe('the e-mail state machine', () => {
@@ -53,6 +53,19 @@ describe('the e-mail state machine', () => {
       lastError: expect.stringMatching(/^first@example\.org: .*The server may have it/u),
     });
   });
+
+  it('blocks, keeping the address and counting nothing against it, when our login or sender is refused', () => {
+    const refused = { status: 'blocked', reply: '535 5.7.8 Authentication credentials invalid' } as const;
+    expect(decideEmail({ addresses, index: 1, addressAttempts: 3 }, refused, now, policy)).toEqual({
+      status: 'blocked',
+      addressAttempts: 2,
+      retryAt: new Date(now.getTime() + 3_600_000),
+      reply: refused.reply,
+      lastError: expect.stringMatching(
+        /^The mail server refused our sender, not the recipient .*535 5\.7\.8/u,
+      ),
+    });
+  });
 });
 
 describe('stuck e-mail', () => {
@@ -74,5 +87,8 @@ describe('stuck e-mail', () => {
       'email-uncertain',
     );
     expect(stuckDelivery({ ...row, status: 'written' }, now, timing)).toBeNull();
+    expect(stuckDelivery({ ...row, status: 'blocked', updatedAt: now }, now, timing)?.kind).toBe(
+      'email-blocked',
+    );
   });
 });

@@ -1,9 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { DeliveryEvent, FailureKind } from '../state.js';
-import { type FaxProvider, FaxRejected, type FaxReport } from './types.js';
+import type { DeliveryEvent } from '../state.js';
+import { sinchFailure } from './sinch-failures.js';
+import { FaxBlocked, type FaxProvider, FaxRejected, type FaxReport } from './types.js';
 
-/** The fields of Sinch's fax object (Fax API v3) that we read. */
+/**
+ * The fields of Sinch's fax object (Fax API v3) that we read: the `Fax` model of @sinch/fax 1.4.0
+ * (packages/fax/src/models/v3/fax/fax.ts; test/fixtures/providers/sinch/fax.json).
+ */
 interface SinchFax {
   id: string;
   status: 'QUEUED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILURE';
@@ -14,29 +19,11 @@ interface SinchFax {
   numberOfPages?: number;
   pagesSentSuccessfully?: number;
   errorType?: string;
-  errorCode?: number | string;
+  errorCode?: number;
   errorMessage?: string;
 }
 
-/**
- * How a failed fax maps onto the delivery state machine. Sinch reports an errorType (CALL_ERROR,
- * LINE_ERROR, FAX_ERROR, DOCUMENT_CONVERSION_ERROR …) and a free-text errorMessage; the message says
- * which of ours it is:
- * - "busy" → busy; "no answer" / "not answered" → no-answer (same number later);
- * - "not a fax", "no fax tone", "voice", "human" → not-a-fax; "invalid", "unallocated", "not in
- *   service", "does not exist" → invalid-number (next number at once);
- * - other CALL_ERROR / LINE_ERROR → line; anything else → other (both: same number later).
- */
-export function failureKind(fax: Pick<SinchFax, 'errorType' | 'errorMessage'>): FailureKind {
-  const message = (fax.errorMessage ?? '').toLowerCase();
-  if (/busy/.test(message)) return 'busy';
-  if (/no answer|not answered|unanswered/.test(message)) return 'no-answer';
-  if (/not a fax|no fax tone|voice|human/.test(message)) return 'not-a-fax';
-  if (/invalid|unallocated|not in service|does not exist|unassigned/.test(message)) return 'invalid-number';
-  if (fax.errorType === 'CALL_ERROR' || fax.errorType === 'LINE_ERROR') return 'line';
-  return 'other';
-}
-
+/** What a fax Sinch reports means for the state machine; the failure's next step is sinch-failures.ts's. */
 export function eventOf(fax: SinchFax): DeliveryEvent {
   switch (fax.status) {
     case 'QUEUED':
@@ -46,9 +33,10 @@ export function eventOf(fax: SinchFax): DeliveryEvent {
       return { type: 'completed' };
     default: {
       const detail = [fax.errorType, fax.errorCode].filter((part) => part !== undefined).join(' ');
+      const { kind } = sinchFailure(fax.errorType, fax.errorCode);
       return {
         type: 'failed',
-        kind: failureKind(fax),
+        kind,
         message: `${fax.errorMessage ?? 'fax failed'}${detail ? ` (${detail})` : ''}`,
         pagesSent: fax.pagesSentSuccessfully ?? 0,
       };
@@ -78,12 +66,43 @@ const reportOf = (fax: SinchFax): FaxReport => ({
 const TOKEN_MARGIN_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/**
+ * A time as the official client writes a `createTime>` filter: whole seconds in UTC, no milliseconds
+ * (@sinch/sdk-client 1.5.0 utils/date.ts formatDate, which @sinch/fax 1.4.0's faxes.list uses).
+ */
+export const createTimeFilter = (time: Date) => `${time.toISOString().slice(0, 19)}Z`;
+
+/** Sinch's platform error body: `{ error: { code, message, status, details: [{ fieldViolations }] } }`. */
+interface SinchError {
+  error?: {
+    message?: string;
+    status?: string;
+    details?: Array<{ fieldViolations?: Array<{ field?: string; description?: string }> }>;
+  };
+}
+
+/** Whether a 400 says the number (the `to` field) is what is wrong, rather than the rest of the request. */
+function numberRefused(body: SinchError): boolean {
+  return (body.error?.details ?? []).some((detail) =>
+    (detail.fieldViolations ?? []).some((violation) => violation.field === 'to'),
+  );
+}
+
+/**
+ * Sinch Fax API v3 over HTTP. The official client (@sinch/fax 1.4.0) is not used: its @sinch/sdk-client
+ * 1.5.0 requires @sinch/sdk-core, which is not installed, so it does not load; its multipart send drops
+ * `maxRetries: 0` (appended only when truthy) and cannot send `labels`; and it has no request timeout.
+ * The requests below are the ones it makes (its JSON send with base64 `files`, its list query), and a
+ * test holds each to the SDK's request models (test/fixtures/providers/sinch/).
+ */
 export function createSinchProvider({
   sinch,
   clock,
+  logger,
 }: {
   sinch: Config['sinch'];
   clock: () => Date;
+  logger: Logger;
 }): FaxProvider {
   const { projectId, keyId, keySecret } = sinch;
   if (!projectId || !keyId || !keySecret)
@@ -108,52 +127,88 @@ export function createSinchProvider({
     return token.value;
   }
 
-  /** 4xx: permanent; anything else (5xx): thrown plainly so that the job is tried again. */
+  /**
+   * A 4xx Sinch answered is clear: a 400 naming the number is the number's (next number); the rest (401
+   * with a fresh token, 402, 403, 413 …) are the account's or the document's (blocked, counted against no
+   * number). 429 and 5xx are thrown plainly, so that the submission is reconciled and tried again.
+   */
   async function refuse(response: Response, what: string): Promise<never> {
-    const text = (await response.text()).slice(0, 200);
-    const message = `Sinch ${what}: HTTP ${response.status} ${text}`;
-    if (response.status === 401) token = null;
-    if (
-      response.status >= 400 &&
-      response.status < 500 &&
-      response.status !== 429 &&
-      response.status !== 401
-    ) {
-      throw new FaxRejected(message);
+    const text = await response.text();
+    let body: SinchError = {};
+    try {
+      body = JSON.parse(text) as SinchError;
+    } catch {
+      // Not Sinch's error shape (a proxy's page, say): the status alone decides.
     }
+    const reason = body.error?.message ?? text.slice(0, 200);
+    const message = `Sinch ${what}: HTTP ${response.status} ${reason}`;
+    const status = response.status;
+    if (status === 400 && numberRefused(body)) throw new FaxRejected(message);
+    if (status >= 400 && status < 500 && status !== 429) throw new FaxBlocked(message);
     throw new Error(message);
   }
 
   async function call(url: string, init: RequestInit, what: string): Promise<unknown> {
-    const response = await fetch(url, {
-      ...init,
-      headers: { ...init.headers, authorization: `Bearer ${await accessToken()}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    const send = async () =>
+      fetch(url, {
+        ...init,
+        headers: { ...init.headers, authorization: `Bearer ${await accessToken()}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    let response = await send();
+    // A token Sinch no longer takes (revoked, or expired early): one more try with a new one.
+    if (response.status === 401) {
+      await response.body?.cancel();
+      token = null;
+      response = await send();
+    }
     if (!response.ok) await refuse(response, what);
     return response.json();
+  }
+
+  /** An unknown failure is retried like a line fault; its type and code are logged (never the number). */
+  function report(fax: SinchFax): FaxReport {
+    if (fax.status === 'FAILURE' && !sinchFailure(fax.errorType, fax.errorCode).known) {
+      logger.warn(
+        { providerFaxId: fax.id, errorType: fax.errorType, errorCode: fax.errorCode },
+        'Sinch reported a failure in none of its lists; trying the same number later',
+      );
+    }
+    return reportOf(fax);
   }
 
   return {
     name: 'sinch',
     async submit(fax) {
-      const form = new FormData();
-      form.set('to', fax.faxNumber);
-      if (fax.callbackUrl) {
-        form.set('callbackUrl', fax.callbackUrl);
-        form.set('callbackUrlContentType', 'application/json');
-      }
-      // Labels find a submission again after a crash; retries are ours, so that one state machine sees every attempt.
-      form.set('labels', JSON.stringify(labelsOf(fax.deliveryId, fax.attempt)));
-      form.set('maxRetries', '0');
-      const pdf = await readFile(fax.file);
-      form.set('file', new Blob([pdf], { type: 'application/pdf' }), 'fax.pdf');
-      const created = (await call(faxes, { method: 'POST', body: form }, 'create fax')) as SinchFax;
+      // The official client's JSON send (SingleFaxRequestJson): labels as a map, maxRetries 0 (retries are
+      // ours, so that one state machine sees every attempt), the callback as JSON.
+      const body = {
+        to: fax.faxNumber,
+        files: [{ file: (await readFile(fax.file)).toString('base64'), fileType: 'PDF' }],
+        labels: labelsOf(fax.deliveryId, fax.attempt),
+        maxRetries: 0,
+        ...(fax.callbackUrl
+          ? { callbackUrl: fax.callbackUrl, callbackUrlContentType: 'application/json' }
+          : {}),
+      };
+      const created = (await call(
+        faxes,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(body),
+        },
+        'create fax',
+      )) as SinchFax;
       return { providerFaxId: created.id, outcome: null };
     },
     async get(providerFaxId) {
-      return reportOf(
-        (await call(`${faxes}/${encodeURIComponent(providerFaxId)}`, {}, 'get fax')) as SinchFax,
+      return report(
+        (await call(
+          `${faxes}/${encodeURIComponent(providerFaxId)}`,
+          { headers: { accept: 'application/json' } },
+          'get fax',
+        )) as SinchFax,
       );
     },
     async findByDelivery({ to, since, deliveryId, attempt }) {
@@ -161,20 +216,26 @@ export function createSinchProvider({
       for (let page = 1; ; page++) {
         const query = new URLSearchParams({
           to,
-          'createTime>': since.toISOString(),
+          'createTime>': createTimeFilter(since),
           direction: 'OUTBOUND',
           pageSize: '100',
           page: String(page),
         });
-        const body = (await call(`${faxes}?${query}`, {}, 'list faxes')) as {
+        const body = (await call(
+          `${faxes}?${query}`,
+          { headers: { accept: 'application/json' } },
+          'list faxes',
+        )) as {
           faxes?: SinchFax[];
+          page?: number;
           totalPages?: number;
         };
         const found = (body.faxes ?? []).find(
           (fax) => fax.labels?.deliveryId === wanted.deliveryId && fax.labels?.attempt === wanted.attempt,
         );
-        if (found) return reportOf(found);
-        if (page >= (body.totalPages ?? 1)) return null;
+        if (found) return report(found);
+        // The official client's paging: more while page < totalPages.
+        if ((body.page ?? page) >= (body.totalPages ?? 1)) return null;
       }
     },
   };

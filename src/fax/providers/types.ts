@@ -76,12 +76,24 @@ export interface FaxProvider {
 }
 
 /**
- * A provider's refusal of a fax for good (Sinch: HTTP 4xx): the same submission would be refused again,
- * so the sender moves on to the next number instead of retrying. Any other error is tried again.
+ * A provider's refusal of the number for good (Sinch: a 400 that says the number is invalid): the sender
+ * moves on to the next number instead of retrying. Any other error is tried again (or see FaxBlocked).
  */
 export class FaxRejected extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FaxRejected';
+  }
+}
+
+/**
+ * A provider's refusal that is the account's or the document's problem, not the number's (Sinch: 401
+ * after a fresh token, 402, 403, 413 …): the delivery is blocked for staff to see, counted against no
+ * number, and tried again later.
+ */
+export class FaxBlocked extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaxBlocked';
   }
 }

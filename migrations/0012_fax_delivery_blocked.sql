@@ -1,0 +1,1 @@
+ALTER TYPE "public"."fax_delivery_status" ADD VALUE 'blocked';
