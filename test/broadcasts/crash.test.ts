@@ -37,6 +37,7 @@ beforeAll(async () => {
     CRASH_QUEUE_PREFIX: queuePrefix,
     SMS_PROVIDER: 'twilio',
     SMS_FROM: '70505',
+    TWILIO_ACCOUNT_SID: accountSid,
     TWILIO_API_BASE_URL: fake.url,
     PUBLIC_BASE_URL,
     SMS_QUIET_HOURS: 'off',
