@@ -258,11 +258,11 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
   }
 
   // The queue drains at `throughput` a second, oldest first.
+  const waiting: FakeMessage[] = [];
   let credit = 0;
   let lastTick = Date.now();
   const drain = setInterval(() => {
     const now = Date.now();
-    const waiting = messages.filter((m) => m.sentAt === null);
     if (fake.throughput === null) credit = waiting.length;
     else credit = Math.min(credit + ((now - lastTick) / 1000) * fake.throughput, Math.max(waiting.length, 1));
     lastTick = now;
@@ -376,12 +376,16 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     // The answer describes the message as it was taken, whatever happened to it since.
     const asTaken = { status: message.status, sentAt: null, from: message.from };
     messages.push(message);
+    waiting.push(message);
     taken += 1;
     if (failure) {
       const [code, text] = PROVIDER_ERRORS[failure.status] ?? [20500, 'Internal Server Error'];
       return refuse(failure.status, code, text);
     }
-    if (fake.callbackBeforeAnswer && fake.callbacks) await leave(message);
+    if (fake.callbackBeforeAnswer && fake.callbacks) {
+      waiting.splice(waiting.indexOf(message), 1);
+      await leave(message);
+    }
     if (fake.lateAnswers && taken % fake.lateAnswers.every === 0) await sleep(fake.lateAnswers.delayMs);
     if (fake.latencyMs > 0) await sleep(fake.latencyMs);
     requests.push({ to, status: 201 });
