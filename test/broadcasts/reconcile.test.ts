@@ -183,6 +183,21 @@ describe('a send Twilio answered unclearly', () => {
     }
   });
 
+  it('on the last attempt too: left claimed for the stuck-text watchdog, never reported failed', async () => {
+    const [member] = (await addMembers(world, 1)) as [Member];
+    const body = 'Action: write to the governor.';
+    const id = await queuedText(member, body);
+    world.fake.failNext(1, 503, { afterTaking: true });
+    await expect(world.server.app.services.sending.send(id, { lastAttempt: true })).rejects.toMatchObject({
+      unclear: true,
+    });
+    expect((await rowOf(id)).status).toBe('sending');
+    // The watchdog's job, later: found at Twilio.
+    await send(id);
+    expect(textsTo(member, body)).toHaveLength(1);
+    expect((await rowOf(id)).twilio_sid).toBe(textsTo(member, body)[0]?.sid);
+  });
+
   it('a 429 is clear: back in the queue and sent next time without a look-up', async () => {
     const [member] = (await addMembers(world, 1)) as [Member];
     const body = 'Action: sign the second letter.';
