@@ -294,8 +294,9 @@ export function createBroadcastSending({ db, clock, config, sender, phoneCrypto,
     /**
      * Sends one message. Opt-out is read in the same statement that claims the message, right before
      * Twilio is called, so a STOP that committed since the broadcast began is honoured. A message found
-     * claimed by an attempt that stopped before recording Twilio's answer is looked up at Twilio first:
-     * taken → recorded as sent; not taken → sent now (or skipped, if the member has opted out since).
+     * claimed by an attempt that got no clear answer (it died before recording Twilio's answer, or
+     * Twilio timed out or answered 5xx) is looked up at Twilio first: taken → recorded with Twilio's sid;
+     * not taken → sent now (or skipped, if the member has opted out since). A 4xx is a clear answer.
      */
     async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
