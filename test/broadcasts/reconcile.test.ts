@@ -211,3 +211,12 @@ describe('a send Twilio answered unclearly', () => {
     expect(textsTo(member, body)).toHaveLength(1);
   });
 });
+
+describe('the look-ups', () => {
+  it('log no number, though each lists by it', async () => {
+    const phones = world.fake.messages.map((m) => m.to.slice(1));
+    expect(world.fake.listRequests.length).toBeGreaterThan(0);
+    expect(world.server.logs.text()).toContain('found at the provider');
+    for (const phone of new Set(phones)) expect(world.server.logs.text()).not.toContain(phone);
+  });
+});
