@@ -85,7 +85,7 @@ export interface FakeTwilio {
   callbackBeforeAnswer: boolean;
   /** Messages Twilio holds, not yet sent. */
   queued(): FakeMessage[];
-  /** Holds every create's answer until `release()` (to catch a broadcast in the middle). */
+  /** Holds every create, not yet taken, until `release()` (to catch a broadcast in the middle). */
   hold(): void;
   release(): void;
   close(): Promise<void>;
