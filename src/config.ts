@@ -70,6 +70,11 @@ export interface Config {
     smsFrom: string | null;
     apiBaseUrl: string | null;
     managesOptOut: boolean;
+    /**
+     * TWILIO_TIMEOUT_MS: how long a call to Twilio may take. A send holds its member until Twilio
+     * answers (broadcasts/sending.ts), so this also bounds how long a STOP waits for a text in flight.
+     */
+    timeoutMs: number;
   };
   sms: {
     provider: 'twilio' | 'log';
@@ -154,6 +159,7 @@ export const CONFIG_VARIABLES = [
   'SMS_FROM',
   'TWILIO_API_BASE_URL',
   'TWILIO_MANAGES_OPT_OUT',
+  'TWILIO_TIMEOUT_MS',
   'SMS_PROVIDER',
   'SMS_MAX_PER_SECOND',
   'SMS_QUIET_HOURS',
@@ -399,6 +405,8 @@ export function loadConfig(env: Env = process.env): Config {
       smsFrom: optional(env, 'SMS_FROM'),
       apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
       managesOptOut: boolean(env, 'TWILIO_MANAGES_OPT_OUT', false),
+      // Under the inbound webhook's wait for Postgres (8 s, sms/routes.ts), which a STOP may spend on the member.
+      timeoutMs: integer(env, 'TWILIO_TIMEOUT_MS', 6_000, 100, 7_000),
     },
     sms: {
       provider: oneOf(env, 'SMS_PROVIDER', 'log', ['twilio', 'log'] as const),

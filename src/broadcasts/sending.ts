@@ -5,10 +5,17 @@ import type { Db, Tx } from '../db/client.js';
 import { markUnsubscribed } from '../members/opt-out.js';
 import type { Metrics } from '../ops/metrics.js';
 import { enqueueMany } from '../queue/outbox.js';
-import { SmsSendError, type SmsSender, TWILIO_TIMEOUT_MS, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
+import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { audienceCondition, type StoredAudience } from './audience.js';
 import { quietHoursWait } from './quiet-hours.js';
+
+/** The advisory lock's first key for a Twilio sid: a send recording it and its early report take turns. */
+const SID_LOCK = 'pp:twilio-sid';
+/** An early report whose send is never recorded (not ours) is dropped after this. */
+const EARLY_REPORTS_KEPT_DAYS = 1;
+/** Twilio's statuses recorded on a message; an earlier one (accepted, queued, sending) is recorded as sent. */
+const RECORDED_STATUSES = new Set(['sent', 'delivered', 'undelivered', 'failed']);
 
 /** Recipients written per transaction: a 100,000-member network is a hundred short transactions. */
 export const FAN_OUT_BATCH = 1_000;
@@ -158,16 +165,32 @@ export function createBroadcastSending({
 
   type Change = { status: string; errorCode?: number | null; sid?: string };
 
-  /** Records how a message ended, in `q` (the send's own transaction, which holds the member). */
+  /**
+   * Records how a message ended, in `q` (the send's own transaction, which holds the member). With a
+   * sid, a delivery report Twilio sent before this commits (kept by recordDeliveryReport) is applied:
+   * both take the sid's lock, so the report is either kept before and found here, or comes after and
+   * finds the message.
+   */
   async function record(q: Tx, messageId: number, claim: ClaimRow, change: Change) {
+    let errorCode = change.errorCode ?? null;
+    if (change.sid) {
+      await q.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${SID_LOCK}), hashtext(${change.sid}))`);
+      const { rows } = await q.execute<{ status: string; error_code: number | null }>(sql`
+        DELETE FROM early_delivery_reports WHERE message_sid = ${change.sid} RETURNING status, error_code`);
+      const early = rows[0];
+      if (early) {
+        change = { ...change, status: early.status };
+        errorCode = early.error_code ?? errorCode;
+      }
+    }
     await q.execute(sql`
       UPDATE outbound_messages SET status = ${change.status}::outbound_status,
-        error_code = ${change.errorCode ?? null},
+        error_code = ${errorCode},
         twilio_sid = coalesce(${change.sid ?? null}, twilio_sid),
         sent_at = CASE WHEN ${change.sid ?? null}::text IS NULL THEN sent_at ELSE now() END,
         updated_at = now()
       WHERE id = ${messageId}`);
-    if (change.errorCode === TWILIO_UNSUBSCRIBED) await markUnsubscribed(q, claim.supporter_id, clock());
+    if (errorCode === TWILIO_UNSUBSCRIBED) await markUnsubscribed(q, claim.supporter_id, clock());
   }
 
   async function settle(messageId: number, claim: ClaimRow, change: Change) {
@@ -194,20 +217,11 @@ export function createBroadcastSending({
   ): Promise<SmsSendError | null> {
     return db.transaction(async (tx) => {
       await tx.execute(
-        sql.raw(`SET LOCAL idle_in_transaction_session_timeout = ${TWILIO_TIMEOUT_MS + 5_000}`),
+        sql.raw(`SET LOCAL idle_in_transaction_session_timeout = ${config.twilio.timeoutMs + 5_000}`),
       );
       const { rows } = await tx.execute<{ opted_in: boolean }>(
         sql`SELECT opted_in FROM supporters WHERE id = ${claim.supporter_id} FOR SHARE`,
       );
-      if (claim.interrupted) {
-        // A failure to look it up throws: the job retries, and the message stays claimed until it can.
-        const taken = await sender.findSent(sms, new Date(claim.claimed_at));
-        if (taken) {
-          logger.info({ messageId }, 'interrupted text found at the provider: recorded as sent');
-          await record(tx, messageId, claim, { status: 'sent', sid: taken.sid });
-          return null;
-        }
-      }
       // A reply to a spooled text is an answer, not a broadcast: a STOP's confirmation must go.
       if (!claim.reply && !rows[0]?.opted_in) {
         await record(tx, messageId, claim, { status: 'skipped_opted_out' });
@@ -230,6 +244,25 @@ export function createBroadcastSending({
     });
   }
 
+  /**
+   * A claimed message whose last attempt got no clear answer (the worker died, Twilio timed out or
+   * answered 5xx) may be at Twilio: it is looked up there first. Taken → recorded with Twilio's sid
+   * and status (true); not taken → false, and it may be sent. Twilio not answering the look-up
+   * throws: the job retries and the message stays claimed, never sent blind.
+   */
+  async function settledAtTwilio(
+    messageId: number,
+    claim: ClaimRow,
+    sms: { to: string; body: string },
+  ): Promise<boolean> {
+    const taken = await sender.findSent(sms, new Date(claim.claimed_at));
+    if (!taken) return false;
+    logger.info({ messageId }, 'text found at the provider: recorded as taken, not sent again');
+    const status = RECORDED_STATUSES.has(taken.status) ? taken.status : 'sent';
+    await db.transaction((tx) => record(tx, messageId, claim, { status, sid: taken.sid }));
+    return true;
+  }
+
   return {
     /**
      * Twilio's delivery report for a text we sent. Reports can arrive out of order: a final status is
@@ -237,14 +270,30 @@ export function createBroadcastSending({
      */
     async recordDeliveryReport(twilioSid: string, status: string, errorCode: number | null): Promise<void> {
       await db.transaction(async (tx) => {
-        const { rows } = await tx.execute<{ supporter_id: string }>(sql`
-          UPDATE outbound_messages SET status = ${status}::outbound_status,
-            error_code = coalesce(${errorCode}::int, error_code), updated_at = now()
-          WHERE twilio_sid = ${twilioSid} AND status IN ('sending', 'sent')
-          RETURNING supporter_id`);
-        const updated = rows[0];
-        if (updated && errorCode === TWILIO_UNSUBSCRIBED)
-          await markUnsubscribed(tx, updated.supporter_id, clock());
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${SID_LOCK}), hashtext(${twilioSid}))`);
+        const { rows } = await tx.execute<{ supporter_id: string; status: string }>(sql`
+          SELECT supporter_id, status FROM outbound_messages WHERE twilio_sid = ${twilioSid}`);
+        const message = rows[0];
+        if (message) {
+          if (message.status !== 'sending' && message.status !== 'sent') return;
+          await tx.execute(sql`
+            UPDATE outbound_messages SET status = ${status}::outbound_status,
+              error_code = coalesce(${errorCode}::int, error_code), updated_at = now()
+            WHERE twilio_sid = ${twilioSid} AND status IN ('sending', 'sent')`);
+          if (errorCode === TWILIO_UNSUBSCRIBED) await markUnsubscribed(tx, message.supporter_id, clock());
+          return;
+        }
+        // Before its send was recorded: kept for it (a final status is never replaced by another).
+        await tx.execute(sql`
+          INSERT INTO early_delivery_reports (message_sid, status, error_code)
+          VALUES (${twilioSid}, ${status}::outbound_status, ${errorCode})
+          ON CONFLICT (message_sid) DO UPDATE SET status = excluded.status,
+            error_code = coalesce(excluded.error_code, early_delivery_reports.error_code)
+          WHERE early_delivery_reports.status = 'sent'`);
+        // Reports for texts never recorded here (sent by another system on the account) do not pile up.
+        await tx.execute(
+          sql`DELETE FROM early_delivery_reports WHERE received_at < now() - make_interval(days => ${EARLY_REPORTS_KEPT_DAYS})`,
+        );
       });
     },
 
@@ -263,8 +312,9 @@ export function createBroadcastSending({
     /**
      * Sends one message. Opt-out is read in the same statement that claims the message, right before
      * Twilio is called, so a STOP that committed since the broadcast began is honoured. A message found
-     * claimed by an attempt that stopped before recording Twilio's answer is looked up at Twilio first:
-     * taken → recorded as sent; not taken → sent now (or skipped, if the member has opted out since).
+     * claimed by an attempt that got no clear answer (it died before recording Twilio's answer, or
+     * Twilio timed out or answered 5xx) is looked up at Twilio first: taken → recorded with Twilio's sid;
+     * not taken → sent now (or skipped, if the member has opted out since). A 4xx is a clear answer.
      */
     async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
@@ -309,13 +359,23 @@ export function createBroadcastSending({
         return null;
       }
       const sms = { to: phoneCrypto.decrypt(claim.phone_ciphertext), body: claim.body };
-      const error = await sendHoldingMember(messageId, claim, sms);
+      const taken = claim.interrupted && (await settledAtTwilio(messageId, claim, sms));
+      const error = taken ? null : await sendHoldingMember(messageId, claim, sms);
       if (error === null) {
         if (claim.broadcast_id !== null) await finishIfSent(db, claim.broadcast_id);
         return null;
       }
-      const retrying = error.retryable && !options.lastAttempt;
+      // An unclear answer (Twilio may have taken it) is retried through a look-up, so it counts as retrying.
+      const retrying = error.unclear || (error.retryable && !options.lastAttempt);
       metrics.smsOutbound.inc({ outcome: retrying ? 'retrying' : 'failed', code: codeLabel(error.code) });
+      if (error.unclear) {
+        // Twilio may have taken it: it stays claimed (keeping its claim's time), so whichever attempt
+        // comes next, this job's or the stuck-text watchdog's, looks it up before sending anything.
+        await db.execute(
+          sql`UPDATE outbound_messages SET error_code = ${error.code} WHERE id = ${messageId}`,
+        );
+        throw error;
+      }
       if (retrying) {
         await db.execute(sql`
           UPDATE outbound_messages SET status = 'queued', error_code = ${error.code}, updated_at = now()

@@ -63,7 +63,7 @@ export function checkKeyword(raw: string, joinKeywords: readonly string[]): stri
   if (isReservedWord(keyword, joinKeywords)) {
     throw invalid(
       'reserved_keyword',
-      `${keyword} is a reserved word (opt-out, opt-in, help, nocall, receipt or join); supporters texting it ` +
+      `${keyword} is a reserved word (opt-out, opt-in, YES, help, nocall, receipt or join); supporters texting it ` +
         'would not sign. Choose another keyword.',
       'keyword',
     );

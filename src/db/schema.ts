@@ -544,3 +544,19 @@ export const outboundMessages = pgTable(
       .where(sql`${t.status} IN ('queued', 'sending')`),
   ],
 );
+
+/**
+ * Twilio's delivery reports that came before their send was recorded: Twilio may call back within
+ * milliseconds of taking a text, before its answer to the create has been committed here. Each is
+ * applied, and removed, when its send commits (broadcasts/sending.ts). No number and no text.
+ */
+export const earlyDeliveryReports = pgTable(
+  'early_delivery_reports',
+  {
+    messageSid: text('message_sid').primaryKey(),
+    status: outboundStatus('status').notNull(),
+    errorCode: integer('error_code'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('early_delivery_reports_received_idx').on(t.receivedAt)],
+);

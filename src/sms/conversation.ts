@@ -200,6 +200,14 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       });
     case 'opt-in':
       return decision('opted-in', answer(replies.optedIn()), { supporter: { optedIn: true, consent: true } });
+    case 'yes':
+      // Twilio unblocks an opted-out number on YES; for anyone else it is an ordinary text.
+      if (supporter && !supporter.optedIn) {
+        return decision('opted-in', answer(replies.optedIn()), {
+          supporter: { optedIn: true, consent: true },
+        });
+      }
+      return decide({ ...input, intent: { kind: 'text', text: intent.text } }, replies);
     case 'help':
       return decision('help', answer(replies.help(openKeywords)));
     case 'nocall':

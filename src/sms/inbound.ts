@@ -151,7 +151,8 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
       const asNew = decideFor(text, betIntent, null, lastCampaigns.views, now);
       const asMember = decideFor(text, betIntent, MEMBER_ON_FILE, lastCampaigns.views, now);
       const rows = betRows(text, sender, asNew, asMember, now);
-      const alone = asNew.outcome === 'opted-out' || asNew.outcome === 'opted-in';
+      // YES opts in an opted-out person: it goes alone like START.
+      const alone = asNew.outcome === 'opted-out' || asNew.outcome === 'opted-in' || betIntent.kind === 'yes';
 
       // A text is read again when another text from its number was written after it was read.
       for (let round = 1; ; round++) {

@@ -3,9 +3,25 @@
  * to do with the intent (and normalises names).
  */
 
-// Carrier/CTIA opt-out words: these must always work, whatever campaigns exist.
-export const OPT_OUT_WORDS: readonly string[] = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT'];
+// Twilio's default opt-out, opt-in and help keywords (its "Advanced Opt-Out" defaults): Twilio blocks
+// and unblocks a number on these itself, so the product must read them as Twilio does, whatever
+// campaigns exist.
+export const OPT_OUT_WORDS: readonly string[] = [
+  'STOP',
+  'STOPALL',
+  'UNSUBSCRIBE',
+  'CANCEL',
+  'END',
+  'QUIT',
+  'REVOKE',
+  'OPTOUT',
+];
 export const OPT_IN_WORDS: readonly string[] = ['START', 'UNSTOP'];
+/**
+ * Twilio's third opt-in word. It opts in only a person who is opted out (conversation.ts); from anyone
+ * else it means what the conversation makes of it (an answer, a name), as any other text.
+ */
+export const OPT_IN_IF_OPTED_OUT_WORDS: readonly string[] = ['YES'];
 export const HELP_WORDS: readonly string[] = ['HELP', 'INFO'];
 export const NOCALL_WORDS: readonly string[] = ['NOCALL'];
 /** Where is my name? Alone, or after a campaign keyword (`MAGAMED RECEIPT`). */
@@ -14,6 +30,8 @@ export const RECEIPT_WORDS: readonly string[] = ['RECEIPT'];
 export type Intent =
   | { kind: 'opt-out' }
   | { kind: 'opt-in' }
+  /** YES: an opt-in from a person who is opted out, else the text itself. */
+  | { kind: 'yes'; text: string }
   | { kind: 'help' }
   | { kind: 'nocall' }
   | { kind: 'receipt'; keyword: string | null }
@@ -42,6 +60,7 @@ const SURROUNDING_PUNCTUATION =
 
 const OPT_OUT = new Set(OPT_OUT_WORDS);
 const OPT_IN = new Set(OPT_IN_WORDS);
+const OPT_IN_IF_OPTED_OUT = new Set(OPT_IN_IF_OPTED_OUT_WORDS);
 const HELP = new Set(HELP_WORDS);
 const NOCALL = new Set(NOCALL_WORDS);
 const RECEIPT = new Set(RECEIPT_WORDS);
@@ -70,13 +89,14 @@ function matchJoin(word: string, joinKeywords: readonly string[]): { source: str
 
 /**
  * True when `word` cannot be a campaign keyword because a supporter texting it would get a reserved
- * meaning (opt-out, opt-in, help, nocall, or a join keyword with or without a source code).
+ * meaning (opt-out, opt-in, YES, help, nocall, or a join keyword with or without a source code).
  */
 export function isReservedWord(word: string, joinKeywords: readonly string[]): boolean {
   const folded = foldWord(word);
   return (
     OPT_OUT.has(folded) ||
     OPT_IN.has(folded) ||
+    OPT_IN_IF_OPTED_OUT.has(folded) ||
     HELP.has(folded) ||
     NOCALL.has(folded) ||
     RECEIPT.has(folded) ||
@@ -150,6 +170,7 @@ export function parseIntent(body: string, options: IntentOptions): Intent {
 
   if (OPT_OUT.has(word)) return { kind: 'opt-out' };
   if (OPT_IN.has(word)) return { kind: 'opt-in' };
+  if (OPT_IN_IF_OPTED_OUT.has(word)) return { kind: 'yes', text };
   if (HELP.has(word)) return { kind: 'help' };
   if (NOCALL.has(word)) return { kind: 'nocall' };
   if (RECEIPT.has(word)) {

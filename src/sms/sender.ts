@@ -20,29 +20,32 @@ export interface SmsSender {
   readonly name: 'twilio' | 'log';
   send(sms: OutboundSms): Promise<SentSms>;
   /**
-   * The message the provider took for this number and text since `since`, if any: how a send that was
-   * interrupted before its answer was recorded is settled without texting the member twice.
+   * The message the provider took for this number and text since `since` (when the send was claimed),
+   * if any: how a send whose answer never came back (a crash, a timeout, a 5xx) is settled without
+   * texting the member twice. Throws a retryable SmsSendError when the provider cannot be asked.
    */
   findSent(sms: OutboundSms, since: Date): Promise<SentSms | null>;
 }
 
-/** Clocks differ and Twilio dates are to the second: look a little before the claim. */
-const RECONCILE_SKEW_MS = 5 * 60_000;
-/** Enough to cover every text one number could have had from us in a few minutes. */
-const RECONCILE_LIMIT = 200;
-
 /**
- * How long a call to Twilio may take. A send holds its member (see broadcasts/sending.ts) until Twilio
- * answers, so this also bounds how long a STOP waits for a text in flight to that member; it is kept
- * under the inbound webhook's wait for Postgres.
+ * How far back from the claim the look-up pages: clocks differ, and a text Twilio still holds
+ * (`accepted`/`queued`, `date_sent` null) is listed by its `date_created` only.
  */
-export const TWILIO_TIMEOUT_MS = 6_000;
+const LOOKUP_SKEW_MS = 5 * 60_000;
+/** Twilio's default page; one page covers every text one number had from us in minutes. */
+const LOOKUP_PAGE_SIZE = 50;
 
 /** Twilio refuses to text a number that has replied STOP to the sender. */
 export const TWILIO_UNSUBSCRIBED = 21610;
 
-/** A message the provider did not take. Never carries the number or the text. */
+/** A message the provider did not take, or may have. Never carries the number or the text. */
 export class SmsSendError extends Error {
+  /**
+   * No answer, or the provider's own fault (5xx): it may have taken the message. Before anything is
+   * sent again the message is looked up (findSent), never created blind: create has no idempotency key.
+   */
+  readonly unclear: boolean;
+
   constructor(
     readonly httpStatus: number | null,
     readonly code: number | null,
@@ -52,6 +55,7 @@ export class SmsSendError extends Error {
   ) {
     super(message);
     this.name = 'SmsSendError';
+    this.unclear = httpStatus === null || httpStatus >= 500;
   }
 }
 
@@ -65,8 +69,11 @@ export function retryableStatus(status: number | null): boolean {
  */
 
 class RedirectingRequestClient extends twilio.RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super({ keepAlive: true, timeout: TWILIO_TIMEOUT_MS });
+  constructor(
+    private readonly baseUrl: string,
+    timeout: number,
+  ) {
+    super({ keepAlive: true, timeout });
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
@@ -81,38 +88,61 @@ interface TwilioFailure {
   code?: number;
 }
 
+/** A page of Twilio's message list, as the twilio package reads it. */
+interface ListedPage {
+  instances: Array<{ sid: string; body: string; direction: string; status: string; dateCreated: Date }>;
+  nextPage(): Promise<ListedPage> | undefined;
+}
+
+function statusOf(error: unknown): number | null {
+  const status = (error as TwilioFailure).status;
+  return typeof status === 'number' ? status : null;
+}
+
 export function createTwilioSender(config: Config): SmsSender {
-  const { accountSid, authToken, apiBaseUrl, messagingServiceSid, smsFrom } = config.twilio;
+  const { accountSid, authToken, apiBaseUrl, messagingServiceSid, smsFrom, timeoutMs } = config.twilio;
   const client = twilio(accountSid, authToken, {
     // Retries are the queue's job (with backoff and a record per attempt), not the client's.
     autoRetry: false,
-    timeout: TWILIO_TIMEOUT_MS,
-    ...(apiBaseUrl ? { httpClient: new RedirectingRequestClient(apiBaseUrl) } : {}),
+    timeout: timeoutMs,
+    ...(apiBaseUrl ? { httpClient: new RedirectingRequestClient(apiBaseUrl, timeoutMs) } : {}),
   });
   const sender = messagingServiceSid ? { messagingServiceSid } : { from: smsFrom ?? '' };
   const statusCallback = `${config.publicBaseUrl}/webhooks/twilio/status`;
 
   return {
     name: 'twilio',
+    /**
+     * Lists the number's messages by `To` alone, newest first, page after page until one is older than
+     * the claim less LOOKUP_SKEW_MS: a filter on `DateSent` would miss a text Twilio took and has not
+     * sent yet. A match has the same body and was created at or after the claim (Twilio's dates are
+     * whole seconds, so from the claim's second).
+     */
     async findSent({ to, body }, since) {
-      const after = new Date(since.getTime() - RECONCILE_SKEW_MS);
+      const stopBefore = since.getTime() - LOOKUP_SKEW_MS;
+      const claimedSecond = Math.floor(since.getTime() / 1000) * 1000;
       try {
-        const listed = await client.messages.list({
-          to,
-          dateSentAfter: after,
-          pageSize: 50,
-          limit: RECONCILE_LIMIT,
-        });
-        const match = listed.find(
-          (message) =>
-            message.body === body && message.direction.startsWith('outbound') && message.dateCreated >= after,
-        );
-        return match ? { sid: match.sid, status: match.status } : null;
+        let page: ListedPage = await client.messages.page({ to, pageSize: LOOKUP_PAGE_SIZE });
+        for (;;) {
+          for (const message of page.instances) {
+            if (
+              message.body === body &&
+              message.direction.startsWith('outbound') &&
+              message.dateCreated.getTime() >= claimedSecond
+            ) {
+              return { sid: message.sid, status: message.status };
+            }
+          }
+          const oldest = page.instances.at(-1);
+          const next = oldest && oldest.dateCreated.getTime() >= stopBefore ? page.nextPage() : undefined;
+          if (!next) return null;
+          page = await next;
+        }
       } catch (error) {
-        const status =
-          typeof (error as TwilioFailure).status === 'number' ? (error as TwilioFailure).status : null;
+        // The query carries the number: only the status is kept.
+        const status = statusOf(error);
         throw new SmsSendError(
-          status ?? null,
+          status,
           null,
           true,
           `could not list messages: Twilio answered ${status ?? 'nothing'}`,
@@ -124,14 +154,13 @@ export function createTwilioSender(config: Config): SmsSender {
         const message = await client.messages.create({ to, body, statusCallback, ...sender });
         return { sid: message.sid, status: message.status };
       } catch (error) {
-        const failure = error as TwilioFailure;
-        const status = typeof failure.status === 'number' ? failure.status : null;
-        const code = typeof failure.code === 'number' ? failure.code : null;
+        const status = statusOf(error);
+        const code = typeof (error as TwilioFailure).code === 'number' ? (error as TwilioFailure).code : null;
         // Twilio's messages may quote the number, so only the status and code are kept.
         const reason = status === null ? 'no answer from Twilio' : `Twilio answered ${status}`;
         throw new SmsSendError(
           status,
-          code,
+          code ?? null,
           retryableStatus(status),
           code ? `${reason} (error ${code})` : reason,
         );

@@ -8,6 +8,7 @@ import {
   type Member,
   progressOf,
   recipientsOf,
+  routeCallbacks,
   startBroadcastWorld,
   statusCallback,
   waitFor,
@@ -304,6 +305,46 @@ describe('status callbacks', () => {
     expect(await statusOf()).toMatchObject({ status: 'delivered' });
     const progress = await progressOf(world, broadcast.id);
     expect(progress.delivered).toBe(1);
+  });
+
+  it('keeps a delivery report that comes before its send is recorded, and applies it when the send commits', async () => {
+    const [member] = (await addMembers(world, 1)) as [Member];
+    const early = async () =>
+      (await world.database.pool.query('SELECT count(*)::int AS n FROM early_delivery_reports')).rows[0].n;
+    // Signed but forged (another token): refused, and nothing is kept for it.
+    const forged = await statusCallback(
+      world.server.app,
+      world.server.config.twilio.authToken,
+      { MessageSid: `SM${'f'.repeat(32)}`, MessageStatus: 'delivered' },
+      'not-the-token',
+    );
+    expect(forged.statusCode).toBe(403);
+    expect(await early()).toBe(0);
+
+    routeCallbacks(world);
+    world.fake.deliver = true;
+    // Twilio sends the text and calls back `sent` and `delivered` before it answers the create.
+    world.fake.callbackBeforeAnswer = true;
+    try {
+      const broadcast = await createBroadcast(
+        world,
+        otherCampaignId,
+        'Early: please sign FREEDOM',
+        'non-signers',
+      );
+      await waitUntilDone(world, broadcast.id);
+    } finally {
+      world.fake.callbackBeforeAnswer = false;
+      world.fake.deliver = false;
+      world.fake.callbacks = null;
+    }
+    const message = world.fake.messages.find((m) => m.body.startsWith('Early:') && m.to === member.phone);
+    const { rows } = await world.database.pool.query(
+      'SELECT status, twilio_sid FROM outbound_messages WHERE supporter_id = $1 ORDER BY id DESC LIMIT 1',
+      [member.id],
+    );
+    expect(rows[0]).toEqual({ status: 'delivered', twilio_sid: message?.sid });
+    expect(await early()).toBe(0);
   });
 
   it('records a failure with its error code', async () => {

@@ -121,6 +121,24 @@ export function recipientsOf(world: BroadcastWorld, bodyStart: string): string[]
   return world.fake.messages.filter((m) => m.body.startsWith(bodyStart)).map((m) => m.to);
 }
 
+/** The fake Twilio's status callbacks, made to the app as Twilio makes them (form, signature). */
+export function routeCallbacks(world: BroadcastWorld): void {
+  world.fake.callbacks = ({ url, params, signature }) =>
+    world.server.app.inject({
+      method: 'POST',
+      url: new URL(url).pathname,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      payload: new URLSearchParams(params).toString(),
+    });
+}
+
+/** How many texts each number got from the fake Twilio, for one text: every member once is all 1s. */
+export function textsPerNumber(world: BroadcastWorld, bodyStart: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const to of recipientsOf(world, bodyStart)) counts.set(to, (counts.get(to) ?? 0) + 1);
+  return counts;
+}
+
 /** A status callback as Twilio sends it, signed (or not) for PUBLIC_BASE_URL. */
 export function statusCallback(
   app: FastifyInstance,

@@ -60,16 +60,27 @@ describe('checkKeyword', () => {
     },
   );
 
-  it.each(['STOP', 'stop', 'Unsubscribe', 'START', 'HELP', 'INFO', 'NOCALL', 'JOIN', 'PROTEST15', 'join2'])(
-    'refuses the reserved word %s',
-    (raw) => {
-      expect(problem(() => checkKeyword(raw, JOIN))).toMatchObject({
-        statusCode: 400,
-        code: 'reserved_keyword',
-        message: expect.stringContaining('reserved word'),
-      });
-    },
-  );
+  it.each([
+    'STOP',
+    'stop',
+    'Unsubscribe',
+    'REVOKE',
+    'OptOut',
+    'START',
+    'YES',
+    'HELP',
+    'INFO',
+    'NOCALL',
+    'JOIN',
+    'PROTEST15',
+    'join2',
+  ])('refuses the reserved word %s', (raw) => {
+    expect(problem(() => checkKeyword(raw, JOIN))).toMatchObject({
+      statusCode: 400,
+      code: 'reserved_keyword',
+      message: expect.stringContaining('reserved word'),
+    });
+  });
 
   it('reserves the join keywords configured, not others', () => {
     expect(checkKeyword('PROTEST', ['JOIN'])).toBe('PROTEST');

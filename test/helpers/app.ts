@@ -31,6 +31,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     REDIS_URL,
     LOG_LEVEL: 'info',
     SMS_QUIET_HOURS: 'off',
+    // Of the form Twilio's definition gives an account SID (the fake Twilio answers with it).
+    TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
     // A spool directory of each app's own, so that no app replays another's files.
     SPOOL_DIR: join(tmpdir(), `pp-spool-${randomBytes(6).toString('hex')}`),
     ...env,

@@ -53,6 +53,26 @@ describe('the conversation', () => {
     expect(decision.reply).not.toMatch(/fuck/i);
   });
 
+  it('YES opts in a person who is opted out, as Twilio does', () => {
+    const decision = run('Yes', { ...known, optedIn: false });
+    expect(decision.outcome).toBe('opted-in');
+    expect(decision.supporter).toMatchObject({ optedIn: true, consent: true });
+  });
+
+  it('YES from anyone else is an ordinary text: no opt-in, and an answer to a name question', () => {
+    expect(run('YES', known).outcome).toBe('unknown');
+    expect(run('YES', null).outcome).toBe('unknown');
+    expect(run('YES', known).supporter.optedIn).toBeUndefined();
+    const asked = run('Yes Smith', { ...known, name: null, pendingCampaignId: 1 });
+    expect(asked.outcome).toBe('signed');
+    expect(asked.signature?.name).toBe('Yes Smith');
+  });
+
+  it('REVOKE and OPTOUT opt out, as Twilio does', () => {
+    expect(run('REVOKE', known).supporter.optedIn).toBe(false);
+    expect(run('optout', known).supporter.optedIn).toBe(false);
+  });
+
   it('an opt-out is always confirmed, even past the flood guard, unless Twilio already answered', () => {
     expect(run('STOP AMNESTY', known).alwaysReply).toBe(true);
     const intent = parseIntent('STOP', { campaignKeywords: [], joinKeywords: [] });

@@ -55,8 +55,17 @@ describe('parseIntent: opt-in, help and nocall', () => {
     expect(parse(body)).toEqual({ kind: 'opt-in' });
   });
 
-  it('does not treat YES as an opt-in', () => {
-    expect(parse('YES')).toEqual({ kind: 'text', text: 'YES' });
+  it.each(['YES', 'yes', 'Yes!', 'YES please'])('%j is a YES, which carries its text', (body) => {
+    expect(parse(body)).toEqual({ kind: 'yes', text: body });
+  });
+
+  it('reads Twilio’s newer opt-out words, REVOKE and OPTOUT', () => {
+    expect(parse('revoke')).toEqual({ kind: 'opt-out' });
+    expect(parse('OptOut')).toEqual({ kind: 'opt-out' });
+  });
+
+  it('does not read a word starting with YES as one', () => {
+    expect(parse('Yesterday')).toEqual({ kind: 'text', text: 'Yesterday' });
   });
 
   it.each(['HELP', 'HELP me', 'help?', 'Info'])('%j is help', (body) => {
@@ -206,7 +215,7 @@ describe('parseIntent: text and empty', () => {
   });
 
   it('never throws and always returns a known kind for any string up to 1600 characters', () => {
-    const kinds = new Set(['opt-out', 'opt-in', 'help', 'nocall', 'join', 'keyword', 'text', 'empty']);
+    const kinds = new Set(['opt-out', 'opt-in', 'yes', 'help', 'nocall', 'join', 'keyword', 'text', 'empty']);
     const unit = fc.oneof(
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
       // Lone surrogates: JS strings may carry them even though they are not valid Unicode.
@@ -229,14 +238,25 @@ describe('parseIntent: text and empty', () => {
 });
 
 describe('isReservedWord', () => {
-  it.each(['STOP', 'stop', 'StopAll', 'START', 'help', 'INFO', 'nocall', 'JOIN', 'protest', 'PROTEST15'])(
-    '%j is reserved',
-    (word) => {
-      expect(isReservedWord(word, ['PROTEST', 'JOIN'])).toBe(true);
-    },
-  );
+  it.each([
+    'STOP',
+    'stop',
+    'StopAll',
+    'REVOKE',
+    'optout',
+    'START',
+    'YES',
+    'help',
+    'INFO',
+    'nocall',
+    'JOIN',
+    'protest',
+    'PROTEST15',
+  ])('%j is reserved', (word) => {
+    expect(isReservedWord(word, ['PROTEST', 'JOIN'])).toBe(true);
+  });
 
-  it.each(['STOPS', 'MAGAMED', 'PROTESTS', 'JOINT', 'YES', 'PROTEST15A'])('%j is not reserved', (word) => {
+  it.each(['STOPS', 'MAGAMED', 'PROTESTS', 'JOINT', 'YESS', 'PROTEST15A'])('%j is not reserved', (word) => {
     expect(isReservedWord(word, ['PROTEST', 'JOIN'])).toBe(false);
   });
 });

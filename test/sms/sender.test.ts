@@ -45,14 +45,14 @@ describe('the Twilio sender', () => {
   });
 
   it('sends from the Messaging Service when one is configured', async () => {
-    await sender({ TWILIO_MESSAGING_SERVICE_SID: 'MG22222222222222222222222222222222' }).send({
+    const sent = await sender({ TWILIO_MESSAGING_SERVICE_SID: 'MG22222222222222222222222222222222' }).send({
       to: '+447700900002',
       body: 'Hi',
     });
-    expect(fake.messages.at(-1)).toMatchObject({
-      messagingServiceSid: 'MG22222222222222222222222222222222',
-      from: null,
-    });
+    // Accepted: Twilio picks the sender from the service's pool when the text leaves its queue.
+    expect(sent.status).toBe('accepted');
+    expect(fake.messages.at(-1)).toMatchObject({ messagingServiceSid: 'MG22222222222222222222222222222222' });
+    expect(fake.exchanges.at(-1)?.params.get('From')).toBeNull();
   });
 
   it('reports throttling and server errors as worth retrying, without the number', async () => {

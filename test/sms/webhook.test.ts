@@ -280,18 +280,26 @@ describe('signing by keyword', () => {
 });
 
 describe('opting out and in', () => {
-  it.each(['STOP AMNESTY', 'stop all', 'Stop', 'UNSUBSCRIBE', 'cancel please', 'END', 'quit', 'STOPALL'])(
-    '%j opts the supporter out at once and confirms',
-    async (body) => {
-      const from = phone();
-      await text(from, 'JOIN');
-      const reply = await text(from, body);
-      expect(replyText(reply)).toMatch(/unsubscribed/);
-      const supporter = await supporterOf(from);
-      expect(supporter.opted_in).toBe(false);
-      expect(supporter.opted_out_at).toBeInstanceOf(Date);
-    },
-  );
+  it.each([
+    'STOP AMNESTY',
+    'stop all',
+    'Stop',
+    'UNSUBSCRIBE',
+    'cancel please',
+    'END',
+    'quit',
+    'STOPALL',
+    'revoke',
+    'OPTOUT',
+  ])('%j opts the supporter out at once and confirms', async (body) => {
+    const from = phone();
+    await text(from, 'JOIN');
+    const reply = await text(from, body);
+    expect(replyText(reply)).toMatch(/unsubscribed/);
+    const supporter = await supporterOf(from);
+    expect(supporter.opted_in).toBe(false);
+    expect(supporter.opted_out_at).toBeInstanceOf(Date);
+  });
 
   it('ends a pending name dialogue', async () => {
     const from = phone();
@@ -320,6 +328,25 @@ describe('opting out and in', () => {
     expect(supporter.opted_in).toBe(true);
     expect(supporter.opted_out_at).toBeNull();
     expect(supporter.consent_message_sid).toBe('SMrejoin000000000000000000000000001');
+  });
+
+  it('YES opts an opted-out supporter back in, as Twilio does', async () => {
+    const from = phone();
+    await text(from, 'JOIN');
+    await text(from, 'STOP');
+    expect(replyText(await text(from, 'Yes'))).toMatch(/Welcome back/);
+    expect((await supporterOf(from)).opted_in).toBe(true);
+  });
+
+  it('YES from a member who is opted in is an ordinary text, and from a pending signer their answer', async () => {
+    const member = phone();
+    await text(member, 'JOIN');
+    expect(replyText(await text(member, 'YES'))).not.toMatch(/Welcome back/);
+    expect((await supporterOf(member)).opted_in).toBe(true);
+    const signer = phone();
+    await text(signer, 'MAGAMED');
+    await text(signer, 'Yes Tanaka');
+    expect((await signaturesOf(signer))[0]).toMatchObject({ name: 'Yes Tanaka' });
   });
 
   it('does not answer twice when Twilio Advanced Opt-Out already answered', async () => {
