@@ -175,7 +175,7 @@ describe('forms', () => {
       'target-0-timezone': 'Europe/Moscow',
     });
     expect(response.statusCode).toBe(400);
-    expect(response.body).toMatch(/id="keyword-error">STOP is a reserved word/);
+    expect(response.body).toMatch(/id="keyword-error"><p>STOP is a reserved word/);
     expect(response.body).toContain('value="A title kept"');
   });
 });

@@ -239,6 +239,48 @@ describe('the campaign form', () => {
 });
 
 describe('the campaign form’s problems', () => {
+  it('speak the form’s words and the organisation’s clock, and show the numbers understood', async () => {
+    const refused = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'SEEDS',
+      title: 'Seeds',
+      body: 'Letter',
+      closesAt: '2020-01-01T10:00',
+      targetCount: '1',
+      'target-0-name': 'Prosecutor General',
+      'target-0-salutation': 'Dear Prosecutor General',
+      'target-0-faxNumbers': '+7499 265 90 77/ +7499 265 97 75\n+7495 987 58/ +7495 692 17 25\n12345',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(
+      /Deadline must be in the future \(it is now \d{1,2} \w{3} \d{4}, \d\d:\d\d Europe\/Moscow time\)\./,
+    );
+    expect(refused.body).not.toContain('closesAt must');
+    // Every bad number at once, beside the field, and what was understood of the rest.
+    expect(refused.body).toContain(
+      'Fax numbers (target 1): &quot;+7495 987 58&quot; is not a valid phone number',
+    );
+    expect(refused.body).toContain('Fax numbers (target 1): &quot;12345&quot; is not a valid phone number');
+    expect(refused.body).toContain('Understood as: +74992659077, +74992659775, +74956921725');
+
+    const created = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'SEEDSOK',
+      title: 'Seeds',
+      body: 'Letter',
+      targetCount: '1',
+      'target-0-name': 'Prosecutor General',
+      'target-0-salutation': 'Dear Prosecutor General',
+      'target-0-faxNumbers': '+7499 265 90 77/ +7499 265 97 75\n+7495 987 58 41/ +7495 692 17 25',
+    });
+    expect(created.statusCode).toBe(303);
+    const id = Number(String(created.headers.location).split('/').pop());
+    expect((await campaignsService().get(id)).targets[0]?.faxNumbers).toEqual([
+      '+74992659077',
+      '+74992659775',
+      '+74959875841',
+      '+74956921725',
+    ]);
+  });
+
   it('are all shown at once, each beside its field, with what was typed kept', async () => {
     const refused = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
       keyword: 'MANY',
@@ -254,12 +296,24 @@ describe('the campaign form’s problems', () => {
       'target-1-faxNumbers': 'not a number',
     });
     expect(refused.statusCode).toBe(400);
-    expect(refused.body).toContain('4 things to put right');
-    for (const field of ['title', 'closesAt', 'batchThreshold', 'target-1']) {
+    expect(refused.body).toContain('5 fields to put right');
+    for (const field of [
+      'title',
+      'closesAt',
+      'batchThreshold',
+      'target-1-salutation',
+      'target-1-faxNumbers',
+    ]) {
       expect(refused.body, field).toContain(`id="${field}-error"`);
     }
-    expect(refused.body).not.toContain('id="target-0-error"');
-    expect(refused.body).toContain('targets[1]');
+    expect(refused.body).not.toContain('id="target-0-faxNumbers-error"');
+    // In the form's own words: its labels, not the API's field paths.
+    expect(refused.body).toContain('Title must not be blank.');
+    expect(refused.body).toContain('Salutation (target 2) must not be blank.');
+    expect(refused.body).toContain(
+      'Fax numbers (target 2): &quot;not a number&quot; is not a valid phone number',
+    );
+    expect(refused.body).not.toContain('targets[1]');
     expect(refused.body).toContain('>Letter kept</textarea>');
     expect(refused.body).toContain('value="Second judge"');
     expect(refused.body).toContain('value="lots"');
