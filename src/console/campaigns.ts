@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CampaignDetail } from '../campaigns/service.js';
 import { MAX_SEARCH, SIGNATURE_STATUSES, type SignatureStatus } from '../campaigns/signatures.js';
 import {
   type CampaignChangeRequest,
@@ -11,8 +12,10 @@ import { requireRole, staffOf } from '../staff/auth.js';
 import { HOLD_REASONS } from '../supporters/names.js';
 import {
   type CampaignValues,
+  CHANNELS,
   campaignForm,
   formField,
+  LANGUAGES,
   type Problems,
   problemsOf,
   requestOf,
@@ -22,7 +25,7 @@ import {
 } from './campaign-form.js';
 import { chartSvg } from './chart.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
-import { html } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import {
   actionButton,
   canDo,
@@ -35,6 +38,56 @@ import {
 } from './layout.js';
 
 type Params = { Params: { id: string } };
+
+/** The letter and each target as the fax (or e-mail) will carry them: numbers in the form dialled. */
+function asSent(campaign: CampaignDetail): SafeHtml {
+  const { letter, contact } = campaign;
+  const translation = letter.translation;
+  const targets = campaign.targets.map(
+    (target, i) => html`<section class="card" aria-labelledby="target-sent-${i}">
+      <h3 id="target-sent-${i}">${target.name}</h3>
+      <dl>
+        ${target.title && html`<dt>Title</dt><dd>${target.title}</dd>`}
+        ${target.organisation && html`<dt>Organisation</dt><dd>${target.organisation}</dd>`}
+        ${target.address && html`<dt>Address</dt><dd class="pre">${target.address}</dd>`}
+        <dt>Salutation</dt><dd>${target.salutation}</dd>
+        <dt>Fax numbers</dt><dd>${target.faxNumbers.length ? target.faxNumbers.join(', ') : 'none'}</dd>
+        <dt>E-mail</dt><dd>${target.emails.length ? target.emails.join(', ') : 'none'}</dd>
+        <dt>Send by</dt><dd>${CHANNELS[target.channel]}</dd>
+        <dt>Letter in</dt><dd>${LANGUAGES[target.language]}${translation?.language === target.language && ' (the translation first, then the original)'}</dd>
+        <dt>Office hours in</dt><dd>${target.timezone}</dd>
+      </dl></section>`,
+  );
+  return html`<h2 id="letter">The letter</h2>
+    ${campaign.shortTitle && html`<p>Short title (the fax’s running header): <strong>${campaign.shortTitle}</strong></p>`}
+    ${letter.subject && html`<p>Subject: <strong>${letter.subject}</strong></p>`}
+    <div class="letter">${letter.body}</div>
+    ${
+      translation &&
+      html`<h3>Translation (${LANGUAGES[translation.language]})</h3>
+    ${translation.subject && html`<p>Subject: <strong>${translation.subject}</strong></p>`}
+    <div class="letter" lang="${translation.language}">${translation.body}</div>`
+    }
+    <p>Contact on the letter page: ${contact ? [contact.name, contact.email, contact.phone].filter(Boolean).join(', ') : 'none (the organisation’s only)'}</p>
+    <h2 id="targets">The targets</h2>
+    <div class="targets-sent">${targets}</div>`;
+}
+
+/** For staff's own pages: the action's JSON, its count badge and a snippet to paste. */
+function embedSection(keyword: string, publicBaseUrl: string): SafeHtml {
+  const page = `${publicBaseUrl.replace(/\/$/, '')}/act/${encodeURIComponent(keyword)}`;
+  const snippet = `<a href="${page}"><img src="${page}/badge.svg" alt="${keyword}: names signed"></a>`;
+  return html`<section class="embed" aria-labelledby="embed">
+    <h2 id="embed">Embed this action</h2>
+    <p>For your own web pages: the public page <a href="${page}">${page}</a> also answers as data, and draws its count as a badge.</p>
+    <dl class="facts">
+      <dt>JSON</dt><dd><a href="${page}.json"><code>${page}.json</code></a></dd>
+      <dt>Count badge (SVG)</dt><dd><a href="${page}/badge.svg"><code>${page}/badge.svg</code></a></dd>
+    </dl>
+    <label for="embed-snippet">HTML to paste</label>
+    <textarea id="embed-snippet" readonly rows="3">${snippet}</textarea>
+  </section>`;
+}
 
 function countsFields(campaign: {
   signatureCount: number;
@@ -344,6 +397,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           ${canWrite && campaign.status === 'draft' && actionButton(context, `/console/campaigns/${id}/open`, 'Open the campaign')}
           ${canWrite && campaign.status === 'open' && html`<a class="button danger" href="/console/campaigns/${id}/close">Close the campaign…</a>`}
         </p>
+        <p class="hint">On this page: <a href="#signatures">signatures</a> · <a href="#letter">the letter</a> · <a href="#targets">the targets</a>${campaign.public && html` · <a href="#embed">embed this action</a>`}</p>
         <div data-poll="/console/campaigns/${id}/live.json" data-every="2000">
           <h2>Signatures</h2>
           <div class="stats" aria-live="polite">
@@ -386,7 +440,9 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           <span>Page ${wanted.page} of ${pages}</span>
           ${wanted.page < pages ? html`<a href="${link({ page: wanted.page + 1 })}" rel="next">Later signatures</a>` : null}
         </nav>`
-        }`,
+        }
+        ${asSent(campaign)}
+        ${campaign.public && embedSection(campaign.keyword, config.publicBaseUrl)}`,
         flash && { text: flash.text, problem: flash.problem },
       ),
     );

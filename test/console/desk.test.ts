@@ -502,3 +502,149 @@ describe('the members import', () => {
     expect(checked.body).not.toContain('7700900777');
   });
 });
+
+describe('the campaign page', () => {
+  it('shows the letter and the targets as they will be sent, and how to embed the action', async () => {
+    const page = await campaigner.get(`/console/campaigns/${campaignId}`);
+    expect(page.body).toContain('<h2 id="letter">The letter</h2>');
+    expect(page.body).toContain('<div class="letter">Release them.</div>');
+    expect(page.body).toMatch(/<h3 id="target-sent-0">Prosecutor<\/h3>/);
+    expect(page.body).toContain('<dt>Fax numbers</dt><dd>+74951234567</dd>');
+    expect(page.body).toContain('<dt>Send by</dt><dd>Fax; e-mail when every fax number fails</dd>');
+    expect(page.body).toContain('<h2 id="embed">Embed this action</h2>');
+    expect(page.body).toContain(`${PUBLIC_BASE_URL}/act/DESK.json`);
+    expect(page.body).toContain(`${PUBLIC_BASE_URL}/act/DESK/badge.svg`);
+    expect(page.body).toContain(
+      `&lt;a href=&quot;${PUBLIC_BASE_URL}/act/DESK&quot;&gt;&lt;img src=&quot;${PUBLIC_BASE_URL}/act/DESK/badge.svg&quot;`,
+    );
+  });
+});
+
+describe('the public page', () => {
+  const get = (url: string, accept?: string) =>
+    testApp.app.inject({ method: 'GET', url, headers: accept ? { accept } : {} });
+  const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+  it('answers a browser with a page and a program with JSON, both 404 for an unknown keyword', async () => {
+    const page = await get('/act/desk', BROWSER);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers.vary).toMatch(/accept/i);
+    // The JSON and the badge are for staff (the console's "embed this action"), not offered to the public.
+    expect(page.body).not.toContain('badge.svg');
+    expect(page.body).not.toMatch(/<a [^>]*\.json/);
+    const json = await get('/act/desk', 'application/json');
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toMatchObject({ keyword: 'DESK' });
+    expect((await get('/act/DESK.json', BROWSER)).json()).toMatchObject({ keyword: 'DESK' });
+
+    const mistyped = await get('/act/KALYAPN', BROWSER);
+    expect(mistyped.statusCode).toBe(404);
+    expect(mistyped.headers['content-type']).toMatch(/^text\/html/);
+    expect(mistyped.body).toContain('<h1>No such action</h1>');
+    expect(mistyped.body).toContain('<strong>KALYAPN</strong>');
+    const hostile = await get('/act/%3Cscript%3E', BROWSER);
+    expect(hostile.statusCode).toBe(404);
+    expect(hostile.body).not.toContain('<script>');
+    for (const [url, accept] of [
+      ['/act/KALYAPN', 'application/json'],
+      ['/act/KALYAPN.json', BROWSER],
+    ] as const) {
+      const refused = await get(url, accept);
+      expect(refused.statusCode, url).toBe(404);
+      expect(refused.json().error.code).toBe('not_found');
+    }
+  });
+
+  it('serves an icon, so that no page draws a 404 for it', async () => {
+    for (const url of ['/favicon.ico', '/favicon.svg']) {
+      const icon = await get(url);
+      expect(icon.statusCode, url).toBe(200);
+      expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(icon.body).toContain('<svg');
+    }
+    expect((await get('/act/desk', BROWSER)).body).toContain('<link rel="icon" href="/favicon.svg"');
+    expect((await campaigner.get('/console/campaigns')).body).toContain(
+      '<link rel="icon" href="/favicon.svg"',
+    );
+  });
+});
+
+describe('the campaign form’s targets', () => {
+  const form = {
+    keyword: 'TARGETS',
+    title: 'Targets',
+    body: 'Letter',
+    targetCount: '1',
+    'target-0-name': 'First judge',
+    'target-0-salutation': 'Dear Judge',
+    'target-0-faxNumbers': '+74951234567',
+    'target-0-channel': 'fax-then-email',
+    'target-0-language': 'en',
+    'target-0-timezone': 'Europe/Moscow',
+  };
+
+  it('are added and removed without JavaScript, nothing saved until Save', async () => {
+    const added = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...form,
+      addTarget: '1',
+    });
+    expect(added.statusCode).toBe(200);
+    expect(added.body).not.toContain('role="alert"');
+    expect(added.body).toContain('name="targetCount" value="2"');
+    expect(added.body).toContain('id="target-1-name" name="target-1-name" value=""');
+    expect(added.body).toContain('value="First judge"');
+
+    const second = {
+      ...form,
+      targetCount: '2',
+      'target-1-name': 'Second judge',
+      'target-1-salutation': 'Dear Judge',
+      'target-1-faxNumbers': '+7495 987 58 41',
+      'target-1-emails': 'judge@example.org',
+      'target-1-channel': 'both',
+      'target-1-language': 'ru',
+      'target-1-timezone': 'Europe/Samara',
+    };
+    const removed = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...second,
+      removeTarget: '0',
+    });
+    expect(removed.statusCode).toBe(200);
+    expect(removed.body).not.toContain('value="First judge"');
+    expect(removed.body).toContain('id="target-0-name" name="target-0-name" value="Second judge"');
+
+    const saved = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...second,
+      shortTitle: 'Two judges',
+      translationLanguage: 'ru',
+      translationSubject: 'Письмо',
+      translationBody: 'Освободите их.',
+      contactName: 'Campaign desk',
+      contactEmail: 'desk@example.org',
+    });
+    expect(saved.statusCode).toBe(303);
+    const id = Number(String(saved.headers.location).split('/').pop());
+    const campaign = await campaignsService().get(id);
+    expect(campaign.shortTitle).toBe('Two judges');
+    expect(campaign.letter.translation).toEqual({
+      language: 'ru',
+      subject: 'Письмо',
+      body: 'Освободите их.',
+    });
+    expect(campaign.contact).toEqual({ name: 'Campaign desk', email: 'desk@example.org' });
+    expect(
+      campaign.targets.map((t) => [t.name, t.faxNumbers, t.emails, t.channel, t.language, t.timezone]),
+    ).toEqual([
+      ['First judge', ['+74951234567'], [], 'fax-then-email', 'en', 'Europe/Moscow'],
+      ['Second judge', ['+74959875841'], ['judge@example.org'], 'both', 'ru', 'Europe/Samara'],
+    ]);
+    const edit = await campaigner.get(`/console/campaigns/${id}/edit`);
+    expect(edit.body).toContain('>Освободите их.</textarea>');
+    expect(edit.body).toContain('value="desk@example.org"');
+    expect(edit.body).toContain('name="targetCount" value="2"');
+    const shown = await campaigner.get(`/console/campaigns/${id}`);
+    expect(shown.body).toContain('<div class="letter" lang="ru">Освободите их.</div>');
+    expect(shown.body).toContain('<dd>Russian (the translation first, then the original)</dd>');
+  });
+});
