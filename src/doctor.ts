@@ -9,6 +9,7 @@ import {
   loadConfig,
   loadDotEnv,
 } from './config.js';
+import { letterheadWarning } from './fax/letterhead.js';
 import { reason, safeUrl } from './ops/addresses.js';
 import { checkPostgres, checkRedis } from './ops/connections.js';
 
@@ -268,6 +269,8 @@ export async function runDoctor(env: Env, { timeoutMs = 5_000 } = {}): Promise<F
     ...config.dryRun.map((item): Finding => ({ verdict: 'warn', subject: 'dry run', detail: item })),
     ...keys(config, env),
   ];
+  const letterhead = letterheadWarning(config.letterhead, config.orgName);
+  if (letterhead) findings.push({ verdict: 'warn', subject: 'letterhead', detail: letterhead });
   const checks: Array<Promise<Finding>> = [postgres(config, timeoutMs), redis(config, timeoutMs)];
   if (config.sms.provider === 'twilio' || config.twilio.accountSid !== DEV_TWILIO_ACCOUNT_SID) {
     checks.push(attempt('Twilio', () => twilioCredentials(config, timeoutMs)));

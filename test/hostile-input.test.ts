@@ -390,6 +390,7 @@ const CONSOLE_PAGES = [
   '/console/campaigns/{id}/live.json',
   '/console/campaigns/{id}/fax',
   '/console/campaigns/{id}/fax-preview.pdf',
+  '/console/campaigns/{id}/fax-preview/first-page.pdf',
   '/console/campaigns/{id}/fax/confirm',
   '/console/fax-batches/{id}',
   '/console/fax-batches/{id}/live.json',

@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
+import { pdfPages, pdfText } from '../fax/pdf.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -270,6 +274,20 @@ describe('fax batches', () => {
     const confirm = await client.get(`/console/campaigns/${campaignId}/fax/confirm`);
     expect(confirm.body).toMatch(/<strong>1 name<\/strong> of “Free the console” goes to 1 target:/);
     expect(confirm.body).toContain('Prosecutor (+74951234567)');
+    // The test app sets no ORG_ADDRESS, ORG_EMAIL or ORG_PHONE: the page says so, naming them.
+    expect(confirm.body).toContain(
+      'Before you send: the letterhead is incomplete: ORG_ADDRESS, ORG_EMAIL and ORG_PHONE are not set',
+    );
+    // Page 1 as the target receives it: the letter page alone, in a frame Chromium's PDF viewer draws.
+    const frame = /<iframe class="fax-page" src="([^"#]+)#/.exec(confirm.body);
+    expect(frame?.[1]).toMatch(/^\/console\/campaigns\/\d+\/fax-preview\/first-page\.pdf\?targetId=\d+$/);
+    const first = await client.get(String(frame?.[1]));
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/pdf');
+    const file = join(mkdtempSync(join(tmpdir(), 'pp-first-page-')), 'page-1.pdf');
+    writeFileSync(file, first.rawPayload);
+    expect(pdfPages(file)).toBe(1);
+    expect(pdfText(file)).toContain('Dear');
     const sent = await client.submit(
       `/console/campaigns/${campaignId}/fax/confirm`,
       `/console/campaigns/${campaignId}/fax-batches`,
