@@ -106,6 +106,16 @@ fieldset.target { margin: 0 0 1rem; }
 .embed code, .embed textarea { font-family: monospace; font-size: .85rem; overflow-wrap: anywhere; }
 .warning { padding: .6rem .8rem; border-left: 4px solid #b26a00; background: #fff4e0; margin: .5rem 0 1rem; }
 .fax-page { width: 100%; max-width: 48rem; aspect-ratio: 210 / 297; border: 1px solid var(--line); background: #fff; }
+figure.fax-preview { margin: 0 0 1rem; }
+/* A fieldset grows to its widest option by default: a long choice would push the select off a phone. */
+fieldset { min-width: 0; }
+select { text-overflow: ellipsis; }
+@media (max-width: 40rem) {
+  /* A table shown as cards keeps its caption as a line above them, not a column beside them. */
+  table.cards caption { display: block; text-align: left; }
+  /* An empty cell says nothing on a card: no label with nothing under it. */
+  table.cards td:empty { display: none; }
+}
 `;
 
 /**
