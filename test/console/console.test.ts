@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
 import { pdfPages, pdfText } from '../fax/pdf.js';
+import { staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -437,6 +438,19 @@ describe('Bull Board', () => {
   });
 });
 
+describe('the staff page', () => {
+  it('says a token never used was never used', async () => {
+    const { email } = await consoleStaff(database, 'admin');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const { id } = await staffToken(database, 'viewer');
+    const { rows } = await database.pool.query('SELECT id FROM api_tokens WHERE staff_id = $1', [id]);
+    const page = (await client.get('/console/staff')).body;
+    expect(page).toContain(`token ${rows[0].id}: never used`);
+    expect(page).not.toContain('last used —');
+  });
+});
+
 describe('privacy', () => {
   it('never shows a supporter’s phone number on any page', async () => {
     const { email } = await consoleStaff(database, 'admin');
@@ -469,8 +483,14 @@ describe('privacy', () => {
     await client.signIn(email, PASSWORD);
     const member = '+447700900456';
     const csv = `number,name,consent_date,consent_source\n${member},Sam Lee,2025-01-02,paper form\nnot a number,X,2025-01-02,web\n`;
+    const countOf = (body: string) =>
+      Number(/id="member-count"><strong>([\d,]+)</.exec(body)?.[1]?.replace(',', ''));
+    const before = countOf((await client.get('/console/members')).body);
+    expect(before).toBeGreaterThanOrEqual(0);
     const imported = await client.submit('/console/members', '/console/members/import', { csv });
     expect(imported.statusCode).toBe(200);
+    // The page says how big the network is, the new member counted.
+    expect(countOf(imported.body)).toBe(before + 1);
     expect(imported.body).toContain('Imported: 1 new, 0 already known');
     expect(imported.body).toContain('Line 3:');
     expect(imported.body).not.toContain('7700900456');
