@@ -215,12 +215,12 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         <p id="fax-summary"><strong>${plural(whole.signatureCount, 'name')}</strong> of “${campaign.title}” ${whole.signatureCount === 1 ? 'goes' : 'go'} to ${plural(perTarget.length, 'target')}:
           ${plural(whole.pages, 'page')}, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
         <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${plural(row.pages, 'page')}, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
-        ${letterhead && html`<p class="warning" role="alert" id="letterhead-warning">Before you send: ${letterhead}. Ask whoever runs Pocket Protest to set them.</p>`}
+        ${letterhead && html`<p class="warning" role="alert" id="letterhead-warning">Before you send: ${letterhead} (whoever runs Pocket Protest does that).</p>`}
         <h2>Page 1, as ${perTarget.length === 1 ? 'the target receives it' : 'each target receives it'}</h2>
         ${perTarget.map((row) => {
           const src = `/console/campaigns/${id}/fax-preview/first-page.pdf?targetId=${row.target.id}`;
           return html`<figure class="fax-preview">
-          <iframe class="fax-page" src="${src}#view=FitH&amp;toolbar=0&amp;navpanes=0" title="Page 1 of the fax to ${row.target.name}" loading="lazy"></iframe>
+          <iframe class="fax-page" src="${src}#view=FitH&amp;toolbar=0&amp;navpanes=0" title="Page 1 of the fax to ${row.target.name}"></iframe>
           <figcaption>${row.target.name}: <a href="${src}">page 1 (PDF)</a></figcaption></figure>`;
         })}
         <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
