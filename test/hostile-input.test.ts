@@ -385,6 +385,7 @@ const CONSOLE_PAGES = [
   '/console/campaigns',
   '/console/campaigns/counts.json',
   '/console/campaigns/new',
+  '/console/fax-numbers.json',
   '/console/campaigns/{id}',
   '/console/campaigns/{id}/edit',
   '/console/campaigns/{id}/live.json',

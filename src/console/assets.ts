@@ -100,6 +100,7 @@ form.filters input, form.filters select { max-width: 14rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; padding: 0; margin: 0; }
 fieldset.target { margin: 0 0 1rem; }
 .understood { font-family: monospace; overflow-wrap: anywhere; }
+.error p { margin: .2rem 0; }
 .pre { white-space: pre-wrap; }
 .letter { white-space: pre-wrap; overflow-wrap: anywhere; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; max-width: 48rem; }
 .targets-sent { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
@@ -191,6 +192,23 @@ export const CONSOLE_JS = `
       renumber();
       return block;
     }
+    // What the server reads in a fax numbers field, shown under it as it is typed.
+    var reading = null;
+    form.addEventListener('input', function (event) {
+      var area = event.target;
+      if (!area.matches || !area.matches('textarea[data-fax-numbers]')) return;
+      var shown = document.getElementById(area.id + '-understood');
+      clearTimeout(reading);
+      reading = setTimeout(function () {
+        fetch(area.getAttribute('data-fax-numbers') + '?text=' + encodeURIComponent(area.value), { credentials: 'same-origin' })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (data) {
+            if (!data || !shown) return;
+            shown.querySelector('[data-understood]').textContent = data.understood.join(', ');
+            shown.hidden = data.understood.length === 0;
+          });
+      }, 250);
+    });
     form.addEventListener('click', function (event) {
       var button = event.target.closest && event.target.closest('button');
       if (!button) return;

@@ -429,8 +429,8 @@ function targetBlock(
       <label for="${id('faxNumbers')}">Fax numbers, tried in order</label>
       <p class="hint" id="${id('faxNumbers')}-hint">As the action prints them, with the country code: one per line, or split by “/”, “,” or “;”, e.g. +7495 987 58 41/ +7495 692 17 25.</p>
       ${errorFor(id('faxNumbers'))}
-      <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" ${described('faxNumbers', true)} ${invalid('faxNumbers')}>${target.faxNumbers}</textarea>
-      ${understood.length > 0 && html`<p class="hint understood" id="${id('faxNumbers')}-understood">Understood as: ${understood.map((reading) => reading.number).join(', ')}</p>`}
+      <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" data-fax-numbers="/console/fax-numbers.json" ${described('faxNumbers', true)} ${invalid('faxNumbers')}>${target.faxNumbers}</textarea>
+      <p class="hint understood" id="${id('faxNumbers')}-understood" aria-live="polite" ${understood.length === 0 ? html`hidden` : null}>Understood as: <span data-understood>${understood.map((reading) => reading.number).join(', ')}</span></p>
       <label for="${id('emails')}">E-mail addresses, one per line, tried in order</label>
       ${errorFor(id('emails'))}
       <textarea id="${id('emails')}" name="${id('emails')}" rows="2" ${described('emails')} ${invalid('emails')}>${target.emails}</textarea>

@@ -6,6 +6,7 @@ import {
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
+  readFaxNumbers,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
@@ -163,6 +164,16 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         <tbody>${rows.length ? rows : html`<tr><td colspan="6">No campaigns yet.</td></tr>`}</tbody></table></div>`,
       ),
     );
+  });
+
+  // The fax numbers the form's field would be read as, while staff type them.
+  app.get('/fax-numbers.json', { onRequest: requireRole('campaigner') }, async (request) => {
+    const text = String((request.query as { text?: unknown }).text ?? '').slice(0, 1_000);
+    const readings = readFaxNumbers(text);
+    return {
+      understood: readings.flatMap((reading) => (reading.number ? [reading.number] : [])),
+      unreadable: readings.flatMap((reading) => (reading.number ? [] : [reading.text])),
+    };
   });
 
   app.get('/campaigns/counts.json', { onRequest: requireRole('viewer') }, async () => {

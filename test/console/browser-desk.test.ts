@@ -243,6 +243,10 @@ describe('the campaign form and the cards on a phone, in a browser', () => {
       await page.locator('#target-1-name').fill('Second judge');
       await page.locator('#target-1-salutation').fill('Dear Judge');
       await page.locator('#target-1-faxNumbers').fill('+7495 987 58 41/ +7495 692 17 25');
+      // What the numbers are read as, shown while they are typed.
+      await page
+        .locator('#target-1-faxNumbers-understood', { hasText: 'Understood as: +74959875841, +74956921725' })
+        .waitFor(WAIT);
       await page.locator('#target-1-channel').selectOption('both');
       await page.locator('#target-1-emails').fill('judge@example.org');
       await targets.first().getByRole('button', { name: 'Remove this target' }).click();

@@ -260,7 +260,9 @@ describe('the campaign form’s problems', () => {
       'Fax numbers (target 1): &quot;+7495 987 58&quot; is not a valid phone number',
     );
     expect(refused.body).toContain('Fax numbers (target 1): &quot;12345&quot; is not a valid phone number');
-    expect(refused.body).toContain('Understood as: +74992659077, +74992659775, +74956921725');
+    expect(refused.body).toContain(
+      'Understood as: <span data-understood>+74992659077, +74992659775, +74956921725</span>',
+    );
 
     const created = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
       keyword: 'SEEDSOK',
