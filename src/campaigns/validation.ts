@@ -65,7 +65,7 @@ export interface Wording {
   time(at: Date): string;
 }
 
-export const API_WORDING: Wording = { name: (field) => field, time: (at) => at.toISOString() };
+const API_WORDING: Wording = { name: (field) => field, time: (at) => at.toISOString() };
 
 /** Where the checks of one request note their problems, so that every problem is reported at once. */
 class Checks {
@@ -80,21 +80,13 @@ class Checks {
 }
 
 /** The API's refusal of a request: the first problem as code and message, every problem in `details`. */
-export function refusal(problems: readonly Problem[]): AppError {
+function refusal(problems: readonly Problem[]): AppError {
   const [first, ...rest] = problems;
   if (!first) throw new Error('a refusal needs at least one problem');
   const more = rest.length === 0 ? '' : ` (and ${rest.length} more: see details)`;
   return new AppError(400, first.code, `${first.message}${more}`, first.field, {
     details: problems.map(({ field, message }) => ({ field, message })),
   });
-}
-
-/** One check run alone, thrown as the API's refusal when it fails. */
-function only<T>(check: (checks: Checks) => T | null): T {
-  const checks = new Checks(API_WORDING);
-  const value = check(checks);
-  if (value === null || checks.problems.length > 0) throw refusal(checks.problems);
-  return value;
 }
 
 const KEYWORD = /^[A-Z][A-Z0-9]{2,19}$/;
@@ -121,9 +113,6 @@ function keywordOf(checks: Checks, raw: string, joinKeywords: readonly string[])
   }
   return keyword;
 }
-
-export const checkKeyword = (raw: string, joinKeywords: readonly string[]) =>
-  only((checks) => keywordOf(checks, raw, joinKeywords));
 
 /** Between the numbers of one line, as actions print them: "+7495 987 58 41/ +7495 692 17 25". */
 const NUMBER_SEPARATORS = /[/,;\r\n]+/;
@@ -181,16 +170,6 @@ function faxNumbersOf(checks: Checks, items: readonly string[], field: string): 
   return numbers;
 }
 
-/** One authority's fax number, as printed, in E.164 form. */
-export const checkFaxNumber = (raw: string, field = 'faxNumber') =>
-  only((checks) => {
-    const numbers = faxNumbersOf(checks, [raw], field);
-    if (numbers.length !== 1 && checks.problems.length === 0) {
-      checks.refuse('invalid_fax_number', field, (name) => `${name} must be one number.`);
-    }
-    return numbers[0] ?? null;
-  });
-
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]+$/u;
 
 /** An e-mail address as mail servers take it: one local part, one domain with a dot, no spaces. */
@@ -233,9 +212,6 @@ function timezoneOf(checks: Checks, raw: string, field: string): string | null {
   );
 }
 
-export const checkTimezone = (raw: string, field = 'timezone') =>
-  only((checks) => timezoneOf(checks, raw, field));
-
 function closesAtOf(checks: Checks, raw: string, now: Date): Date | null {
   const closesAt = new Date(raw);
   if (Number.isNaN(closesAt.getTime())) {
@@ -254,8 +230,6 @@ function closesAtOf(checks: Checks, raw: string, now: Date): Date | null {
   }
   return closesAt;
 }
-
-export const checkClosesAt = (raw: string, now: Date) => only((checks) => closesAtOf(checks, raw, now));
 
 const PLACEHOLDER = /\{[^{}]*\}/g;
 
@@ -278,8 +252,6 @@ function repliesOf(checks: Checks, replies: CampaignReplies): CampaignReplies {
   return checked;
 }
 
-export const checkReplies = (replies: CampaignReplies) => only((checks) => repliesOf(checks, replies));
-
 const TIME_OF_DAY = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
 function batchDailyAtOf(checks: Checks, raw: string): string | null {
@@ -292,8 +264,6 @@ function batchDailyAtOf(checks: Checks, raw: string): string | null {
   }
   return raw;
 }
-
-export const checkBatchDailyAt = (raw: string) => only((checks) => batchDailyAtOf(checks, raw));
 
 function required(checks: Checks, value: string, field: string): string {
   const text = value.trim();
