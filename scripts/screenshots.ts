@@ -97,7 +97,10 @@ async function main() {
     await page.goto(campaignUrl);
     await shoot('console-campaign');
 
+    // The fax confirmation: the letterhead's warning (ORG_ADDRESS and the rest are unset here) and page 1.
     await page.goto(`${campaignUrl}/fax/confirm`);
+    await page.locator('#letterhead-warning').scrollIntoViewIfNeeded();
+    await shoot('console-fax-confirm');
     await Promise.all([
       page.waitForURL(/\/console\/fax-batches\/\d+$/, WAIT),
       page.getByRole('button', { name: /^Send \d+ names now$/ }).click(),
@@ -127,6 +130,22 @@ async function main() {
     ]);
     await page.locator('[data-field="status"]', { hasText: /^done$/ }).waitFor(WAIT);
     await shoot('console-broadcast');
+
+    // A campaign typed from an urgent action: its fax numbers as printed, one of them mistyped.
+    await page.goto(`${base}/console/campaigns/new`);
+    await page.getByLabel('Keyword').fill('KALYAPIN');
+    await page.getByLabel('Title', { exact: true }).fill('Human rights defender at risk');
+    await page.getByLabel('Letter', { exact: true }).fill('We urge you to investigate the threats.');
+    await page.locator('#target-0-name').fill('Prosecutor General');
+    await page.locator('#target-0-salutation').fill('Dear Prosecutor General');
+    await page.locator('#target-0-faxNumbers').fill('+7495 987 58 41/ +7495 692 17\n+7499 265 90 77');
+    await page.getByLabel(/^Deadline/).fill('2020-01-01T18:00');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Save', exact: true }).click(),
+    ]);
+    await page.getByRole('alert').waitFor(WAIT);
+    await shoot('console-campaign-form');
 
     await page.goto(`${base}/console/members`);
     await shoot('console-members');

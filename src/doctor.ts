@@ -8,6 +8,7 @@ import {
   loadDotEnv,
   readConfig,
 } from './config.js';
+import { letterheadWarning } from './fax/letterhead.js';
 import { reason, safeUrl } from './ops/addresses.js';
 import { checkPostgres, checkRedis } from './ops/connections.js';
 
@@ -299,6 +300,13 @@ const CHECKS: readonly DoctorCheck[] = [
     needs: ['SMTP_URL', 'MAIL_FROM'],
     applies: (config) => config.mail.transport === 'smtp',
     run: ({ config, timeoutMs }) => smtp(config, timeoutMs),
+  },
+  {
+    needs: ['ORG_NAME', 'ORG_ADDRESS', 'ORG_EMAIL', 'ORG_PHONE'],
+    run: ({ config }) => {
+      const warning = letterheadWarning(config.letterhead, config.orgName);
+      return warning ? { verdict: 'warn', subject: 'letterhead', detail: warning } : [];
+    },
   },
   { needs: ['PUBLIC_BASE_URL'], run: ({ config, timeoutMs }) => publicUrl(config, timeoutMs) },
 ];

@@ -22,15 +22,29 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { ...details, code, message } };
 }
 
+/** A JSON pointer of the schema's checks (`/targets/0/name`) as the API's field paths name it (`targets[0].name`). */
+function pathOf(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
 export function handleError(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
     return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
   }
   if (error.validation) {
     const context = error.validationContext ?? 'request';
+    const details = error.validation.map((problem) => {
+      const field = pathOf(problem.instancePath) || context;
+      return { field, message: `${field} ${problem.message ?? 'is not valid'}` };
+    });
     return reply
       .status(400)
-      .send(errorBody('validation_failed', `${context}${error.message.replace(/^\w+/, '')}`));
+      .send(errorBody('validation_failed', `${context}${error.message.replace(/^\w+/, '')}`, { details }));
   }
   const status = error.statusCode ?? 500;
   if (status >= 500) {

@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { letterheadWarning } from './fax/letterhead.js';
 import { createLogger } from './logger.js';
 import { localServerUrl, reason, safeUrl, unreachable } from './ops/addresses.js';
 import { checkRedis } from './ops/connections.js';
@@ -43,6 +44,8 @@ export function banner(config: Config, role: Role, redisProblem: string | null):
     for (const item of config.dryRun) lines.push(`    - ${item}`);
   }
   if (redisProblem) lines.push('', `  Warning: ${redisProblem}`);
+  const letterhead = letterheadWarning(config.letterhead, config.orgName);
+  if (letterhead) lines.push('', `  Warning: ${letterhead}`);
   lines.push('');
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { BATCH_THRESHOLD, checkCampaign, checkCampaignChange, MAX_TARGETS } from './validation.js';
+import {
+  BATCH_THRESHOLD,
+  checkCampaign,
+  checkCampaignChange,
+  MAX_PER_TARGET,
+  MAX_TARGETS,
+} from './validation.js';
 
 const Text = (maxLength: number) => Type.String({ maxLength });
 const OptionalText = (maxLength: number) => Type.Optional(Nullable(Text(maxLength)));
@@ -45,11 +51,13 @@ const TargetBody = Type.Object(
     organisation: OptionalText(200),
     address: OptionalText(1000),
     salutation: Text(200),
-    faxNumbers: Type.Array(Text(32), {
-      maxItems: 5,
-      description: 'E.164, tried in order; may be empty when channel is email',
+    faxNumbers: Type.Array(Text(200), {
+      maxItems: MAX_PER_TARGET,
+      description:
+        'Tried in order; may be empty when channel is email. International form as printed ("+7495 987 58 41"), ' +
+        'an item may hold several numbers split by "/", ",", ";" or new lines; stored and returned in E.164',
     }),
-    emails: Type.Optional(Type.Array(Text(254), { maxItems: 5, description: 'Tried in order' })),
+    emails: Type.Optional(Type.Array(Text(254), { maxItems: MAX_PER_TARGET, description: 'Tried in order' })),
     channel: Type.Optional(TargetChannel),
     language: Type.Optional(Language),
     timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA; default Europe/Moscow' })),

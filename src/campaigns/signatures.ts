@@ -109,7 +109,7 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
 
   async function* exportRows(campaignId: number, status: SignatureStatus | undefined) {
     let after = 0;
-    let number = 0;
+    let ordinal = 0;
     for (;;) {
       const page = await db
         .select({
@@ -129,8 +129,8 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
         .orderBy(signatures.id)
         .limit(EXPORT_PAGE);
       for (const row of page) {
-        number += 1;
-        yield [number, row.name ?? '', row.status, row.signedAt.toISOString()];
+        ordinal += 1;
+        yield [ordinal, row.name ?? '', row.status, row.signedAt.toISOString()];
       }
       const last = page.at(-1);
       if (page.length < EXPORT_PAGE || !last) return;
@@ -285,8 +285,8 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     },
 
     /**
-     * The names as CSV (`number,name,status,signed_at`; number is the ordinal in the export, never a
-     * phone number), read page by page so a large campaign is not held in memory. A byte-order mark
+     * The names as CSV (`row,name,status,signed_at`; row is the ordinal in the export: "number" is what
+     * the members import calls a phone number), read page by page so a large campaign is not held in memory. A byte-order mark
      * lets spreadsheet programs read Cyrillic names as UTF-8.
      */
     async exportCsv(
@@ -297,7 +297,7 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
       const csv = stringify({
         bom: true,
         header: true,
-        columns: ['number', 'name', 'status', 'signed_at'],
+        columns: ['row', 'name', 'status', 'signed_at'],
         cast: { string: spreadsheetSafe },
       });
       // Errors destroy the response stream, which Fastify reports; nothing is left to clean up here.

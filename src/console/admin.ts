@@ -26,11 +26,13 @@ type Params = { Params: { id: string } };
 export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
   const { members, staff: staffService, config } = app.services;
 
-  function membersPage(context: PageContext, result: SafeHtml | null, problem: string | null) {
+  async function membersPage(context: PageContext, result: SafeHtml | null, problem: string | null) {
+    const count = await members.count();
     return page(
       context,
       'Members',
       html`<h1>Members</h1>
+      <p id="member-count"><strong>${count.toLocaleString('en-GB')}</strong> ${count === 1 ? 'member' : 'members'} in the network can be texted (an action alert reaches them all).</p>
       ${problem && html`<p class="problem" role="alert">${problem}</p>`}
       ${result}
       ${
@@ -60,7 +62,7 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
   }
 
   app.get('/members', { onRequest: requireRole('viewer') }, async (request, reply) =>
-    tools.send(reply, membersPage(tools.context(request, reply), null, null)),
+    tools.send(reply, await membersPage(tools.context(request, reply), null, null)),
   );
 
   app.post(
@@ -82,10 +84,10 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
         });
         const summary = html`<div class="notice" role="status"><p>${result.dryRun ? 'Checked (nothing imported)' : 'Imported'}: ${result.imported} new, ${result.skipped} already known, ${result.held} with a name to review, ${result.refused.length} refused.</p>
         ${result.refused.length > 0 && html`<ul>${result.refused.slice(0, 50).map((r) => html`<li>Line ${r.line}: ${r.reason}</li>`)}${result.refused.length > 50 && html`<li>… and ${result.refused.length - 50} more</li>`}</ul>`}</div>`;
-        return tools.send(reply, membersPage(context(), summary, null));
+        return tools.send(reply, await membersPage(context(), summary, null));
       } catch (error) {
         if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-        return tools.send(reply, membersPage(context(), null, error.message), error.statusCode);
+        return tools.send(reply, await membersPage(context(), null, error.message), error.statusCode);
       }
     },
   );
@@ -95,11 +97,11 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
     try {
       const result = await members.erase(field(request.body, 'phoneNumber'), staffOf(request).id);
       const summary = html`<p class="notice" role="status">Erased supporter ${result.supporterId}; ${plural(result.signaturesRemoved, 'signature')} taken off future faxes.</p>`;
-      return tools.send(reply, membersPage(context(), summary, null));
+      return tools.send(reply, await membersPage(context(), summary, null));
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
       // The service's messages never repeat the number, so they can be shown as they are.
-      return tools.send(reply, membersPage(context(), null, error.message), error.statusCode);
+      return tools.send(reply, await membersPage(context(), null, error.message), error.statusCode);
     }
   });
 
@@ -129,7 +131,7 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
               ? html`disabled ${formatTime(member.disabledAt)} ${actionButton(context, `/console/staff/${member.id}`, 'Enable', { secondary: true, fields: { disabled: 'no' } })}`
               : html`${actionButton(context, `/console/staff/${member.id}/reset`, `Password reset link for ${member.email}`, { secondary: true })}
               ${actionButton(context, `/console/staff/${member.id}`, `Disable ${member.email}`, { danger: true, fields: { disabled: 'yes' } })}`,
-            html`<ul>${tokens.map((t) => html`<li>${t.label ?? 'token'} ${t.id}: ${t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : html`last used ${formatTime(t.lastUsedAt)} ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`}</li>`)}</ul>
+            html`<ul>${tokens.map((t) => html`<li>${t.label ?? 'token'} ${t.id}: ${t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : html`${t.lastUsedAt ? `last used ${formatTime(t.lastUsedAt)}` : 'never used'} ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`}</li>`)}</ul>
             ${actionButton(context, `/console/staff/${member.id}/tokens`, `New token for ${member.email}`, { secondary: true })}`,
           ],
         };

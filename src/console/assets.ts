@@ -1,3 +1,5 @@
+import { MAX_TARGETS } from '../campaigns/validation.js';
+
 /** The console's stylesheet: plain CSS, readable on a phone and a laptop, with a visible focus ring. */
 export const CONSOLE_CSS = `
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d0d0d0; --accent: #0b57d0; --bad: #b3261e; --good: #146c2e; --bg: #fafafa; }
@@ -93,6 +95,28 @@ form.filters input, form.filters select { max-width: 14rem; }
   table.cards td[data-label=""]::before { content: none; }
   table.cards td:last-child { border-bottom: 0; }
 }
+
+/* --- The first morning (issue 27): the campaign form's targets, the campaign as it will be sent --- */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; padding: 0; margin: 0; }
+fieldset.target { margin: 0 0 1rem; }
+.understood { font-family: monospace; overflow-wrap: anywhere; }
+.error p { margin: .2rem 0; }
+.pre { white-space: pre-wrap; }
+.letter { white-space: pre-wrap; overflow-wrap: anywhere; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; max-width: 48rem; }
+.targets-sent { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
+.embed code, .embed textarea { font-family: monospace; font-size: .85rem; overflow-wrap: anywhere; }
+.warning { padding: .6rem .8rem; border-left: 4px solid #b26a00; background: #fff4e0; margin: .5rem 0 1rem; }
+.fax-page { width: 100%; max-width: 48rem; aspect-ratio: 210 / 297; border: 1px solid var(--line); background: #fff; }
+figure.fax-preview { margin: 0 0 1rem; }
+/* A fieldset grows to its widest option by default: a long choice would push the select off a phone. */
+fieldset { min-width: 0; }
+select { text-overflow: ellipsis; }
+@media (max-width: 40rem) {
+  /* A table shown as cards keeps its caption as a line above them, not a column beside them. */
+  table.cards caption { display: block; text-align: left; }
+  /* An empty cell says nothing on a card: no label with nothing under it. */
+  table.cards td:empty { display: none; }
+}
 `;
 
 /**
@@ -145,6 +169,61 @@ export const CONSOLE_JS = `
     }
     area.addEventListener('input', count);
     if (smart) smart.addEventListener('change', count);
+  });
+  // The campaign form adds and removes targets in place; without the script its buttons redraw the form.
+  document.querySelectorAll('form[data-campaign-form]').forEach(function (form) {
+    var list = form.querySelector('[data-targets]');
+    var template = form.querySelector('template[data-target-template]');
+    var count = form.querySelector('[data-target-count]');
+    var add = form.querySelector('[data-add-target]');
+    if (!list || !template || !count || !add) return;
+    function blocks() { return list.querySelectorAll('[data-target]'); }
+    function renumber() {
+      list.querySelectorAll('[data-target-number]').forEach(function (el, i) { el.textContent = String(i + 1); });
+      add.hidden = blocks().length >= ${MAX_TARGETS};
+    }
+    function addTarget() {
+      var index = Number(count.value);
+      var holder = document.createElement('div');
+      holder.innerHTML = template.innerHTML.split('__index__').join(String(index));
+      var block = holder.firstElementChild;
+      list.appendChild(block);
+      count.value = String(index + 1);
+      renumber();
+      return block;
+    }
+    // What the server reads in a fax numbers field, shown under it as it is typed.
+    var reading = null;
+    form.addEventListener('input', function (event) {
+      var area = event.target;
+      if (!area.matches || !area.matches('textarea[data-fax-numbers]')) return;
+      var shown = document.getElementById(area.id + '-understood');
+      clearTimeout(reading);
+      reading = setTimeout(function () {
+        fetch(area.getAttribute('data-fax-numbers') + '?text=' + encodeURIComponent(area.value), { credentials: 'same-origin' })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (data) {
+            if (!data || !shown) return;
+            shown.querySelector('[data-understood]').textContent = data.understood.join(', ');
+            shown.hidden = data.understood.length === 0;
+          });
+      }, 250);
+    });
+    form.addEventListener('click', function (event) {
+      var button = event.target.closest && event.target.closest('button');
+      if (!button) return;
+      if (button.hasAttribute('data-add-target')) {
+        event.preventDefault();
+        addTarget().querySelector('input').focus();
+      } else if (button.hasAttribute('data-remove-target')) {
+        event.preventDefault();
+        button.closest('[data-target]').remove();
+        if (blocks().length === 0) addTarget();
+        renumber();
+        add.focus();
+      }
+    });
+    renumber();
   });
 })();
 `;

@@ -2,21 +2,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CampaignDetail } from '../campaigns/service.js';
 import { MAX_SEARCH, SIGNATURE_STATUSES, type SignatureStatus } from '../campaigns/signatures.js';
 import {
-  BATCH_THRESHOLD,
   type CampaignChangeRequest,
   type CampaignRequest,
   checkCampaign,
   checkCampaignChange,
-  checkTargets,
-  DEFAULT_TIMEZONE,
-  MAX_TARGETS,
-  type TargetRequest,
-  type ValidationContext,
+  readFaxNumbers,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { HOLD_REASONS } from '../supporters/names.js';
-import { fromLocalInput, toLocalInput } from '../time.js';
+import {
+  type CampaignValues,
+  CHANNELS,
+  campaignForm,
+  formField,
+  LANGUAGES,
+  type Problems,
+  problemsOf,
+  requestOf,
+  reshaped,
+  valuesFromForm,
+  valuesOf,
+} from './campaign-form.js';
 import { chartSvg } from './chart.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
 import { html, type SafeHtml } from './html.js';
@@ -25,7 +32,6 @@ import {
   canDo,
   csrfField,
   dataTable,
-  displayTimeZone,
   formatTime,
   type PageContext,
   page,
@@ -34,385 +40,54 @@ import {
 
 type Params = { Params: { id: string } };
 
-/** The campaign form's fields as typed, so that a refused form comes back as it was sent. */
-interface TargetValues {
-  name: string;
-  title: string;
-  organisation: string;
-  address: string;
-  salutation: string;
-  faxNumbers: string;
-  emails: string;
-  channel: string;
-  language: string;
-  timezone: string;
-}
-interface CampaignValues {
-  keyword: string;
-  title: string;
-  reference: string;
-  summary: string;
-  subject: string;
-  body: string;
-  closesAt: string;
-  thanks: string;
-  batchDailyAt: string;
-  batchThreshold: string;
-  /** Shown at /act/<keyword> once open or closed. */
-  public: boolean;
-  targets: TargetValues[];
-}
-
-const TARGET_FIELDS = [
-  'name',
-  'title',
-  'organisation',
-  'address',
-  'salutation',
-  'faxNumbers',
-  'emails',
-  'channel',
-  'language',
-  'timezone',
-] as const;
-
-/** The target's fields that always hold a value (a default or a choice): they do not make a target. */
-const PRESET_FIELDS: readonly string[] = ['timezone', 'channel', 'language'];
-
-const CHANNELS: Record<NonNullable<TargetRequest['channel']>, string> = {
-  'fax-then-email': 'Fax; e-mail when every fax number fails',
-  email: 'E-mail only',
-  both: 'Fax and e-mail',
-};
-const LANGUAGES: Record<NonNullable<TargetRequest['language']>, string> = { en: 'English', ru: 'Russian' };
-
-const isChoice = <T extends string>(choices: Record<T, string>, value: string): value is T =>
-  Object.hasOwn(choices, value);
-
-function valuesOf(campaign: CampaignDetail | null): CampaignValues {
-  return {
-    keyword: campaign?.keyword ?? '',
-    title: campaign?.title ?? '',
-    reference: campaign?.reference ?? '',
-    summary: campaign?.summary ?? '',
-    subject: campaign?.letter.subject ?? '',
-    body: campaign?.letter.body ?? '',
-    closesAt: campaign?.closesAt ? toLocalInput(campaign.closesAt, displayTimeZone()) : '',
-    thanks: campaign?.replies.thanks ?? '',
-    batchDailyAt: campaign?.batchDailyAt ?? '',
-    batchThreshold: campaign?.batchThreshold === null || !campaign ? '' : String(campaign.batchThreshold),
-    public: campaign?.public ?? true,
-    targets: (campaign?.targets ?? []).map((target) => ({
-      name: target.name,
-      title: target.title ?? '',
-      organisation: target.organisation ?? '',
-      address: target.address ?? '',
-      salutation: target.salutation,
-      faxNumbers: target.faxNumbers.join('\n'),
-      emails: target.emails.join('\n'),
-      channel: target.channel,
-      language: target.language,
-      timezone: target.timezone,
-    })),
-  };
-}
-
-function valuesFromForm(form: unknown): CampaignValues {
-  const count = Math.min(Number(field(form, 'targetCount')) || 0, MAX_TARGETS);
-  const targets: TargetValues[] = [];
-  for (let i = 0; i < count; i++) {
-    const target = Object.fromEntries(
-      TARGET_FIELDS.map((name) => [name, field(form, `target-${i}-${name}`)]),
-    ) as unknown as TargetValues;
-    if (TARGET_FIELDS.some((name) => !PRESET_FIELDS.includes(name) && target[name].trim() !== '')) {
-      targets.push(target);
-    }
-  }
-  const text = (name: string) => field(form, name);
-  return {
-    keyword: text('keyword'),
-    title: text('title'),
-    reference: text('reference'),
-    summary: text('summary'),
-    subject: text('subject'),
-    body: text('body'),
-    closesAt: text('closesAt'),
-    thanks: text('thanks'),
-    batchDailyAt: text('batchDailyAt'),
-    batchThreshold: text('batchThreshold'),
-    // An unticked box is not sent: the hidden 'off' before it stands.
-    public: text('public') !== 'off',
-    targets,
-  };
-}
-
-function requestOf(values: CampaignValues): CampaignRequest {
-  const threshold = values.batchThreshold.trim();
-  const { minimum, maximum } = BATCH_THRESHOLD;
-  // The API's schema refuses the same numbers; the form's text has to be read as one first.
-  if (
-    threshold !== '' &&
-    (!/^\d+$/.test(threshold) || Number(threshold) < minimum || Number(threshold) > maximum)
-  ) {
-    throw new AppError(
-      400,
-      'invalid_batch_threshold',
-      `The threshold must be a whole number from ${minimum} to ${maximum}.`,
-      'batchThreshold',
-    );
-  }
-  const closesAt = values.closesAt.trim();
-  const lines = (text: string) =>
-    text
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter(Boolean);
-  const targets: TargetRequest[] = values.targets.map((target, i) => {
-    const channel = target.channel.trim();
-    const language = target.language.trim();
-    // The API's schema refuses other values; a form's select can still be sent anything. Left out, the
-    // API's defaults apply.
-    if (
-      (channel !== '' && !isChoice(CHANNELS, channel)) ||
-      (language !== '' && !isChoice(LANGUAGES, language))
-    ) {
-      throw new AppError(
-        400,
-        'validation_failed',
-        'Choose a channel and a language from the lists.',
-        `targets[${i}]`,
-      );
-    }
-    return {
-      name: target.name,
-      title: target.title,
-      organisation: target.organisation,
-      address: target.address,
-      salutation: target.salutation,
-      faxNumbers: lines(target.faxNumbers),
-      emails: lines(target.emails),
-      ...(channel === '' ? {} : { channel }),
-      ...(language === '' ? {} : { language }),
-      timezone: target.timezone.trim() || DEFAULT_TIMEZONE,
-    };
-  });
-  // The form's date and time are the organisation's clock (ORG_TIMEZONE), as its label says; stored in UTC.
-  let deadline: string | null = null;
-  if (closesAt !== '') {
-    const at = /Z$|[+-]\d\d:\d\d$/.test(closesAt)
-      ? new Date(closesAt)
-      : fromLocalInput(closesAt, displayTimeZone());
-    if (!at || Number.isNaN(at.getTime())) {
-      throw new AppError(
-        400,
-        'invalid_closes_at',
-        'Give the deadline as a date and a time, e.g. 2026-12-01 18:00.',
-        'closesAt',
-      );
-    }
-    deadline = at.toISOString();
-  }
-  return {
-    keyword: values.keyword,
-    title: values.title,
-    reference: values.reference,
-    summary: values.summary,
-    letter: { subject: values.subject, body: values.body },
-    targets,
-    closesAt: deadline,
-    replies: { thanks: values.thanks },
-    batchDailyAt: values.batchDailyAt.trim() === '' ? null : values.batchDailyAt.trim(),
-    batchThreshold: threshold === '' ? null : Number(threshold),
-    public: values.public,
-  };
-}
-
-/** The form's names for the request's fields that it does not name alike. */
-const FORM_NAMES: Record<string, string> = {
-  'letter.subject': 'subject',
-  'letter.body': 'body',
-  'replies.thanks': 'thanks',
-};
-
-/** Which field of the form a refusal is about (from the field it names), so that it is shown there. */
-export function fieldOfError(error: AppError): string {
-  if (error.field === undefined) return 'form';
-  // A target's fieldset shows all of its problems; with no target at all, the first (blank) one does.
-  const target = /^targets(?:\[(\d+)\])?/.exec(error.field);
-  if (target) return `target-${target[1] ?? 0}`;
-  return FORM_NAMES[error.field] ?? error.field;
-}
-
-/** Each field's problem, by the form's name for the field ('form' for the whole form). */
-type Problems = Map<string, string>;
-
-/** The fields a form's text is read into before anything is checked: each can fail on its own. */
-const PARSED: Record<string, (values: CampaignValues) => CampaignValues> = {
-  batchThreshold: (values) => ({ ...values, batchThreshold: '' }),
-  closesAt: (values) => ({ ...values, closesAt: '' }),
-};
-
-/**
- * Every problem of a filled-in campaign form at once, each under its field, rather than the first
- * only: each field is checked on its own by the same rules as the API's. `changeOf` narrows an edit
- * to what changed; a new campaign (null) checks every field, the required ones included.
- */
-function problemsOf(
-  values: CampaignValues,
-  context: ValidationContext,
-  changeOf: ((request: CampaignRequest) => CampaignChangeRequest) | null,
-): Problems {
-  const problems: Problems = new Map();
-  const note = (error: unknown, field?: string, index = 0) => {
-    if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-    const name = field ?? fieldOfError(error);
-    // A target checked alone is targets[0] to the rules: its message names its place in the form.
-    const message = error.message.replaceAll('targets[0]', `targets[${index}]`);
-    if (!problems.has(name)) problems.set(name, message);
-  };
-  // The form's text read as a request; a field that cannot be read is noted and left out.
-  let readable = values;
-  let request: CampaignRequest | null = null;
-  for (let tries = 0; request === null && tries < 1 + Object.keys(PARSED).length + MAX_TARGETS; tries++) {
-    try {
-      request = requestOf(readable);
-    } catch (error) {
-      note(error);
-      const field = error instanceof AppError ? fieldOfError(error) : '';
-      const target = /^target-(\d+)$/.exec(field);
-      if (PARSED[field]) readable = PARSED[field](readable);
-      else if (target) {
-        const index = Number(target[1]);
-        readable = {
-          ...readable,
-          targets: readable.targets.map((t, i) => (i === index ? { ...t, channel: '', language: '' } : t)),
-        };
-      } else return problems;
-    }
-  }
-  if (!request) return problems;
-  const { targets, ...fields } = changeOf ? changeOf(request) : request;
-  for (const [name, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    try {
-      checkCampaignChange({ [name]: value } as CampaignChangeRequest, context);
-    } catch (error) {
-      note(error);
-    }
-  }
-  if (targets !== undefined) {
-    if (targets.length === 0) {
-      try {
-        checkTargets(targets);
-      } catch (error) {
-        note(error);
-      }
-    }
-    targets.forEach((target, i) => {
-      try {
-        checkTargets([target]);
-      } catch (error) {
-        note(error, `target-${i}`, i);
-      }
-    });
-  }
-  return problems;
-}
-
-function campaignForm(
-  context: PageContext,
-  action: string,
-  values: CampaignValues,
-  problems: Problems,
-): SafeHtml {
-  const errorFor = (name: string) =>
-    problems.has(name) ? html`<p class="error" id="${name}-error">${problems.get(name)}</p>` : null;
-  const described = (name: string, hint?: string) =>
-    [hint ? `${name}-hint` : '', problems.has(name) ? `${name}-error` : ''].filter(Boolean).join(' ') || null;
-  const input = (
-    name: keyof CampaignValues,
-    label: string,
-    options: { hint?: string; type?: string; required?: boolean } = {},
-  ) =>
-    html`<label for="${name}">${label}</label>
-      ${options.hint && html`<p class="hint" id="${name}-hint">${options.hint}</p>`}
-      ${errorFor(name)}
-      <input type="${options.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] as string}"
-        ${options.required ? html`required` : null} ${described(name, options.hint) ? html`aria-describedby="${described(name, options.hint)}"` : null}
-        ${problems.has(name) ? html`aria-invalid="true"` : null}>`;
-  const area = (name: keyof CampaignValues, label: string, hint?: string) =>
-    html`<label for="${name}">${label}</label>
-      ${hint && html`<p class="hint" id="${name}-hint">${hint}</p>`}
-      ${errorFor(name)}
-      <textarea id="${name}" name="${name}" rows="${name === 'body' ? 10 : 3}" ${described(name, hint) ? html`aria-describedby="${described(name, hint)}"` : null}
-        ${problems.has(name) ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
-  const blank: TargetValues = {
-    name: '',
-    title: '',
-    organisation: '',
-    address: '',
-    salutation: '',
-    faxNumbers: '',
-    emails: '',
-    channel: 'fax-then-email',
-    language: 'en',
-    timezone: DEFAULT_TIMEZONE,
-  };
-  const targets = [...values.targets, blank];
-  const targetBlocks = targets.map((target, i) => {
-    const id = (name: string) => `target-${i}-${name}`;
-    const line = (name: keyof TargetValues, label: string) =>
-      html`<label for="${id(name)}">${label}</label><input type="text" id="${id(name)}" name="${id(name)}" value="${target[name]}">`;
-    const select = (name: 'channel' | 'language', label: string, choices: Record<string, string>) =>
-      html`<label for="${id(name)}">${label}</label><select id="${id(name)}" name="${id(name)}">${Object.entries(
-        choices,
-      ).map(
-        ([value, text]) =>
-          html`<option value="${value}" ${target[name] === value ? html`selected` : null}>${text}</option>`,
-      )}</select>`;
-    return html`<fieldset id="target-${i}">
-      <legend>${i < values.targets.length ? `Target ${i + 1}` : 'Add a target'}</legend>
-      ${errorFor(`target-${i}`)}
-      ${line('name', 'Target’s name')}${line('title', 'Target’s title')}${line('organisation', 'Target’s organisation')}
-      <label for="${id('address')}">Target’s address</label><textarea id="${id('address')}" name="${id('address')}" rows="2">${target.address}</textarea>
-      ${line('salutation', 'Salutation (e.g. Dear Prosecutor General)')}
-      <label for="${id('faxNumbers')}">Fax numbers, one per line, tried in order</label>
-      <p class="hint" id="${id('faxNumbers')}-hint">In E.164 form, e.g. +74951234567.</p>
-      <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" aria-describedby="${id('faxNumbers')}-hint">${target.faxNumbers}</textarea>
-      <label for="${id('emails')}">E-mail addresses, one per line, tried in order</label>
-      <textarea id="${id('emails')}" name="${id('emails')}" rows="2">${target.emails}</textarea>
-      ${select('channel', 'Send by', CHANNELS)}
-      ${select('language', 'Language of the letter’s fixed parts', LANGUAGES)}
-      ${line('timezone', 'Time zone of the office (IANA, e.g. Europe/Moscow)')}
-    </fieldset>`;
-  });
-  return html`<form method="post" action="${action}" novalidate>
-    <input type="hidden" name="_csrf" value="${context.csrf}">
-    <input type="hidden" name="targetCount" value="${targets.length}">
+/** The letter and each target as the fax (or e-mail) will carry them: numbers in the form dialled. */
+function asSent(campaign: CampaignDetail): SafeHtml {
+  const { letter, contact } = campaign;
+  const translation = letter.translation;
+  const targets = campaign.targets.map(
+    (target, i) => html`<section class="card" aria-labelledby="target-sent-${i}">
+      <h3 id="target-sent-${i}">${target.name}</h3>
+      <dl>
+        ${target.title && html`<dt>Title</dt><dd>${target.title}</dd>`}
+        ${target.organisation && html`<dt>Organisation</dt><dd>${target.organisation}</dd>`}
+        ${target.address && html`<dt>Address</dt><dd class="pre">${target.address}</dd>`}
+        <dt>Salutation</dt><dd>${target.salutation}</dd>
+        <dt>Fax numbers</dt><dd>${target.faxNumbers.length ? target.faxNumbers.join(', ') : 'none'}</dd>
+        <dt>E-mail</dt><dd>${target.emails.length ? target.emails.join(', ') : 'none'}</dd>
+        <dt>Send by</dt><dd>${CHANNELS[target.channel]}</dd>
+        <dt>Letter in</dt><dd>${LANGUAGES[target.language]}${translation?.language === target.language && ' (the translation first, then the original)'}</dd>
+        <dt>Office hours in</dt><dd>${target.timezone}</dd>
+      </dl></section>`,
+  );
+  return html`<h2 id="letter">The letter</h2>
+    ${campaign.shortTitle && html`<p>Short title (the fax’s running header): <strong>${campaign.shortTitle}</strong></p>`}
+    ${letter.subject && html`<p>Subject: <strong>${letter.subject}</strong></p>`}
+    <div class="letter">${letter.body}</div>
     ${
-      problems.size > 0 &&
-      html`<div class="problem" role="alert"><p>${problems.size === 1 ? 'One thing to put right' : `${problems.size} things to put right`}; each is shown beside its field:</p>
-      <ul>${[...problems].map(([name, message]) => html`<li><a href="#${name === 'form' ? 'keyword' : name}">${message}</a></li>`)}</ul></div>`
+      translation &&
+      html`<h3>Translation (${LANGUAGES[translation.language]})</h3>
+    ${translation.subject && html`<p>Subject: <strong>${translation.subject}</strong></p>`}
+    <div class="letter" lang="${translation.language}">${translation.body}</div>`
     }
-    ${input('keyword', 'Keyword', { hint: 'One word of 3–20 letters and digits that supporters text, e.g. MAGAMED.', required: true })}
-    ${input('title', 'Title', { required: true })}
-    ${input('reference', 'Reference (e.g. UA 123/25)')}
-    ${area('summary', 'Summary')}
-    ${input('subject', 'Letter subject')}
-    ${area('body', 'Letter', 'The text of the fax, above the names.')}
-    <h2>Targets</h2>
-    ${targetBlocks}
-    <h2>Timing and replies</h2>
-    ${input('closesAt', `Deadline (${displayTimeZone()} time)`, { type: 'datetime-local', hint: `Date and time as the clock in ${displayTimeZone()} shows it; empty for none.` })}
-    ${area('thanks', 'Thanks reply', 'Texted after signing; {name} becomes the signer’s name. Empty for the default.')}
-    ${input('batchDailyAt', 'Daily batch time (HH:MM, in the first target’s time zone)', { type: 'time' })}
-    ${input('batchThreshold', 'Fax when this many names are waiting', { type: 'number' })}
-    <h2>Public page</h2>
-    <input type="hidden" name="public" value="off">
-    <label class="check"><input type="checkbox" name="public" value="on" ${values.public ? html`checked` : null}>
-      Show this action on its public page (/act/${values.keyword.trim().toUpperCase() || '…'}) once it opens: title, summary, how to sign, the count and each authority’s delivery record, never a name or a number</label>
-    <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
-  </form>`;
+    <p>Contact on the letter page: ${contact ? [contact.name, contact.email, contact.phone].filter(Boolean).join(', ') : 'none (the organisation’s only)'}</p>
+    <h2 id="targets">The targets</h2>
+    <div class="targets-sent">${targets}</div>`;
+}
+
+/** For staff's own pages: the action's JSON, its count badge and a snippet to paste. */
+function embedSection(keyword: string, publicBaseUrl: string): SafeHtml {
+  const page = `${publicBaseUrl.replace(/\/$/, '')}/act/${encodeURIComponent(keyword)}`;
+  const snippet = `<a href="${page}"><img src="${page}/badge.svg" alt="${keyword}: names signed"></a>`;
+  return html`<section class="embed" aria-labelledby="embed">
+    <h2 id="embed">Embed this action</h2>
+    <p>For your own web pages: the public page <a href="${page}">${page}</a> also answers as data, and draws its count as a badge.</p>
+    <dl class="facts">
+      <dt>JSON</dt><dd><a href="${page}.json"><code>${page}.json</code></a></dd>
+      <dt>Count badge (SVG)</dt><dd><a href="${page}/badge.svg"><code>${page}/badge.svg</code></a></dd>
+    </dl>
+    <label for="embed-snippet">HTML to paste</label>
+    <textarea id="embed-snippet" readonly rows="3">${snippet}</textarea>
+  </section>`;
 }
 
 function countsFields(campaign: {
@@ -445,7 +120,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     values: CampaignValues,
   ) {
     if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
-    const problems: Problems = new Map([[fieldOfError(error), error.message]]);
+    const problems: Problems = new Map([[formField(error.field).name, [error.message]]]);
     return formWithProblems(request, reply, problems, title, action, values, error.statusCode);
   }
 
@@ -491,6 +166,16 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     );
   });
 
+  // The fax numbers the form's field would be read as, while staff type them.
+  app.get('/fax-numbers.json', { onRequest: requireRole('campaigner') }, async (request) => {
+    const text = String((request.query as { text?: unknown }).text ?? '').slice(0, 1_000);
+    const readings = readFaxNumbers(text);
+    return {
+      understood: readings.flatMap((reading) => (reading.number ? [reading.number] : [])),
+      unreadable: readings.flatMap((reading) => (reading.number ? [] : [reading.text])),
+    };
+  });
+
   app.get('/campaigns/counts.json', { onRequest: requireRole('viewer') }, async () => {
     const { items } = await campaigns.list({ limit: 200 });
     const fields: Record<string, number> = {};
@@ -515,13 +200,16 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
 
   app.post('/campaigns', { onRequest: requireRole('campaigner') }, async (request, reply) => {
     const values = valuesFromForm(request.body);
+    const again = reshaped(request.body, values);
+    if (again)
+      return formWithProblems(request, reply, new Map(), 'New campaign', '/console/campaigns', again, 200);
     const problems = problemsOf(values, validation(), null);
     if (problems.size > 0) {
       return formWithProblems(request, reply, problems, 'New campaign', '/console/campaigns', values);
     }
     try {
       const created = await campaigns.create(
-        checkCampaign(requestOf(values), validation()),
+        checkCampaign(requestOf(values).request, validation()),
         staffOf(request).id,
       );
       return reply.redirect(`/console/campaigns/${created.id}`, 303);
@@ -550,7 +238,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
     // Only what changed is sent (and checked), so a campaign past its draft can still be edited where allowed.
     const changeOf = (request: CampaignRequest): CampaignChangeRequest => {
       const { keyword, targets, ...rest } = request;
-      const old = requestOf(valuesOf(before));
+      const old = requestOf(valuesOf(before)).request;
       return {
         ...rest,
         ...(keyword.trim().toUpperCase() === before.keyword ? {} : { keyword }),
@@ -560,6 +248,11 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
         replies: { ...before.replies, thanks: values.thanks },
       };
     };
+    const again = reshaped(request.body, values);
+    if (again) {
+      const title = `Edit ${before.title}`;
+      return formWithProblems(request, reply, new Map(), title, `/console/campaigns/${id}`, again, 200);
+    }
     const problems = problemsOf(values, validation(), changeOf);
     if (problems.size > 0) {
       return formWithProblems(
@@ -572,7 +265,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
       );
     }
     try {
-      const change = changeOf(requestOf(values));
+      const change = changeOf(requestOf(values).request);
       await campaigns.update(id, checkCampaignChange(change, validation()), staffOf(request).id);
       return reply.redirect(`/console/campaigns/${id}`, 303);
     } catch (error) {
@@ -715,6 +408,7 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           ${canWrite && campaign.status === 'draft' && actionButton(context, `/console/campaigns/${id}/open`, 'Open the campaign')}
           ${canWrite && campaign.status === 'open' && html`<a class="button danger" href="/console/campaigns/${id}/close">Close the campaign…</a>`}
         </p>
+        <p class="hint">On this page: <a href="#signatures">signatures</a> · <a href="#letter">the letter</a> · <a href="#targets">the targets</a>${campaign.public && html` · <a href="#embed">embed this action</a>`}</p>
         <div data-poll="/console/campaigns/${id}/live.json" data-every="2000">
           <h2>Signatures</h2>
           <div class="stats" aria-live="polite">
@@ -757,7 +451,9 @@ export function campaignPages(app: FastifyInstance, tools: ConsoleTools) {
           <span>Page ${wanted.page} of ${pages}</span>
           ${wanted.page < pages ? html`<a href="${link({ page: wanted.page + 1 })}" rel="next">Later signatures</a>` : null}
         </nav>`
-        }`,
+        }
+        ${asSent(campaign)}
+        ${campaign.public && embedSection(campaign.keyword, config.publicBaseUrl)}`,
         flash && { text: flash.text, problem: flash.problem },
       ),
     );

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { estimate } from '../fax/layout.js';
+import { letterheadWarning } from '../fax/letterhead.js';
 import { formatUtc } from '../fax/receipts.js';
 import { renderFaxPartToBuffer } from '../fax/render.js';
 import { requireRole, staffOf } from '../staff/auth.js';
@@ -150,6 +151,22 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
     },
   );
 
+  // Page 1 of a target's next fax, as the target will receive it, for the confirmation page to show.
+  app.get<Params>(
+    '/campaigns/:id/fax-preview/first-page.pdf',
+    { onRequest: requireRole('viewer') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const preview = await batches.preview(id, numeric((request.query as { targetId?: string }).targetId));
+      const pdf = await renderFaxPartToBuffer(preview.input, preview.part, { firstPageOnly: true });
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="campaign-${id}-page-1.pdf"`)
+        .header('cache-control', 'no-store')
+        .send(pdf);
+    },
+  );
+
   app.post<Params>(
     '/campaigns/:id/test-fax',
     { onRequest: requireRole('campaigner') },
@@ -192,6 +209,7 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
       const id = idOf(request);
       const context = tools.context(request, reply);
       const { campaign, perTarget, whole } = await plan(id);
+      const letterhead = letterheadWarning(config.letterhead, config.orgName);
       return tools.send(
         reply,
         page(
@@ -201,6 +219,14 @@ export function faxPages(app: FastifyInstance, tools: ConsoleTools) {
         <p id="fax-summary"><strong>${plural(whole.signatureCount, 'name')}</strong> of “${campaign.title}” ${whole.signatureCount === 1 ? 'goes' : 'go'} to ${plural(perTarget.length, 'target')}:
           ${plural(whole.pages, 'page')}, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
         <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${plural(row.pages, 'page')}, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
+        ${letterhead && html`<p class="warning" role="alert" id="letterhead-warning">Before you send: ${letterhead} (whoever runs Pocket Protest does that).</p>`}
+        <h2>Page 1, as ${perTarget.length === 1 ? 'the target receives it' : 'each target receives it'}</h2>
+        ${perTarget.map((row) => {
+          const src = `/console/campaigns/${id}/fax-preview/first-page.pdf?targetId=${row.target.id}`;
+          return html`<figure class="fax-preview">
+          <iframe class="fax-page" src="${src}#view=FitH&amp;toolbar=0&amp;navpanes=0" title="Page 1 of the fax to ${row.target.name}"></iframe>
+          <figcaption>${row.target.name}: <a href="${src}">page 1 (PDF)</a></figcaption></figure>`;
+        })}
         <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
           <button type="submit">Send ${plural(whole.signatureCount, 'name')} now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
         </form>`,

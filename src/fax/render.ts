@@ -194,6 +194,7 @@ async function drawPart(
   input: FaxDocumentInput,
   part: FaxPart,
   letter: TextLine[][],
+  firstPageOnly: boolean,
 ): Promise<void> {
   const text = new PageText(doc);
   const language = input.language ?? 'en';
@@ -207,6 +208,7 @@ async function drawPart(
     drawHeader(text, input, letterMargin, 'headerLetter', page, part.pages, partLabel);
     for (const line of lines) text.add(line.face, line.size, line.x, line.y, line.text);
     text.flush();
+    if (firstPageOnly) return;
     await letOutputCatchUp(doc);
     if (doc.destroyed) return;
   }
@@ -249,6 +251,8 @@ export async function renderFaxPart(
   input: FaxDocumentInput,
   part: FaxPart,
   output: NodeJS.WritableStream,
+  /** Only the letter page, as the part's first page (a preview of what the target reads first). */
+  { firstPageOnly = false } = {},
 ): Promise<void> {
   const letter = layoutPart(input, part);
   const title = `${input.subject ?? input.title} — ${input.recipient.name}`;
@@ -267,7 +271,7 @@ export async function renderFaxPart(
   });
   const drawing = (async () => {
     try {
-      await drawPart(doc, input, part, letter);
+      await drawPart(doc, input, part, letter, firstPageOnly);
       if (!doc.destroyed) doc.end();
     } catch (error) {
       doc.destroy(error as Error);
@@ -276,7 +280,11 @@ export async function renderFaxPart(
   await Promise.all([pipeline(doc, output), drawing]);
 }
 
-export async function renderFaxPartToBuffer(input: FaxDocumentInput, part: FaxPart): Promise<Buffer> {
+export async function renderFaxPartToBuffer(
+  input: FaxDocumentInput,
+  part: FaxPart,
+  options: { firstPageOnly?: boolean } = {},
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -284,7 +292,7 @@ export async function renderFaxPartToBuffer(input: FaxDocumentInput, part: FaxPa
       done();
     },
   });
-  await renderFaxPart(input, part, sink);
+  await renderFaxPart(input, part, sink, options);
   return Buffer.concat(chunks);
 }
 

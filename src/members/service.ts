@@ -224,6 +224,18 @@ export function createMembersService({
     },
 
     /**
+     * The members of the network who can be texted: the audience an action alert reaches (the same
+     * condition as the `network` audience of broadcasts/audience.ts).
+     */
+    async count(): Promise<number> {
+      const { rows } = await db.execute<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM supporters s
+            WHERE s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /**
      * Removes a supporter's number and name from every row: supporter, signatures, messages. Their
      * signatures are hidden so that no future fax carries them (`signaturesRemoved` counts those not
      * yet faxed); the faxes already sent, and their batches' counts, stay as the record of what was sent.

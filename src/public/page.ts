@@ -83,6 +83,7 @@ export function renderActionPage(
 <meta name="twitter:card" content="summary">
 <link rel="canonical" href="${e(options.pageUrl)}">
 <link rel="alternate" type="application/json" href="${e(options.pageUrl)}.json">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${CSS}</style>
 <script src="/act/live.js" defer></script>
 </head>
@@ -106,8 +107,34 @@ ${
 <section aria-labelledby="deliveries"><h2 id="deliveries">Where the names went</h2>
 ${authorities.length === 0 ? '<p class="muted">No fax has been sent yet.</p>' : `<ul class="deliveries">${authorities.join('')}</ul>`}
 </section>
-<footer><p>Times in ${e(options.timeZone.replace('_', ' '))} time. Updated ${e(when(action.updatedAt, options.timeZone))}.
-For your own page: <a href="${e(options.pageUrl)}.json">JSON</a> · <a href="${e(options.pageUrl)}/badge.svg">count badge (SVG)</a>.</p></footer>
+<footer><p>Times in ${e(options.timeZone.replace('_', ' '))} time. Updated ${e(when(action.updatedAt, options.timeZone))}.</p></footer>
+</main>
+</body>
+</html>`;
+}
+
+/** The site's icon, for the public pages and the console alike: a text bubble. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#111"/><path d="M6 7h20v13H14l-6 5v-5H6z" fill="#f9a825"/></svg>`;
+
+/** What a browser shows for a keyword that names no public action (a mistyped link, a closed draft). */
+export function renderNoActionPage(keyword: string, options: { orgName: string; shortcode: string }): string {
+  const e = escapeHtml;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>No such action — ${e(options.orgName)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<p class="muted">${e(options.orgName)}</p>
+<h1>No such action</h1>
+<p>There is no public action called <strong>${e(keyword.slice(0, 40))}</strong>. Check the link or the keyword: it may be misspelt, or the action may not be public.</p>
+<p class="muted">To sign an action, text its keyword and your full name to ${e(options.shortcode)}.</p>
 </main>
 </body>
 </html>`;

@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { LIVE_COUNT_JS, renderActionPage, renderBadge } from './page.js';
+import { FAVICON_SVG, LIVE_COUNT_JS, renderActionPage, renderBadge, renderNoActionPage } from './page.js';
 import { PUBLIC_CACHE_SECONDS, type PublicAction } from './service.js';
 
 /** A keyword as staff may set one: letters and digits. Anything else is no action. */
@@ -15,6 +15,12 @@ function publicHeaders(reply: FastifyReply, type: string): FastifyReply {
     .header('cache-control', `public, max-age=${PUBLIC_CACHE_SECONDS}`);
 }
 
+/** A program asking for JSON (and not for a page) gets JSON; a browser, which asks for text/html, a page. */
+const wantsJson = (request: FastifyRequest) => {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+};
+
 const noAction = () => new AppError(404, 'not_found', 'There is no public action with that keyword.');
 
 /**
@@ -24,12 +30,21 @@ const noAction = () => new AppError(404, 'not_found', 'There is no public action
 export async function publicRoutes(app: FastifyInstance) {
   const { publicActions, config, clock } = app.services;
 
+  async function lookUp(keyword: string): Promise<PublicAction | null> {
+    return KEYWORD.test(keyword) ? await publicActions.action(keyword) : null;
+  }
+
   async function find(keyword: string): Promise<PublicAction> {
-    if (!KEYWORD.test(keyword)) throw noAction();
-    const action = await publicActions.action(keyword);
+    const action = await lookUp(keyword);
     if (!action) throw noAction();
     return action;
   }
+
+  // Browsers ask every site for its icon: a small one rather than a 404 on every page.
+  const icon = (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG);
+  app.get('/favicon.svg', icon);
+  app.get('/favicon.ico', icon);
 
   app.get('/act/live.js', async (_request, reply) =>
     reply
@@ -40,10 +55,17 @@ export async function publicRoutes(app: FastifyInstance) {
 
   app.get<{ Params: { slug: string } }>('/act/:slug', async (request, reply) => {
     const { slug } = request.params;
-    if (slug.endsWith('.json')) {
-      return publicHeaders(reply, 'application/json; charset=utf-8').send(await find(slug.slice(0, -5)));
+    reply.header('vary', 'accept');
+    if (slug.endsWith('.json') || wantsJson(request)) {
+      const action = await find(slug.replace(/\.json$/, ''));
+      return publicHeaders(reply, 'application/json; charset=utf-8').send(action);
     }
-    const action = await find(slug);
+    const action = await lookUp(slug);
+    if (!action) {
+      return publicHeaders(reply.status(404), 'text/html; charset=utf-8').send(
+        renderNoActionPage(slug, { orgName: config.orgName, shortcode: config.smsShortcode }),
+      );
+    }
     const pageUrl = `${config.publicBaseUrl.replace(/\/$/, '')}/act/${encodeURIComponent(action.keyword)}`;
     return publicHeaders(reply, 'text/html; charset=utf-8').send(
       renderActionPage(action, {

@@ -284,11 +284,11 @@ describe('GET /api/v1/campaigns/:id/signatures.csv', () => {
     const response = await exportCsv();
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(response.headers['content-disposition']).toBe('attachment; filename="magamed-signatures.csv"');
-    expect(response.body.startsWith('\uFEFFnumber,name,status,signed_at\n')).toBe(true);
+    expect(response.body.startsWith('\uFEFFrow,name,status,signed_at\n')).toBe(true);
     for (const number of numbers) expect(response.body).not.toContain(number.slice(1));
 
     const records: string[][] = parse(response.body, { bom: true });
-    expect(records[0]).toEqual(['number', 'name', 'status', 'signed_at']);
+    expect(records[0]).toEqual(['row', 'name', 'status', 'signed_at']);
     const rows = records.slice(1);
     expect(rows.map((row) => row[0])).toEqual(rows.map((_, index) => String(index + 1)));
     expect(rows.map((row) => row[1]).slice(0, SIGNERS.length)).toEqual(SIGNERS);

@@ -217,3 +217,102 @@ describe('the campaign desk in a browser, over plain http on a LAN address', () 
     await context.close();
   }, 60_000);
 });
+
+describe('the campaign form and the cards on a phone, in a browser', () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    it(`adds and removes targets in place, keeps every field on screen and loads no missing file (${viewport.width} px)`, async () => {
+      const context = await localContext(viewport);
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT.timeout);
+      const missing: string[] = [];
+      page.on('response', (response) => {
+        if (response.status() >= 400) missing.push(`${response.status()} ${response.url()}`);
+      });
+      await signIn(page, admin);
+      await page.goto(`${base}/console/campaigns/new`);
+      // The icon every browser asks for is there.
+      expect((await fetch(`${listening}/favicon.ico`)).status).toBe(200);
+      const targets = page.locator('[data-targets] fieldset');
+      expect(await targets.count()).toBe(1);
+      // Added in place: the page is not reloaded (what the script set on it survives).
+      await page.evaluate('window.stayed = true');
+      await page.getByRole('button', { name: 'Add another target' }).click();
+      expect(await targets.count()).toBe(2);
+      await expect(targets.nth(1).locator('legend').textContent()).resolves.toBe('Target 2');
+      expect(await page.evaluate('window.stayed')).toBe(true);
+      await page.locator('#target-1-name').fill('Second judge');
+      await page.locator('#target-1-salutation').fill('Dear Judge');
+      await page.locator('#target-1-faxNumbers').fill('+7495 987 58 41/ +7495 692 17 25');
+      // What the numbers are read as, shown while they are typed.
+      await page
+        .locator('#target-1-faxNumbers-understood', { hasText: 'Understood as: +74959875841, +74956921725' })
+        .waitFor(WAIT);
+      await page.locator('#target-1-channel').selectOption('both');
+      await page.locator('#target-1-emails').fill('judge@example.org');
+      await targets.first().getByRole('button', { name: 'Remove this target' }).click();
+      expect(await targets.count()).toBe(1);
+      await expect(targets.first().locator('legend').textContent()).resolves.toBe('Target 1');
+
+      // Nothing wider than the screen: the long "Send by" choice stays inside its fieldset.
+      const select = await page.locator('#target-1-channel').boundingBox();
+      const fieldset = await targets.first().boundingBox();
+      expect((select?.x ?? 0) + (select?.width ?? 0)).toBeLessThanOrEqual(viewport.width);
+      expect((select?.x ?? 0) + (select?.width ?? 0)).toBeLessThanOrEqual(
+        (fieldset?.x ?? 0) + (fieldset?.width ?? 0),
+      );
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+
+      const keyword = `FORM${viewport.width}`;
+      await page.getByLabel('Keyword').fill(keyword);
+      await page.getByLabel('Title', { exact: true }).fill(`Two numbers on a line (${viewport.width})`);
+      await page.getByLabel('Letter', { exact: true }).fill('Release them.');
+      await Promise.all([
+        page.waitForURL(/\/console\/campaigns\/\d+$/, WAIT),
+        page.getByRole('button', { name: 'Save', exact: true }).click(),
+      ]);
+      // The campaign as it will be sent: one target, both numbers in E.164.
+      const sent = page.locator('.targets-sent .card');
+      expect(await sent.count()).toBe(1);
+      await expect(sent.first().textContent()).resolves.toContain('+74959875841, +74956921725');
+      await page.getByRole('heading', { name: 'Embed this action' }).waitFor(WAIT);
+
+      // The campaigns list's note is a line above the cards, not a narrow column beside them.
+      await page.goto(`${base}/console/campaigns`);
+      const note = await page.getByText('Counts update by themselves.').boundingBox();
+      expect(note?.width ?? 0).toBeGreaterThan(viewport.width / 2);
+      expect(note?.height ?? 0).toBeLessThan(40);
+      expect(missing).toEqual([]);
+      await context.close();
+    }, 60_000);
+  }
+
+  it('shows a delivery card on a phone without an empty “Why it failed”', async () => {
+    const query = async (text: string, params: unknown[]) => (await database.pool.query(text, params)).rows;
+    const [target] = await query('SELECT id FROM targets WHERE campaign_id = $1', [campaignId]);
+    const [batch] = await query(
+      `INSERT INTO fax_batches (campaign_id, reason, signature_count, status, completed_at)
+       VALUES ($1, 'manual', 1, 'written', now()) RETURNING id`,
+      [campaignId],
+    );
+    const delivery = (part: number, status: string, error: string | null) =>
+      query(
+        `INSERT INTO fax_deliveries (batch_id, target_id, part, parts, first_name, name_count, pages, status,
+                                     fax_number, callback_token, last_error)
+         VALUES ($1, $2, $3, 2, 0, 1, 2, $4, '+74951234567', $5, $6)`,
+        [batch.id, target.id, part, status, `card-${batch.id}-${part}`, error],
+      );
+    await delivery(1, 'written', null);
+    await delivery(2, 'failed', 'busy: the line was engaged');
+    const context = await localContext(PHONE);
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT.timeout);
+    await signIn(page, admin);
+    await page.goto(`${base}/console/fax-batches/${batch.id}`);
+    const cards = page.locator('tbody[data-html="deliveries"] tr');
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(0).locator('td[data-label="Why it failed"]').isVisible()).toBe(false);
+    expect(await cards.nth(1).locator('td[data-label="Why it failed"]').isVisible()).toBe(true);
+    await expect(cards.nth(1).textContent()).resolves.toContain('busy: the line was engaged');
+    await context.close();
+  }, 30_000);
+});

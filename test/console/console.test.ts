@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
 import { waitFor } from '../fax/harness.js';
+import { pdfPages, pdfText } from '../fax/pdf.js';
+import { staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -176,7 +181,7 @@ describe('forms', () => {
       'target-0-timezone': 'Europe/Moscow',
     });
     expect(response.statusCode).toBe(400);
-    expect(response.body).toMatch(/id="keyword-error">STOP is a reserved word/);
+    expect(response.body).toMatch(/id="keyword-error"><p>STOP is a reserved word/);
     expect(response.body).toContain('value="A title kept"');
   });
 });
@@ -271,6 +276,20 @@ describe('fax batches', () => {
     const confirm = await client.get(`/console/campaigns/${campaignId}/fax/confirm`);
     expect(confirm.body).toMatch(/<strong>1 name<\/strong> of “Free the console” goes to 1 target:/);
     expect(confirm.body).toContain('Prosecutor (+74951234567)');
+    // The test app sets no ORG_ADDRESS, ORG_EMAIL or ORG_PHONE: the page says so, naming them.
+    expect(confirm.body).toContain(
+      'Before you send: the letterhead is incomplete: ORG_ADDRESS, ORG_EMAIL and ORG_PHONE are not set',
+    );
+    // Page 1 as the target receives it: the letter page alone, in a frame Chromium's PDF viewer draws.
+    const frame = /<iframe class="fax-page" src="([^"#]+)#/.exec(confirm.body);
+    expect(frame?.[1]).toMatch(/^\/console\/campaigns\/\d+\/fax-preview\/first-page\.pdf\?targetId=\d+$/);
+    const first = await client.get(String(frame?.[1]));
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/pdf');
+    const file = join(mkdtempSync(join(tmpdir(), 'pp-first-page-')), 'page-1.pdf');
+    writeFileSync(file, first.rawPayload);
+    expect(pdfPages(file)).toBe(1);
+    expect(pdfText(file)).toContain('Dear');
     const sent = await client.submit(
       `/console/campaigns/${campaignId}/fax/confirm`,
       `/console/campaigns/${campaignId}/fax-batches`,
@@ -471,6 +490,19 @@ describe('Bull Board', () => {
   });
 });
 
+describe('the staff page', () => {
+  it('says a token never used was never used', async () => {
+    const { email } = await consoleStaff(database, 'admin');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const { id } = await staffToken(database, 'viewer');
+    const { rows } = await database.pool.query('SELECT id FROM api_tokens WHERE staff_id = $1', [id]);
+    const page = (await client.get('/console/staff')).body;
+    expect(page).toContain(`token ${rows[0].id}: never used`);
+    expect(page).not.toContain('last used —');
+  });
+});
+
 describe('privacy', () => {
   it('never shows a supporter’s phone number on any page', async () => {
     const { email } = await consoleStaff(database, 'admin');
@@ -503,8 +535,14 @@ describe('privacy', () => {
     await client.signIn(email, PASSWORD);
     const member = '+447700900456';
     const csv = `number,name,consent_date,consent_source\n${member},Sam Lee,2025-01-02,paper form\nnot a number,X,2025-01-02,web\n`;
+    const countOf = (body: string) =>
+      Number(/id="member-count"><strong>([\d,]+)</.exec(body)?.[1]?.replace(',', ''));
+    const before = countOf((await client.get('/console/members')).body);
+    expect(before).toBeGreaterThanOrEqual(0);
     const imported = await client.submit('/console/members', '/console/members/import', { csv });
     expect(imported.statusCode).toBe(200);
+    // The page says how big the network is, the new member counted.
+    expect(countOf(imported.body)).toBe(before + 1);
     expect(imported.body).toContain('Imported: 1 new, 0 already known');
     expect(imported.body).toContain('Line 3:');
     expect(imported.body).not.toContain('7700900456');

@@ -239,6 +239,50 @@ describe('the campaign form', () => {
 });
 
 describe('the campaign form’s problems', () => {
+  it('speak the form’s words and the organisation’s clock, and show the numbers understood', async () => {
+    const refused = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'SEEDS',
+      title: 'Seeds',
+      body: 'Letter',
+      closesAt: '2020-01-01T10:00',
+      targetCount: '1',
+      'target-0-name': 'Prosecutor General',
+      'target-0-salutation': 'Dear Prosecutor General',
+      'target-0-faxNumbers': '+7499 265 90 77/ +7499 265 97 75\n+7495 987 58/ +7495 692 17 25\n12345',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(
+      /Deadline must be in the future \(it is now \d{1,2} \w{3} \d{4}, \d\d:\d\d Europe\/Moscow time\)\./,
+    );
+    expect(refused.body).not.toContain('closesAt must');
+    // Every bad number at once, beside the field, and what was understood of the rest.
+    expect(refused.body).toContain(
+      'Fax numbers (target 1): &quot;+7495 987 58&quot; is not a valid phone number',
+    );
+    expect(refused.body).toContain('Fax numbers (target 1): &quot;12345&quot; is not a valid phone number');
+    expect(refused.body).toContain(
+      'Understood as: <span data-understood>+74992659077, +74992659775, +74956921725</span>',
+    );
+
+    const created = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'SEEDSOK',
+      title: 'Seeds',
+      body: 'Letter',
+      targetCount: '1',
+      'target-0-name': 'Prosecutor General',
+      'target-0-salutation': 'Dear Prosecutor General',
+      'target-0-faxNumbers': '+7499 265 90 77/ +7499 265 97 75\n+7495 987 58 41/ +7495 692 17 25',
+    });
+    expect(created.statusCode).toBe(303);
+    const id = Number(String(created.headers.location).split('/').pop());
+    expect((await campaignsService().get(id)).targets[0]?.faxNumbers).toEqual([
+      '+74992659077',
+      '+74992659775',
+      '+74959875841',
+      '+74956921725',
+    ]);
+  });
+
   it('are all shown at once, each beside its field, with what was typed kept', async () => {
     const refused = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
       keyword: 'MANY',
@@ -254,12 +298,24 @@ describe('the campaign form’s problems', () => {
       'target-1-faxNumbers': 'not a number',
     });
     expect(refused.statusCode).toBe(400);
-    expect(refused.body).toContain('4 things to put right');
-    for (const field of ['title', 'closesAt', 'batchThreshold', 'target-1']) {
+    expect(refused.body).toContain('5 fields to put right');
+    for (const field of [
+      'title',
+      'closesAt',
+      'batchThreshold',
+      'target-1-salutation',
+      'target-1-faxNumbers',
+    ]) {
       expect(refused.body, field).toContain(`id="${field}-error"`);
     }
-    expect(refused.body).not.toContain('id="target-0-error"');
-    expect(refused.body).toContain('targets[1]');
+    expect(refused.body).not.toContain('id="target-0-faxNumbers-error"');
+    // In the form's own words: its labels, not the API's field paths.
+    expect(refused.body).toContain('Title must not be blank.');
+    expect(refused.body).toContain('Salutation (target 2) must not be blank.');
+    expect(refused.body).toContain(
+      'Fax numbers (target 2): &quot;not a number&quot; is not a valid phone number',
+    );
+    expect(refused.body).not.toContain('targets[1]');
     expect(refused.body).toContain('>Letter kept</textarea>');
     expect(refused.body).toContain('value="Second judge"');
     expect(refused.body).toContain('value="lots"');
@@ -446,5 +502,151 @@ describe('the members import', () => {
     expect(checked.statusCode).toBe(200);
     expect(checked.body).toContain('Checked (nothing imported): 1 new, 0 already known');
     expect(checked.body).not.toContain('7700900777');
+  });
+});
+
+describe('the campaign page', () => {
+  it('shows the letter and the targets as they will be sent, and how to embed the action', async () => {
+    const page = await campaigner.get(`/console/campaigns/${campaignId}`);
+    expect(page.body).toContain('<h2 id="letter">The letter</h2>');
+    expect(page.body).toContain('<div class="letter">Release them.</div>');
+    expect(page.body).toMatch(/<h3 id="target-sent-0">Prosecutor<\/h3>/);
+    expect(page.body).toContain('<dt>Fax numbers</dt><dd>+74951234567</dd>');
+    expect(page.body).toContain('<dt>Send by</dt><dd>Fax; e-mail when every fax number fails</dd>');
+    expect(page.body).toContain('<h2 id="embed">Embed this action</h2>');
+    expect(page.body).toContain(`${PUBLIC_BASE_URL}/act/DESK.json`);
+    expect(page.body).toContain(`${PUBLIC_BASE_URL}/act/DESK/badge.svg`);
+    expect(page.body).toContain(
+      `&lt;a href=&quot;${PUBLIC_BASE_URL}/act/DESK&quot;&gt;&lt;img src=&quot;${PUBLIC_BASE_URL}/act/DESK/badge.svg&quot;`,
+    );
+  });
+});
+
+describe('the public page', () => {
+  const get = (url: string, accept?: string) =>
+    testApp.app.inject({ method: 'GET', url, headers: accept ? { accept } : {} });
+  const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+  it('answers a browser with a page and a program with JSON, both 404 for an unknown keyword', async () => {
+    const page = await get('/act/desk', BROWSER);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers.vary).toMatch(/accept/i);
+    // The JSON and the badge are for staff (the console's "embed this action"), not offered to the public.
+    expect(page.body).not.toContain('badge.svg');
+    expect(page.body).not.toMatch(/<a [^>]*\.json/);
+    const json = await get('/act/desk', 'application/json');
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toMatchObject({ keyword: 'DESK' });
+    expect((await get('/act/DESK.json', BROWSER)).json()).toMatchObject({ keyword: 'DESK' });
+
+    const mistyped = await get('/act/KALYAPN', BROWSER);
+    expect(mistyped.statusCode).toBe(404);
+    expect(mistyped.headers['content-type']).toMatch(/^text\/html/);
+    expect(mistyped.body).toContain('<h1>No such action</h1>');
+    expect(mistyped.body).toContain('<strong>KALYAPN</strong>');
+    const hostile = await get('/act/%3Cscript%3E', BROWSER);
+    expect(hostile.statusCode).toBe(404);
+    expect(hostile.body).not.toContain('<script>');
+    for (const [url, accept] of [
+      ['/act/KALYAPN', 'application/json'],
+      ['/act/KALYAPN.json', BROWSER],
+    ] as const) {
+      const refused = await get(url, accept);
+      expect(refused.statusCode, url).toBe(404);
+      expect(refused.json().error.code).toBe('not_found');
+    }
+  });
+
+  it('serves an icon, so that no page draws a 404 for it', async () => {
+    for (const url of ['/favicon.ico', '/favicon.svg']) {
+      const icon = await get(url);
+      expect(icon.statusCode, url).toBe(200);
+      expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      expect(icon.body).toContain('<svg');
+    }
+    expect((await get('/act/desk', BROWSER)).body).toContain('<link rel="icon" href="/favicon.svg"');
+    expect((await campaigner.get('/console/campaigns')).body).toContain(
+      '<link rel="icon" href="/favicon.svg"',
+    );
+  });
+});
+
+describe('the campaign form’s targets', () => {
+  const form = {
+    keyword: 'TARGETS',
+    title: 'Targets',
+    body: 'Letter',
+    targetCount: '1',
+    'target-0-name': 'First judge',
+    'target-0-salutation': 'Dear Judge',
+    'target-0-faxNumbers': '+74951234567',
+    'target-0-channel': 'fax-then-email',
+    'target-0-language': 'en',
+    'target-0-timezone': 'Europe/Moscow',
+  };
+
+  it('are added and removed without JavaScript, nothing saved until Save', async () => {
+    const added = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...form,
+      addTarget: '1',
+    });
+    expect(added.statusCode).toBe(200);
+    expect(added.body).not.toContain('role="alert"');
+    expect(added.body).toContain('name="targetCount" value="2"');
+    expect(added.body).toContain('id="target-1-name" name="target-1-name" value=""');
+    expect(added.body).toContain('value="First judge"');
+
+    const second = {
+      ...form,
+      targetCount: '2',
+      'target-1-name': 'Second judge',
+      'target-1-salutation': 'Dear Judge',
+      'target-1-faxNumbers': '+7495 987 58 41',
+      'target-1-emails': 'judge@example.org',
+      'target-1-channel': 'both',
+      'target-1-language': 'ru',
+      'target-1-timezone': 'Europe/Samara',
+    };
+    const removed = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...second,
+      removeTarget: '0',
+    });
+    expect(removed.statusCode).toBe(200);
+    expect(removed.body).not.toContain('value="First judge"');
+    expect(removed.body).toContain('id="target-0-name" name="target-0-name" value="Second judge"');
+
+    const saved = await campaigner.submit('/console/campaigns/new', '/console/campaigns', {
+      ...second,
+      shortTitle: 'Two judges',
+      translationLanguage: 'ru',
+      translationSubject: 'Письмо',
+      translationBody: 'Освободите их.',
+      contactName: 'Campaign desk',
+      contactEmail: 'desk@example.org',
+    });
+    expect(saved.statusCode).toBe(303);
+    const id = Number(String(saved.headers.location).split('/').pop());
+    const campaign = await campaignsService().get(id);
+    expect(campaign.shortTitle).toBe('Two judges');
+    expect(campaign.letter.translation).toEqual({
+      language: 'ru',
+      subject: 'Письмо',
+      body: 'Освободите их.',
+    });
+    expect(campaign.contact).toEqual({ name: 'Campaign desk', email: 'desk@example.org' });
+    expect(
+      campaign.targets.map((t) => [t.name, t.faxNumbers, t.emails, t.channel, t.language, t.timezone]),
+    ).toEqual([
+      ['First judge', ['+74951234567'], [], 'fax-then-email', 'en', 'Europe/Moscow'],
+      ['Second judge', ['+74959875841'], ['judge@example.org'], 'both', 'ru', 'Europe/Samara'],
+    ]);
+    const edit = await campaigner.get(`/console/campaigns/${id}/edit`);
+    expect(edit.body).toContain('>Освободите их.</textarea>');
+    expect(edit.body).toContain('value="desk@example.org"');
+    expect(edit.body).toContain('name="targetCount" value="2"');
+    const shown = await campaigner.get(`/console/campaigns/${id}`);
+    expect(shown.body).toContain('<div class="letter" lang="ru">Освободите их.</div>');
+    expect(shown.body).toContain('<dd>Russian (the translation first, then the original)</dd>');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fillBuckets } from '../../src/campaigns/signatures.js';
-import { fieldOfError } from '../../src/console/campaigns.js';
+import { readCampaignChange } from '../../src/campaigns/validation.js';
+import { CONSOLE_WORDING, consoleTime, fieldOfError } from '../../src/console/campaign-form.js';
 import { chartSvg } from '../../src/console/chart.js';
 import { html } from '../../src/console/html.js';
 import { AppError } from '../../src/errors.js';
@@ -76,11 +77,38 @@ describe('form problems', () => {
       fieldOfError(
         new AppError(400, 'invalid_fax_number', 'targets[1].faxNumbers[0]: bad', 'targets[1].faxNumbers[0]'),
       ),
-    ).toBe('target-1');
+    ).toBe('target-1-faxNumbers');
+    expect(fieldOfError(new AppError(400, 'invalid_fax_number', 'x', 'targets[2]'))).toBe('target-2');
     expect(fieldOfError(new AppError(400, 'no_targets', 'No target', 'targets'))).toBe('target-0');
     expect(
       fieldOfError(new AppError(400, 'validation_failed', 'letter.body must not be blank.', 'letter.body')),
     ).toBe('body');
     expect(fieldOfError(new AppError(409, 'something_else', 'Other'))).toBe('form');
+  });
+});
+
+describe('the campaign form’s words', () => {
+  it('name fields by the form’s labels and moments on the organisation’s clock', () => {
+    const now = new Date('2026-12-06T03:56:05Z');
+    expect(consoleTime(now, 'Europe/London')).toBe('6 Dec 2026, 03:56 Europe/London time');
+    expect(consoleTime(now, 'Europe/Moscow')).toBe('6 Dec 2026, 06:56 Europe/Moscow time');
+    const { problems } = readCampaignChange(
+      {
+        closesAt: '2026-12-01T00:00:00Z',
+        letter: { body: ' ' },
+        targets: [{ name: 'Judge', salutation: '', faxNumbers: ['+7499 265 90'] }],
+      },
+      {
+        now,
+        joinKeywords: [],
+        wording: { ...CONSOLE_WORDING, time: (at) => consoleTime(at, 'Europe/London') },
+      },
+    );
+    expect(problems.map((problem) => problem.message)).toEqual([
+      'Letter must not be blank.',
+      'Salutation (target 1) must not be blank.',
+      'Fax numbers (target 1): "+7499 265 90" is not a valid phone number; give it with + and the country code, e.g. +7 495 987 58 41.',
+      'Deadline must be in the future (it is now 6 Dec 2026, 03:56 Europe/London time).',
+    ]);
   });
 });

@@ -95,6 +95,9 @@ describe('first run, on another port', () => {
     expect(banner).toContain('/readyz');
     expect(banner).toContain('npm run -s cli -- sms --from +447700900123 "MAGAMED Jane Smith"');
     expect(banner).toContain('texts are logged, not sent (SMS_PROVIDER=log)');
+    expect(banner).toContain(
+      'Warning: the letterhead is incomplete: ORG_ADDRESS, ORG_EMAIL and ORG_PHONE are not set',
+    );
     expect(banner).toContain(`Public URL     ${base} (PUBLIC_BASE_URL)`);
     const root = await fetch(`${base.replace('localhost', '127.0.0.1')}/`, { redirect: 'manual' });
     expect(root.status).toBe(302);

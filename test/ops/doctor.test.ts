@@ -84,6 +84,22 @@ describe('npm run doctor', () => {
     // Twilio was really asked, with our credentials.
     expect(twilio.listRequests.length).toBeGreaterThan(0);
     expect(report(findings)).toContain('No problems found.');
+    // Without ORG_ADDRESS, ORG_EMAIL and ORG_PHONE the authorities could not reply: a warning naming them.
+    expect(findings.find((f) => f.subject === 'letterhead')).toEqual({
+      verdict: 'warn',
+      subject: 'letterhead',
+      detail: expect.stringContaining('ORG_ADDRESS, ORG_EMAIL and ORG_PHONE are not set'),
+    });
+    const whole = await runDoctor(
+      {
+        ...goodEnv(),
+        ORG_ADDRESS: '1 Easton Street\\nLondon',
+        ORG_EMAIL: 'sct@example.org',
+        ORG_PHONE: '+44 20 7033 1500',
+      },
+      { timeoutMs: 3_000 },
+    );
+    expect(whole.map((f) => f.subject)).not.toContain('letterhead');
   });
 
   it('names each thing to fix in a bad configuration', async () => {

@@ -75,9 +75,9 @@ describe('the public page of an action', () => {
         problems.push(message.text());
       }
     });
-    // Browsers ask for /favicon.ico by themselves; everything the page names must load.
+    // Everything the page names must load, its icon included.
     page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.status()} ${r.url()}`);
+      if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
     });
     const script = page.waitForResponse((r) => r.url().endsWith('/act/live.js'));
     const response = await page.goto(`${base}/act/magamed`);
@@ -111,6 +111,8 @@ describe('the public page of an action', () => {
     // The Open Graph card.
     expect(await page.getAttribute('meta[property="og:title"]', 'content')).toMatch(/Magamed Abubakarov/);
     expect(await page.getAttribute('meta[property="og:url"]', 'content')).toBe(`${base}/act/MAGAMED`);
+    // The JSON and the badge are offered to staff in the console, not to the public here.
+    expect(await page.locator('footer a').count()).toBe(0);
     expect(problems).toEqual([]);
     await page.screenshot({
       path: process.env.PUBLIC_SCREENSHOT ?? join(tmpdir(), 'pp-public-action.png'),
@@ -118,4 +120,16 @@ describe('the public page of an action', () => {
     });
     await page.close();
   }, 90_000);
+
+  it('answers a mistyped keyword in a browser with a page saying there is no such action', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    page.setDefaultTimeout(WAIT.timeout);
+    const response = await page.goto(`${base}/act/KALYAPN`);
+    expect(response?.status()).toBe(404);
+    expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('No such action');
+    await page.getByText('There is no public action called KALYAPN.').waitFor(WAIT);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.close();
+  }, 30_000);
 });
