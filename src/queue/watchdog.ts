@@ -1,8 +1,8 @@
 import { QueueKeys } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Db, Tx } from '../db/client.js';
 import type { StuckItem, StuckSource } from '../ops/stuck.js';
+import type { RedisClient } from './connection.js';
 import { type QueueName, SHORTEST_JOB_RETENTION_MS } from './queues.js';
 import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
 
@@ -68,7 +68,7 @@ export function createOutboxWatchdog({
   prefix,
 }: {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }): OutboxWatchdog {
   const keys = new QueueKeys(prefix);
@@ -77,7 +77,7 @@ export function createOutboxWatchdog({
   /** One reply per key, a chunk of keys per round trip; fails rather than waits while Redis is away. */
   async function ask<T>(
     keysToAsk: string[],
-    command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
+    command: (pipeline: ReturnType<RedisClient['pipeline']>, key: string) => void,
   ) {
     if (keysToAsk.length === 0) return [];
     if (redis.status !== 'ready') throw new QueuesUnavailable(`Redis is ${redis.status}`);

@@ -35,7 +35,7 @@ export async function startTestWorkers(
 ): Promise<TestWorkers> {
   const config = testConfig(database.url, options.env);
   const logs = new CapturedLogs();
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const workers = await startWorkers({
     services: createServices({
       config,
