@@ -11,8 +11,13 @@ import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
  * finished jobs at least twice as long.
  */
 const LOST_WINDOW_SECONDS = Math.floor(SHORTEST_JOB_RETENTION_MS / 2_000);
-/** A row relayed this recently is left alone: its add may still be on its way. */
-const SETTLE_SECONDS = 120;
+/**
+ * A row relayed this recently is left alone: its add may still be on its way. The relay marks a row in
+ * the transaction that made its add, so a visible row's add is done; the wait only has to outlast one
+ * watchdog pass (its UPDATE checks it again). Short, because a Redis failover loses the jobs the old
+ * master took last, and the workers look again this long after their connection is back.
+ */
+export const SETTLE_SECONDS = 30;
 /**
  * Relayed rows are kept as long as BullMQ keeps a failed job (30 days), then deleted a batch at a time:
  * past that nothing can dedupe against them, and a broadcast adds a row a text.
