@@ -216,3 +216,27 @@ export async function spooledTexts(world: HaWorld): Promise<number> {
 }
 
 export { waitFor };
+
+/** Texts the fake Twilio took per number, for `numbers`. */
+export function textsPerNumber(world: HaWorld, numbers: string[]): Map<string, number> {
+  const counts = new Map(numbers.map((n) => [n, 0]));
+  for (const message of world.fake.messages) {
+    const n = counts.get(message.to);
+    if (n !== undefined) counts.set(message.to, n + 1);
+  }
+  return counts;
+}
+
+/** Jobs the workers' watchdog made again (outbox rows whose job was gone, texts no job would send). */
+export function recoveredByWatchdog(world: HaWorld): number {
+  let total = 0;
+  for (const line of world.workers.logs.lines) {
+    if (!line.includes('stuck work driven on')) continue;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    for (const source of ['outbox', 'texts']) {
+      const requeued = (entry[source] as { requeued?: number } | undefined)?.requeued;
+      if (typeof requeued === 'number') total += requeued;
+    }
+  }
+  return total;
+}
