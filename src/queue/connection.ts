@@ -54,9 +54,9 @@ export function redisOptions(target: RedisTarget, options: ConnectionOptions = {
           name: target.name,
           ...(target.sentinelPassword === null ? {} : { sentinelPassword: target.sentinelPassword }),
           ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
-          // Told of a promotion by the sentinels (+switch-master), not only when the old master's socket
-          // dies: a master that hangs without closing is left too.
-          failoverDetector: true,
+          // No `failoverDetector`: in ioredis 6.0 its +switch-master arriving while the connection is
+          // already asking the sentinels again ends the connection for good (status "end"), which the
+          // failover test met. A lost master's socket closes, and the connection asks the sentinels then.
           sentinelRetryStrategy: retryStrategy,
         } satisfies RedisOptions,
       };

@@ -53,17 +53,19 @@ async function redisCheck(): Promise<string> {
 describe('a Redis Sentinel failover (the master SIGKILLed)', () => {
   it('texts every member once, answers and signs every text once, and is ready on the new master without a restart', async () => {
     const members = await addMembers(world, 800);
+    // The replica cut off first: the broadcast's jobs, added and run on the master from here on, are
+    // acknowledged and never replicated, as the last writes of a master lost in a partition.
+    await group.partition();
     const broadcastId = await startBroadcast(
       world,
       'Urgent: write to the minister today. Text SENTINEL to sign.',
     );
     const flood = startFlood(world);
     await waitFor(
-      async () => (await broadcastStatus(world, broadcastId)).sent >= 150,
+      async () => (await broadcastStatus(world, broadcastId)).sent >= 20,
       'the broadcast under way',
       60_000,
     );
-
     const oldMaster = await group.killMaster();
     const killedAt = Date.now();
     await waitFor(
@@ -72,19 +74,7 @@ describe('a Redis Sentinel failover (the master SIGKILLed)', () => {
       60_000,
     );
     const promotedAt = Date.now();
-    await waitFor(
-      async () => (await redisCheck()) === 'up',
-      'the web process on the new master',
-      60_000,
-    ).catch((error) => {
-      console.log(
-        'DBG',
-        Date.now() - killedAt,
-        world.web[0]?.redis.status,
-        world.workers.logs.lines.slice(-15).join('\n'),
-      );
-      throw error;
-    });
+    await waitFor(async () => (await redisCheck()) === 'up', 'the web process on the new master', 60_000);
     const followedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await flood.stop();

@@ -100,7 +100,12 @@ export interface SentinelGroup {
   /** REDIS_SENTINELS and REDIS_SENTINEL_NAME for the product. */
   env: Record<string, string>;
   masterPort(): Promise<number>;
-  /** SIGKILLs the current master. */
+  /**
+   * Cuts the replica off the master, as a network partition does: the replica is frozen (SIGSTOP) and
+   * its link closed by the master, so what the master acknowledges from now on never reaches it.
+   */
+  partition(): Promise<void>;
+  /** SIGKILLs the current master (and thaws a partitioned replica); returns the old master's port. */
   killMaster(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -160,11 +165,18 @@ export async function startSentinelGroup(name = 'pp'): Promise<SentinelGroup> {
       REDIS_SENTINEL_NAME: name,
     },
     masterPort,
+    async partition() {
+      const port = await masterPort();
+      for (const node of nodes) if (node.port !== port) node.child.kill('SIGSTOP');
+      await ask(port, (r) => r.call('CLIENT', 'KILL', 'TYPE', 'replica'));
+    },
     async killMaster() {
       const port = await masterPort();
       const current = nodes.find((node) => node.port === port);
       if (!current) throw new Error(`no node of the group on ${port}`);
       await group.kill(current);
+      for (const node of nodes)
+        if (node !== current && node.child.exitCode === null) node.child.kill('SIGCONT');
       return port;
     },
     stop: group.stopAll,
