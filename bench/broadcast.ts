@@ -69,7 +69,7 @@ export async function benchBroadcast(): Promise<Array<Record<string, string | nu
 
   const campaignId = await openBenchCampaign(database.db);
 
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const workers = await startWorkers({
     services: createServices({
       config,

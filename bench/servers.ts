@@ -32,7 +32,7 @@ if (kind === 'bare') {
   const services = createServices({
     config,
     database: createDatabase(databaseUrl),
-    redis: createRedis(config.redisUrl),
+    redis: createRedis(config.redis),
     logger: createLogger('warn'),
   });
   const app = await buildApp({ services });

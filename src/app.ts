@@ -14,6 +14,7 @@ import { faxWebhookRoutes } from './fax/webhooks.js';
 import { memberRoutes } from './members/routes.js';
 import { healthRoutes } from './ops/health.js';
 import { publicRoutes } from './public/routes.js';
+import { duplicateFailFast } from './queue/connection.js';
 import type { Services } from './services.js';
 import { smsWebhookRoutes } from './sms/routes.js';
 import { staffAuth } from './staff/auth.js';
@@ -71,7 +72,7 @@ export async function buildApp({ services }: AppDeps): Promise<FastifyInstance> 
       code: String(reply.statusCode),
     });
   });
-  const limits = createLimits(redis, config.queuePrefix);
+  const limits = createLimits(duplicateFailFast(redis, 250), config.queuePrefix);
   app.addHook('onReady', () => limits.connected(500));
   app.addHook('onClose', async () => limits.close());
   app.setErrorHandler(handleError);

@@ -50,7 +50,7 @@ async function withServices<T>(config: Config, run: (services: Services) => Prom
   const database = createDatabase(config.databaseUrl, { max: 2 });
   // Commands enqueue through the outbox, so this connection is never opened; logs go to stderr so
   // that what a command prints (a token) stays alone on stdout.
-  const redis = createRedis(config.redisUrl, { lazy: true });
+  const redis = createRedis(config.redis, { lazy: true });
   try {
     return await run(
       createServices({ config, database, redis, logger: createLogger('warn', process.stderr) }),

@@ -57,7 +57,8 @@ export interface Config {
   metricsPort: number;
   logLevel: string;
   databaseUrl: string;
-  redisUrl: string;
+  /** How Redis is reached: one server (REDIS_URL), Sentinel, or a Cluster; exactly one of them. */
+  redis: RedisTarget;
   publicBaseUrl: string;
   /** ORG_TIMEZONE: how the console, the public page and texts show times (a deadline is entered in it). */
   orgTimezone: string;
@@ -139,6 +140,22 @@ export interface Config {
   dryRun: string[];
 }
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Credentials and TLS, the same with all three ways (REDIS_PASSWORD, rediss:// or REDIS_TLS=true). */
+interface RedisAuth {
+  password: string | null;
+  tls: boolean;
+}
+
+export type RedisTarget =
+  | ({ kind: 'single'; url: string } & RedisAuth)
+  | ({ kind: 'sentinel'; sentinels: HostPort[]; name: string; sentinelPassword: string | null } & RedisAuth)
+  | ({ kind: 'cluster'; nodes: HostPort[] } & RedisAuth);
+
 type Env = Record<string, string | undefined>;
 
 /**
@@ -152,6 +169,12 @@ export const CONFIG_VARIABLES = [
   'LOG_LEVEL',
   'DATABASE_URL',
   'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_PASSWORD',
+  'REDIS_TLS',
   'PUBLIC_BASE_URL',
   'TWILIO_ACCOUNT_SID',
   'TWILIO_AUTH_TOKEN',
@@ -393,7 +416,7 @@ export function loadConfig(env: Env = process.env): Config {
       'postgres:',
       'postgresql:',
     ]),
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redis: redisTarget(env),
     // Follows PORT unless set, so a laptop on another port still signs and answers its own webhooks.
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']),
     orgTimezone: timezone(env, 'ORG_TIMEZONE', 'Europe/London'),
@@ -632,6 +655,79 @@ function trustProxy(env: Env): false | number | string[] {
     }
   }
   return entries;
+}
+
+function hostPorts(env: Env, key: string): HostPort[] {
+  const raw = read(env, key, '');
+  return raw.split(',').flatMap((entry) => {
+    const match = /^\[?([^\s\]]+?)\]?:(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (!match?.[1] || port < 1 || port > 65535) {
+      return invalid(key, `must be a comma-separated list of host:port (got "${entry.trim()}")`, []);
+    }
+    return [{ host: match[1], port }];
+  });
+}
+
+const REDIS_WAYS = 'REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES';
+
+/**
+ * REDIS_URL (one server, the default), REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES:
+ * exactly one way, so that no process silently reaches another Redis than its neighbours.
+ */
+function redisTarget(env: Env): RedisTarget {
+  const fallback: RedisTarget = { kind: 'single', url: 'redis://127.0.0.1:6379', password: null, tls: false };
+  const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter(
+    (key) => optional(env, key) !== null,
+  );
+  if (given.length > 1) {
+    return invalid(
+      given[1] as string,
+      `and ${given[0]} are both set: give one way to reach Redis (${REDIS_WAYS})`,
+      fallback,
+    );
+  }
+  const kind = given[0] ?? 'REDIS_URL';
+  for (const key of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD'] as const) {
+    if (kind !== 'REDIS_SENTINELS' && optional(env, key) !== null) {
+      return invalid(
+        key,
+        `is set without REDIS_SENTINELS${kind === 'REDIS_URL' ? '' : ` (${kind} is set)`}`,
+        fallback,
+      );
+    }
+  }
+  let password = optional(env, 'REDIS_PASSWORD');
+  let tls = boolean(env, 'REDIS_TLS', false);
+  if (kind === 'REDIS_URL') {
+    const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+    const parsed = new URL(redisUrl);
+    if (password !== null && parsed.password !== '') {
+      return invalid('REDIS_PASSWORD', 'and a password in REDIS_URL are both set: give one', fallback);
+    }
+    tls ||= parsed.protocol === 'rediss:';
+    password ??= parsed.password === '' ? null : decodeURIComponent(parsed.password);
+    return { kind: 'single', url: redisUrl, password, tls };
+  }
+  if (kind === 'REDIS_SENTINELS') {
+    const name = optional(env, 'REDIS_SENTINEL_NAME');
+    if (name === null) {
+      return invalid(
+        'REDIS_SENTINEL_NAME',
+        'must be set with REDIS_SENTINELS: the name the sentinels give the master',
+        fallback,
+      );
+    }
+    return {
+      kind: 'sentinel',
+      sentinels: hostPorts(env, 'REDIS_SENTINELS'),
+      name,
+      sentinelPassword: optional(env, 'REDIS_SENTINEL_PASSWORD'),
+      password,
+      tls,
+    };
+  }
+  return { kind: 'cluster', nodes: hostPorts(env, 'REDIS_CLUSTER_NODES'), password, tls };
 }
 
 /** A Redis Cluster hash tag (`{…}`) keeps each queue's keys in one slot, so the prefix must carry one. */

@@ -11,6 +11,7 @@ import {
 import { letterheadWarning } from './fax/letterhead.js';
 import { reason, safeUrl } from './ops/addresses.js';
 import { checkPostgres, checkRedis } from './ops/connections.js';
+import { createRedis, describeRedis } from './queue/connection.js';
 
 /**
  * `npm run doctor`: checks a configuration without starting anything — the settings themselves, both
@@ -109,9 +110,12 @@ async function postgres(config: Config, timeoutMs: number): Promise<Finding> {
 }
 
 async function redis(config: Config, timeoutMs: number): Promise<Finding> {
-  const where = `${safeUrl(config.redisUrl)} (REDIS_URL)`;
+  const where = describeRedis(config.redis);
   try {
-    const { maxmemoryPolicy } = await checkRedis(config.redisUrl, timeoutMs);
+    const { maxmemoryPolicy } = await checkRedis(
+      createRedis(config.redis, { lazy: true, failFast: true, connectTimeoutMs: timeoutMs }),
+      timeoutMs,
+    );
     if (maxmemoryPolicy !== null && maxmemoryPolicy !== 'noeviction') {
       return {
         verdict: 'fail',
@@ -124,7 +128,7 @@ async function redis(config: Config, timeoutMs: number): Promise<Finding> {
     return {
       verdict: 'fail',
       subject: 'Redis',
-      detail: `cannot reach ${where}: ${reason(error)}. Start Redis or fix REDIS_URL`,
+      detail: `cannot reach ${where}: ${reason(error)}. Start Redis or fix ${where.slice(where.lastIndexOf('(') + 1, -1)}`,
     };
   }
 }
@@ -282,7 +286,18 @@ const CHECKS: readonly DoctorCheck[] = [
     run: ({ config, env }) => keys(config, env),
   },
   { needs: ['DATABASE_URL'], run: ({ config, timeoutMs }) => postgres(config, timeoutMs) },
-  { needs: ['REDIS_URL'], run: ({ config, timeoutMs }) => redis(config, timeoutMs) },
+  {
+    needs: [
+      'REDIS_URL',
+      'REDIS_SENTINELS',
+      'REDIS_SENTINEL_NAME',
+      'REDIS_SENTINEL_PASSWORD',
+      'REDIS_CLUSTER_NODES',
+      'REDIS_PASSWORD',
+      'REDIS_TLS',
+    ],
+    run: ({ config, timeoutMs }) => redis(config, timeoutMs),
+  },
   {
     needs: TWILIO_VARIABLES,
     applies: (config) =>

@@ -6,10 +6,10 @@ import { createDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { letterheadWarning } from './fax/letterhead.js';
 import { createLogger } from './logger.js';
-import { localServerUrl, reason, safeUrl, unreachable } from './ops/addresses.js';
+import { localServerUrl, reason, unreachable } from './ops/addresses.js';
 import { checkRedis } from './ops/connections.js';
 import { type MetricsServer, serveMetrics } from './ops/metrics-server.js';
-import { createRedis } from './queue/connection.js';
+import { createRedis, describeRedis } from './queue/connection.js';
 import { createServices } from './services.js';
 
 type Role = 'all' | 'web' | 'worker';
@@ -64,15 +64,18 @@ async function main(role: Role): Promise<void> {
     );
   });
   // Redis down is not fatal (texts are still recorded and answered; queued work waits), but it is said.
-  const redisProblem = await checkRedis(config.redisUrl, 2_000).then(
+  const redisProblem = await checkRedis(
+    createRedis(config.redis, { lazy: true, failFast: true, connectTimeoutMs: 2_000 }),
+    2_000,
+  ).then(
     () => null,
     (error: unknown) =>
-      `${unreachable('Redis', 'REDIS_URL', config.redisUrl, error)}; texts are still answered, queued work waits for it`,
+      `Cannot reach Redis at ${describeRedis(config.redis)}: ${reason(error)}; texts are still answered, queued work waits for it`,
   );
-  if (redisProblem) logger.warn({ redis: safeUrl(config.redisUrl) }, redisProblem);
+  if (redisProblem) logger.warn({ redis: describeRedis(config.redis) }, redisProblem);
   // A worker holds a connection per text in flight to Twilio: it needs more than a web process.
   const database = createDatabase(config.databaseUrl, role === 'web' ? {} : { max: WORKER_POOL_SIZE });
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
 
   const services = createServices({ config, database, redis, logger });
 

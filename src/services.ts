@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { broadcastGauge } from './broadcasts/gauges.js';
 import { createBroadcastSending } from './broadcasts/sending.js';
@@ -25,6 +24,7 @@ import { dependencySamples } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createStuckReport, type StuckSource } from './ops/stuck.js';
 import { createPublicService } from './public/service.js';
+import type { RedisClient } from './queue/connection.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
@@ -35,7 +35,7 @@ import { createPhoneCrypto } from './supporters/phone.js';
 export interface ServiceDeps {
   config: Config;
   database: Database;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   metrics?: Metrics;
   clock?: () => Date;

@@ -52,6 +52,79 @@ describe('configuration', () => {
     expect(errorOf({ QUEUE_PREFIX: '{pp}:x' }).message).toContain('QUEUE_PREFIX');
   });
 
+  it('reaches Redis one way: a URL, Sentinel or a Cluster, with a password and TLS on any of them', () => {
+    expect(loadConfig({}).redis).toEqual({
+      kind: 'single',
+      url: 'redis://127.0.0.1:6379',
+      password: null,
+      tls: false,
+    });
+    expect(loadConfig({ REDIS_URL: 'rediss://:s%40cret@r.example.org:6380' }).redis).toMatchObject({
+      kind: 'single',
+      password: 's@cret',
+      tls: true,
+    });
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26380',
+        REDIS_SENTINEL_NAME: 'pp',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+        REDIS_PASSWORD: 'data-secret',
+        REDIS_TLS: 'true',
+      }).redis,
+    ).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'pp',
+      sentinelPassword: 'sentinel-secret',
+      password: 'data-secret',
+      tls: true,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000,[::1]:7001', REDIS_PASSWORD: 'p' }).redis).toEqual(
+      {
+        kind: 'cluster',
+        nodes: [
+          { host: 'redis-a', port: 7000 },
+          { host: '::1', port: 7001 },
+        ],
+        password: 'p',
+        tls: false,
+      },
+    );
+  });
+
+  it.each([
+    [{ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:7000' }, 'REDIS_CLUSTER_NODES', 'REDIS_URL'],
+    [
+      { REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'pp' },
+      'REDIS_SENTINELS',
+      'REDIS_URL',
+    ],
+    [
+      { REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'pp', REDIS_CLUSTER_NODES: 'r:7000' },
+      'REDIS_CLUSTER_NODES',
+      'REDIS_SENTINELS',
+    ],
+    [{ REDIS_SENTINELS: 's:26379' }, 'REDIS_SENTINEL_NAME', 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINEL_NAME: 'pp' }, 'REDIS_SENTINEL_NAME', 'without REDIS_SENTINELS'],
+    [
+      { REDIS_CLUSTER_NODES: 'r:7000', REDIS_SENTINEL_PASSWORD: 'x' },
+      'REDIS_SENTINEL_PASSWORD',
+      'REDIS_CLUSTER_NODES',
+    ],
+    [{ REDIS_CLUSTER_NODES: 'r:7000,r' }, 'REDIS_CLUSTER_NODES', 'host:port'],
+    [{ REDIS_SENTINELS: 's:99999', REDIS_SENTINEL_NAME: 'pp' }, 'REDIS_SENTINELS', 'host:port'],
+    [{ REDIS_URL: 'redis://:a@r:6379', REDIS_PASSWORD: 'b' }, 'REDIS_PASSWORD', 'REDIS_URL'],
+    [{ REDIS_CLUSTER_NODES: 'r:7000', REDIS_TLS: 'sometimes' }, 'REDIS_TLS', 'true or false'],
+  ])('refuses a conflicting or incomplete Redis setting, naming it: %j', (env, key, names) => {
+    const error = errorOf(env);
+    expect(error.key).toBe(key);
+    expect(error.message).toContain(names);
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],

@@ -1,9 +1,11 @@
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { isDatabaseUnreachable } from '../src/db/unreachable.js';
 import { queueGauges } from '../src/queue/gauges.js';
 import { closeQueues, createQueues, type QueueName, type Queues } from '../src/queue/queues.js';
 import { createRateLimiter } from '../src/queue/rate.js';
 import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
+import { SETTLE_SECONDS } from '../src/queue/watchdog.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
@@ -72,6 +74,31 @@ function throttledWarning(logger: Logger, message: string) {
 
 type Handler = (data: never, job: Job) => Promise<void>;
 
+/** The longest a job waits between two tries while Postgres is unreachable. */
+const OUTAGE_WAIT_MAX_MS = 10_000;
+
+/**
+ * Postgres unreachable (down, restarting, failing over, read-only for a while) is an outage, not the
+ * job's fault: the job waits in the delayed set without spending an attempt, so no outage, however
+ * long, fails a job for good. The wait grows with the outage (a quarter of its length so far, 1 s to
+ * 10 s, jittered), so a long one is not hammered and work resumes within seconds once Postgres answers.
+ */
+function outageWaits() {
+  let since: number | null = null;
+  return {
+    succeeded() {
+      since = null;
+    },
+    async wait(job: Job): Promise<never> {
+      const now = Date.now();
+      since ??= now;
+      const ms = Math.min(OUTAGE_WAIT_MAX_MS, Math.max(1_000, (now - since) / 4));
+      await job.moveToDelayed(now + ms * (0.75 + Math.random() / 2), job.token);
+      throw new DelayedError();
+    },
+  };
+}
+
 function stalledOptions(settings: StalledSettings) {
   return {
     lockDuration: settings.lockDurationMs,
@@ -129,13 +156,21 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     maintenance: 1,
   };
 
+  const outage = outageWaits();
   const workers = (Object.keys(processors) as QueueName[]).map((queue) => {
     const worker = new Worker(
       queue,
       async (job) => {
         const handler = processors[queue][job.name];
         if (!handler) throw new Error(`no processor for ${queue} job ${job.name}`);
-        await handler(job.data as never, job);
+        try {
+          await handler(job.data as never, job);
+          outage.succeeded();
+        } catch (error) {
+          // Periodic jobs are tried again at their next run.
+          if (queue === 'maintenance' || !isDatabaseUnreachable(error)) throw error;
+          await outage.wait(job);
+        }
       },
       {
         connection: redis,
@@ -193,9 +228,20 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     periodic.watchdog
       ?.run()
       .catch((error: Error) => logger.warn({ reason: error.message }, 'watchdog failed'));
+  // A failover to a replica loses the jobs the old master took last; their rows are too recent for the
+  // first look, so the watchdog looks again once they have settled, rather than at its next minute.
+  let lookAgain: NodeJS.Timeout | undefined;
   const onReady = () => {
     void ensureSchedules();
     watching = watching.then(lookForStuckWork);
+    clearTimeout(lookAgain);
+    lookAgain = setTimeout(
+      () => {
+        if (!closing) watching = watching.then(lookForStuckWork);
+      },
+      (SETTLE_SECONDS + 5) * 1_000,
+    );
+    lookAgain.unref();
   };
   redis.on('ready', onReady);
   // Before its first `ready` the connection would only queue the commands: the event runs them then.
@@ -230,6 +276,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     async close() {
       closing = true;
       clearTimeout(scheduleRetry);
+      clearTimeout(lookAgain);
       clearInterval(drainTimer);
       // Without Redis its commands would wait for it; the entry it was on stays in the stream.
       if (redis.status === 'ready') await draining;

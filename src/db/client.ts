@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { isDatabaseUnreachable } from './unreachable.js';
 
 export type Db = NodePgDatabase<typeof schema>;
 
@@ -37,6 +38,7 @@ function createPool(url: string, max: number, options?: string): pg.Pool {
   pool.on('connect', (client) => {
     client.on('error', () => {});
     releaseOnFailedBegin(client);
+    discardAfterOutage(client);
   });
   return pool;
 }
@@ -61,6 +63,28 @@ function releaseOnFailedBegin(client: Releasable): void {
       if (release) {
         client.release = () => {};
         release(error instanceof Error ? error : new Error('BEGIN failed'));
+      }
+      throw error;
+    });
+  }) as typeof client.query;
+}
+
+/**
+ * A client whose statement met an outage (its connection broken, the server shutting down, or a server
+ * that is read-only: the old primary or a standby behind the service's address) is given back to the
+ * pool with that error, so the pool closes it and the next checkout connects again, to wherever the
+ * address points by then. pg's pool drops a client that errored only when it is released with the
+ * error, which drizzle's transaction() does not do. `release` is the pool's for this checkout only.
+ */
+function discardAfterOutage(client: Releasable): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      const release = client.release;
+      if (release && isDatabaseUnreachable(error)) {
+        client.release = (given?: Error | boolean) => release(given ?? (error as Error));
       }
       throw error;
     });

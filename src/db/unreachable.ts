@@ -1,7 +1,8 @@
 /**
  * Whether an error means Postgres could not be reached (no connection, a connection lost, a server
- * shutting down or starting up, no connection slot, or no answer in time), as opposed to Postgres
- * refusing the data or the statement. Pure: it only reads the error.
+ * shutting down or starting up, no connection slot, no answer in time, or a server that is not the
+ * primary any more or yet: a failover), as opposed to Postgres refusing the data or the statement.
+ * Pure: it only reads the error.
  */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -15,8 +16,13 @@ const NETWORK_CODES = new Set([
   'ENOENT', // a Unix socket that is not there
 ]);
 
-/** SQLSTATEs of a server that cannot serve: shutdown, crash, starting up, no slot left. */
-const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/**
+ * SQLSTATEs of a server that cannot serve: shutdown, crash, starting up, no slot left; and 25006
+ * (read-only transaction): in a managed service's failover the address reaches a standby, or the old
+ * primary turned standby, for a while. Nothing here writes in a transaction declared read-only, so
+ * 25006 always means a server that cannot take writes yet.
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
 
 const UNREACHABLE_MESSAGES = [
   'Connection terminated',
@@ -25,6 +31,7 @@ const UNREACHABLE_MESSAGES = [
   'Client has encountered a connection error',
   'Connection closed',
   'the database system is',
+  'in a read-only transaction',
 ];
 
 /** Thrown by callers that gave up waiting for Postgres. */

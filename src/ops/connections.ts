@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 /** One connection to Postgres or Redis, opened, asked one question and closed: start-up and the doctor. */
@@ -32,18 +32,15 @@ export async function checkPostgres(url: string, timeoutMs = 5_000): Promise<Pos
   }
 }
 
-/** Pings Redis once and reads its eviction policy (null where the server does not allow CONFIG). */
+/**
+ * Pings Redis once and reads its eviction policy (null where the server does not allow CONFIG), on a
+ * connection made lazy and fail-fast by the factory (`createRedis(config.redis, { lazy, failFast })`),
+ * then closed.
+ */
 export async function checkRedis(
-  url: string,
+  redis: Redis | Cluster,
   timeoutMs = 5_000,
 ): Promise<{ maxmemoryPolicy: string | null }> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
   let lastError: unknown = null;
   redis.on('error', (error) => {
     lastError = error;

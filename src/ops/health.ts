@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Metrics } from './metrics.js';
 
@@ -26,7 +26,7 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
 
 export interface ReadinessDeps {
   pool: pg.Pool;
-  redis: Redis;
+  redis: Redis | Cluster;
 }
 
 export interface HealthDeps extends ReadinessDeps {

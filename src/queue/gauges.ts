@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Sample } from '../ops/metrics.js';
+import type { RedisClient } from './connection.js';
 import { QUEUE_NAMES, type Queues } from './queues.js';
 
 /** One look at the queues serves both gauges of a scrape. */
@@ -25,7 +25,7 @@ export function readySince(job: { timestamp: number; processedOn?: number; delay
  * given (quiet hours, a retry's backoff), so a broadcast released at 08:00 is not hours old at 08:01.
  * Nothing is read while Redis is away: its commands would wait for it, and the scrape with them.
  */
-export function queueGauges(queues: Queues, redis: Redis, clock: () => number = Date.now) {
+export function queueGauges(queues: Queues, redis: RedisClient, clock: () => number = Date.now) {
   let cached: { at: number; look: Promise<QueueLook> } | null = null;
   async function look(): Promise<QueueLook> {
     if (redis.status !== 'ready') throw new Error('Redis is not connected');

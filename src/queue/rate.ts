@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /**
  * A global rate shared by every worker process through Redis: `max` takes per `durationMs`, evenly
@@ -24,7 +24,12 @@ export interface RateLimiter {
   take(): Promise<void>;
 }
 
-export function createRateLimiter(redis: Redis, key: string, max: number, durationMs: number): RateLimiter {
+export function createRateLimiter(
+  redis: RedisClient,
+  key: string,
+  max: number,
+  durationMs: number,
+): RateLimiter {
   const interval = durationMs / max;
   const burst = Math.max(interval, durationMs / 10);
   return {

@@ -1,17 +1,16 @@
 import type { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { outbox } from '../db/schema.js';
-import { redisNotReady } from './connection.js';
+import { type RedisClient, redisNotReady } from './connection.js';
 import { QUEUE_NAMES, type QueueName, type Queues } from './queues.js';
 
 export interface RelayDeps {
   database: Database;
   queues: Queues;
   /** The connection the queues use: while it is not ready, rows wait in Postgres. */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Counts adds that found another job under their id. */
   mismatches?: { inc(): void };
@@ -43,7 +42,7 @@ export const outboxJobId = (jobKey: string) => `outbox-${jobKey}`;
 const WARN_EVERY_MS = 60_000;
 
 /** The rows whose job, read back from Redis, is not the one the row describes. One round trip a queue. */
-async function jobsNotOurs(redis: Redis, queue: Queue, rows: OutboxRow[]): Promise<OutboxRow[]> {
+async function jobsNotOurs(redis: RedisClient, queue: Queue, rows: OutboxRow[]): Promise<OutboxRow[]> {
   const pipeline = redis.pipeline();
   for (const row of rows) pipeline.hmget(queue.toKey(outboxJobId(row.job_key)), 'name', 'data');
   const replies = (await pipeline.exec()) ?? [];

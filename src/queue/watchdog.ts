@@ -1,9 +1,8 @@
 import { QueueKeys } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Db, Tx } from '../db/client.js';
 import type { StuckItem, StuckSource } from '../ops/stuck.js';
-import { redisNotReady } from './connection.js';
+import { type RedisClient, redisNotReady } from './connection.js';
 import { type QueueName, SHORTEST_JOB_RETENTION_MS } from './queues.js';
 import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
 
@@ -12,8 +11,13 @@ import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
  * finished jobs at least twice as long.
  */
 const LOST_WINDOW_SECONDS = Math.floor(SHORTEST_JOB_RETENTION_MS / 2_000);
-/** A row relayed this recently is left alone: its add may still be on its way. */
-const SETTLE_SECONDS = 120;
+/**
+ * A row relayed this recently is left alone: its add may still be on its way. The relay marks a row in
+ * the transaction that made its add, so a visible row's add is done; the wait only has to outlast one
+ * watchdog pass (its UPDATE checks it again). Short, because a Redis failover loses the jobs the old
+ * master took last, and the workers look again this long after their connection is back.
+ */
+export const SETTLE_SECONDS = 30;
 /**
  * Relayed rows are kept as long as BullMQ keeps a failed job (30 days), then deleted a batch at a time:
  * past that nothing can dedupe against them, and a broadcast adds a row a text.
@@ -69,7 +73,7 @@ export function createOutboxWatchdog({
   prefix,
 }: {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }): OutboxWatchdog {
   const keys = new QueueKeys(prefix);
@@ -78,7 +82,7 @@ export function createOutboxWatchdog({
   /** One reply per key, a chunk of keys per round trip; fails rather than waits while Redis is away. */
   async function ask<T>(
     keysToAsk: string[],
-    command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => void,
+    command: (pipeline: ReturnType<RedisClient['pipeline']>, key: string) => void,
   ) {
     if (keysToAsk.length === 0) return [];
     if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));

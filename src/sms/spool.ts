@@ -4,12 +4,12 @@ import { access, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { RedisClient } from '../queue/connection.js';
 import { enqueue } from '../queue/outbox.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import type { InboundAnswer, InboundText } from './inbound.js';
@@ -47,7 +47,7 @@ interface Entry {
 export interface SpoolDeps {
   config: Config;
   database: Database;
-  redis: Redis;
+  redis: RedisClient;
   phoneCrypto: PhoneCrypto;
   metrics: Metrics;
   logger: Logger;

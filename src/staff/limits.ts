@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** What @fastify/rate-limit's stores give back for a key: hits in its window and the window's time left. */
 interface Count {
@@ -21,7 +21,7 @@ type LocalStoreCtor = new (
 type RedisStoreCtor = new (
   continueExceeding: boolean,
   exponentialBackoff: boolean,
-  redis: Redis,
+  redis: Redis | Cluster,
   key: string,
 ) => PluginStore;
 
@@ -40,14 +40,11 @@ export const digest = (text: string) => createHash('sha256').update(text).digest
  * limits are kept loosely during an outage rather than not at all, and no request waits on Redis for
  * more than 250 ms.
  */
-export function createLimits(redis: Redis, prefix: string) {
-  const connection = redis.duplicate({
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 250,
-  });
-  connection.on('error', () => {});
-
+export function createLimits(
+  /** A connection of the limits' own, from the factory's `duplicateFailFast(redis, 250)`. */
+  connection: Redis | Cluster,
+  prefix: string,
+) {
   function store(namespace: string, continueExceeding: boolean): PluginStore {
     const local = new LocalStore(continueExceeding, false);
     let remote: PluginStore | null = null;

@@ -12,7 +12,7 @@ import { FAST_TIMING } from './sinch-setup.js';
 
 const config = loadConfig(process.env);
 const database = createDatabase(config.databaseUrl, { max: 10 });
-const redis = createRedis(config.redisUrl);
+const redis = createRedis(config.redis);
 await startWorkers({
   services: createServices({
     config,

@@ -36,7 +36,7 @@ export async function startTestWorkers(
 ): Promise<TestWorkers> {
   const config = testConfig(database.url, options.env);
   const logs = new CapturedLogs();
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const services = createServices({
     config,
     database,

@@ -43,7 +43,7 @@ export async function startFaxWorkers(
   timing: Partial<DeliveryTiming> = FAST_TIMING,
 ) {
   const config = testConfig(database.url, env);
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const workers = await startWorkers({
     services: createServices({
       config,

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
-import { createRedis } from '../../src/queue/connection.js';
+import { createRedis, type RedisClient } from '../../src/queue/connection.js';
 import { createServices } from '../../src/services.js';
 import { REDIS_URL } from './database.js';
 
@@ -42,7 +41,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   logs: CapturedLogs;
   /** This app's Redis prefix (QUEUE_PREFIX). */
   queuePrefix: string;
@@ -61,7 +60,7 @@ export async function startTestApp(
     ...options.env,
   });
   const logs = new CapturedLogs();
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const services = createServices({
     config,
     database,

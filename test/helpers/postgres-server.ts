@@ -31,24 +31,45 @@ function binDir(): string {
   return found;
 }
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
+/** A server of the test's own that a failover test can also crash and promote. */
+export interface OwnPostgresNode extends OwnPostgres {
+  port: number;
+  /** Stops it as a crash does (`pg_ctl stop -m immediate`): no checkpoint, every connection cut. */
+  crash(): Promise<void>;
+  /** Promotes a standby (`pg_ctl promote -w`): it takes writes once this resolves. */
+  promote(): Promise<void>;
+}
+
+async function ownDirectory(): Promise<{ bin: string; dir: string; asRoot: boolean }> {
   const bin = binDir();
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pp-pg-'));
-  const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
+  return { bin, dir, asRoot };
+}
+
+/**
+ * A server on a free port with its data in a temporary directory. `settings` are added to the
+ * helper's own (`-c name=value`, later ones win); `create` makes the data directory.
+ */
+async function ownServer(
+  settings: string[],
+  create: (data: string, asPostgres: (program: string, args: string[]) => Promise<unknown>) => Promise<void>,
+): Promise<OwnPostgresNode> {
+  const { bin, dir, asRoot } = await ownDirectory();
+  const port = await freePort();
+  const data = join(dir, 'data');
   /** Runs a server program as the postgres user (PostgreSQL refuses to run as root). */
   const asPostgres = (program: string, args: string[]) =>
     asRoot
       ? run('runuser', ['-u', 'postgres', '--', join(bin, program), ...args])
       : run(join(bin, program), args);
 
-  await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  await create(data, asPostgres);
   const options = [
     `-p ${port}`,
     `-k ${dir}`,
@@ -57,6 +78,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
     '-c max_connections=200',
+    ...settings.map((setting) => `-c ${setting}`),
   ].join(' ');
   const url = `postgres://postgres@127.0.0.1:${port}`;
 
@@ -100,12 +122,74 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   await start();
   return {
     url,
+    port,
     start,
     stop,
+    async crash() {
+      await asPostgres('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '30']).catch(
+        () => undefined,
+      );
+    },
+    async promote() {
+      await asPostgres('pg_ctl', ['promote', '-D', data, '-w', '-t', '30']);
+    },
     async destroy() {
       process.off('exit', stopAtExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const initdb = (settings: string[] = []) =>
+  ownServer(settings, async (data, asPostgres) => {
+    await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  });
+
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  return initdb();
+}
+
+/**
+ * A primary and a synchronous streaming standby (`pg_basebackup -R`): a commit returns once the standby
+ * has it, so a promotion loses no committed row, as a managed service's high-availability pair does.
+ */
+export async function startPrimaryAndStandby(): Promise<{
+  primary: OwnPostgresNode;
+  standby: OwnPostgresNode;
+}> {
+  const primary = await initdb([
+    'wal_level=replica',
+    'max_wal_senders=5',
+    'synchronous_commit=on',
+    "synchronous_standby_names='standby1'",
+  ]);
+  const standby = await ownServer(['hot_standby=on'], async (data, asPostgres) => {
+    await asPostgres('pg_basebackup', [
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+      '-d',
+      `host=127.0.0.1 port=${primary.port} user=postgres application_name=standby1`,
+    ]);
+  });
+  // Synchronous once the primary says so: until then a commit would not wait for the standby.
+  const client = new pg.Client({ connectionString: `${primary.url}/postgres` });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await client.query<{ sync_state: string }>(
+        "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'",
+      );
+      if (rows[0]?.sync_state === 'sync') break;
+      if (Date.now() > deadline) throw new Error('the standby did not become synchronous within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+  return { primary, standby };
 }

@@ -49,7 +49,7 @@ async function install(database: TestDatabase) {
   };
   const server = await startTestApp(database, { env, databaseUrl: database.url });
   const config = testConfig(database.url, env);
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redis);
   const logs = new CapturedLogs();
   const workers = await startWorkers({
     services: createServices({ config, database, redis, logger: createLogger('info', logs) }),

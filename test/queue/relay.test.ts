@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { createRedis } from '../../src/queue/connection.js';
+import { createRedis, type RedisClient } from '../../src/queue/connection.js';
 import { enqueue } from '../../src/queue/outbox.js';
 import { closeQueues, createQueues, type Queues } from '../../src/queue/queues.js';
 import { createOutboxRelay, outboxJobId } from '../../src/queue/relay.js';
@@ -17,7 +16,7 @@ import {
 
 // No workers here: jobs stay in their queues, so every job the relay adds can be counted.
 let database: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 let queues: Queues;
 let logs: CapturedLogs;
 const prefix = `pp_test_${randomBytes(4).toString('hex')}`;

@@ -14,7 +14,7 @@ const app = await buildApp({
   services: createServices({
     config,
     database: createDatabase(config.databaseUrl),
-    redis: createRedis(config.redisUrl),
+    redis: createRedis(config.redis),
     logger: createLogger('warn'),
   }),
 });
