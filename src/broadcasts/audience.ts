@@ -35,8 +35,8 @@ export interface FrozenAudience {
 }
 
 /**
- * Who a broadcast reaches, as a condition on `supporters s`: members who can be texted (opted in, not
- * erased, a number kept), narrowed to a campaign's signers or to those with no signature on it at all
+ * Who a broadcast reaches, as a condition on `supporters s`: members who can be texted (consent
+ * recorded, opted in, not erased, a number kept), narrowed to a campaign's signers or to those with no signature on it at all
  * (a hidden signature cannot be made again, so its member is not reminded), or to the signers whose
  * names one batch of the campaign carried. A frozen audience only shrinks: no one who joined or signed
  * after `frozen` is added (a reminder still skips a new signer).
@@ -47,9 +47,10 @@ export function audienceCondition(
   batchId: number | null = null,
   frozen?: FrozenAudience,
 ): SQL {
-  const reachable = frozen
-    ? sql`s.id <= ${frozen.upTo} AND s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`
-    : sql`s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`;
+  // A member is someone who consented (signed, joined or was imported): a number that only asked for
+  // help or said hello has a supporter row but is texted nothing after its answer.
+  const member = sql`s.consent_at IS NOT NULL AND s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`;
+  const reachable = frozen ? sql`s.id <= ${frozen.upTo} AND ${member}` : member;
   const signature = sql`SELECT 1 FROM signatures g WHERE g.campaign_id = ${campaignId} AND g.supporter_id = s.id`;
   switch (audience) {
     case 'network':

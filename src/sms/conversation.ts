@@ -70,8 +70,11 @@ export interface SupporterChange {
   nameCleared?: boolean;
   optedIn?: boolean;
   noCall?: boolean;
-  /** Record this message as (renewed) consent to our texts. */
-  consent?: boolean;
+  /**
+   * Record this message as consent to our texts: 'give' (signing, joining) makes a member of the
+   * network; 'renew' (START) records it again only for a member. Other texts make no member.
+   */
+  consent?: 'give' | 'renew';
   source?: string;
   pending?: { campaignId: number | null; attempts: number };
 }
@@ -138,7 +141,9 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     hold: HoldReason | null,
     change: SupporterChange,
   ) => {
-    const base = { campaignId: campaign.id, supporter: { ...change, pending: NO_PENDING } };
+    // Signing is consent to texts about the network's actions (a late signature too).
+    const given: SupporterChange = { ...change, consent: 'give' };
+    const base = { campaignId: campaign.id, supporter: { ...given, pending: NO_PENDING } };
     if (hasClosed(campaign, now)) {
       return decision('late', replies.late(campaign), {
         ...base,
@@ -157,7 +162,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     if (hold === 'unsupported-script') {
       return decision('asked-spelling', replies.askSpelling(campaign), {
         ...base,
-        supporter: { ...change, pending: { campaignId: campaign.id, attempts: 0 } },
+        supporter: { ...given, pending: { campaignId: campaign.id, attempts: 0 } },
         signature,
       });
     }
@@ -199,7 +204,9 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         supporter: { optedIn: false, pending: NO_PENDING },
       });
     case 'opt-in':
-      return decision('opted-in', answer(replies.optedIn()), { supporter: { optedIn: true, consent: true } });
+      return decision('opted-in', answer(replies.optedIn()), {
+        supporter: { optedIn: true, consent: 'renew' },
+      });
     case 'help':
       return decision('help', answer(replies.help(openKeywords)));
     case 'nocall':
@@ -219,7 +226,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       return decision('joined', replies.joined(name), {
         supporter: {
           optedIn: true,
-          consent: true,
+          consent: 'give',
           source,
           pending: NO_PENDING,
           ...(name ? { name, nameCleared: true } : {}),

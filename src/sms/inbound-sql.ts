@@ -24,8 +24,11 @@ const INPUT = [
   ['pending_attempts', 'smallint'],
   /** Where the supporter came from, kept only when not known yet. */
   ['source', 'text'],
-  /** A known supporter's consent is recorded again (START, a join keyword). */
-  ['renew_consent', 'boolean'],
+  /**
+   * Consent to texts, which makes a member of the network: 'give' (signing, a join keyword) records it;
+   * 'renew' (START) records it again for a member only; null leaves it (HELP, hello, RECEIPT...).
+   */
+  ['consent', 'text'],
   ['consent_terms', 'text'],
   ['received_at', 'timestamptz'],
   ['message_sid', 'text'],
@@ -121,13 +124,19 @@ const CONTEXT = `
          nullif((${CAMPAIGNS_TEXT}), ${CAMPAIGNS}) AS campaigns
     FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = t.phone_index`;
 
-/** A new supporter row; first contact is consent to later texts, whatever the first text was. */
+/** A new supporter row: a member (consent recorded) only when the text signs or joins. */
 const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, name_cleared_under, opted_in, opted_out_at, no_call,
     consent_at, consent_message_sid, consent_terms, source, pending_campaign_id, pending_attempts)
   SELECT i.phone_ciphertext, i.phone_index, i.name, i.name_cleared_under, i.opted_in,
          CASE WHEN i.opted_in THEN NULL ELSE i.received_at END, i.no_call,
-         i.received_at, i.message_sid, i.consent_terms, i.source, i.pending_campaign_id, i.pending_attempts
+         CASE WHEN i.consent = 'give' THEN i.received_at END,
+         CASE WHEN i.consent = 'give' THEN i.message_sid END,
+         CASE WHEN i.consent = 'give' THEN i.consent_terms END,
+         i.source, i.pending_campaign_id, i.pending_attempts
     FROM i`;
+
+/** Whether text `i` records consent on the known supporter `sp`: START only renews a member's. */
+const CONSENTS = `(i.consent = 'give' OR (i.consent = 'renew' AND sp.consent_at IS NOT NULL))`;
 
 /**
  * A known supporter row `sp` as text `i` leaves it. Every text updates it, so that the next text from
@@ -141,9 +150,9 @@ const UPDATE_SUPPORTER = `
     opted_in = i.opted_in,
     opted_out_at = CASE WHEN i.opted_in THEN NULL ELSE coalesce(sp.opted_out_at, i.received_at) END,
     no_call = sp.no_call OR i.no_call,
-    consent_at = CASE WHEN i.renew_consent THEN i.received_at ELSE sp.consent_at END,
-    consent_message_sid = CASE WHEN i.renew_consent THEN i.message_sid ELSE sp.consent_message_sid END,
-    consent_terms = CASE WHEN i.renew_consent THEN i.consent_terms ELSE sp.consent_terms END,
+    consent_at = CASE WHEN ${CONSENTS} THEN i.received_at ELSE sp.consent_at END,
+    consent_message_sid = CASE WHEN ${CONSENTS} THEN i.message_sid ELSE sp.consent_message_sid END,
+    consent_terms = CASE WHEN ${CONSENTS} THEN i.consent_terms ELSE sp.consent_terms END,
     source = coalesce(sp.source, i.source),
     pending_campaign_id = i.pending_campaign_id,
     pending_attempts = i.pending_attempts

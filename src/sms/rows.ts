@@ -9,7 +9,7 @@ import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
  * written for.
  */
 
-/** The terms a supporter accepts by texting us, recorded with their consent. */
+/** The terms a supporter accepts by signing or joining by text, recorded with their consent. */
 export const SMS_TERMS_VERSION = 'sms-terms-2026-11';
 
 /** What a row keeps of the text. */
@@ -57,7 +57,7 @@ export function inputRow(
     pending_campaign_id: change.pending ? change.pending.campaignId : (known?.pendingCampaignId ?? null),
     pending_attempts: change.pending ? change.pending.attempts : (known?.pendingAttempts ?? 0),
     source: change.source ?? 'sms',
-    renew_consent: change.consent ?? false,
+    consent: change.consent ?? null,
     consent_terms: SMS_TERMS_VERSION,
     // ISO text: pg's own Date formatting costs more than the rest of the row together.
     received_at: now.toISOString(),

@@ -27,7 +27,7 @@ function signing(overrides: Partial<InputRow> = {}): InputRow {
     pending_campaign_id: null,
     pending_attempts: 0,
     source: 'sms',
-    renew_consent: false,
+    consent: null,
     consent_terms: 'terms',
     received_at: new Date().toISOString(),
     message_sid: `SMwriter${n}`,

@@ -311,8 +311,9 @@ describe('opting out and in', () => {
     expect((await supporterOf(from)).opted_in).toBe(false);
   });
 
-  it('START opts back in and records consent again', async () => {
+  it('START opts a member back in and records consent again', async () => {
     const from = phone();
+    await text(from, 'MAGAMED Hugo Weber');
     await text(from, 'STOP AMNESTY');
     const reply = await text(from, 'START', { messageSid: 'SMrejoin000000000000000000000000001' });
     expect(replyText(reply)).toMatch(/Welcome back/);
