@@ -1,7 +1,7 @@
 import type { CampaignReplies } from '../db/schema.js';
 import { checkName, type HoldReason, holdOnFile, type NameCheck } from '../supporters/names.js';
 import type { Intent } from './intent.js';
-import type { Replies } from './replies.js';
+import { NAME_ON_FILE, type Replies } from './replies.js';
 
 /**
  * The supporter conversation as a pure function: what we know (the supporter, the campaigns whose
@@ -29,7 +29,7 @@ export interface SupporterView {
 }
 
 /** Stands for the name on file in a decision made for MEMBER_ON_FILE; no name or reply holds it. */
-export const NAME_ON_FILE = '\u0001';
+export { NAME_ON_FILE };
 
 /**
  * Any member who is opted in, has no question pending and whose name on file passed the hold rules,
@@ -145,7 +145,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     const given: SupporterChange = { ...change, consent: 'give' };
     const base = { campaignId: campaign.id, supporter: { ...given, pending: NO_PENDING } };
     if (hasClosed(campaign, now)) {
-      return decision('late', replies.late(campaign), {
+      return decision('late', replies.late(campaign, optedIn), {
         ...base,
         signature: { campaignId: campaign.id, name, status: 'late', holdReason: null },
       });
@@ -240,7 +240,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         return respell(campaign, intent.name, supporter.pendingAttempts);
       }
       if (campaign.signed) {
-        return decision('already-signed', replies.alreadySigned(campaign), {
+        return decision('already-signed', replies.alreadySigned(campaign, optedIn), {
           campaignId: campaign.id,
           supporter: supporter?.pendingCampaignId === campaign.id ? { pending: NO_PENDING } : {},
         });

@@ -1,3 +1,5 @@
+import { GSM_BASIC_PATTERN } from './segments.js';
+
 /**
  * The statements of an inbound text, as plain SQL. They run on every text, so they are prepared once
  * per connection, and each is one round trip. Texts come in as the rows of `i`, one array parameter
@@ -17,6 +19,8 @@ const INPUT = [
   /** The name this text gives the supporter (null: it keeps theirs), and the hold rules it passed. */
   ['name', 'text'],
   ['name_cleared_under', 'text'],
+  /** A member's row: the most characters the name on file may have for the reply to stay one segment. */
+  ['name_room', 'int'],
   // The supporter's state after this text, whether the text changes it or not.
   ['opted_in', 'boolean'],
   ['no_call', 'boolean'],
@@ -66,6 +70,9 @@ export function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] 
   }
   return params;
 }
+
+/** GSM-7 basic characters only, as an SQL string literal (segments.ts). */
+const GSM_NAME = `'${GSM_BASIC_PATTERN.replaceAll("'", "''")}'`;
 
 /** TRY_TEXTS's parameters after the input's columns, in order (tryTextsParams). */
 const [CAMPAIGNS, REPLIES_PER_HOUR, HOLD_RULES, NAME_ON_FILE] = [1, 2, 3, 4].map(
@@ -228,6 +235,9 @@ WITH ${inputRows('input')}, texts AS (
      WHEN seen.supporter_id IS NULL THEN input.kind <> 'member'
      WHEN input.kind = 'new' OR NOT seen.plain THEN false
      ELSE (input.kind = 'any' OR seen.name_cleared)
+      -- The name on file fits the reply's room in one segment, without changing its encoding.
+      AND (input.name_room IS NULL OR (char_length(seen.name_on_file) <= input.name_room
+           AND seen.name_on_file ~ ${GSM_NAME}))
       AND (input.campaign_id IS NULL OR NOT EXISTS (
             SELECT FROM signatures sg
              WHERE sg.campaign_id = input.campaign_id AND sg.supporter_id = seen.supporter_id))

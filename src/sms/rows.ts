@@ -2,6 +2,7 @@ import { HOLD_RULES } from '../supporters/names.js';
 import type { BetResult, TextRows } from './batches.js';
 import { type Decision, MEMBER_ON_FILE } from './conversation.js';
 import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
+import { roomForName } from './replies.js';
 
 /**
  * A text's decision as the rows of the inbound statements (inbound-sql.ts). Pure: the inbound service
@@ -52,6 +53,7 @@ export function inputRow(
     supporter_version: seen.supporter_version,
     name: change.name ?? null,
     name_cleared_under: change.name !== undefined && change.nameCleared ? HOLD_RULES : null,
+    name_room: roomForName(decision.reply),
     opted_in: change.optedIn ?? known?.optedIn ?? true,
     no_call: change.noCall ?? false,
     pending_campaign_id: change.pending ? change.pending.campaignId : (known?.pendingCampaignId ?? null),

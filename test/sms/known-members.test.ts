@@ -197,7 +197,7 @@ describe('known members texting the keyword alone', () => {
     const reply = replyText(await text(from, 'MAGAMED'));
 
     expect(reply).toContain('Thank you, Gita Away!');
-    expect(reply).toContain('text START to rejoin');
+    expect(reply).toContain('Text START to get our texts again.');
     expect(await signatureNames(from)).toEqual(['Gita Away']);
     expect(await supporterOf(from)).toMatchObject({ opted_in: false, opted_out_at: expect.any(Date) });
   });
