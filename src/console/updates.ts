@@ -7,7 +7,7 @@ import {
   MAX_BROADCAST_LENGTH,
   MAX_BROADCAST_SEGMENTS,
 } from '../broadcasts/compose.js';
-import type { BroadcastInput } from '../broadcasts/service.js';
+import { type BroadcastInput, RECEIPT_PLACEHOLDER } from '../broadcasts/service.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { fromLocalInput, toLocalInput } from '../time.js';
@@ -108,6 +108,20 @@ export function cancelledText(p: Pick<Progress, 'sent' | 'total' | 'cancelled'>)
   return `Cancelled after ${p.sent.toLocaleString('en-GB')} of ${p.total.toLocaleString('en-GB')}: ${went}, ${notSent}.`;
 }
 
+/**
+ * The body as the preview will send it: `{receipt}` filled in with the chosen batch's sentence (else
+ * the latest received batch's, which the form offers), so that the counter and the preview agree.
+ */
+export function expandForCounter(
+  body: string,
+  audience: string,
+  batches: ReadonlyArray<{ batchId: number; sentence: string }>,
+): string {
+  if (!body.includes(RECEIPT_PLACEHOLDER)) return body;
+  const chosen = batches.find((b) => `batch:${b.batchId}` === audience) ?? batches[0];
+  return chosen ? body.replaceAll(RECEIPT_PLACEHOLDER, chosen.sentence) : body;
+}
+
 export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
   const { broadcasts: service, campaigns, config } = app.services;
 
@@ -132,7 +146,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     const sizes = await service.audienceSizes(campaignId);
     const batches = await service.receivedBatches(campaignId);
     const sent = await service.listForCampaign(campaignId, 50);
-    const counter = segmentFields(draft.body, draft.smartEncoding);
+    const counter = segmentFields(expandForCounter(draft.body, draft.audience, batches), draft.smartEncoding);
     const canWrite = canDo(context, 'campaigner');
     return page(
       context,
@@ -145,7 +159,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
       <form method="post" action="/console/campaigns/${campaignId}/updates/preview">${csrfField(context)}
         <label for="body">Text</label>
         ${problem && html`<p class="error" role="alert" id="body-error">${problem}</p>`}
-        <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}" data-segments="/console/segments.json"
+        <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}" data-segments="/console/campaigns/${campaignId}/segments.json"
           aria-describedby="segment-count opt-out-hint${problem ? ' body-error' : ''}">${draft.body}</textarea>
         <p class="hint" id="segment-count" aria-live="polite"><span data-field="segments">${counter.segments}</span> <span data-field="segmentsWord">${counter.segmentsWord}</span> per text,
           <span data-field="encoding">${counter.encoding}</span>, <span data-field="characters">${counter.characters}</span> characters with the opt-out hint.
@@ -280,10 +294,16 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     ),
   );
 
-  app.get('/segments.json', { onRequest: requireRole('viewer') }, async (request) => {
-    const query = request.query as { body?: string; smartEncoding?: string };
+  app.get<Params>('/campaigns/:id/segments.json', { onRequest: requireRole('viewer') }, async (request) => {
+    const query = request.query as { body?: string; smartEncoding?: string; audience?: string };
+    const body = String(query.body ?? '').slice(0, 5_000);
+    // The batches are read only when the text has {receipt} to fill in.
+    const batches = body.includes(RECEIPT_PLACEHOLDER) ? await service.receivedBatches(idOf(request)) : [];
     return {
-      fields: segmentFields(String(query.body ?? '').slice(0, 5_000), query.smartEncoding !== 'off'),
+      fields: segmentFields(
+        expandForCounter(body, String(query.audience ?? ''), batches),
+        query.smartEncoding !== 'off',
+      ),
     };
   });
 

@@ -183,8 +183,12 @@ export function createReplies({
             );
           }
           if (state.kind === 'delivered') {
+            const names = joinAnd(state.received.map(labelText));
             return oneSegment(
               `Your name on the ${k} fax reached ${reached}. Thank you! ${orgName}`,
+              `Your name on the ${k} fax reached ${reached}. Thank you!`,
+              `Your name on the ${k} fax reached ${names}. Thank you! ${orgName}`,
+              `Your name on the ${k} fax reached ${names}. Thank you!`,
               `Your name on the ${k} fax reached ${got === 1 ? 'its target' : `all ${people(got)}`}. Thank you! ${orgName}`,
             );
           }
