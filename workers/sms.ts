@@ -17,7 +17,8 @@ async function waitIfAsked(job: Job, outcome: JobOutcome): Promise<void> {
 
 /**
  * Texts asleep in the delayed set wake at once and look again: those still held go back to sleep. For a
- * broadcast sent now, and at start when one is waiting (quiet hours may have been switched off).
+ * broadcast sent now, and at start when one is waiting (quiet hours may have been switched off). Jobs
+ * waiting to retry are tried a little early too: every processor is idempotent.
  */
 export async function wakeSleepingTexts(queues: Pick<Queues, 'broadcasts' | 'sms-send'>): Promise<void> {
   await queues.broadcasts.promoteJobs();

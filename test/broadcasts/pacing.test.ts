@@ -197,6 +197,29 @@ describe('quiet hours', () => {
     expect(done).toMatchObject({ total: 2, sent: 2 });
     expect(recipientsOf(world, 'Frozen:').sort()).toEqual(members.map((m) => m.phone).sort());
   });
+
+  it('goes on at once when staff send it now, its texts asleep until the morning woken', async () => {
+    const members = await addMembers(world, 6);
+    const campaignId = await campaignFor('NOWTEST', members);
+    now = new Date('2026-01-19T20:59:00Z');
+    const broadcast = await createBroadcast(world, campaignId, 'Sent now: thank you', 'signers');
+    await waitFor(async () => recipientsOf(world, 'Sent now:').length > 0, 'the first text');
+    now = new Date('2026-01-19T21:00:30Z');
+    await waitFor(
+      async () => (await progressOf(world, broadcast.id)).status === 'waiting',
+      'the broadcast to wait',
+    );
+    const waiting = await progressOf(world, broadcast.id);
+    expect(waiting).toMatchObject({ started: true, waiting: { reason: 'quiet-hours' } });
+    expect(recipientsOf(world, 'Sent now:').length).toBeLessThan(6);
+
+    const sent = await world.api({ method: 'POST', url: `/api/v1/broadcasts/${broadcast.id}/send-now` });
+    expect(sent.statusCode).toBe(200);
+    // Still night on the clock: only "send now" lets the sleeping texts go.
+    const done = await waitUntilDone(world, broadcast.id);
+    expect(done).toMatchObject({ sent: 6, status: 'done' });
+    expect(recipientsOf(world, 'Sent now:').sort()).toEqual(members.map((m) => m.phone).sort());
+  });
 });
 
 /** Texts of no broadcast written straight into the table, each with its send job (via the outbox). */
