@@ -30,11 +30,21 @@ const HIDDEN_BECAUSE: Record<HoldReason | 'staff', string> = {
   staff: 'our team could not use it',
 };
 
+/**
+ * Plain ASCII that is GSM-7 at one unit a character, with no look-alike to replace (no backtick, none
+ * of [ \ ] ^ { | } ~): most replies, told apart by one regular expression instead of counting (every
+ * text's replies are worded twice, for an unknown number and for a member, on the inbound hot path).
+ */
+const PLAIN = new RegExp(`^[\\x20-\\x5A\\x5F\\x61-\\x7A${NAME_ON_FILE}]*$`);
+const GSM_SINGLE = singleSegmentUnits('GSM-7');
+
 /** The characters a name on file may have in the member's reply, or null when it has no NAME_ON_FILE. */
 export function roomForName(reply: string): number | null {
+  if (!reply.includes(NAME_ON_FILE)) return null;
   const slots = reply.split(NAME_ON_FILE).length - 1;
-  if (slots === 0) return null;
-  const { encoding, units } = countSegments(reply.replaceAll(NAME_ON_FILE, ''));
+  const { encoding, units } = PLAIN.test(reply)
+    ? { encoding: 'GSM-7' as const, units: reply.length - slots }
+    : countSegments(reply.replaceAll(NAME_ON_FILE, ''));
   return Math.max(0, Math.floor((singleSegmentUnits(encoding) - units) / slots));
 }
 
@@ -43,9 +53,17 @@ export function roomForName(reply: string): number | null {
  * replaced; the last is the shortest, and fits whatever the names (test/sms/reply-sizes.test.ts). A
  * NAME_ON_FILE counts for nothing here: the statement puts a name in only where it fits.
  */
+/** Whether `text` is PLAIN and one segment as it is (a NAME_ON_FILE counting for nothing). */
+function fitsPlainly(text: string): boolean {
+  if (!PLAIN.test(text)) return false;
+  const slots = text.includes(NAME_ON_FILE) ? text.split(NAME_ON_FILE).length - 1 : 0;
+  return text.length - slots <= GSM_SINGLE;
+}
+
 function oneSegment(...wordings: string[]): string {
   let text = '';
   for (const wording of wordings) {
+    if (fitsPlainly(wording)) return wording;
     text = smartEncode(wording).text;
     if (countSegments(text.replaceAll(NAME_ON_FILE, '')).segments <= 1) return text;
   }
@@ -103,6 +121,11 @@ export function createReplies({
       const k = campaign.keyword;
       const after = optedIn ? ` ${hint}` : ' Text START to get our texts again.';
       const custom = campaign.replies.thanks;
+      // The usual case first, without wording the others (every signature is thanked).
+      const usual = custom
+        ? `${custom.replaceAll('{name}', name)}${after}`
+        : `Thank you, ${name}! Your name will be on the ${k} fax. ${orgName}.${after}`;
+      if (fitsPlainly(usual)) return usual;
       return oneSegment(
         ...(custom ? nameForms(name).map((n) => `${custom.replaceAll('{name}', n)}${after}`) : []),
         ...nameForms(name).map(
