@@ -257,6 +257,26 @@ describe('signing by keyword', () => {
     expect(replyText(await text(from, 'RECEIPT'))).toBe(
       "Your name for MAGAMED was not put on the fax: it looked like a character's name, not a real one. Amnesty International UK",
     );
+
+    // A name hidden with the reason the moderator chose says that one.
+    const other = phone();
+    await text(other, 'MAGAMED Pat Doe');
+    const [valid] = await signaturesOf(other);
+    const chosen = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/signatures/${valid.id}/hide?reason=placeholder-name`,
+      headers: { authorization: `Bearer ${staff.token}` },
+    });
+    expect(chosen.statusCode).toBe(200);
+    expect(replyText(await text(other, 'RECEIPT'))).toContain(
+      'not put on the fax: it looked like a test name.',
+    );
+    const refused = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/signatures/${valid.id}/hide?reason=whatever`,
+      headers: { authorization: `Bearer ${staff.token}` },
+    });
+    expect(refused.statusCode).toBe(400);
   });
 
   it('promises news only to those who get our texts', async () => {
