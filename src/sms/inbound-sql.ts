@@ -1,10 +1,10 @@
-import { GSM_BASIC_PATTERN } from './segments.js';
-
 /**
  * The statements of an inbound text, as plain SQL. They run on every text, so they are prepared once
  * per connection, and each is one round trip. Texts come in as the rows of `i`, one array parameter
  * per column, so that one statement can write many texts at once.
  */
+
+import { GSM_BASIC_PATTERN } from './segments.js';
 
 /** The columns of a text's row, in parameter order. */
 const INPUT = [
