@@ -24,6 +24,8 @@ export interface SupporterView {
   /** The name on file passed the current hold rules: it is not checked again. */
   nameCleared?: boolean;
   optedIn: boolean;
+  /** A member of the network (signed, joined or imported); absent: one. */
+  member?: boolean;
   pendingCampaignId: number | null;
   pendingAttempts: number;
 }
@@ -203,10 +205,13 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         alwaysReply: true,
         supporter: { optedIn: false, pending: NO_PENDING },
       });
-    case 'opt-in':
-      return decision('opted-in', answer(replies.optedIn()), {
+    case 'opt-in': {
+      // START makes no member: one who never signed or joined is told how to.
+      const member = supporter !== null && supporter.member !== false;
+      return decision('opted-in', answer(member ? replies.optedIn() : replies.optedInNotMember()), {
         supporter: { optedIn: true, consent: 'renew' },
       });
+    }
     case 'help':
       return decision('help', answer(replies.help(openKeywords)));
     case 'nocall':

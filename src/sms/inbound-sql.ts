@@ -121,6 +121,7 @@ const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
             FROM inbound_messages d WHERE d.message_sid = t.message_sid) AS duplicate,
          CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name, 'optedIn', p.opted_in,
+              'member', p.consent_at IS NOT NULL,
               'nameCleared', p.name_cleared_under = ${HOLD_RULES},
               'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts) END AS supporter,
          p.xmin::text AS supporter_version,
@@ -208,7 +209,7 @@ const CHOSEN_COLUMNS = INPUT.map(([column]) =>
  * (kind 'member'; see conversation.ts), or one row for both (kind 'any'). A row is written when the
  * campaigns are those the decisions were made on (CAMPAIGNS), the MessageSid is new, and:
  * - 'new' or 'any': the number is unknown;
- * - 'member' or 'any': the number is a member who is opted in, has no question pending, has not
+ * - 'member' or 'any': the number is a member (consent recorded) who is opted in, has no question pending, has not
  *   signed the row's campaign and is under the flood guard (REPLIES_PER_HOUR) if the reply counts; a
  *   'member' row also needs a name on file that passed the current hold rules (HOLD_RULES), which
  *   stands for NAME_ON_FILE in its reply and signature.
@@ -222,7 +223,7 @@ WITH ${inputRows('input')}, texts AS (
   SELECT DISTINCT ON (text_no) text_no, phone_index, message_sid, received_at FROM input ORDER BY text_no
 ), seen AS (
   SELECT t.text_no, sp.id AS supporter_id, sp.xmin AS version, sp.name AS name_on_file,
-         sp.opted_in AND sp.pending_campaign_id IS NULL AS plain,
+         sp.opted_in AND sp.pending_campaign_id IS NULL AND sp.consent_at IS NOT NULL AS plain,
          sp.name IS NOT NULL AND sp.name_cleared_under = ${HOLD_RULES} AS name_cleared
     FROM texts t LEFT JOIN supporters sp ON sp.phone_index = t.phone_index
    WHERE ${CAMPAIGNS} = (${CAMPAIGNS_TEXT})

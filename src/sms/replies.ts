@@ -94,9 +94,12 @@ export function createReplies({
   orgName,
   optOutHint,
   supporterCalls = false,
+  joinKeywords = ['JOIN'],
 }: {
   orgName: string;
   optOutHint: string;
+  /** JOIN_KEYWORDS: the first is how a number that is no member is told to join. */
+  joinKeywords?: readonly string[];
   /** SUPPORTER_CALLS: the organisation phones supporters, so HELP says how to stop calls. */
   supporterCalls?: boolean;
 }) {
@@ -272,6 +275,14 @@ export function createReplies({
     },
     optedIn(): string {
       return oneSegment(`Welcome back! You will get ${orgName} texts about urgent actions again. ${hint}`);
+    },
+    /** START from a number that never signed or joined: texts are welcome, but none are sent it yet. */
+    optedInNotMember(): string {
+      const join = joinKeywords[0] ?? 'JOIN';
+      return oneSegment(
+        `To join the ${orgName} network, text ${join}; to sign an action, text its keyword and your name. ${hint}`,
+        `To join our network, text ${join}. ${hint}`,
+      );
     },
     joined(name: string | null): string {
       const rest = `You are in the ${orgName} network: we will text you when someone at risk needs your name. ${hint}`;

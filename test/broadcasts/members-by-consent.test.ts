@@ -47,7 +47,7 @@ describe('who is a member of the network', () => {
     expect(replyText(await text(JOINER, 'JOIN'))).toContain('Welcome');
     // A number that only stopped and started again was never a member: START does not make one.
     await text(STOPPER, 'STOP');
-    await text(STOPPER, 'START');
+    expect(replyText(await text(STOPPER, 'START'))).toMatch(/^To join the .* network, text JOIN;/);
 
     // "The whole network" as the compose page counts it.
     expect((await world.server.app.services.broadcasts.audienceSizes(campaignId)).network).toBe(2);
@@ -74,7 +74,9 @@ describe('who is a member of the network', () => {
     };
     expect(await consent(HELPER)).not.toBeNull();
     await text(SIGNER, 'STOP');
-    await text(SIGNER, 'START', { messageSid: 'SMrenewed0000000000000000000000001' });
+    expect(
+      replyText(await text(SIGNER, 'START', { messageSid: 'SMrenewed0000000000000000000000001' })),
+    ).toContain('Welcome back!');
     expect(await consent(SIGNER)).toBe('SMrenewed0000000000000000000000001');
     expect(await consent(STOPPER)).toBeNull();
   });

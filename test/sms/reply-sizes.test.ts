@@ -103,6 +103,7 @@ function everyReply(supporterCalls: boolean): Array<[string, string]> {
   }
   add('optedOut', replies.optedOut());
   add('optedIn', replies.optedIn());
+  add('optedInNotMember', replies.optedInNotMember());
   add('noCall', replies.noCall());
   for (const name of [...NAMES, null]) add(`joined ${name}`, replies.joined(name));
   return out;
