@@ -32,11 +32,14 @@ function configuration(): Config {
 
 async function migrate(config: Config): Promise<void> {
   const { migrateDatabase } = await import('./db/migrate.js');
-  await migrateDatabase(config.databaseUrl).catch((error: unknown) => {
-    throw new CliError(
-      `Cannot reach Postgres at ${safeUrl(config.databaseUrl)} (DATABASE_URL): ${reason(error)}. Start Postgres or fix DATABASE_URL.`,
-    );
-  });
+  // On stderr, so that what a command prints stays alone on stdout.
+  await migrateDatabase(config.databaseUrl, (message) => console.error(`migration: ${message}`)).catch(
+    (error: unknown) => {
+      throw new CliError(
+        `Cannot reach Postgres at ${safeUrl(config.databaseUrl)} (DATABASE_URL): ${reason(error)}. Start Postgres or fix DATABASE_URL.`,
+      );
+    },
+  );
 }
 
 async function withServices<T>(config: Config, run: (services: Services) => Promise<T>): Promise<T> {

@@ -112,6 +112,8 @@ export interface Config {
     indexKey: Buffer;
   };
   joinKeywords: string[];
+  /** SUPPORTER_CALLS: the organisation phones supporters (HELP then mentions NOCALL). */
+  supporterCalls: boolean;
   retentionDays: number;
   /** BullMQ's key prefix: two installs sharing one Redis each keep their own. */
   queuePrefix: string;
@@ -205,6 +207,7 @@ export const CONFIG_VARIABLES = [
   'PHONE_INDEX_KEY',
   'SESSION_SECRET',
   'JOIN_KEYWORDS',
+  'SUPPORTER_CALLS',
   'RETENTION_DAYS',
   'QUEUE_PREFIX',
   'API_REQUESTS_PER_MINUTE',
@@ -466,6 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
       indexKey: key32('PHONE_INDEX_KEY', indexKeyText),
     },
     joinKeywords: wordList(env, 'JOIN_KEYWORDS', 'JOIN,PROTEST'),
+    supporterCalls: boolean(env, 'SUPPORTER_CALLS', false),
     retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 36_500),
     queuePrefix: queuePrefix(env),
     api: {

@@ -57,12 +57,14 @@ async function main(role: Role): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, { pretty: config.nodeEnv === 'development' });
   if (config.dryRun.length > 0)
     logger.warn({ dryRun: config.dryRun }, `dry run: ${config.dryRun.join('; ')}`);
-  await migrateDatabase(config.databaseUrl).catch((error: unknown) => {
-    throw new StartupError(
-      `${unreachable('Postgres', 'DATABASE_URL', config.databaseUrl, error)}\n` +
-        'Start Postgres, or set DATABASE_URL (in .env or the environment) to one that runs; `npm run doctor` checks it.',
-    );
-  });
+  await migrateDatabase(config.databaseUrl, (message) => logger.info(`migration: ${message}`)).catch(
+    (error: unknown) => {
+      throw new StartupError(
+        `${unreachable('Postgres', 'DATABASE_URL', config.databaseUrl, error)}\n` +
+          'Start Postgres, or set DATABASE_URL (in .env or the environment) to one that runs; `npm run doctor` checks it.',
+      );
+    },
+  );
   // Redis down is not fatal (texts are still recorded and answered; queued work waits), but it is said.
   const redisProblem = await checkRedis(
     createRedis(config.redis, { lazy: true, failFast: true, connectTimeoutMs: 2_000 }),

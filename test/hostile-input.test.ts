@@ -336,6 +336,8 @@ const API_ROUTES: Array<[HostileRequest['method'], string]> = [
   ['POST', '/api/v1/campaigns/{id}/broadcasts'],
   ['GET', '/api/v1/broadcasts/{id}'],
   ['POST', '/api/v1/broadcasts/{id}/cancel'],
+  ['POST', '/api/v1/broadcasts/{id}/send-now'],
+  ['POST', '/api/v1/broadcasts/{id}/reschedule'],
   ['POST', '/api/v1/supporters/erase'],
   ['GET', '/api/v1/staff'],
   ['POST', '/api/v1/staff'],
@@ -397,7 +399,7 @@ const CONSOLE_PAGES = [
   '/console/fax-batches/{id}/live.json',
   '/console/fax-batches/{id}/document',
   '/console/campaigns/{id}/updates',
-  '/console/segments.json',
+  '/console/campaigns/{id}/segments.json',
   '/console',
   '/console/dashboard.json',
   '/console/broadcasts/{id}',
@@ -469,6 +471,8 @@ const CONSOLE_FORMS: Array<[string, Fields]> = [
     ],
   ],
   ['/console/broadcasts/{id}/cancel', []],
+  ['/console/broadcasts/{id}/send-now', []],
+  ['/console/broadcasts/{id}/reschedule', [['sendAt', '2099-01-01T09:00']]],
   [
     '/console/members/import',
     [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DeliveryFact, describeReceipts, targetReceipts } from '../src/receipt.js';
+import { type DeliveryFact, describeReceipts, type TargetReceipt, targetReceipts } from '../src/receipt.js';
 import { type CampaignView, decide, type SupporterView } from '../src/sms/conversation.js';
 import { parseIntent } from '../src/sms/intent.js';
 import { createReplies } from '../src/sms/replies.js';
@@ -60,6 +60,28 @@ describe('delivery receipts (pure)', () => {
 
 describe('RECEIPT and the spelling asked for (conversation)', () => {
   const replies = createReplies({ orgName: 'Amnesty', optOutHint: 'Text STOP AMNESTY to opt out' });
+
+  it('says a dry run’s fax was written, not sent, and never that it reached anyone', () => {
+    const [target] = targetReceipts([fact({ targetName: 'Igor Krasnov', status: 'written' })]);
+    const received = [target?.receipt as TargetReceipt];
+    const dry = replies.receipt({ kind: 'delivered', keyword: 'MAGAMED', received, waiting: [] }, 'UTC');
+    expect(dry).toBe(
+      'The MAGAMED fax with your name was written for Igor Krasnov on 12 Dec 07:42, not sent (a dry run). Amnesty',
+    );
+    const real = replies.receipt(
+      {
+        kind: 'delivered',
+        keyword: 'MAGAMED',
+        received: [{ ...(target?.receipt as TargetReceipt), dryRun: false }],
+        waiting: [],
+      },
+      'UTC',
+    );
+    expect(real).toBe(
+      'Your name on the MAGAMED fax reached Igor Krasnov (fax, 12 Dec 07:42). Thank you! Amnesty',
+    );
+  });
+
   const open: CampaignView = {
     id: 1,
     keyword: 'MAGAMED',

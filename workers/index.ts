@@ -9,7 +9,7 @@ import { SETTLE_SECONDS } from '../src/queue/watchdog.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
-import { broadcastProcessors, smsSendProcessors } from './sms.js';
+import { broadcastProcessors, smsSendProcessors, wakeSleepingTexts } from './sms.js';
 
 export interface WorkerDeps {
   services: Services;
@@ -136,7 +136,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     logger,
   });
   const processors: Record<QueueName, Record<string, Handler | undefined>> = {
-    broadcasts: broadcastProcessors(sending),
+    broadcasts: broadcastProcessors(sending, queues),
     'sms-send': smsSendProcessors(
       sending,
       createRateLimiter(redis, `${prefix}:sms-send:rate`, config.sms.maxPerSecond, 1_000),
@@ -247,6 +247,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   // Before its first `ready` the connection would only queue the commands: the event runs them then.
   if (redis.status === 'ready') onReady();
   relay.start();
+  // A broadcast waiting for quiet hours to end may be free to go now (SMS_QUIET_HOURS switched off).
+  const wakeRun = sending
+    .anyWaiting()
+    .then((waiting) => (waiting ? wakeSleepingTexts(queues) : undefined))
+    .catch((error: Error) => logger.warn({ reason: error.message }, 'could not wake waiting broadcasts'));
   const startRuns = Promise.all(
     Object.entries(periodic).map(([name, job]) =>
       job.atStart
@@ -279,7 +284,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       clearTimeout(lookAgain);
       clearInterval(drainTimer);
       // Without Redis its commands would wait for it; the entry it was on stays in the stream.
-      if (redis.status === 'ready') await draining;
+      if (redis.status === 'ready') await Promise.all([draining, wakeRun]);
       redis.off('ready', onReady);
       await watching;
       await startRuns;

@@ -1,6 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { createBroadcastSending, JobOutcome } from '../src/broadcasts/sending.js';
-import type { JobName, JobPayload } from '../src/queue/queues.js';
+import type { JobName, JobPayload, Queues } from '../src/queue/queues.js';
 import type { RateLimiter } from '../src/queue/rate.js';
 
 type Sending = ReturnType<typeof createBroadcastSending>;
@@ -15,10 +15,23 @@ async function waitIfAsked(job: Job, outcome: JobOutcome): Promise<void> {
   throw new DelayedError();
 }
 
-export function broadcastProcessors(sending: Sending): Processors<'broadcasts'> {
+/**
+ * Texts asleep in the delayed set wake at once and look again: those still held go back to sleep. For a
+ * broadcast sent now, and at start when one is waiting (quiet hours may have been switched off). Jobs
+ * waiting to retry are tried a little early too: every processor is idempotent.
+ */
+export async function wakeSleepingTexts(queues: Pick<Queues, 'broadcasts' | 'sms-send'>): Promise<void> {
+  await queues.broadcasts.promoteJobs();
+  await queues['sms-send'].promoteJobs();
+}
+
+export function broadcastProcessors(sending: Sending, queues: Queues): Processors<'broadcasts'> {
   return {
     async 'fan-out'({ broadcastId }, job) {
       await waitIfAsked(job, await sending.fanOut(broadcastId));
+    },
+    async release() {
+      await wakeSleepingTexts(queues);
     },
   };
 }

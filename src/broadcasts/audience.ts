@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { TEXTABLE_MEMBER } from '../members/membership.js';
 
 export const AUDIENCES = ['network', 'signers', 'non-signers'] as const;
 export type Audience = (typeof AUDIENCES)[number];
@@ -35,8 +36,8 @@ export interface FrozenAudience {
 }
 
 /**
- * Who a broadcast reaches, as a condition on `supporters s`: members who can be texted (opted in, not
- * erased, a number kept), narrowed to a campaign's signers or to those with no signature on it at all
+ * Who a broadcast reaches, as a condition on `supporters s`: members who can be texted (consent
+ * recorded, opted in, not erased, a number kept), narrowed to a campaign's signers or to those with no signature on it at all
  * (a hidden signature cannot be made again, so its member is not reminded), or to the signers whose
  * names one batch of the campaign carried. A frozen audience only shrinks: no one who joined or signed
  * after `frozen` is added (a reminder still skips a new signer).
@@ -47,9 +48,7 @@ export function audienceCondition(
   batchId: number | null = null,
   frozen?: FrozenAudience,
 ): SQL {
-  const reachable = frozen
-    ? sql`s.id <= ${frozen.upTo} AND s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`
-    : sql`s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`;
+  const reachable = frozen ? sql`s.id <= ${frozen.upTo} AND ${TEXTABLE_MEMBER}` : TEXTABLE_MEMBER;
   const signature = sql`SELECT 1 FROM signatures g WHERE g.campaign_id = ${campaignId} AND g.supporter_id = s.id`;
   switch (audience) {
     case 'network':

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { Id, IdParams, Timestamp, type TypeBoxRequests } from '../schemas.js';
+import { Id, IdParams, Nullable, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { MAX_BROADCAST_LENGTH } from './compose.js';
 
@@ -26,11 +26,26 @@ const BroadcastStatus = Type.Union([
   Type.Literal('done'),
   Type.Literal('cancelled'),
 ]);
+const Hold = Type.Object(
+  {
+    reason: Type.Union([Type.Literal('quiet-hours'), Type.Literal('scheduled')]),
+    until: Timestamp,
+    message: Type.String({
+      description: 'e.g. "quiet hours until 08:00: goes out at 08:00 (Europe/London time)"',
+    }),
+  },
+  { description: 'Why it waits and until when (SMS_QUIET_HOURS, or a time staff rescheduled it to)' },
+);
 const Progress = Type.Object({
   id: Id,
   campaignId: Id,
   audience: Audience,
   status: BroadcastStatus,
+  waiting: Nullable(Hold),
+  ignoresQuietHours: Type.Boolean({ description: 'Staff chose to send it now anyway, whatever the hour' }),
+  sendAfter: Nullable(Type.String({ format: 'date-time', description: 'The time staff rescheduled it to' })),
+  started: Type.Boolean({ description: 'Texts have been written: it can no longer be rescheduled' }),
+  cancelledAt: Nullable(Timestamp),
   total: Type.Integer({ description: 'Recipients (the audience counted when created, until fanned out)' }),
   queued: Type.Integer(),
   sent: Type.Integer({ description: 'Accepted by Twilio' }),
@@ -45,7 +60,9 @@ const Progress = Type.Object({
     { description: 'Failed or undelivered texts by Twilio error code, the most common first' },
   ),
   skippedOptedOut: Type.Integer(),
-  cancelled: Type.Integer(),
+  cancelled: Type.Integer({
+    description: 'Not sent because staff cancelled: once cancelled, everyone not sent, failed or skipped',
+  }),
   segments: Type.Integer(),
   encoding: Encoding,
   body: Type.Union([Type.String(), Type.Null()], {
@@ -91,6 +108,11 @@ export async function broadcastRoutes(plain: FastifyInstance) {
               description: 'Replace curly quotes, dashes, ellipses and odd spaces by GSM-7 characters',
             }),
           ),
+          ignoreQuietHours: Type.Optional(
+            Type.Boolean({
+              description: 'Send now anyway during SMS_QUIET_HOURS (this broadcast only; audited)',
+            }),
+          ),
         }),
         response: {
           202: Type.Object({
@@ -101,6 +123,12 @@ export async function broadcastRoutes(plain: FastifyInstance) {
             encoding: Encoding,
             estimatedCost: Type.Number(),
             currency: Type.String({ description: 'CURRENCY, an ISO 4217 code' }),
+            goesOutAt: Nullable(
+              Type.String({
+                format: 'date-time',
+                description: 'When quiet hours end and it goes out (status waiting); null: now',
+              }),
+            ),
           }),
           409: Type.Object({
             error: Type.Object({
@@ -115,6 +143,19 @@ export async function broadcastRoutes(plain: FastifyInstance) {
               cost: Type.Optional(Type.Number()),
               currency: Type.Optional(Type.String()),
               repeatOf: Type.Optional(Id),
+              goesOutAt: Type.Optional(
+                Nullable(
+                  Type.String({
+                    format: 'date-time',
+                    description: 'In quiet hours: when it would go out if confirmed; null: now',
+                  }),
+                ),
+              ),
+              quietHours: Type.Optional(
+                Type.String({
+                  description: 'Set in quiet hours: "quiet hours until 08:00: goes out at 08:00 …"',
+                }),
+              ),
             }),
           }),
         },
@@ -147,5 +188,41 @@ export async function broadcastRoutes(plain: FastifyInstance) {
       },
     },
     async (request) => service.cancel(Number(request.params.id), staffOf(request).id),
+  );
+
+  const Unfinished = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+
+  app.post(
+    '/broadcasts/:id/send-now',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Send a waiting broadcast now, ignoring quiet hours and any later time (audited)',
+        description: 'For this broadcast only. 409 when it has finished or was cancelled.',
+        params: IdParams,
+        response: { 200: Progress, 409: Unfinished },
+      },
+    },
+    async (request) => service.sendNow(Number(request.params.id), staffOf(request).id),
+  );
+
+  app.post(
+    '/broadcasts/:id/reschedule',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags,
+        summary: 'Send a broadcast later: not before `sendAt` (quiet hours still apply then)',
+        description:
+          'Only before its texts are written (409 `broadcast_started` after: send it now or cancel it). ' +
+          'A waiting broadcast looks at its time again within five minutes.',
+        params: IdParams,
+        body: Type.Object({ sendAt: Timestamp }),
+        response: { 200: Progress, 409: Unfinished },
+      },
+    },
+    async (request) =>
+      service.reschedule(Number(request.params.id), new Date(request.body.sendAt), staffOf(request).id),
   );
 }

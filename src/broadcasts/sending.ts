@@ -8,7 +8,7 @@ import { enqueueMany } from '../queue/outbox.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { audienceCondition, type StoredAudience } from './audience.js';
-import { quietHoursWait } from './quiet-hours.js';
+import { broadcastHold, quietHoursWait } from './quiet-hours.js';
 
 /** The advisory lock's first key for a Twilio sid: a send recording it and its early report take turns. */
 const SID_LOCK = 'pp:twilio-sid';
@@ -36,6 +36,9 @@ export function codeLabel(code: number | null | undefined): string {
   return code === null || code === undefined ? 'none' : String(code);
 }
 
+/** The longest a waiting fan-out sleeps before it looks again (one job per waiting broadcast). */
+export const HOLD_STEP_MS = 5 * 60_000;
+
 /** What a job should do next: nothing more, or come back after `waitMs` (quiet hours). */
 export type JobOutcome = { waitMs: number } | null;
 
@@ -49,6 +52,8 @@ type BroadcastRow = {
   fanned_out_at: Date | null;
   audience_up_to: string | null;
   created_at: Date;
+  ignores_quiet_hours: boolean;
+  send_after: Date | null;
 };
 
 type ClaimRow = {
@@ -95,15 +100,20 @@ export function createBroadcastSending({
       // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
       const { rows } = await tx.execute<BroadcastRow>(sql`
         SELECT status, campaign_id, audience, batch_id, segments, fanned_out_to, fanned_out_at, audience_up_to,
-               created_at
+               created_at, ignores_quiet_hours, send_after
         FROM broadcasts WHERE id = ${broadcastId} FOR UPDATE`);
       const broadcast = rows[0];
       if (!broadcast || broadcast.fanned_out_at !== null) return true;
       if (broadcast.status === 'cancelled' || broadcast.status === 'done') return true;
-      const waitMs = quietHoursWait(clock(), config.sms.quietHours);
-      if (waitMs > 0) {
+      const now = clock();
+      const hold = broadcastHold(now, config.sms.quietHours, {
+        ignoresQuietHours: broadcast.ignores_quiet_hours,
+        sendAfter: broadcast.send_after && new Date(broadcast.send_after),
+      });
+      if (hold) {
         await tx.execute(sql`UPDATE broadcasts SET status = 'waiting' WHERE id = ${broadcastId}`);
-        return { waitMs };
+        // In steps, so that quiet hours switched off (a restart) or a new time is seen within one.
+        return { waitMs: Math.min(hold.until.getTime() - now.getTime(), HOLD_STEP_MS) };
       }
       // The audience as it was counted and confirmed when the broadcast was made.
       const frozen =
@@ -155,12 +165,15 @@ export function createBroadcastSending({
     });
   }
 
-  /** Replies to spooled texts are answers, not broadcasts: quiet hours do not hold them. */
-  async function isReply(messageId: number): Promise<boolean> {
-    const { rows } = await db.execute<{ reply: boolean }>(
-      sql`SELECT in_reply_to IS NOT NULL AS reply FROM outbound_messages WHERE id = ${messageId}`,
-    );
-    return rows[0]?.reply ?? false;
+  /**
+   * Replies to spooled texts are answers, not broadcasts, and staff may send a broadcast "now anyway":
+   * quiet hours hold neither.
+   */
+  async function ignoresQuietHours(messageId: number): Promise<boolean> {
+    const { rows } = await db.execute<{ ignores: boolean }>(sql`
+      SELECT m.in_reply_to IS NOT NULL OR coalesce(b.ignores_quiet_hours, false) AS ignores
+      FROM outbound_messages m LEFT JOIN broadcasts b ON b.id = m.broadcast_id WHERE m.id = ${messageId}`);
+    return rows[0]?.ignores ?? false;
   }
 
   type Change = { status: string; errorCode?: number | null; sid?: string };
@@ -297,6 +310,14 @@ export function createBroadcastSending({
       });
     },
 
+    /** Whether a broadcast waits (for quiet hours or a later time): the workers then look again at start. */
+    async anyWaiting(): Promise<boolean> {
+      const { rows } = await db.execute<{ any: boolean }>(
+        sql`SELECT EXISTS (SELECT 1 FROM broadcasts WHERE status = 'waiting') AS any`,
+      );
+      return rows[0]?.any ?? false;
+    },
+
     /** Writes the broadcast's messages batch by batch, each with its send job. */
     async fanOut(broadcastId: number): Promise<JobOutcome> {
       for (;;) {
@@ -318,7 +339,7 @@ export function createBroadcastSending({
      */
     async send(messageId: number, options: { lastAttempt: boolean }): Promise<JobOutcome> {
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
-      if (waitMs > 0 && !(await isReply(messageId))) {
+      if (waitMs > 0 && !(await ignoresQuietHours(messageId))) {
         await db.execute(sql`
           UPDATE broadcasts SET status = 'waiting'
           WHERE status = 'sending' AND id = (SELECT broadcast_id FROM outbound_messages WHERE id = ${messageId})`);

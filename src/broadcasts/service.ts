@@ -17,7 +17,7 @@ import {
   type StoredAudience,
 } from './audience.js';
 import { type ComposedBroadcast, composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
-import { quietHoursWait } from './quiet-hours.js';
+import { broadcastHold, describeHold, type Hold } from './quiet-hours.js';
 
 export interface BroadcastInput {
   body: string;
@@ -29,6 +29,8 @@ export interface BroadcastInput {
   confirmRepeat?: boolean | undefined;
   /** Look-alikes replaced by GSM-7 characters before counting (on unless false). */
   smartEncoding?: boolean | undefined;
+  /** "Send now anyway": quiet hours do not hold this broadcast (audited). */
+  ignoreQuietHours?: boolean | undefined;
 }
 
 /** In a body to a `batch:<id>` audience: who received the batch and when, the same for everyone. */
@@ -57,6 +59,10 @@ type ProgressRow = {
   encoding: string;
   body: string | null;
   created_at: Date;
+  cancelled_at: Date | null;
+  ignores_quiet_hours: boolean;
+  send_after: Date | null;
+  started: boolean;
   queued: number;
   sent: number;
   delivered: number;
@@ -65,10 +71,29 @@ type ProgressRow = {
   cancelled: number;
 };
 
-async function progress(tx: Tx, id: number) {
+/** What the sending knows about holds: the clock and SMS_QUIET_HOURS. */
+interface HoldContext {
+  now: Date;
+  quietHours: Config['sms']['quietHours'];
+  timeZone: string;
+}
+
+/** A hold as the API shows it: why, until when, and in words. */
+function holdView(hold: Hold | null, context: HoldContext) {
+  return (
+    hold && {
+      reason: hold.reason,
+      until: hold.until,
+      message: describeHold(hold, context.now, context.timeZone),
+    }
+  );
+}
+
+async function progress(tx: Tx, id: number, context: HoldContext) {
   const { rows } = await tx.execute<ProgressRow>(sql`
     SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.segments, b.encoding, b.body,
-      b.created_at,
+      b.created_at, b.cancelled_at, b.ignores_quiet_hours, b.send_after,
+      b.fanned_out_to > 0 OR b.fanned_out_at IS NOT NULL AS started,
       count(*) FILTER (WHERE m.status IN ('queued', 'sending'))::int AS queued,
       count(m.twilio_sid)::int AS sent,
       count(*) FILTER (WHERE m.status = 'delivered')::int AS delivered,
@@ -84,11 +109,29 @@ async function progress(tx: Tx, id: number) {
     SELECT error_code, count(*)::int AS count FROM outbound_messages
     WHERE broadcast_id = ${id} AND status IN ('failed', 'undelivered')
     GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST`);
+  const timing = {
+    ignoresQuietHours: row.ignores_quiet_hours,
+    sendAfter: row.send_after && new Date(row.send_after),
+  };
+  const unfinished = row.status === 'waiting' || row.status === 'queued' || row.status === 'sending';
+  const hold = unfinished ? broadcastHold(context.now, context.quietHours, timing) : null;
+  // Cancelled: everyone not handled was not sent, whether their text was written or not yet.
+  const notSent =
+    row.status === 'cancelled'
+      ? Math.max(row.cancelled, row.total - row.sent - row.failed - row.skipped_opted_out)
+      : row.cancelled;
   return {
     id: row.id,
     campaignId: row.campaign_id,
     audience: audienceName(row.audience, row.batch_id),
     status: row.status,
+    /** Why and until when it waits (quiet hours, a later time); null when it is not held. */
+    waiting: holdView(hold, context),
+    ignoresQuietHours: timing.ignoresQuietHours,
+    sendAfter: timing.sendAfter,
+    /** Whether texts have been written yet: a broadcast can be rescheduled only before. */
+    started: row.started,
+    cancelledAt: row.cancelled_at && new Date(row.cancelled_at),
     total: row.total,
     queued: row.queued,
     sent: row.sent,
@@ -100,7 +143,7 @@ async function progress(tx: Tx, id: number) {
       meaning: twilioErrorMeaning(f.error_code),
     })),
     skippedOptedOut: row.skipped_opted_out,
-    cancelled: row.cancelled,
+    cancelled: notSent,
     segments: row.segments,
     encoding: row.encoding,
     body: row.body,
@@ -125,7 +168,8 @@ async function countAudience(
 
 /**
  * The latest broadcast of this very text to this audience of the campaign within the repeat window,
- * read on the database's clock, which stamps `created_at`.
+ * read on the database's clock, which stamps `created_at`, that sent texts or still will: one
+ * cancelled before any text went out does not count.
  */
 async function repeatOf(q: Tx, campaignId: number, { audience, batchId }: AudienceChoice, text: string) {
   const [row] = await q
@@ -138,6 +182,8 @@ async function repeatOf(q: Tx, campaignId: number, { audience, batchId }: Audien
         batchId === null ? undefined : eq(broadcasts.batchId, batchId),
         eq(broadcasts.body, text),
         gt(broadcasts.createdAt, sql`now() - make_interval(secs => ${REPEAT_WINDOW_MS / 1000})`),
+        sql`(${broadcasts.status} <> 'cancelled' OR EXISTS (
+          SELECT 1 FROM outbound_messages m WHERE m.broadcast_id = ${broadcasts.id} AND m.twilio_sid IS NOT NULL))`,
       ),
     )
     .orderBy(desc(broadcasts.id))
@@ -156,6 +202,26 @@ function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string
     );
   }
   return composed;
+}
+
+/** The broadcast, locked; 404 when there is none, 409 when it is finished or cancelled. */
+async function lockUnfinished(tx: Tx, id: number) {
+  const [row] = await tx
+    .select({
+      status: broadcasts.status,
+      ignoresQuietHours: broadcasts.ignoresQuietHours,
+      sendAfter: broadcasts.sendAfter,
+      fannedOutTo: broadcasts.fannedOutTo,
+      fannedOutAt: broadcasts.fannedOutAt,
+    })
+    .from(broadcasts)
+    .where(eq(broadcasts.id, id))
+    .for('update');
+  if (!row) throw notFound('Broadcast');
+  if (row.status === 'done') throw new AppError(409, 'broadcast_finished', 'This broadcast has been sent.');
+  if (row.status === 'cancelled')
+    throw new AppError(409, 'broadcast_cancelled', 'This broadcast was cancelled.');
+  return { ...row, fannedOutTo: Number(row.fannedOutTo) };
 }
 
 export function createBroadcastsService({
@@ -204,10 +270,22 @@ export function createBroadcastsService({
     return { choice, composed: composeOrRefuse(body, input, config.optOutHint) };
   }
 
+  const holdContext = (): HoldContext => ({
+    now: clock(),
+    quietHours: config.sms.quietHours,
+    timeZone: config.orgTimezone,
+  });
+
   const costOf = (people: number, segments: number) =>
     Math.round(people * segments * config.sms.pricePerSegment * 100) / 100;
 
-  async function quote(tx: Tx, campaignId: number, choice: AudienceChoice, composed: ComposedBroadcast) {
+  async function quote(
+    tx: Tx,
+    campaignId: number,
+    choice: AudienceChoice,
+    composed: ComposedBroadcast,
+    ignoreQuietHours: boolean,
+  ) {
     const [campaign] = await tx
       .select({ status: campaigns.status })
       .from(campaigns)
@@ -220,6 +298,11 @@ export function createBroadcastsService({
     }
     const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
     const repeat = await repeatOf(tx, campaignId, choice, composed.text);
+    const context = holdContext();
+    const hold = broadcastHold(context.now, context.quietHours, {
+      ignoresQuietHours: false,
+      sendAfter: null,
+    });
     return {
       ...composed,
       audience,
@@ -230,6 +313,10 @@ export function createBroadcastsService({
       /** Above the threshold, staff type the audience size. */
       typedConfirmation: audienceSize > config.sms.confirmAbove,
       repeatOf: repeat && { id: repeat.id, createdAt: new Date(repeat.createdAt) },
+      /** Quiet hours now: when it would go out unless sent "now anyway". */
+      quietHours: holdView(hold, context),
+      /** When it goes out: now (null), or when quiet hours end. */
+      goesOutAt: hold && !ignoreQuietHours ? hold.until : null,
     };
   }
 
@@ -241,7 +328,9 @@ export function createBroadcastsService({
      */
     async preview(campaignId: number, input: BroadcastInput) {
       const { choice, composed } = await compose(campaignId, input);
-      return db.transaction(async (tx) => quote(tx, campaignId, choice, composed));
+      return db.transaction(async (tx) =>
+        quote(tx, campaignId, choice, composed, input.ignoreQuietHours === true),
+      );
     },
 
     /**
@@ -256,7 +345,8 @@ export function createBroadcastsService({
         await tx.execute(
           sql`SELECT pg_advisory_xact_lock(hashtextextended(${`broadcast-create:${campaignId}`}, 0))`,
         );
-        const quoted = await quote(tx, campaignId, choice, composed);
+        const ignoreQuietHours = input.ignoreQuietHours === true;
+        const quoted = await quote(tx, campaignId, choice, composed, ignoreQuietHours);
         const { audienceSize } = quoted;
         const numbers = {
           audienceSize,
@@ -264,7 +354,16 @@ export function createBroadcastsService({
           encoding: composed.encoding,
           cost: quoted.cost,
           currency: config.currency,
+          // In quiet hours: when it goes out (null: now, sent anyway) and why.
+          ...(quoted.quietHours
+            ? { goesOutAt: quoted.goesOutAt?.toISOString() ?? null, quietHours: quoted.quietHours.message }
+            : {}),
         };
+        // Said with every confirmation asked for: when it goes out, and how to send it anyway.
+        const when =
+          quoted.quietHours && !ignoreQuietHours
+            ? ` Quiet hours: ${quoted.quietHours.message.replace(/^quiet hours /, '')}; send "ignoreQuietHours": true to send it now anyway.`
+            : '';
         if (
           input.confirm === undefined
             ? quoted.typedConfirmation
@@ -274,8 +373,8 @@ export function createBroadcastsService({
             409,
             'confirmation_required',
             input.confirm === undefined
-              ? `This goes to ${people(audienceSize)}: confirm by sending their number as "confirm".`
-              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: confirm the new number.`,
+              ? `This goes to ${people(audienceSize)}: confirm by sending their number as "confirm".${when}`
+              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: confirm the new number.${when}`,
             'confirm',
             numbers,
           );
@@ -284,12 +383,12 @@ export function createBroadcastsService({
           throw new AppError(
             409,
             'repeat_confirmation_required',
-            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} (broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.`,
+            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} (broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.${when}`,
             'confirmRepeat',
             { ...numbers, repeatOf: quoted.repeatOf.id },
           );
         }
-        const waiting = quietHoursWait(clock(), config.sms.quietHours) > 0;
+        const waiting = quoted.goesOutAt !== null;
         const { rows: top } = await tx.execute<{ up_to: string | null }>(
           sql`SELECT max(id) AS up_to FROM supporters`,
         );
@@ -305,6 +404,7 @@ export function createBroadcastsService({
             status: waiting ? 'waiting' : 'queued',
             total: audienceSize,
             audienceUpTo: Number(top[0]?.up_to ?? 0),
+            ignoresQuietHours: ignoreQuietHours,
             createdBy: actorId,
           })
           .returning({ id: broadcasts.id, status: broadcasts.status });
@@ -325,6 +425,7 @@ export function createBroadcastsService({
             currency: config.currency,
             ...(input.confirm === undefined ? {} : { confirmed: input.confirm }),
             ...(quoted.repeatOf ? { repeatOf: quoted.repeatOf.id } : {}),
+            ...(ignoreQuietHours ? { ignoresQuietHours: true } : {}),
           },
         });
         return {
@@ -335,11 +436,75 @@ export function createBroadcastsService({
           encoding: composed.encoding,
           estimatedCost: quoted.cost,
           currency: config.currency,
+          goesOutAt: quoted.goesOutAt,
         };
       });
     },
 
-    progress: (id: number) => progress(db, id),
+    progress: (id: number) => progress(db, id, holdContext()),
+
+    /**
+     * "Send now anyway": a broadcast not yet finished goes out at once, whatever quiet hours or the
+     * time it was rescheduled to say; for this broadcast only, audited.
+     */
+    async sendNow(id: number, actorId: number | null) {
+      return db.transaction(async (tx) => {
+        const before = await lockUnfinished(tx, id);
+        await tx
+          .update(broadcasts)
+          .set({ ignoresQuietHours: true, sendAfter: null })
+          .where(eq(broadcasts.id, id));
+        // A fresh fan-out runs at once (the sleeping one finds nothing left); texts asleep are woken.
+        await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: id });
+        await enqueue(tx, 'broadcasts', 'release', { broadcastId: id });
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'broadcast.send-now',
+          entityType: 'broadcast',
+          entityId: id,
+          before: {
+            status: before.status,
+            ignoresQuietHours: before.ignoresQuietHours,
+            sendAfter: before.sendAfter,
+          },
+          after: { ignoresQuietHours: true, sendAfter: null },
+        });
+        return progress(tx, id, holdContext());
+      });
+    },
+
+    /**
+     * A later time for a broadcast whose texts are not written yet (quiet hours still apply then,
+     * unless it was sent "now anyway"). The waiting job looks again within HOLD_STEP_MS.
+     */
+    async reschedule(id: number, sendAt: Date, actorId: number | null) {
+      if (Number.isNaN(sendAt.getTime()) || sendAt <= clock()) {
+        throw new AppError(400, 'send_at_past', 'Choose a time in the future.', 'sendAt');
+      }
+      return db.transaction(async (tx) => {
+        const before = await lockUnfinished(tx, id);
+        if (before.fannedOutTo > 0 || before.fannedOutAt !== null) {
+          throw new AppError(
+            409,
+            'broadcast_started',
+            'Texts of this broadcast have been written already: send it now, or cancel the rest.',
+          );
+        }
+        await tx
+          .update(broadcasts)
+          .set({ sendAfter: sendAt, status: 'waiting' })
+          .where(eq(broadcasts.id, id));
+        await recordAudit(tx, {
+          staffId: actorId,
+          action: 'broadcast.reschedule',
+          entityType: 'broadcast',
+          entityId: id,
+          before: { status: before.status, sendAfter: before.sendAfter },
+          after: { status: 'waiting', sendAfter: sendAt.toISOString() },
+        });
+        return progress(tx, id, holdContext());
+      });
+    },
 
     /** Who each audience would reach now, counted as a broadcast to it counts them. */
     async audienceSizes(campaignId: number): Promise<Record<Audience, number>> {
@@ -437,7 +602,7 @@ export function createBroadcastsService({
             after: { status: 'cancelled' },
           });
         }
-        return progress(tx, id);
+        return progress(tx, id, holdContext());
       });
     },
   };

@@ -101,7 +101,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
       },
     },
     replies: {
-      thanks: 'Thank you {name}, your name is on our fax to the Russian authorities for Magamed Abubakarov.',
+      thanks:
+        'Thank you {name}, your name will be on our fax to the Russian authorities for Magamed Abubakarov.',
       alert:
         'Russian defence lawyer Magamed Abubakarov is getting death threats by text, and police have failed ' +
         'to properly interview him about them. Urge the Russian authorities to investigate. Text MAGAMED and ' +
@@ -175,7 +176,7 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         'threats made against Magomed Alamov and his relatives, with a view to identifying those responsible.',
     },
     replies: {
-      thanks: 'Thank you {name}, your name is on our fax to the Russian authorities for Magomed Alamov.',
+      thanks: 'Thank you {name}, your name will be on our fax to the Russian authorities for Magomed Alamov.',
       alert:
         'Human rights lawyer Magomed Alamov and his family have been threatened with death after he helped ' +
         'a survivor of domestic violence in the North Caucasus. Urge the Russian authorities to protect them ' +
@@ -253,7 +254,7 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     },
     replies: {
       thanks:
-        'Thank you {name}, your name is on our fax to the Russian authorities for the Joint Mobile Group.',
+        'Thank you {name}, your name will be on our fax to the Russian authorities for the Joint Mobile Group.',
       alert:
         'Masked men beat members of the Joint Mobile Group and journalists in the North Caucasus on 9 March ' +
         'and burned their bus. On 16 March its leader Igor Kalyapin was attacked in Grozny. Urge Russia to ' +

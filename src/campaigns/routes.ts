@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
+import { HOLD_REASONS } from '../supporters/names.js';
 import {
   BATCH_THRESHOLD,
   checkCampaign,
@@ -293,7 +294,7 @@ export async function campaignRoutes(plain: FastifyInstance) {
     },
   );
 
-  for (const action of ['hold', 'release', 'hide'] as const) {
+  for (const action of ['hold', 'release'] as const) {
     app.post(
       `/signatures/:id/${action}`,
       {
@@ -303,4 +304,28 @@ export async function campaignRoutes(plain: FastifyInstance) {
       async (request) => signatures[action](Number(request.params.id), staffOf(request).id),
     );
   }
+
+  app.post(
+    '/signatures/:id/hide',
+    {
+      onRequest: requireRole('campaigner'),
+      schema: {
+        tags: ['signatures'],
+        params: IdParams,
+        querystring: Type.Object({
+          reason: Type.Optional(
+            Type.Union(
+              (Object.keys(HOLD_REASONS) as Array<keyof typeof HOLD_REASONS>).map((key) => Type.Literal(key)),
+              {
+                description:
+                  'Why the name is not used, as the signer is told on RECEIPT; default: the reason it was held for',
+              },
+            ),
+          ),
+        }),
+        response: { 200: ModeratedSignature },
+      },
+    },
+    async (request) => signatures.hide(Number(request.params.id), staffOf(request).id, request.query.reason),
+  );
 }

@@ -6,6 +6,7 @@ import { decodeCursor, toPage } from '../db/pagination.js';
 import { campaigns, signatures } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.js';
+import type { HoldReason } from '../supporters/names.js';
 
 export type SignatureStatus = (typeof signatures.$inferSelect)['status'];
 export const SIGNATURE_STATUSES: readonly SignatureStatus[] = ['valid', 'held', 'hidden', 'late'];
@@ -138,7 +139,8 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     }
   }
 
-  async function moderate(id: number, action: Moderation, actorId: number) {
+  /** `reason`: why a name is hidden, as the moderator chose it (RECEIPT words it); else its hold reason. */
+  async function moderate(id: number, action: Moderation, actorId: number, reason?: HoldReason | 'staff') {
     const { from, to, done } = MODERATIONS[action];
     return db.transaction(async (tx) => {
       const [before] = await tx.select(moderated).from(signatures).where(eq(signatures.id, id)).for('update');
@@ -176,21 +178,22 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
         .update(signatures)
         .set({
           status: to,
-          holdReason: action === 'hold' ? 'staff' : action === 'release' ? null : before.holdReason,
+          holdReason:
+            action === 'hold' ? 'staff' : action === 'release' ? null : (reason ?? before.holdReason),
           moderatedAt: clock(),
           moderatedBy: actorId,
         })
         .where(eq(signatures.id, id))
         .returning(moderated);
       if (!after) throw notFound('Signature');
-      // By id and status only: names are personal data and stay out of the audit log.
+      // By id, status and reason only: names are personal data and stay out of the audit log.
       await recordAudit(tx, {
         staffId: actorId,
         action: `signature.${action}`,
         entityType: 'signature',
         entityId: id,
         before: { status: before.status },
-        after: { status: after.status },
+        after: { status: after.status, ...(reason ? { reason } : {}) },
       });
       return withName(after);
     });
@@ -337,6 +340,7 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
 
     hold: (id: number, actorId: number) => moderate(id, 'hold', actorId),
     release: (id: number, actorId: number) => moderate(id, 'release', actorId),
-    hide: (id: number, actorId: number) => moderate(id, 'hide', actorId),
+    hide: (id: number, actorId: number, reason?: HoldReason | 'staff') =>
+      moderate(id, 'hide', actorId, reason),
   };
 }

@@ -39,7 +39,7 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
         canDo(context, 'campaigner') &&
         html`<h2>Import members</h2>
       <form method="post" action="/console/members/import" enctype="multipart/form-data">${csrfField(context)}
-        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most. Existing supporters are never changed.</p>
+        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most. Existing members are never changed.</p>
         <label for="csv-file">Choose the CSV file</label>
         <input type="file" id="csv-file" name="file" accept=".csv,text/csv" aria-describedby="csv-hint">
         <label for="csv">… or paste it here</label>

@@ -123,7 +123,8 @@ select { text-overflow: ellipsis; }
  * Progressive enhancement only: every page works without it. `data-poll` elements refresh their
  * `data-field` (text) and `data-html` (server-rendered, escaped HTML) children from a JSON endpoint until
  * it says `done` (`data-value` children take the number as their value, a <progress> bar's); a textarea
- * with `data-segments` shows its segment count as it is typed (smart encoding as its form's box says).
+ * with `data-segments` shows its segment count as it is typed (smart encoding as its form's box says,
+ * `{receipt}` filled in for the audience chosen).
  */
 export const CONSOLE_JS = `
 (function () {
@@ -161,7 +162,9 @@ export const CONSOLE_JS = `
     function count() {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        var query = '?body=' + encodeURIComponent(area.value) + '&smartEncoding=' + (smart && !smart.checked ? 'off' : 'on');
+        var audience = area.form && area.form.querySelector('input[name=audience]:checked');
+        var query = '?body=' + encodeURIComponent(area.value) + '&smartEncoding=' + (smart && !smart.checked ? 'off' : 'on') +
+          '&audience=' + encodeURIComponent(audience ? audience.value : '');
         fetch(url + query, { credentials: 'same-origin' })
           .then(function (response) { return response.json(); })
           .then(function (data) { apply(target, data); });
@@ -169,6 +172,10 @@ export const CONSOLE_JS = `
     }
     area.addEventListener('input', count);
     if (smart) smart.addEventListener('change', count);
+    // {receipt} is counted as the chosen batch's sentence, as the preview fills it in.
+    if (area.form) area.form.querySelectorAll('input[name=audience]').forEach(function (radio) {
+      radio.addEventListener('change', count);
+    });
   });
   // The campaign form adds and removes targets in place; without the script its buttons redraw the form.
   document.querySelectorAll('form[data-campaign-form]').forEach(function (form) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Audience, parseAudience } from '../broadcasts/audience.js';
 import {
   type ComposedBroadcast,
@@ -7,12 +7,21 @@ import {
   MAX_BROADCAST_LENGTH,
   MAX_BROADCAST_SEGMENTS,
 } from '../broadcasts/compose.js';
-import type { BroadcastInput } from '../broadcasts/service.js';
+import { type BroadcastInput, RECEIPT_PLACEHOLDER } from '../broadcasts/service.js';
 import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
+import { fromLocalInput, toLocalInput } from '../time.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
 import { html, type SafeHtml } from './html.js';
-import { actionButton, canDo, csrfField, formatTime, type PageContext, page } from './layout.js';
+import {
+  actionButton,
+  canDo,
+  csrfField,
+  displayTimeZone,
+  formatTime,
+  type PageContext,
+  page,
+} from './layout.js';
 
 type Params = { Params: { id: string } };
 
@@ -86,6 +95,33 @@ function unicodeText(composed: ComposedBroadcast): string {
   return `UCS-2 (70 characters a segment) because of: ${shown}${composed.unicode.length > 8 ? ' …' : ''}`;
 }
 
+/** "quiet hours until 08:00: …" as the start of a sentence. */
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+type Progress = Awaited<ReturnType<FastifyInstance['services']['broadcasts']['progress']>>;
+
+/** What a cancelled broadcast sent and did not: "Cancelled after 3 of 32: …". */
+export function cancelledText(p: Pick<Progress, 'sent' | 'total' | 'cancelled'>): string {
+  const went = p.sent === 1 ? '1 text went out' : `${p.sent.toLocaleString('en-GB')} texts went out`;
+  const notSent =
+    p.cancelled === 1 ? '1 was not sent' : `${p.cancelled.toLocaleString('en-GB')} were not sent`;
+  return `Cancelled after ${p.sent.toLocaleString('en-GB')} of ${p.total.toLocaleString('en-GB')}: ${went}, ${notSent}.`;
+}
+
+/**
+ * The body as the preview will send it: `{receipt}` filled in with the chosen batch's sentence (else
+ * the latest received batch's, which the form offers), so that the counter and the preview agree.
+ */
+export function expandForCounter(
+  body: string,
+  audience: string,
+  batches: ReadonlyArray<{ batchId: number; sentence: string }>,
+): string {
+  if (!body.includes(RECEIPT_PLACEHOLDER)) return body;
+  const chosen = batches.find((b) => `batch:${b.batchId}` === audience) ?? batches[0];
+  return chosen ? body.replaceAll(RECEIPT_PLACEHOLDER, chosen.sentence) : body;
+}
+
 export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
   const { broadcasts: service, campaigns, config } = app.services;
 
@@ -110,7 +146,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     const sizes = await service.audienceSizes(campaignId);
     const batches = await service.receivedBatches(campaignId);
     const sent = await service.listForCampaign(campaignId, 50);
-    const counter = segmentFields(draft.body, draft.smartEncoding);
+    const counter = segmentFields(expandForCounter(draft.body, draft.audience, batches), draft.smartEncoding);
     const canWrite = canDo(context, 'campaigner');
     return page(
       context,
@@ -123,7 +159,7 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
       <form method="post" action="/console/campaigns/${campaignId}/updates/preview">${csrfField(context)}
         <label for="body">Text</label>
         ${problem && html`<p class="error" role="alert" id="body-error">${problem}</p>`}
-        <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}" data-segments="/console/segments.json"
+        <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}" data-segments="/console/campaigns/${campaignId}/segments.json"
           aria-describedby="segment-count opt-out-hint${problem ? ' body-error' : ''}">${draft.body}</textarea>
         <p class="hint" id="segment-count" aria-live="polite"><span data-field="segments">${counter.segments}</span> <span data-field="segmentsWord">${counter.segmentsWord}</span> per text,
           <span data-field="encoding">${counter.encoding}</span>, <span data-field="characters">${counter.characters}</span> characters with the opt-out hint.
@@ -227,6 +263,12 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
             : html`${problems.confirm && html`<p class="error" role="alert">${problems.confirm}</p>`}<input type="hidden" name="confirm" value="${quote.audienceSize}">`
         }
         ${
+          quote.quietHours &&
+          html`<p class="problem" id="quiet-hours">${sentence(quote.quietHours.message)}.</p>
+          <label class="check"><input type="checkbox" name="ignoreQuietHours" value="yes" aria-describedby="quiet-hours">
+            Send now anyway, ignoring quiet hours for this update (recorded in the audit log)</label>`
+        }
+        ${
           quote.repeatOf &&
           html`<p class="problem" id="repeat-warning">The same text went to the same people at ${formatTime(quote.repeatOf.createdAt)}
             (<a href="/console/broadcasts/${quote.repeatOf.id}">update ${quote.repeatOf.id}</a>).</p>
@@ -252,10 +294,16 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
     ),
   );
 
-  app.get('/segments.json', { onRequest: requireRole('viewer') }, async (request) => {
-    const query = request.query as { body?: string; smartEncoding?: string };
+  app.get<Params>('/campaigns/:id/segments.json', { onRequest: requireRole('viewer') }, async (request) => {
+    const query = request.query as { body?: string; smartEncoding?: string; audience?: string };
+    const body = String(query.body ?? '').slice(0, 5_000);
+    // The batches are read only when the text has {receipt} to fill in.
+    const batches = body.includes(RECEIPT_PLACEHOLDER) ? await service.receivedBatches(idOf(request)) : [];
     return {
-      fields: segmentFields(String(query.body ?? '').slice(0, 5_000), query.smartEncoding !== 'off'),
+      fields: segmentFields(
+        expandForCounter(body, String(query.audience ?? ''), batches),
+        query.smartEncoding !== 'off',
+      ),
     };
   });
 
@@ -319,7 +367,12 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
         }
         const created = await service.create(
           id,
-          { ...inputOf(draft), confirm, confirmRepeat: field(request.body, 'confirmRepeat') === 'yes' },
+          {
+            ...inputOf(draft),
+            confirm,
+            confirmRepeat: field(request.body, 'confirmRepeat') === 'yes',
+            ignoreQuietHours: field(request.body, 'ignoreQuietHours') === 'yes',
+          },
           staffOf(request).id,
         );
         return reply.redirect(`/console/broadcasts/${created.id}`, 303);
@@ -359,39 +412,91 @@ export function updatePages(app: FastifyInstance, tools: ConsoleTools) {
       )}</tbody></table></div>`;
   }
 
-  app.get<Params>('/broadcasts/:id', { onRequest: requireRole('viewer') }, async (request, reply) => {
+  /** A waiting broadcast: why and until when, and (for campaigners) send it now or at another time. */
+  function waitingSection(context: PageContext, progress: Progress, problem: string | null): SafeHtml | null {
+    if (!progress.waiting || FINISHED.has(progress.status)) return null;
+    const id = progress.id;
+    const canWrite = canDo(context, 'campaigner');
+    const suggested = toLocalInput(progress.sendAfter ?? progress.waiting.until, displayTimeZone());
+    return html`<section class="waiting" aria-labelledby="waiting-heading">
+      <h2 id="waiting-heading">Waiting</h2>
+      <p id="waiting-reason">${sentence(progress.waiting.message)}.</p>
+      ${problem && html`<p class="error" role="alert">${problem}</p>`}
+      ${canWrite && actionButton(context, `/console/broadcasts/${id}/send-now`, 'Send now anyway')}
+      ${
+        canWrite &&
+        !progress.started &&
+        html`<form method="post" action="/console/broadcasts/${id}/reschedule">${csrfField(context)}
+          <label for="sendAt">Send at (${displayTimeZone()} time)</label>
+          <input type="datetime-local" id="sendAt" name="sendAt" required value="${suggested}">
+          <button type="submit" class="secondary">Reschedule</button></form>`
+      }
+    </section>`;
+  }
+
+  async function broadcastPage(request: FastifyRequest<Params>, reply: FastifyReply, problem: string | null) {
     const progress = await service.progress(idOf(request));
     const context = tools.context(request, reply);
     const fields = progressFields(progress);
     const stat = (key: keyof typeof fields, label: string) =>
       html`<div class="stat"><strong data-field="${key}">${fields[key]}</strong>${label}</div>`;
     const cost = money(progress.total * progress.segments * config.sms.pricePerSegment, config.currency);
-    return tools.send(
-      reply,
-      page(
-        context,
-        `Update ${progress.id}`,
-        html`<h1>Update ${progress.id}</h1>
+    return page(
+      context,
+      `Update ${progress.id}`,
+      html`<h1>Update ${progress.id}</h1>
         <p><a href="/console/campaigns/${progress.campaignId}/updates">Back to the updates</a></p>
+        ${waitingSection(context, progress, problem)}
         <div data-poll="/console/broadcasts/${progress.id}/live.json" data-every="1500">
           <p aria-live="polite">To ${audienceLabel(progress.audience)} (${people(progress.total)}) · made ${formatTime(progress.createdAt)} · status <strong class="status" data-field="status">${progress.status}</strong> ·
             ${segmentsText(progress.segments)} each, ${progress.encoding}, about ${cost}</p>
           <p><label for="progress" class="inline-label">Handled <span data-field="handled">${fields.handled}</span> of <span data-field="total">${fields.total}</span></label>
             <progress id="progress" max="${Math.max(fields.total, 1)}" value="${fields.handled}" data-value="handled"></progress></p>
           <div class="stats">${stat('sent', 'sent')}${stat('delivered', 'delivered')}${stat('skippedOptedOut', 'skipped (opted out)')}${stat('failed', 'failed')}${stat('queued', 'waiting')}${stat('cancelled', 'cancelled')}</div>
+          ${progress.status === 'cancelled' && html`<p class="problem" id="cancelled">${cancelledText(progress)}</p>`}
           ${canDo(context, 'campaigner') && !FINISHED.has(progress.status) && html`<div data-html="cancel">${actionButton(context, `/console/broadcasts/${progress.id}/cancel`, 'Cancel the rest', { danger: true })}</div>`}
           <h2>Failures by Twilio error</h2>
           <div data-html="failures">${failuresTable(progress)}</div>
         </div>
-        <h2>The text sent</h2>
+        <h2>${progress.status === 'cancelled' && progress.sent === 0 ? 'The text (not sent)' : 'The text sent'}</h2>
         ${
           progress.body === null
             ? html`<p class="hint">The text has been removed by retention.</p>`
             : html`<div class="sms-preview" id="sent-text">${progress.body}</div>`
         }`,
-      ),
     );
-  });
+  }
+
+  app.get<Params>('/broadcasts/:id', { onRequest: requireRole('viewer') }, async (request, reply) =>
+    tools.send(reply, await broadcastPage(request, reply, null)),
+  );
+
+  app.post<Params>(
+    '/broadcasts/:id/send-now',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      await service.sendNow(id, staffOf(request).id);
+      return reply.redirect(`/console/broadcasts/${id}`, 303);
+    },
+  );
+
+  app.post<Params>(
+    '/broadcasts/:id/reschedule',
+    { onRequest: requireRole('campaigner') },
+    async (request, reply) => {
+      const id = idOf(request);
+      const sendAt = fromLocalInput(field(request.body, 'sendAt'), displayTimeZone());
+      try {
+        if (!sendAt) throw new AppError(400, 'invalid_time', 'Choose a date and a time.');
+        await service.reschedule(id, sendAt, staffOf(request).id);
+        return reply.redirect(`/console/broadcasts/${id}`, 303);
+      } catch (error) {
+        if (!explainable(error)) throw error;
+        return tools.send(reply, await broadcastPage(request, reply, error.message), error.statusCode);
+      }
+    },
+  );
 
   app.get<Params>('/broadcasts/:id/live.json', { onRequest: requireRole('viewer') }, async (request) => {
     const progress = await service.progress(idOf(request));

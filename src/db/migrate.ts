@@ -32,14 +32,19 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /**
  * Applies the committed drizzle-kit migrations. Several processes may start at once, so each takes
- * the advisory lock first; the one that waits then finds nothing left to apply.
+ * the advisory lock first; the one that waits then finds nothing left to apply. What a data fix says
+ * it changed (a `RAISE NOTICE` in its DO block) goes to `onNotice`; Postgres's own notices do not.
  */
-export async function migrateDatabase(url: string): Promise<void> {
+export async function migrateDatabase(url: string, onNotice?: (message: string) => void): Promise<void> {
   await ensureDatabase(url);
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    await client.query('SET client_min_messages = warning');
+    client.on('notice', (notice) => {
+      if (notice.where?.includes('PL/pgSQL') && notice.message) onNotice?.(notice.message);
+    });
+    // Notices reach the client for the data fixes' counts; "already exists, skipping" is left out above.
+    await client.query('SET client_min_messages = notice');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     try {
       await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_DIR });

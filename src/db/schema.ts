@@ -499,6 +499,10 @@ export const broadcasts = pgTable(
      * waits for quiet hours to end. Null for broadcasts made before it was kept.
      */
     audienceUpTo: ref('audience_up_to'),
+    /** Staff chose "send now anyway": quiet hours do not hold this broadcast. */
+    ignoresQuietHours: boolean('ignores_quiet_hours').notNull().default(false),
+    /** Rescheduled by staff: not sent before then (quiet hours still apply). */
+    sendAfter: timestamp('send_after', { withTimezone: true }),
     createdBy: ref('created_by').references(() => staff.id),
     createdAt: createdAt(),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),

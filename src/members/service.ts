@@ -9,6 +9,7 @@ import { recordAudit } from '../staff/audit.js';
 import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';
+import { TEXTABLE_MEMBER } from './membership.js';
 import { collectGarbage } from './memory.js';
 
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
@@ -99,7 +100,7 @@ export function createMembersService({
 
   /**
    * Moves the staged rows into supporters, each new number once, in the caller's transaction;
-   * existing supporters are never touched.
+   * existing members are never touched (a number that only texted becomes a member).
    */
   const moveStaged = (now: Date) => sql`
     WITH fresh AS (${FIRST_OF_EACH_NUMBER}),
@@ -111,12 +112,16 @@ export function createMembersService({
              ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
              ${now}::timestamptz
         FROM fresh ORDER BY line
-      -- A number that texted in meanwhile is theirs already: skipped, not re-consented.
-      ON CONFLICT (phone_index) DO NOTHING
-      RETURNING phone_index
+      -- A member already is theirs: skipped, not re-consented. A number that only texted (HELP, hello)
+      -- was not a member: the import's consent makes it one, its name and opt-out kept.
+      ON CONFLICT (phone_index) DO UPDATE
+        SET consent_at = excluded.consent_at, consent_terms = excluded.consent_terms,
+            source = excluded.source, updated_at = excluded.updated_at
+        WHERE supporters.consent_at IS NULL AND supporters.erased_at IS NULL
+      RETURNING phone_index, xmax = 0 AS inserted
     )
     SELECT (SELECT count(*) FROM member_import)::int AS valid, count(*)::int AS imported,
-           count(*) FILTER (WHERE fresh.held)::int AS held
+           count(*) FILTER (WHERE fresh.held AND inserted.inserted)::int AS held
       FROM inserted JOIN fresh USING (phone_index)`;
 
   /** What moving the staged rows would do, without moving them. */
@@ -124,7 +129,9 @@ export function createMembersService({
     WITH fresh AS (${FIRST_OF_EACH_NUMBER})
     SELECT (SELECT count(*) FROM member_import)::int AS valid, count(*)::int AS imported,
            count(*) FILTER (WHERE held)::int AS held
-      FROM fresh WHERE NOT EXISTS (SELECT 1 FROM supporters s WHERE s.phone_index = fresh.phone_index)`;
+      FROM fresh WHERE NOT EXISTS (
+        SELECT 1 FROM supporters s
+         WHERE s.phone_index = fresh.phone_index AND (s.consent_at IS NOT NULL OR s.erased_at IS NOT NULL))`;
 
   const resultOf = (counts: Counts | undefined) => ({
     imported: counts?.imported ?? 0,
@@ -224,13 +231,11 @@ export function createMembersService({
     },
 
     /**
-     * The members of the network who can be texted: the audience an action alert reaches (the same
-     * condition as the `network` audience of broadcasts/audience.ts).
+     * The members of the network who can be texted: the audience an action alert reaches.
      */
     async count(): Promise<number> {
       const { rows } = await db.execute<{ n: number }>(
-        sql`SELECT count(*)::int AS n FROM supporters s
-            WHERE s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`,
+        sql`SELECT count(*)::int AS n FROM supporters s WHERE ${TEXTABLE_MEMBER}`,
       );
       return rows[0]?.n ?? 0;
     },

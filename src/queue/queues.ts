@@ -27,6 +27,8 @@ export interface QueueJobs {
   /** Writing a broadcast's messages, a batch of recipients at a time. */
   broadcasts: {
     'fan-out': { broadcastId: number };
+    /** Staff sent a waiting broadcast now: its texts asleep until quiet hours end are woken. */
+    release: { broadcastId: number };
   };
   /** One outbound text each, at the global rate SMS_MAX_PER_SECOND. */
   'sms-send': {

@@ -1,7 +1,7 @@
 import type { CampaignReplies } from '../db/schema.js';
 import { checkName, type HoldReason, holdOnFile, type NameCheck } from '../supporters/names.js';
 import type { Intent } from './intent.js';
-import type { Replies } from './replies.js';
+import { NAME_ON_FILE, type Replies } from './replies.js';
 
 /**
  * The supporter conversation as a pure function: what we know (the supporter, the campaigns whose
@@ -24,12 +24,14 @@ export interface SupporterView {
   /** The name on file passed the current hold rules: it is not checked again. */
   nameCleared?: boolean;
   optedIn: boolean;
+  /** A member of the network (signed, joined or imported); absent: one. */
+  member?: boolean;
   pendingCampaignId: number | null;
   pendingAttempts: number;
 }
 
 /** Stands for the name on file in a decision made for MEMBER_ON_FILE; no name or reply holds it. */
-export const NAME_ON_FILE = '\u0001';
+export { NAME_ON_FILE };
 
 /**
  * Any member who is opted in, has no question pending and whose name on file passed the hold rules,
@@ -70,8 +72,11 @@ export interface SupporterChange {
   nameCleared?: boolean;
   optedIn?: boolean;
   noCall?: boolean;
-  /** Record this message as (renewed) consent to our texts. */
-  consent?: boolean;
+  /**
+   * Record this message as consent to our texts: 'give' (signing, joining) makes a member of the
+   * network; 'renew' (START) records it again only for a member. Other texts make no member.
+   */
+  consent?: 'give' | 'renew';
   source?: string;
   pending?: { campaignId: number | null; attempts: number };
 }
@@ -138,9 +143,11 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     hold: HoldReason | null,
     change: SupporterChange,
   ) => {
-    const base = { campaignId: campaign.id, supporter: { ...change, pending: NO_PENDING } };
+    // Signing is consent to texts about the network's actions (a late signature too).
+    const given: SupporterChange = { ...change, consent: 'give' };
+    const base = { campaignId: campaign.id, supporter: { ...given, pending: NO_PENDING } };
     if (hasClosed(campaign, now)) {
-      return decision('late', replies.late(campaign), {
+      return decision('late', replies.late(campaign, optedIn), {
         ...base,
         signature: { campaignId: campaign.id, name, status: 'late', holdReason: null },
       });
@@ -157,7 +164,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     if (hold === 'unsupported-script') {
       return decision('asked-spelling', replies.askSpelling(campaign), {
         ...base,
-        supporter: { ...change, pending: { campaignId: campaign.id, attempts: 0 } },
+        supporter: { ...given, pending: { campaignId: campaign.id, attempts: 0 } },
         signature,
       });
     }
@@ -165,6 +172,14 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     // would also make the reply a dearer UCS-2 text).
     const reply = hold ? replies.thanksHeld(campaign) : replies.thanks(campaign, name, optedIn);
     return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
+  };
+
+  /** START (or YES from an opted-out number) makes no member: one who never signed or joined is told how to. */
+  const optIn = () => {
+    const member = supporter !== null && supporter.member !== false;
+    return decision('opted-in', answer(member ? replies.optedIn() : replies.optedInNotMember()), {
+      supporter: { optedIn: true, consent: 'renew' },
+    });
   };
 
   /**
@@ -199,14 +214,10 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         supporter: { optedIn: false, pending: NO_PENDING },
       });
     case 'opt-in':
-      return decision('opted-in', answer(replies.optedIn()), { supporter: { optedIn: true, consent: true } });
+      return optIn();
     case 'yes':
       // Twilio unblocks an opted-out number on YES; for anyone else it is an ordinary text.
-      if (supporter && !supporter.optedIn) {
-        return decision('opted-in', answer(replies.optedIn()), {
-          supporter: { optedIn: true, consent: true },
-        });
-      }
+      if (supporter && !supporter.optedIn) return optIn();
       return decide({ ...input, intent: { kind: 'text', text: intent.text } }, replies);
     case 'help':
       return decision('help', answer(replies.help(openKeywords)));
@@ -227,7 +238,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
       return decision('joined', replies.joined(name), {
         supporter: {
           optedIn: true,
-          consent: true,
+          consent: 'give',
           source,
           pending: NO_PENDING,
           ...(name ? { name, nameCleared: true } : {}),
@@ -241,7 +252,7 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
         return respell(campaign, intent.name, supporter.pendingAttempts);
       }
       if (campaign.signed) {
-        return decision('already-signed', replies.alreadySigned(campaign), {
+        return decision('already-signed', replies.alreadySigned(campaign, optedIn), {
           campaignId: campaign.id,
           supporter: supporter?.pendingCampaignId === campaign.id ? { pending: NO_PENDING } : {},
         });

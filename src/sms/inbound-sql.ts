@@ -4,6 +4,8 @@
  * per column, so that one statement can write many texts at once.
  */
 
+import { GSM_BASIC_PATTERN } from './segments.js';
+
 /** The columns of a text's row, in parameter order. */
 const INPUT = [
   /** Which text of the statement the row is: a text may come with two rows (see TRY_TEXTS). */
@@ -17,6 +19,8 @@ const INPUT = [
   /** The name this text gives the supporter (null: it keeps theirs), and the hold rules it passed. */
   ['name', 'text'],
   ['name_cleared_under', 'text'],
+  /** A member's row: the most characters the name on file may have for the reply to stay one segment. */
+  ['name_room', 'int'],
   // The supporter's state after this text, whether the text changes it or not.
   ['opted_in', 'boolean'],
   ['no_call', 'boolean'],
@@ -24,8 +28,11 @@ const INPUT = [
   ['pending_attempts', 'smallint'],
   /** Where the supporter came from, kept only when not known yet. */
   ['source', 'text'],
-  /** A known supporter's consent is recorded again (START, a join keyword). */
-  ['renew_consent', 'boolean'],
+  /**
+   * Consent to texts, which makes a member of the network: 'give' (signing, a join keyword) records it;
+   * 'renew' (START) records it again for a member only; null leaves it (HELP, hello, RECEIPT...).
+   */
+  ['consent', 'text'],
   ['consent_terms', 'text'],
   ['received_at', 'timestamptz'],
   ['message_sid', 'text'],
@@ -63,6 +70,9 @@ export function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] 
   }
   return params;
 }
+
+/** GSM-7 basic characters only, as an SQL string literal (segments.ts). */
+const GSM_NAME = `'${GSM_BASIC_PATTERN.replaceAll("'", "''")}'`;
 
 /** TRY_TEXTS's parameters after the input's columns, in order (tryTextsParams). */
 const [CAMPAIGNS, REPLIES_PER_HOUR, HOLD_RULES, NAME_ON_FILE] = [1, 2, 3, 4].map(
@@ -111,6 +121,7 @@ const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
             FROM inbound_messages d WHERE d.message_sid = t.message_sid) AS duplicate,
          CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name, 'optedIn', p.opted_in,
+              'member', p.consent_at IS NOT NULL,
               'nameCleared', p.name_cleared_under = ${HOLD_RULES},
               'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts) END AS supporter,
          p.xmin::text AS supporter_version,
@@ -121,13 +132,19 @@ const CONTEXT = `
          nullif((${CAMPAIGNS_TEXT}), ${CAMPAIGNS}) AS campaigns
     FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = t.phone_index`;
 
-/** A new supporter row; first contact is consent to later texts, whatever the first text was. */
+/** A new supporter row: a member (consent recorded) only when the text signs or joins. */
 const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, name_cleared_under, opted_in, opted_out_at, no_call,
     consent_at, consent_message_sid, consent_terms, source, pending_campaign_id, pending_attempts)
   SELECT i.phone_ciphertext, i.phone_index, i.name, i.name_cleared_under, i.opted_in,
          CASE WHEN i.opted_in THEN NULL ELSE i.received_at END, i.no_call,
-         i.received_at, i.message_sid, i.consent_terms, i.source, i.pending_campaign_id, i.pending_attempts
+         CASE WHEN i.consent = 'give' THEN i.received_at END,
+         CASE WHEN i.consent = 'give' THEN i.message_sid END,
+         CASE WHEN i.consent = 'give' THEN i.consent_terms END,
+         i.source, i.pending_campaign_id, i.pending_attempts
     FROM i`;
+
+/** Whether text `i` records consent on the known supporter `sp`: START only renews a member's. */
+const CONSENTS = `(i.consent = 'give' OR (i.consent = 'renew' AND sp.consent_at IS NOT NULL))`;
 
 /**
  * A known supporter row `sp` as text `i` leaves it. Every text updates it, so that the next text from
@@ -141,9 +158,9 @@ const UPDATE_SUPPORTER = `
     opted_in = i.opted_in,
     opted_out_at = CASE WHEN i.opted_in THEN NULL ELSE coalesce(sp.opted_out_at, i.received_at) END,
     no_call = sp.no_call OR i.no_call,
-    consent_at = CASE WHEN i.renew_consent THEN i.received_at ELSE sp.consent_at END,
-    consent_message_sid = CASE WHEN i.renew_consent THEN i.message_sid ELSE sp.consent_message_sid END,
-    consent_terms = CASE WHEN i.renew_consent THEN i.consent_terms ELSE sp.consent_terms END,
+    consent_at = CASE WHEN ${CONSENTS} THEN i.received_at ELSE sp.consent_at END,
+    consent_message_sid = CASE WHEN ${CONSENTS} THEN i.message_sid ELSE sp.consent_message_sid END,
+    consent_terms = CASE WHEN ${CONSENTS} THEN i.consent_terms ELSE sp.consent_terms END,
     source = coalesce(sp.source, i.source),
     pending_campaign_id = i.pending_campaign_id,
     pending_attempts = i.pending_attempts
@@ -192,7 +209,7 @@ const CHOSEN_COLUMNS = INPUT.map(([column]) =>
  * (kind 'member'; see conversation.ts), or one row for both (kind 'any'). A row is written when the
  * campaigns are those the decisions were made on (CAMPAIGNS), the MessageSid is new, and:
  * - 'new' or 'any': the number is unknown;
- * - 'member' or 'any': the number is a member who is opted in, has no question pending, has not
+ * - 'member' or 'any': the number is a member (consent recorded) who is opted in, has no question pending, has not
  *   signed the row's campaign and is under the flood guard (REPLIES_PER_HOUR) if the reply counts; a
  *   'member' row also needs a name on file that passed the current hold rules (HOLD_RULES), which
  *   stands for NAME_ON_FILE in its reply and signature.
@@ -206,7 +223,7 @@ WITH ${inputRows('input')}, texts AS (
   SELECT DISTINCT ON (text_no) text_no, phone_index, message_sid, received_at FROM input ORDER BY text_no
 ), seen AS (
   SELECT t.text_no, sp.id AS supporter_id, sp.xmin AS version, sp.name AS name_on_file,
-         sp.opted_in AND sp.pending_campaign_id IS NULL AS plain,
+         sp.opted_in AND sp.pending_campaign_id IS NULL AND sp.consent_at IS NOT NULL AS plain,
          sp.name IS NOT NULL AND sp.name_cleared_under = ${HOLD_RULES} AS name_cleared
     FROM texts t LEFT JOIN supporters sp ON sp.phone_index = t.phone_index
    WHERE ${CAMPAIGNS} = (${CAMPAIGNS_TEXT})
@@ -219,6 +236,9 @@ WITH ${inputRows('input')}, texts AS (
      WHEN seen.supporter_id IS NULL THEN input.kind <> 'member'
      WHEN input.kind = 'new' OR NOT seen.plain THEN false
      ELSE (input.kind = 'any' OR seen.name_cleared)
+      -- The name on file fits the reply's room in one segment, without changing its encoding.
+      AND (input.name_room IS NULL OR (char_length(seen.name_on_file) <= input.name_room
+           AND seen.name_on_file ~ ${GSM_NAME}))
       AND (input.campaign_id IS NULL OR NOT EXISTS (
             SELECT FROM signatures sg
              WHERE sg.campaign_id = input.campaign_id AND sg.supporter_id = seen.supporter_id))

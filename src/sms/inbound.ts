@@ -75,11 +75,11 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
   const receiptState = createReceiptLookup(database);
 
   /** RECEIPT from a known supporter: the reply says where their name is, read now. */
-  async function withReceipt(decision: Decision, phoneIndex: string): Promise<Decision> {
+  async function withReceipt(decision: Decision, phoneIndex: string, optedIn: boolean): Promise<Decision> {
     if (!decision.receiptFor) return decision;
     const { campaignId, keyword } = decision.receiptFor;
     const state = await receiptState(phoneIndex, campaignId, keyword);
-    return { ...decision, reply: replies.receipt(state, config.orgTimezone) };
+    return { ...decision, reply: replies.receipt(state, config.orgTimezone, optedIn) };
   }
   /** The campaigns as last read, exactly as Postgres rendered them: texts are decided ahead on them. */
   let lastCampaigns = { text: '', views: [] as CampaignView[] };
@@ -170,6 +170,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         const decision = await withReceipt(
           decideFor(text, intentOf(text, campaigns), context.supporter, campaigns, now),
           sender.phone_index,
+          context.supporter?.optedIn ?? true,
         );
         const suppressed =
           decision.reply !== '' &&

@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import { type DeliveryFact, labelText, RECEIVED_STATUSES, targetReceipts } from '../receipt.js';
+import type { HoldReason } from '../supporters/names.js';
 import type { ReceiptState } from './replies.js';
 
 /**
@@ -8,7 +9,7 @@ import type { ReceiptState } from './replies.js';
  * tables through this query of its own (schema only: fax/ stands above it).
  */
 const SIGNATURE = `
-  SELECT g.id, g.status, g.batch_id, upper(c.keyword) AS keyword,
+  SELECT g.id, g.status, g.batch_id, g.hold_reason, upper(c.keyword) AS keyword,
          CASE WHEN g.batch_id IS NULL THEN NULL ELSE
            (SELECT count(*)::int FROM signatures o WHERE o.batch_id = g.batch_id AND o.id < g.id) END AS rank
     FROM supporters p
@@ -29,6 +30,7 @@ interface SignatureRow {
   id: string;
   status: 'valid' | 'held' | 'hidden' | 'late';
   batch_id: string | null;
+  hold_reason: string | null;
   keyword: string;
   rank: number | null;
 }
@@ -57,7 +59,10 @@ export function createReceiptLookup(database: Database) {
     if (!signature) return { kind: 'none', keyword };
     const k = signature.keyword;
     if (signature.status === 'held') return { kind: 'held', keyword: k };
-    if (signature.status === 'hidden') return { kind: 'not-faxed', keyword: k };
+    if (signature.status === 'hidden') {
+      // The hold reason the moderator confirmed by hiding the name, if it was held.
+      return { kind: 'not-faxed', keyword: k, reason: signature.hold_reason as HoldReason | 'staff' | null };
+    }
     if (signature.status === 'late') return { kind: 'late', keyword: k };
     if (signature.batch_id === null) return { kind: 'waiting', keyword: k };
     const rows = await database.query<DeliveryRow>('sms_receipt_deliveries', DELIVERIES, [

@@ -2,6 +2,7 @@ import { HOLD_RULES } from '../supporters/names.js';
 import type { BetResult, TextRows } from './batches.js';
 import { type Decision, MEMBER_ON_FILE } from './conversation.js';
 import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
+import { roomForName } from './replies.js';
 
 /**
  * A text's decision as the rows of the inbound statements (inbound-sql.ts). Pure: the inbound service
@@ -9,7 +10,7 @@ import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
  * written for.
  */
 
-/** The terms a supporter accepts by texting us, recorded with their consent. */
+/** The terms a supporter accepts by signing or joining by text, recorded with their consent. */
 export const SMS_TERMS_VERSION = 'sms-terms-2026-11';
 
 /** What a row keeps of the text. */
@@ -52,12 +53,13 @@ export function inputRow(
     supporter_version: seen.supporter_version,
     name: change.name ?? null,
     name_cleared_under: change.name !== undefined && change.nameCleared ? HOLD_RULES : null,
+    name_room: roomForName(decision.reply),
     opted_in: change.optedIn ?? known?.optedIn ?? true,
     no_call: change.noCall ?? false,
     pending_campaign_id: change.pending ? change.pending.campaignId : (known?.pendingCampaignId ?? null),
     pending_attempts: change.pending ? change.pending.attempts : (known?.pendingAttempts ?? 0),
     source: change.source ?? 'sms',
-    renew_consent: change.consent ?? false,
+    consent: change.consent ?? null,
     consent_terms: SMS_TERMS_VERSION,
     // ISO text: pg's own Date formatting costs more than the rest of the row together.
     received_at: now.toISOString(),

@@ -97,7 +97,14 @@ export async function createBroadcast(
     payload: { body, audience },
   });
   if (response.statusCode !== 202) throw new Error(`broadcast refused: ${response.body}`);
-  return response.json() as { id: string; audienceSize: number; segments: number; encoding: string };
+  return response.json() as {
+    id: string;
+    status: string;
+    audienceSize: number;
+    segments: number;
+    encoding: string;
+    goesOutAt: string | null;
+  };
 }
 
 export async function progressOf(world: BroadcastWorld, id: string) {

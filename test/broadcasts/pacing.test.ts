@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOLD_STEP_MS } from '../../src/broadcasts/sending.js';
 import { enqueueMany } from '../../src/queue/outbox.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { listenForTexts } from '../helpers/phone.js';
@@ -121,8 +122,8 @@ describe('quiet hours', () => {
       const jobs = await broadcasts.getDelayed();
       return jobs.length > 0 ? jobs : null;
     }, 'the fan-out to wait');
-    // Until 08:00 UK time: 9 h 30 min from the injected clock.
-    expect(Math.abs((delayed[0]?.delay ?? 0) - 9.5 * 3_600_000)).toBeLessThan(1_000);
+    // Until 08:00 UK time, 9 h 30 min from the injected clock, in steps that look again.
+    expect(Math.abs((delayed[0]?.delay ?? 0) - HOLD_STEP_MS)).toBeLessThan(1_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(recipientsOf(world, 'Night:')).toEqual([]);
     expect((await progressOf(world, broadcast.id)).status).toBe('waiting');
@@ -195,6 +196,29 @@ describe('quiet hours', () => {
     const done = await waitUntilDone(world, broadcast.id);
     expect(done).toMatchObject({ total: 2, sent: 2 });
     expect(recipientsOf(world, 'Frozen:').sort()).toEqual(members.map((m) => m.phone).sort());
+  });
+
+  it('goes on at once when staff send it now, its texts asleep until the morning woken', async () => {
+    const members = await addMembers(world, 6);
+    const campaignId = await campaignFor('NOWTEST', members);
+    now = new Date('2026-01-19T20:59:00Z');
+    const broadcast = await createBroadcast(world, campaignId, 'Sent now: thank you', 'signers');
+    await waitFor(async () => recipientsOf(world, 'Sent now:').length > 0, 'the first text');
+    now = new Date('2026-01-19T21:00:30Z');
+    await waitFor(
+      async () => (await progressOf(world, broadcast.id)).status === 'waiting',
+      'the broadcast to wait',
+    );
+    const waiting = await progressOf(world, broadcast.id);
+    expect(waiting).toMatchObject({ started: true, waiting: { reason: 'quiet-hours' } });
+    expect(recipientsOf(world, 'Sent now:').length).toBeLessThan(6);
+
+    const sent = await world.api({ method: 'POST', url: `/api/v1/broadcasts/${broadcast.id}/send-now` });
+    expect(sent.statusCode).toBe(200);
+    // Still night on the clock: only "send now" lets the sleeping texts go.
+    const done = await waitUntilDone(world, broadcast.id);
+    expect(done).toMatchObject({ sent: 6, status: 'done' });
+    expect(recipientsOf(world, 'Sent now:').sort()).toEqual(members.map((m) => m.phone).sort());
   });
 });
 

@@ -142,3 +142,45 @@ describe.each([
     }
   }, 90_000);
 });
+
+describe('the compose counter', () => {
+  it('counts {receipt} filled in, as the preview does', async () => {
+    // A batch of the campaign that its one target has received: the delivery notice's audience.
+    const { rows: target } = await database.pool.query('SELECT id FROM targets WHERE campaign_id = $1', [
+      campaignId,
+    ]);
+    const { rows: batch } = await database.pool.query(
+      `INSERT INTO fax_batches (campaign_id, status, reason, signature_count, completed_at)
+       VALUES ($1, 'delivered', 'manual', 2, now()) RETURNING id`,
+      [campaignId],
+    );
+    const batchId = batch[0].id;
+    await database.pool.query(
+      `INSERT INTO fax_deliveries (batch_id, target_id, part, parts, first_name, name_count, pages, status,
+                                   fax_number, completed_at, callback_token)
+       VALUES ($1, $2, 1, 1, 0, 2, 1, 'delivered', '+74951234567', now(), 'counter-test')`,
+      [batchId, target[0].id],
+    );
+    await database.pool.query('UPDATE signatures SET batch_id = $1 WHERE campaign_id = $2', [
+      batchId,
+      campaignId,
+    ]);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT.timeout);
+    try {
+      await signIn(page);
+      await page.goto(`${base}/console/campaigns/${campaignId}/updates`);
+      await page.getByLabel(/Signers whose names fax batch/).check();
+      // 1 segment as typed; 2 once {receipt} is the sentence the preview puts in.
+      await page.getByLabel('Text').fill(`Your name reached {receipt}. ${'x'.repeat(100)}`);
+      await page.locator('[data-field="segments"]', { hasText: /^2$/ }).waitFor(WAIT);
+      await page.getByRole('button', { name: 'Preview and confirm…' }).click();
+      await page.getByRole('heading', { name: 'Confirm the update' }).waitFor(WAIT);
+      expect(await page.locator('[data-confirm="segments"]').textContent()).toBe('2 segments');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});

@@ -202,3 +202,84 @@ describe('the dashboard', () => {
     expect(live.json().fields).toMatchObject({ [`signatures-${campaignId}`]: 1 });
   });
 });
+
+describe('a waiting or cancelled update', () => {
+  it('says why and until when it waits, and lets staff reschedule it or send it now', async () => {
+    const [, row] = await broadcastRows();
+    await database.pool.query(
+      "UPDATE broadcasts SET status = 'waiting', send_after = now() + interval '2 hours' WHERE id = $1",
+      [row.id],
+    );
+    const url = `/console/broadcasts/${row.id}`;
+    const page = await client.get(url);
+    expect(page.body).toMatch(/<p id="waiting-reason">Rescheduled: goes out at \d\d:\d\d/);
+    expect(page.body).toContain('Send now anyway');
+    const past = await client.post(`${url}/reschedule`, {
+      _csrf: csrfOf(page.body),
+      sendAt: '2020-01-01T09:00',
+    });
+    expect(past.statusCode).toBe(400);
+    expect(past.body).toContain('Choose a time in the future.');
+    const sent = await client.post(`${url}/send-now`, { _csrf: csrfOf(page.body) });
+    expect(sent.statusCode).toBe(303);
+    const after = await client.get(url);
+    expect(after.body).not.toContain('id="waiting-reason"');
+    const { rows } = await database.pool.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'broadcast.send-now' AND entity_id = $1",
+      [row.id],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('says what a cancelled update sent and did not', async () => {
+    const rows = await broadcastRows();
+    const last = rows.at(-1);
+    const url = `/console/broadcasts/${last.id}`;
+    const page = await client.get(url);
+    expect((await client.post(`${url}/cancel`, { _csrf: csrfOf(page.body) })).statusCode).toBe(303);
+    const cancelled = await client.get(url);
+    expect(cancelled.body).toContain(
+      `Cancelled after 0 of ${last.total}: 0 texts went out, ${last.total === 1 ? '1 was' : `${last.total} were`} not sent.`,
+    );
+    expect(cancelled.body).toContain('The text (not sent)');
+  });
+
+  it('says in quiet hours when the update will go out, and offers to send it now anyway', async () => {
+    const night = await startTestApp(database, {
+      env: { PUBLIC_BASE_URL, SMS_QUIET_HOURS: '21:00-08:00' },
+      clock: () => new Date('2026-01-15T04:01:00Z'),
+    });
+    try {
+      const { email } = await consoleStaff(database, 'campaigner');
+      const nightClient = new ConsoleClient(night.app);
+      await nightClient.signIn(email, PASSWORD);
+      const page = await nightClient.submit(updatesUrl, `${updatesUrl}/preview`, {
+        body: 'Night owls: sign now',
+        audience: 'signers',
+        smartEncoding: 'on',
+      });
+      expect(page.body).toContain(
+        '<p class="problem" id="quiet-hours">Quiet hours until 08:00: goes out at 08:00 (Europe/London time).</p>',
+      );
+      expect(page.body).toContain('Send now anyway, ignoring quiet hours');
+      const hidden = Object.fromEntries(
+        [...page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+      const sent = await nightClient.post(updatesUrl, {
+        ...hidden,
+        _csrf: csrfOf(page.body),
+        ignoreQuietHours: 'yes',
+      });
+      expect(sent.statusCode).toBe(303);
+      const { rows } = await database.pool.query(
+        "SELECT status, ignores_quiet_hours FROM broadcasts WHERE body LIKE 'Night owls%'",
+      );
+      expect(rows).toEqual([{ status: 'queued', ignores_quiet_hours: true }]);
+    } finally {
+      await night.close();
+    }
+  });
+});

@@ -119,9 +119,9 @@ describe('first run, on another port', () => {
     const { code, stdout, stderr } = await run('bash', ['-euo', 'pipefail', '-c', script]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/MAGAMED\s+open\s+loaded/);
-    expect(stdout).toContain('Thank you Jane Smith, your name is on our fax');
+    expect(stdout).toContain('Thank you Jane Smith, your name will be on our fax');
     expect(stdout).toContain('{"status":"ready","checks":{"db":"up","redis":"up","spool":"idle"}}');
-    expect(stdout).toContain('Thank you, Jane Smith! Your name is on our fax for the IGOR urgent action.');
+    expect(stdout).toContain('Thank you, Jane Smith! Your name will be on the IGOR fax.');
     expect(stdout).toMatch(/"items":\[\{"id":"\d+","name":"Jane Smith","status":"valid"/);
     // `ls` of the batch's folder in the outbox: the fax the file provider wrote.
     expect(stdout).toMatch(/1\.pdf$/m);

@@ -138,6 +138,30 @@ describe('POST /api/v1/members/import', () => {
     expect(audit.map((row) => row.after)).toEqual([{ imported: 4, skipped: 3, held: 1, refused: 4 }]);
   });
 
+  it('makes a member of a number that only asked for help, keeping its opt-out', async () => {
+    for (const number of ['+447700900280', '+447700900281']) used.add(number);
+    await text('+447700900280', 'HELP');
+    await text('+447700900281', 'hello');
+    await text('+447700900281', 'STOP');
+    expect((await supporterOf('+447700900280')).consent_at).toBeNull();
+    const dry = await importCsv(
+      csv('07700900280,Helen Helper,2024-03-01,web', '07700900281,Greta Greeter,2024-03-01,web'),
+      '?dryRun=true',
+    );
+    expect(dry.json()).toMatchObject({ imported: 2, skipped: 0 });
+    const response = await importCsv(
+      csv('07700900280,Helen Helper,2024-03-01,web', '07700900281,Greta Greeter,2024-03-01,web'),
+    );
+    expect(response.json()).toMatchObject({ imported: 2, skipped: 0 });
+    expect(await supporterOf('+447700900280')).toMatchObject({
+      consent_at: new Date('2024-03-01T00:00:00Z'),
+      consent_terms: 'import',
+      source: 'import:web',
+      opted_in: true,
+    });
+    expect(await supporterOf('+447700900281')).toMatchObject({ consent_terms: 'import', opted_in: false });
+  });
+
   it('lets an imported member sign with the name on file, and asks one imported without a name', async () => {
     expect(replyText(await text('+447700900211', 'MAGAMED'))).toContain('Omar Imported');
     expect(replyText(await text('+447700900212', 'MAGAMED'))).toMatch(/reply with your full name/);

@@ -202,7 +202,8 @@ describe('proof of delivery', () => {
 
     // RECEIPT: delivered to whom and when; held; waiting (a name signed after the batch).
     expect(replyText(await text(jane, 'PROOFA RECEIPT'))).toBe(
-      `Your name on the PROOFA fax reached ${receipt.sentence}. Thank you! Amnesty International UK`,
+      // With its times the sentence would take a second segment: the authorities by name only.
+      'Your name on the PROOFA fax reached the Prosecutor General of the Russian Federation and the Chairman of the Investigation Committee. Thank you!',
     );
     expect(replyText(await text(held, 'RECEIPT'))).toMatch(
       /^Your name for PROOFA is held: our team will check it/,
@@ -223,6 +224,31 @@ describe('proof of delivery', () => {
     });
     expect(preview.body).toContain('2 people');
     expect(preview.body).toContain(`Your name reached ${receipt.sentence.replaceAll("'", '&#39;')}.`);
+
+    // The compose counter counts {receipt} filled in, as the preview does: one segment typed, two sent.
+    const long = `Your name reached {receipt}. ${'x'.repeat(100)}`;
+    const counted = async (audience: string) =>
+      (
+        await campaigner.get(
+          `/console/campaigns/${campaign.id}/segments.json?body=${encodeURIComponent(long)}&smartEncoding=on&audience=${audience}`,
+        )
+      ).json().fields;
+    const longPreview = await campaigner.submit(updatesUrl, `${updatesUrl}/preview`, {
+      body: long,
+      audience: `batch:${batchId}`,
+      smartEncoding: 'on',
+    });
+    expect(longPreview.body).toContain('<strong data-confirm="segments">2 segments</strong>');
+    expect(await counted(`batch:${batchId}`)).toMatchObject({ segments: 2 });
+    expect(await counted('signers')).toMatchObject({ segments: 2 });
+    const compose = (
+      await campaigner.submit(updatesUrl, `${updatesUrl}/edit`, {
+        body: long,
+        audience: `batch:${batchId}`,
+        smartEncoding: 'on',
+      })
+    ).body;
+    expect(compose).toContain('<span data-field="segments">2</span>');
 
     // The batch:<id> audience: exactly the batch's opted-in signers, once, with {receipt} filled in.
     const body = 'Your name reached {receipt}. Thank you!';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countSegments } from '../../src/sms/segments.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -75,6 +76,31 @@ afterAll(async () => {
 });
 
 describe('known members texting the keyword alone', () => {
+  it('a name on file that would make the thanks UCS-2 or too long signs, thanked in one segment', async () => {
+    const long = 'Bartholomew Alexander Montgomery-Fitzwilliam Oconnor Smythes';
+    const [russian, irish, lengthy, plain] = await importMembers([
+      'Анна Сергеевна Петрова',
+      'Siobhán O’Brien',
+      long,
+      'Jane Smith',
+    ]);
+    const replies: string[] = [];
+    for (const number of [russian, irish, lengthy, plain] as string[]) {
+      const reply = replyText(await text(number, 'MAGAMED'));
+      expect(countSegments(reply)).toMatchObject({ segments: 1, encoding: 'GSM-7' });
+      expect(reply).toContain('Your name will be on the MAGAMED fax.');
+      replies.push(reply);
+    }
+    expect(replies.map((reply) => reply.split('!')[0])).toEqual([
+      'Thank you',
+      'Thank you',
+      'Thank you, Bartholomew',
+      'Thank you, Jane Smith',
+    ]);
+    expect(await signatureNames(russian as string)).toEqual(['Анна Сергеевна Петрова']);
+    expect(await signatureNames(lengthy as string)).toEqual([long]);
+  });
+
   it('several at once: each is thanked by the name on file and signed once', async () => {
     const names = Array.from(
       { length: 40 },
@@ -197,7 +223,7 @@ describe('known members texting the keyword alone', () => {
     const reply = replyText(await text(from, 'MAGAMED'));
 
     expect(reply).toContain('Thank you, Gita Away!');
-    expect(reply).toContain('text START to rejoin');
+    expect(reply).toContain('Text START to get our texts again.');
     expect(await signatureNames(from)).toEqual(['Gita Away']);
     expect(await supporterOf(from)).toMatchObject({ opted_in: false, opted_out_at: expect.any(Date) });
   });

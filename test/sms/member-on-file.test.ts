@@ -10,6 +10,7 @@ import {
 import type { InputRow } from '../../src/sms/inbound-sql.js';
 import { parseIntent } from '../../src/sms/intent.js';
 import { betRows, inputRow } from '../../src/sms/rows.js';
+import { nonGsmCharacters } from '../../src/sms/segments.js';
 import { checkName } from '../../src/supporters/names.js';
 import { campaignView, now, replies } from './conversation-fixtures.js';
 
@@ -57,7 +58,7 @@ const text = (body: string) => ({ messageSid: 'SM0000000000000000000000000000000
 const sender = { phone_ciphertext: 'ciphertext', phone_index: 'index' };
 
 /** The columns a written row takes from the statement rather than the text's row. */
-const comparable = ({ kind, supporter_version, ...row }: InputRow) => row;
+const comparable = ({ kind, supporter_version, name_room, ...row }: InputRow) => row;
 
 /** A member the statement would take a row for, with the given name on file and campaigns signed. */
 const member = fc.record({
@@ -118,6 +119,12 @@ describe('a text decided before its number is read', () => {
         const onRead = rowOnRead(body, name, signed, answered);
         // The statement takes it only for a name on file that passed the hold rules.
         fc.pre(onRead.supporter.nameCleared === true && name !== null);
+        // ...and only when the name fits the reply's room without changing its encoding.
+        fc.pre(
+          row.name_room === null ||
+            ([...(name as string)].length <= Number(row.name_room) &&
+              nonGsmCharacters(name as string).length === 0),
+        );
         const put = (value: InputRow[keyof InputRow]) =>
           typeof value === 'string' ? value.replaceAll(NAME_ON_FILE, name as string) : value;
         expect(comparable(onRead.row)).toEqual(

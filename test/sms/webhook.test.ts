@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
 import { signedSmsRequest } from '../../src/sms/simulator.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
+import { staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase, UNREACHABLE_REDIS_URL } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, replyText, type TextFn } from '../helpers/phone.js';
@@ -221,9 +222,9 @@ describe('signing by keyword', () => {
   it('tells a name the fax cannot draw so, and puts the Latin spelling it sends on the fax instead', async () => {
     const from = phone();
     const asked = replyText(await text(from, 'MAGAMED 王小明'));
-    expect(asked).toContain('cannot print the letters of your name');
+    expect(asked).toContain('Our fax cannot print those letters');
     expect(asked).toContain('Latin or Cyrillic letters');
-    expect(asked).not.toContain('is on our fax');
+    expect(asked).not.toContain('will be on the MAGAMED fax');
     expect(replyText(await text(from, 'RECEIPT'))).toMatch(/held: our team will check it/);
     // Still not drawable: asked once more, the name stays held.
     expect(replyText(await text(from, '王小明'))).toContain('Latin or Cyrillic');
@@ -238,8 +239,57 @@ describe('signing by keyword', () => {
     const from = phone();
     const reply = replyText(await text(from, 'MAGAMED Fuck Face'));
     expect(reply).toContain('check your name before it goes on the MAGAMED fax');
-    expect(reply).not.toContain('is on our fax');
+    expect(reply).not.toContain('will be on the MAGAMED fax');
     expect(replyText(await text(from, 'receipt'))).toMatch(/Your name for MAGAMED is held/);
+  });
+
+  it('says why a hidden name was not put on the fax, in the words of the reason it was held for', async () => {
+    const from = phone();
+    expect(replyText(await text(from, 'MAGAMED Mickey Mouse'))).toContain('check your name');
+    const staff = await staffToken(database, 'campaigner');
+    const [signature] = await signaturesOf(from);
+    const hidden = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/signatures/${signature.id}/hide`,
+      headers: { authorization: `Bearer ${staff.token}` },
+    });
+    expect(hidden.statusCode).toBe(200);
+    expect(replyText(await text(from, 'RECEIPT'))).toBe(
+      "Your name for MAGAMED was not put on the fax: it looked like a character's name, not a real one. Amnesty International UK",
+    );
+
+    // A name hidden with the reason the moderator chose says that one.
+    const other = phone();
+    await text(other, 'MAGAMED Pat Doe');
+    const [valid] = await signaturesOf(other);
+    const chosen = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/signatures/${valid.id}/hide?reason=placeholder-name`,
+      headers: { authorization: `Bearer ${staff.token}` },
+    });
+    expect(chosen.statusCode).toBe(200);
+    expect(replyText(await text(other, 'RECEIPT'))).toContain(
+      'not put on the fax: it looked like a test name.',
+    );
+    const refused = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/signatures/${valid.id}/hide?reason=whatever`,
+      headers: { authorization: `Bearer ${staff.token}` },
+    });
+    expect(refused.statusCode).toBe(400);
+  });
+
+  it('promises news only to those who get our texts', async () => {
+    const from = phone();
+    expect(replyText(await text(from, 'MAGAMED Rosa Diaz'))).toContain(
+      'Thank you, Rosa Diaz! Your name will be on the MAGAMED fax.',
+    );
+    expect(replyText(await text(from, 'MAGAMED'))).toContain('We will tell you what happens.');
+    await text(from, 'STOP');
+    expect(replyText(await text(from, 'MAGAMED'))).not.toContain('We will tell you');
+    expect(replyText(await text(from, 'RECEIPT'))).toBe(
+      'Your name is waiting for the next MAGAMED fax. Amnesty International UK',
+    );
   });
 
   it('answers RECEIPT from a number that never signed', async () => {
@@ -319,8 +369,9 @@ describe('opting out and in', () => {
     expect((await supporterOf(from)).opted_in).toBe(false);
   });
 
-  it('START opts back in and records consent again', async () => {
+  it('START opts a member back in and records consent again', async () => {
     const from = phone();
+    await text(from, 'MAGAMED Hugo Weber');
     await text(from, 'STOP AMNESTY');
     const reply = await text(from, 'START', { messageSid: 'SMrejoin000000000000000000000000001' });
     expect(replyText(reply)).toMatch(/Welcome back/);
