@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ensureDatabase, MIGRATIONS_DIR, migrateDatabase } from '../../src/db/migrate.js';
 import { dropDatabase, uniqueDatabaseUrl } from '../helpers/database.js';
 
-const FIX = '0012_supporters_members_by_consent';
+const FIX = '0014_supporters_members_by_consent';
 const url = uniqueDatabaseUrl();
 const before = mkdtempSync(join(tmpdir(), 'pp-migrations-'));
 

@@ -56,7 +56,7 @@ describe('the conversation', () => {
   it('YES opts in a person who is opted out, as Twilio does', () => {
     const decision = run('Yes', { ...known, optedIn: false });
     expect(decision.outcome).toBe('opted-in');
-    expect(decision.supporter).toMatchObject({ optedIn: true, consent: true });
+    expect(decision.supporter).toMatchObject({ optedIn: true, consent: 'renew' });
   });
 
   it('YES from anyone else is an ordinary text: no opt-in, and an answer to a name question', () => {
