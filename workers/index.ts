@@ -6,6 +6,7 @@ import { createOutboxRelay, type OutboxRelay } from '../src/queue/relay.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
+import { memberImportProcessors } from './members.js';
 import { broadcastProcessors, smsSendProcessors } from './sms.js';
 
 export interface WorkerDeps {
@@ -111,6 +112,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     ),
     'fax-render': faxRenderProcessors({ batches, faxSender, logger }),
     'fax-deliver': faxDeliverProcessors({ batches, faxSender, logger }),
+    'member-imports': memberImportProcessors(services.importJobs),
     maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
   };
   const concurrency: Record<QueueName, number> = {
@@ -121,6 +123,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     // each); each holds a database connection until Twilio answers (the STOP lock), so a worker
     // process's pool is sized for them (WORKER_POOL_SIZE).
     'sms-send': 25,
+    // One import at a time anyway; each holds two connections while it runs.
+    'member-imports': 1,
     maintenance: 1,
   };
 
