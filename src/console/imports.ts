@@ -15,7 +15,7 @@ const POLL_EVERY_MS = 1_000;
 const number = (n: number) => n.toLocaleString('en-GB');
 
 /** Where an import stands, in words, with its rate and the time it has left while it checks rows. */
-function progressOf(job: ImportJob, now: Date) {
+export function progressOf(job: ImportJob, now: Date) {
   const seconds = job.startedAt ? Math.max((now.getTime() - job.startedAt.getTime()) / 1_000, 0.001) : 0;
   const rate = job.startedAt && job.processed > 0 ? job.processed / seconds : 0;
   const checking = job.status === 'running' && job.processed < job.rows;

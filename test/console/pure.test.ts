@@ -3,6 +3,7 @@ import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { fieldOfError } from '../../src/console/campaigns.js';
 import { chartSvg } from '../../src/console/chart.js';
 import { html } from '../../src/console/html.js';
+import { progressOf } from '../../src/console/imports.js';
 import { AppError } from '../../src/errors.js';
 
 describe('html', () => {
@@ -82,5 +83,50 @@ describe('form problems', () => {
       fieldOfError(new AppError(400, 'validation_failed', 'letter.body must not be blank.', 'letter.body')),
     ).toBe('body');
     expect(fieldOfError(new AppError(409, 'something_else', 'Other'))).toBe('form');
+  });
+});
+
+describe("a members import's progress", () => {
+  const startedAt = new Date('2026-01-01T10:00:00Z');
+  const job = {
+    id: 1,
+    status: 'running' as const,
+    dryRun: false,
+    rows: 1_500_000,
+    processed: 500_000,
+    imported: 0,
+    skipped: 0,
+    held: 0,
+    refusedCount: 0,
+    refused: [],
+    error: null,
+    createdAt: startedAt,
+    startedAt,
+    updatedAt: startedAt,
+    finishedAt: null,
+  };
+
+  it('says the rate so far and the time left at that rate while it checks rows', () => {
+    expect(progressOf(job, new Date('2026-01-01T10:00:20Z'))).toEqual({
+      state: 'Checking the rows',
+      checked: '500,000',
+      rows: '1,500,000',
+      processed: 500_000,
+      rate: '25,000 rows a second',
+      left: 'about 1 min left',
+    });
+  });
+
+  it('says nothing of rate or time before a worker has checked a row, nor time left once all are checked', () => {
+    expect(progressOf({ ...job, status: 'queued', processed: 0, startedAt: null }, startedAt)).toMatchObject({
+      state: 'Waiting for a worker to take it up',
+      rate: '',
+      left: '',
+    });
+    expect(progressOf({ ...job, processed: job.rows }, new Date('2026-01-01T10:01:00Z'))).toMatchObject({
+      state: 'Adding the members to the network, all at once',
+      rate: '25,000 rows a second',
+      left: '',
+    });
   });
 });
