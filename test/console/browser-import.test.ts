@@ -45,7 +45,7 @@ async function release(client: pg.PoolClient) {
 }
 
 const barValue = (page: Page) =>
-  page.locator('#import-bar').evaluate((bar: HTMLProgressElement) => bar.value);
+  page.locator('#import-bar').evaluate((bar) => (bar as unknown as { value: number }).value);
 
 beforeAll(async () => {
   database = await createTestDatabase();
