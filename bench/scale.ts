@@ -182,7 +182,7 @@ async function measure(size: number): Promise<Figures> {
   const base = `http://127.0.0.1:${webPort}`;
   const outboxDir = mkdtempSync(join(tmpdir(), 'pp-bench-scale-'));
   const env = { FAX_OUTBOX_DIR: outboxDir };
-  const web = await start(['bench/servers.ts', 'app', DATABASE_URL, String(webPort)], env);
+  let web = await start(['bench/servers.ts', 'app', DATABASE_URL, String(webPort)], env);
   let worker: ChildProcess | null = await start(['bench/servers.ts', 'worker', DATABASE_URL, '0'], env);
   const api = { authorization: `Bearer ${token}` };
   try {
@@ -258,6 +258,10 @@ async function measure(size: number): Promise<Figures> {
     );
     await database.pool.query('ANALYZE');
 
+    // The pages and the export in a fresh web process: RSS never shrinks after the import's peak.
+    web.kill('SIGTERM');
+    await new Promise((resolve) => web.once('exit', resolve));
+    web = await start(['bench/servers.ts', 'app', DATABASE_URL, String(webPort)], env);
     const cookie = await consoleCookie(base, email);
     const { peaks: exportPeaks, result: exported } = await peakWhile([web.pid as number], async () => {
       const response = await fetch(`${base}/api/v1/campaigns/${big.id}/signatures.csv`, { headers: api });
