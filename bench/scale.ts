@@ -204,6 +204,7 @@ async function measure(size: number): Promise<Figures> {
     const { result: seconds, peaks } = await peakWhile(
       [web.pid as number, worker.pid as number],
       async () => {
+        if (REUSE) return Number.NaN;
         const started = performance.now();
         const response = await fetch(`${base}/api/v1/members/imports`, {
           method: 'POST',
