@@ -238,6 +238,15 @@ describe('POST /api/v1/members/imports', () => {
     expect((await asViewer({ method: 'GET', url: '/api/v1/members/imports/999999' })).statusCode).toBe(404);
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const { paths } = (await server.app.inject('/docs/json')).json();
+    expect(Object.keys(paths['/api/v1/members/imports'].post.responses)).toContain('202');
+    expect(
+      paths['/api/v1/members/imports/{id}'].get.responses['200'].content['application/json'].schema
+        .properties,
+    ).toHaveProperty('refused');
+  });
+
   it('never has an imported number in clear in a log line or in any column', async () => {
     const forms = [...used].flatMap(phoneForms);
     const logs = `${server.logs.text()}\n${workers?.logs.text()}`;
