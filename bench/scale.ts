@@ -299,6 +299,7 @@ async function measure(size: number): Promise<Figures> {
       accept: 'application/json',
     });
     figures['campaign API p95 ms'] = await timedGets(`${base}/api/v1/campaigns/${big.id}`, api);
+    console.log(figures);
 
     // A broadcast to the whole network: its fan-out in a process of its own; nothing is sent (no
     // worker runs, and its queued texts are dropped after).
@@ -310,7 +311,7 @@ async function measure(size: number): Promise<Figures> {
     });
     const broadcast = await broadcasts.create(
       big.id,
-      { body: 'Thank you all.', audience: 'network' },
+      { body: 'Thank you all.', audience: 'network', confirmRepeat: true },
       staff.id,
     );
     const fanOut = step('fanout', broadcast.id);
@@ -324,10 +325,13 @@ async function measure(size: number): Promise<Figures> {
     await broadcasts.cancel(broadcast.id, staff.id);
     await database.pool.query('DELETE FROM outbox');
 
-    const fax = step('fax', big.id, env);
-    figures['fax batch: every part rendered s'] = Number(fax.seconds.toFixed(1));
-    figures['fax batch: µs per name'] = Math.round((fax.seconds * 1e6) / size);
-    figures['fax batch peak RSS MB'] = fax.peakMb;
+    // A reused database's names are all in the batch its first run made.
+    if (!REUSE) {
+      const fax = step('fax', big.id, env);
+      figures['fax batch: every part rendered s'] = Number(fax.seconds.toFixed(1));
+      figures['fax batch: µs per name'] = Math.round((fax.seconds * 1e6) / size);
+      figures['fax batch peak RSS MB'] = fax.peakMb;
+    }
   } finally {
     web.kill('SIGTERM');
     worker?.kill('SIGTERM');
