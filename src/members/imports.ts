@@ -353,6 +353,9 @@ export function createImportJobs({
         await client.query('DELETE FROM member_import_rows WHERE import_id = $1', [importId]);
         await client.query('DELETE FROM member_import_checked WHERE import_id = $1', [importId]);
       });
+      // A network may have grown tenfold at once: the texts' statements are planned on fresh
+      // statistics rather than on those autovacuum would take minutes to gather.
+      if (!dryRun) await pool.query('ANALYZE supporters');
     },
   };
 }
