@@ -27,7 +27,7 @@ const productionSettings = {
 };
 
 /** A port nothing listens on: other benchmarks may be running on this machine. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
@@ -54,7 +54,7 @@ function startProduct(port: number): Promise<ChildProcess> {
 }
 
 /** Resident set size now (VmRSS) and at its peak so far (VmHWM), in MB, from Linux's /proc. */
-function memoryOf(pid: number): { rss: number; peak: number } {
+export function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };

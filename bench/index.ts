@@ -1,7 +1,8 @@
-/** `npm run bench [webhook|fax|broadcast|import]`: measures and prints a table per part of the product. */
+/** `npm run bench [webhook|fax|broadcast|import|scale]`: measures and prints a table per part of the product. */
 import { benchBroadcast } from './broadcast.js';
 import { benchFaxDocument } from './fax-document.js';
 import { benchImport } from './import.js';
+import { benchScale } from './scale.js';
 import { benchWebhook } from './webhook.js';
 
 type Section = [name: string, title: string, bench: () => Promise<Array<Record<string, string | number>>>];
@@ -22,6 +23,11 @@ const sections: Section[] = [
     'import',
     'Member import: 200,000 rows through the API, time and peak RSS; a second import meanwhile',
     benchImport,
+  ],
+  [
+    'scale',
+    'Scale: each figure with 60,000 and 1,000,000 members, the network imported by the import job',
+    benchScale,
   ],
 ];
 

@@ -17,6 +17,7 @@ import { createFaxSender } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
 import { createMailTransport } from './mail/transport.js';
+import { createImportJobs } from './members/imports.js';
 import { createNamesOnFile } from './members/names-on-file.js';
 import { createRetention } from './members/retention.js';
 import { createMembersService } from './members/service.js';
@@ -98,6 +99,8 @@ export function createServices(deps: ServiceDeps) {
     phoneCrypto,
     staff: createStaffService({ db, clock }),
     members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
+    /** Members imports run by a worker, with their progress. */
+    importJobs: createImportJobs({ pool: database.pool, clock, phoneCrypto }),
     retention: createRetention({ db, clock, retentionDays: config.retentionDays }),
     namesOnFile: createNamesOnFile({ db }),
     inbound,

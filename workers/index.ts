@@ -9,6 +9,7 @@ import { SETTLE_SECONDS } from '../src/queue/watchdog.js';
 import type { Services } from '../src/services.js';
 import { faxDeliverProcessors, faxRenderProcessors } from './fax.js';
 import { maintenanceJobs } from './maintenance.js';
+import { memberImportProcessors } from './members.js';
 import { broadcastProcessors, smsSendProcessors, wakeSleepingTexts } from './sms.js';
 
 export interface WorkerDeps {
@@ -143,6 +144,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     ),
     'fax-render': faxRenderProcessors({ batches, faxSender, logger }),
     'fax-deliver': faxDeliverProcessors({ batches, faxSender, logger }),
+    'member-imports': memberImportProcessors(services.importJobs),
     maintenance: Object.fromEntries(Object.entries(periodic).map(([name, job]) => [name, () => job.run()])),
   };
   const concurrency: Record<QueueName, number> = {
@@ -153,6 +155,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     // each); each holds a database connection until Twilio answers (the STOP lock), so a worker
     // process's pool is sized for them (WORKER_POOL_SIZE).
     'sms-send': 25,
+    // One import at a time anyway; each holds two connections while it runs.
+    'member-imports': 1,
     maintenance: 1,
   };
 

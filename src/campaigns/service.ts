@@ -7,7 +7,7 @@ import {
   campaigns,
   faxBatches,
   type LetterTranslation,
-  signatures,
+  signatureCounts,
   type TargetLanguage,
   targets,
 } from '../db/schema.js';
@@ -92,23 +92,25 @@ function keywordTaken(keyword: string) {
   );
 }
 
-const counted = (condition: SQL) => sql<number>`count(*) filter (where ${condition})`.mapWith(Number);
+/** A sum of the kept counters (signature_counts) that match `condition`. */
+const summed = (condition: SQL) =>
+  sql<number>`coalesce(sum(${signatureCounts.n}) filter (where ${condition}), 0)`.mapWith(Number);
 
-/** The signature counts of several campaigns in one grouped query. */
+/** The signature counts of several campaigns in one grouped query, from the counters kept on writing. */
 async function countSignatures(q: Tx, campaignIds: number[]): Promise<Map<number, SignatureCounts>> {
   if (campaignIds.length === 0) return new Map();
   const rows = await q
     .select({
-      campaignId: signatures.campaignId,
-      signatureCount: counted(inArray(signatures.status, ['valid', 'held'])),
-      heldCount: counted(eq(signatures.status, 'held')),
-      lateCount: counted(eq(signatures.status, 'late')),
-      hiddenCount: counted(eq(signatures.status, 'hidden')),
-      pendingFaxCount: counted(sql`${signatures.status} = 'valid' AND ${signatures.batchId} IS NULL`),
+      campaignId: signatureCounts.campaignId,
+      signatureCount: summed(inArray(signatureCounts.status, ['valid', 'held'])),
+      heldCount: summed(eq(signatureCounts.status, 'held')),
+      lateCount: summed(eq(signatureCounts.status, 'late')),
+      hiddenCount: summed(eq(signatureCounts.status, 'hidden')),
+      pendingFaxCount: summed(sql`${signatureCounts.status} = 'valid' AND NOT ${signatureCounts.faxed}`),
     })
-    .from(signatures)
-    .where(inArray(signatures.campaignId, campaignIds))
-    .groupBy(signatures.campaignId);
+    .from(signatureCounts)
+    .where(inArray(signatureCounts.campaignId, campaignIds))
+    .groupBy(signatureCounts.campaignId);
   return new Map(rows.map(({ campaignId, ...counts }) => [campaignId, counts]));
 }
 
@@ -337,11 +339,12 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
           b.created_at AS batch_created_at, b.completed_at AS batch_completed_at
         FROM campaigns c
         LEFT JOIN LATERAL (
-          SELECT count(*) FILTER (WHERE g.status IN ('valid', 'held')) AS signature_count,
-            count(*) FILTER (WHERE g.status = 'held') AS held_count,
-            count(*) FILTER (WHERE g.status = 'valid' AND g.batch_id IS NULL) AS pending_fax_count,
-            count(*) FILTER (WHERE g.status IN ('valid', 'held') AND g.signed_at > ${hourAgo}) AS last_hour
-          FROM signatures g WHERE g.campaign_id = c.id
+          SELECT sum(k.n) FILTER (WHERE k.status IN ('valid', 'held')) AS signature_count,
+            sum(k.n) FILTER (WHERE k.status = 'held') AS held_count,
+            sum(k.n) FILTER (WHERE k.status = 'valid' AND NOT k.faxed) AS pending_fax_count,
+            (SELECT count(*) FROM signatures g
+              WHERE g.campaign_id = c.id AND g.signed_at > ${hourAgo} AND g.status IN ('valid', 'held')) AS last_hour
+          FROM signature_counts k WHERE k.campaign_id = c.id
         ) n ON true
         LEFT JOIN LATERAL (
           SELECT * FROM fax_batches fb WHERE fb.campaign_id = c.id ORDER BY fb.id DESC LIMIT 1

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify';
 import { and, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import { campaigns, signatures } from '../db/schema.js';
+import { campaigns, signatureCounts, signatures } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.js';
 import type { HoldReason } from '../supporters/names.js';
@@ -216,7 +216,19 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     async search(campaignId: number, filter: SignatureFilter, page: number, perPage: number) {
       await campaignKeyword(campaignId);
       const where = filtered(campaignId, filter);
-      const [total] = await db.select({ n: count() }).from(signatures).where(where);
+      // Unsearched, the number is read from the kept counters: a list of a million costs no count.
+      const [total] =
+        (filter.q?.trim() ?? '') === ''
+          ? await db
+              .select({ n: sql<number>`coalesce(sum(${signatureCounts.n}), 0)`.mapWith(Number) })
+              .from(signatureCounts)
+              .where(
+                and(
+                  eq(signatureCounts.campaignId, campaignId),
+                  filter.status ? eq(signatureCounts.status, filter.status) : undefined,
+                ),
+              )
+          : await db.select({ n: count() }).from(signatures).where(where);
       const rows = await db
         .select(listed)
         .from(signatures)
@@ -313,19 +325,23 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     /** Counting signatures (valid and held, as the campaign's count does) per hour or per day, up to now. */
     async overTime(campaignId: number): Promise<SignaturesOverTime> {
       const now = clock();
-      const { rows: span } = await db.execute<{ first: Date | null }>(
-        sql`SELECT min(signed_at) AS first FROM signatures WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')`,
-      );
-      const first = span[0]?.first ? new Date(span[0].first) : null;
-      const unit = first && now.getTime() - first.getTime() > HOURLY_SPAN ? 'day' : 'hour';
+      // From the kept counters, by UTC hour; days are added up here.
       const { rows } = await db.execute<{ start: Date; n: number }>(sql`
-        SELECT date_trunc(${unit}, signed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start, count(*)::int AS n
-        FROM signatures WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')
-        GROUP BY 1 ORDER BY 1`);
-      const counts = rows.map((row) => ({ start: new Date(row.start), count: row.n }));
-      return unit === 'hour'
-        ? { unit, buckets: fillBuckets(counts, HOUR, now, 24, 48) }
-        : { unit, buckets: fillBuckets(counts, DAY, now, 7, MAX_DAYS) };
+        SELECT hour AS start, sum(n)::int AS n
+        FROM signature_counts WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')
+        GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1`);
+      const hours = rows.map((row) => ({ start: new Date(row.start), count: row.n }));
+      const first = hours[0]?.start ?? null;
+      if (!first || now.getTime() - first.getTime() <= HOURLY_SPAN) {
+        return { unit: 'hour' as const, buckets: fillBuckets(hours, HOUR, now, 24, 48) };
+      }
+      const days = new Map<number, number>();
+      for (const { start, count: n } of hours) {
+        const day = start.getTime() - (start.getTime() % DAY);
+        days.set(day, (days.get(day) ?? 0) + n);
+      }
+      const counts = [...days].map(([start, n]) => ({ start: new Date(start), count: n }));
+      return { unit: 'day' as const, buckets: fillBuckets(counts, DAY, now, 7, MAX_DAYS) };
     },
 
     /** The campaign a signature belongs to. */

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 import { MEMBER_COLUMNS } from '../members/csv.js';
+import { MAX_JOB_BYTES, MAX_JOB_ROWS } from '../members/imports.js';
 import { MAX_IMPORT_BYTES } from '../members/service.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { LINK_HOURS } from '../staff/links.js';
@@ -24,10 +25,11 @@ import {
 type Params = { Params: { id: string } };
 
 export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
-  const { members, staff: staffService, config } = app.services;
+  const { members, importJobs, staff: staffService, config } = app.services;
 
   async function membersPage(context: PageContext, result: SafeHtml | null, problem: string | null) {
     const count = await members.count();
+    const latest = await importJobs.latest();
     return page(
       context,
       'Members',
@@ -35,17 +37,19 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
       <p id="member-count"><strong>${count.toLocaleString('en-GB')}</strong> ${count === 1 ? 'member' : 'members'} in the network can be texted (an action alert reaches them all).</p>
       ${problem && html`<p class="problem" role="alert">${problem}</p>`}
       ${result}
+      ${latest && html`<p>Latest import: <a href="/console/members/imports/${latest.id}">import ${latest.id}</a>, ${latest.status === 'done' ? 'done' : latest.status === 'failed' ? 'failed' : 'under way'} (${plural(latest.rows, 'row')}).</p>`}
       ${
         canDo(context, 'campaigner') &&
         html`<h2>Import members</h2>
-      <form method="post" action="/console/members/import" enctype="multipart/form-data">${csrfField(context)}
-        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), ${MAX_IMPORT_BYTES / 1024 / 1024} MB at most. Existing members are never changed.</p>
+      <form method="post" action="/console/members/import" enctype="multipart/form-data" data-upload="/console/members/imports">${csrfField(context)}
+        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${MEMBER_COLUMNS.join(', ')} (any order), up to ${MAX_JOB_ROWS.toLocaleString('en-GB')} rows and ${MAX_JOB_BYTES / 1_000_000} MB. A file is imported in the background: its page shows how far it has got. Existing supporters are never changed.</p>
         <label for="csv-file">Choose the CSV file</label>
         <input type="file" id="csv-file" name="file" accept=".csv,text/csv" aria-describedby="csv-hint">
-        <label for="csv">… or paste it here</label>
+        <label for="csv">… or paste a few rows here (checked and imported at once)</label>
         <textarea id="csv" name="csv" rows="8" aria-describedby="csv-hint"></textarea>
         <label><input type="checkbox" name="dryRun" value="yes"> Only check the file; import nothing</label>
         <button type="submit">Import</button>
+        <p class="hint" data-upload-status role="status"></p>
       </form>`
       }
       ${
@@ -78,10 +82,14 @@ export function adminPages(app: FastifyInstance, tools: ConsoleTools) {
         if (!file && csv.trim() === '') {
           throw new AppError(400, 'no_file', 'Choose a CSV file, or paste one, to import.');
         }
-        const result = await members.importCsv(file ? Readable.from([file]) : [csv], {
-          dryRun: field(request.body, 'dryRun') === 'yes',
-          staffId: staffOf(request).id,
-        });
+        const options = { dryRun: field(request.body, 'dryRun') === 'yes', staffId: staffOf(request).id };
+        // A file (sent by the form itself when the page's script did not stream it) becomes an import
+        // job, followed on its own page; a few pasted rows are imported at once.
+        if (file) {
+          const { id } = await importJobs.start(Readable.from([file]), options);
+          return reply.redirect(`/console/members/imports/${id}`, 303);
+        }
+        const result = await members.importCsv([csv], options);
         const summary = html`<div class="notice" role="status"><p>${result.dryRun ? 'Checked (nothing imported)' : 'Imported'}: ${result.imported} new, ${result.skipped} already known, ${result.held} with a name to review, ${result.refused.length} refused.</p>
         ${result.refused.length > 0 && html`<ul>${result.refused.slice(0, 50).map((r) => html`<li>Line ${r.line}: ${r.reason}</li>`)}${result.refused.length > 50 && html`<li>… and ${result.refused.length - 50} more</li>`}</ul>`}</div>`;
         return tools.send(reply, await membersPage(context(), summary, null));

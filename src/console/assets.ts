@@ -53,6 +53,8 @@ fieldset label { font-weight: 400; }
 .confirm-summary { font-size: 1.1rem; margin: 0 0 .5rem; }
 .sms-preview { white-space: pre-wrap; overflow-wrap: anywhere; background: #e9e9eb; border-radius: 1rem 1rem 1rem .25rem; padding: .6rem .9rem; max-width: 22rem; font-size: 1rem; }
 progress { width: 100%; max-width: 40rem; height: 1.1rem; }
+.import-progress progress { display: block; height: 1.6rem; margin: .25rem 0; }
+ul.refused { max-height: 24rem; overflow-y: auto; overflow-wrap: anywhere; padding-left: 1.2rem; }
 .inline-label { display: inline; font-weight: 400; }
 .card-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 1rem; margin: .5rem 0 1rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
@@ -153,6 +155,33 @@ export const CONSOLE_JS = `
         .catch(function () { setTimeout(tick, every * 2); });
     }
     setTimeout(tick, every);
+  });
+  // A chosen file is sent as it is read from disk (text/csv, streamed into the import), not as a form.
+  document.querySelectorAll('form[data-upload]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      var input = form.querySelector('input[type=file]');
+      var file = input && input.files && input.files[0];
+      if (!file) return;
+      event.preventDefault();
+      var status = form.querySelector('[data-upload-status]');
+      var dry = form.querySelector('input[name=dryRun]');
+      var button = form.querySelector('button[type=submit]');
+      status.textContent = 'Sending the file…';
+      button.disabled = true;
+      fetch(form.getAttribute('data-upload') + (dry && dry.checked ? '?dryRun=true' : ''), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'text/csv', 'x-xsrf-token': form.querySelector('input[name=_csrf]').value, accept: 'application/json' },
+        body: file
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (data.location) { window.location.href = data.location; return; }
+          status.textContent = data.error ? data.error.message : 'The file could not be sent; try again.';
+          button.disabled = false;
+        })
+        .catch(function () { status.textContent = 'The file could not be sent; reload the page and try again.'; button.disabled = false; });
+    });
   });
   document.querySelectorAll('textarea[data-segments]').forEach(function (area) {
     var url = area.getAttribute('data-segments');

@@ -15,6 +15,7 @@ import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
 import { html, type SafeHtml } from './html.js';
+import { importPages } from './imports.js';
 import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';
 import { stuckPages } from './stuck.js';
@@ -227,6 +228,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
   faxPages(app, tools);
   updatePages(app, tools);
   adminPages(app, tools);
+  importPages(app, tools);
   stuckPages(app, tools);
   await app.register(queueBoard, { prefix: '/queues' });
 }

@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -204,8 +205,29 @@ export const signatures = pgTable(
       .on(t.campaignId, t.id)
       .where(sql`${t.batchId} IS NULL AND ${t.status} = 'valid'`),
     index('signatures_campaign_status_idx').on(t.campaignId, t.status, t.id),
+    // The dashboard's signatures of the last hour, read without the campaign's other signatures.
+    index('signatures_campaign_signed_idx').on(t.campaignId, t.signedAt),
     check('signatures_name_unless_late', sql`${t.name} IS NOT NULL OR ${t.status} IN ('late', 'hidden')`),
   ],
+);
+
+/**
+ * Signatures counted by campaign, status, faxed or not and UTC hour signed, kept by statement triggers
+ * on signatures (migration 0014) in the writing transaction: a campaign's counts and chart read a few
+ * hundred rows however many have signed. Each writing connection adds to a row of its own (`shard`),
+ * so that concurrent texts do not queue on one counter; readers sum them.
+ */
+export const signatureCounts = pgTable(
+  'signature_counts',
+  {
+    campaignId: ref('campaign_id').notNull(),
+    status: signatureStatus('status').notNull(),
+    faxed: boolean('faxed').notNull(),
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    shard: smallint('shard').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.status, t.faxed, t.hour, t.shard] })],
 );
 
 export const staff = pgTable(
@@ -563,4 +585,75 @@ export const earlyDeliveryReports = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('early_delivery_reports_received_idx').on(t.receivedAt)],
+);
+
+export const memberImportStatus = pgEnum('member_import_status', ['queued', 'running', 'done', 'failed']);
+
+/** A members file imported by a worker (POST /api/v1/members/imports), and how far it has got. */
+export const memberImports = pgTable(
+  'member_imports',
+  {
+    id: id(),
+    status: memberImportStatus('status').notNull().default('queued'),
+    dryRun: boolean('dry_run').notNull(),
+    /** Rows of the file, header and blank lines aside. */
+    rows: integer('rows').notNull().default(0),
+    /** Rows checked so far (the worker's resume point). */
+    processed: integer('processed').notNull().default(0),
+    imported: integer('imported').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    held: integer('held').notNull().default(0),
+    refusedCount: integer('refused_count').notNull().default(0),
+    /** The first 100 refused rows: `{ line, reason }`. */
+    refused: jsonb('refused').$type<{ line: number; reason: string }[]>().notNull().default([]),
+    /** Times a worker took the job up: one killed too often fails it. */
+    runs: integer('runs').notNull().default(0),
+    error: text('error'),
+    staffId: ref('staff_id').references(() => staff.id),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    // One import at a time, across processes: a second one waiting or running cannot be written.
+    uniqueIndex('member_imports_one_active_key')
+      .on(sql`(true)`)
+      .where(sql`${t.status} IN ('queued', 'running')`),
+  ],
+);
+
+/** A file's rows as uploaded (COPY), unchecked; `n` is the row's place in the file from 1. */
+export const memberImportRows = pgTable(
+  'member_import_rows',
+  {
+    importId: ref('import_id')
+      .notNull()
+      .references(() => memberImports.id, { onDelete: 'cascade' }),
+    n: integer('n').notNull(),
+    line: integer('line').notNull(),
+    number: text('number'),
+    name: text('name'),
+    consentDate: text('consent_date'),
+    consentSource: text('consent_source'),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.n] })],
+);
+
+/** The accepted rows of an import, checked and encrypted, waiting for the one merge at the end. */
+export const memberImportChecked = pgTable(
+  'member_import_checked',
+  {
+    importId: ref('import_id')
+      .notNull()
+      .references(() => memberImports.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    phoneCiphertext: text('phone_ciphertext'),
+    phoneIndex: text('phone_index').notNull(),
+    name: text('name'),
+    held: boolean('held').notNull(),
+    consentAt: timestamp('consent_at', { withTimezone: true }).notNull(),
+    consentSource: text('consent_source').notNull(),
+  },
+  // No index: one import runs at a time, and every statement reads all of its rows.
 );

@@ -67,6 +67,18 @@ function ukMidnight(year: number, month: number, day: number): Date {
  * and time (`2024-05-31T14:02:00Z`; without a zone it is read as UTC). Null when it is not one.
  */
 export function parseConsentDate(text: string): Date | null {
+  // A file's rows mostly share a few dates, and reading one through Intl costs microseconds.
+  const known = consentDates.get(text);
+  if (known !== undefined) return known === null ? null : new Date(known);
+  const date = readConsentDate(text);
+  if (consentDates.size >= CONSENT_DATES_KEPT) consentDates.clear();
+  consentDates.set(text, date?.getTime() ?? null);
+  return date;
+}
+const consentDates = new Map<string, number | null>();
+const CONSENT_DATES_KEPT = 10_000;
+
+function readConsentDate(text: string): Date | null {
   const iso = ISO_DATE.exec(text);
   const uk = UK_DATE.exec(text);
   if (iso || uk) {
@@ -98,24 +110,24 @@ export function parseConsentDate(text: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-function checkRow(record: Record<string, string | undefined>, now: Date) {
+function checkRow(record: MemberRecord, now: Date) {
   const problems: string[] = [];
-  const rawNumber = record.number ?? '';
+  const rawNumber = record.number;
   const phone = rawNumber === '' ? null : normalisePhone(rawNumber);
   if (rawNumber === '') problems.push('the number is missing');
   else if (!phone) problems.push('the number is not a phone number we can read');
 
-  const rawName = record.name ?? '';
+  const rawName = record.name;
   const checked = rawName === '' ? null : checkName(rawName);
   if (checked && !checked.ok) problems.push(NAME_REASONS[checked.problem]);
 
-  const rawDate = record.consent_date ?? '';
+  const rawDate = record.consentDate;
   const consentAt = rawDate === '' ? null : parseConsentDate(rawDate);
   if (rawDate === '') problems.push('the consent date is missing');
   else if (!consentAt) problems.push('the consent date is not a date (use YYYY-MM-DD or DD/MM/YYYY)');
   else if (consentAt > now) problems.push('the consent date is in the future');
 
-  const consentSource = record.consent_source ?? '';
+  const { consentSource } = record;
   if (consentSource === '') problems.push('the consent source is missing');
   else if (/\p{Cc}/u.test(consentSource)) problems.push('the consent source contains control characters');
   else if ([...consentSource].length > MAX_SOURCE_LENGTH) {
@@ -208,16 +220,49 @@ export type MembersFile = AsyncIterable<Buffer | string> | Iterable<string>;
 
 export type MemberLine = { row: MemberRow } | { refusal: Refusal };
 
+/** A row of the file as written, before any check: its line and the four columns' text. */
+export interface MemberRecord {
+  line: number;
+  number: string;
+  name: string;
+  consentDate: string;
+  consentSource: string;
+}
+
+/** One row of the file checked: the row to import, or why it is refused (never quoting the number). */
+export function checkMemberRecord(record: MemberRecord, now: Date): MemberLine {
+  const { line } = record;
+  const { problems, row } = checkRow(record, now);
+  return row
+    ? { row: { line, ...row } }
+    : { refusal: { line, reason: `${problems.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()) } };
+}
+
+export interface ReadLimits {
+  maxRows: number;
+  maxBytes: number;
+}
+
 /**
  * Reads a members file as it arrives, one checked row at a time, so that a file of any length takes
- * little memory: a header row (column names in any case and order; other columns are ignored) and
- * one member a line. Throws a 400 when the file itself cannot be read, a 413 past `maxRows` rows or
- * `maxBytes`.
+ * little memory. See readMemberRecords for the file's form and limits.
  */
 export async function* readMembersCsv(
   source: MembersFile,
-  options: { now: Date; maxRows: number; maxBytes: number },
+  options: ReadLimits & { now: Date },
 ): AsyncGenerator<MemberLine> {
+  for await (const record of readMemberRecords(source, options)) yield checkMemberRecord(record, options.now);
+}
+
+/**
+ * Reads a members file as it arrives, a row at a time, unchecked: a header row (column names in any
+ * case and order; other columns are ignored) and one member a line. Throws a 400 when the file itself
+ * cannot be read, a 413 past `maxRows` rows or `maxBytes`.
+ */
+export async function* readMemberRecords(
+  source: MembersFile,
+  options: ReadLimits,
+): AsyncGenerator<MemberRecord> {
   let header = false;
   const parser = parse({
     bom: true,
@@ -229,24 +274,26 @@ export async function* readMembersCsv(
     skip_empty_lines: true,
     trim: true,
     to: options.maxRows + 1,
-    // Each record is checked as it is read, so that only the small checked row waits to be staged.
-    on_record: (record: Record<string, string | undefined>, context): MemberLine => {
+    // Only the four columns are kept of each record, as it is read.
+    on_record: (record: Record<string, string | undefined>, context): MemberRecord => {
       // context.lines is where the record ends; a quoted field may span lines.
       const inner = Object.values(record).reduce((n, value) => n + (value?.split('\n').length ?? 1) - 1, 0);
-      const line = context.lines - inner;
-      const { problems, row } = checkRow(record, options.now);
-      return row
-        ? { row: { line, ...row } }
-        : { refusal: { line, reason: `${problems.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()) } };
+      return {
+        line: context.lines - inner,
+        number: record.number ?? '',
+        name: record.name ?? '',
+        consentDate: record.consent_date ?? '',
+        consentSource: record.consent_source ?? '',
+      };
     },
   });
   // A failure is read from `errored` below; unheard, the stream would also throw it at the process.
   parser.on('error', () => {});
   let count = 0;
   /** The rows parsed so far, each at once: csv-parse is driven by hand, without a stream pipeline's cost. */
-  function* parsed(): Generator<MemberLine> {
+  function* parsed(): Generator<MemberRecord> {
     if (parser.errored) throw readError(parser.errored);
-    for (let line = parser.read() as MemberLine | null; line !== null; line = parser.read()) {
+    for (let line = parser.read() as MemberRecord | null; line !== null; line = parser.read()) {
       if (++count > options.maxRows) {
         throw new AppError(
           413,

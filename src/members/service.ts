@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
@@ -10,7 +10,6 @@ import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';
 import { TEXTABLE_MEMBER } from './membership.js';
-import { collectGarbage } from './memory.js';
 
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
 export const IMPORT_CONSENT_TERMS = 'import';
@@ -20,14 +19,18 @@ export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 /** Rows a statement writes into the staging table. */
 const STAGING_CHUNK = 1_000;
 /**
- * Rows between full garbage collections. An import allocates steadily for a minute, and V8 then lets
- * its old space grow to several times what is alive before collecting it: 200,000 rows took the web
- * process from about 220 to 350 MB of RSS without these collections, to 240 MB with them (npm run
- * bench -- import).
+ * Any fixed number (beside the migrations' 7_050_5001): one members import at a time, across processes.
+ * Held by a synchronous import for its whole run, and by an import job's upload while it writes the
+ * job's row.
  */
-const ROWS_BETWEEN_COLLECTIONS = 20_000;
-/** Any fixed number (beside the migrations' 7_050_5001): one members import at a time, across processes. */
-const IMPORT_LOCK_ID = 7_050_5002;
+export const IMPORT_LOCK_ID = 7_050_5002;
+
+export const importRunning = () =>
+  new AppError(
+    409,
+    'import_running',
+    'Another members import is running; send this file again once it has finished.',
+  );
 
 export interface ImportResult {
   imported: number;
@@ -55,7 +58,7 @@ export interface MembersDeps {
   maxImportRows?: number;
 }
 
-interface Counts {
+export interface Counts {
   /** Accepted rows, a number given twice counted twice. */
   valid: number;
   imported: number;
@@ -63,10 +66,61 @@ interface Counts {
 }
 
 /**
+ * Checked rows waiting to be merged: a synchronous import's temporary table, or an import job's rows
+ * of member_import_checked. Both have the columns line, phone_ciphertext, phone_index, name, held,
+ * consent_at and consent_source.
+ */
+export type StagedRows = SQL;
+
+/**
  * The first row of each number in the file (by line), as staged. Rows from an earlier line win, so a
  * number given twice keeps its first name and consent.
  */
-const FIRST_OF_EACH_NUMBER = sql`SELECT DISTINCT ON (phone_index) * FROM member_import ORDER BY phone_index, line`;
+const firstOfEachNumber = (staged: StagedRows) =>
+  sql`SELECT DISTINCT ON (phone_index) * FROM (${staged}) staged ORDER BY phone_index, line`;
+
+/**
+ * Moves the staged rows into supporters, each new number once, in the caller's transaction;
+ * existing members are never touched (a number that only texted becomes a member).
+ */
+export const moveStaged = (staged: StagedRows, now: Date) => sql`
+    WITH fresh AS (${firstOfEachNumber(staged)}),
+    inserted AS (
+      INSERT INTO supporters (phone_ciphertext, phone_index, name, name_cleared_under, opted_in, consent_at,
+                              consent_terms, consent_message_sid, source, created_at, updated_at)
+      SELECT phone_ciphertext, phone_index, name,
+             CASE WHEN name IS NOT NULL AND NOT held THEN ${HOLD_RULES}::text END, true, consent_at,
+             ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
+             ${now}::timestamptz
+        FROM fresh ORDER BY line
+      -- A member already is theirs: skipped, not re-consented. A number that only texted (HELP, hello)
+      -- was not a member: the import's consent makes it one, its name and opt-out kept.
+      ON CONFLICT (phone_index) DO UPDATE
+        SET consent_at = excluded.consent_at, consent_terms = excluded.consent_terms,
+            source = excluded.source, updated_at = excluded.updated_at
+        WHERE supporters.consent_at IS NULL AND supporters.erased_at IS NULL
+      RETURNING phone_index, xmax = 0 AS inserted
+    )
+    SELECT (SELECT count(*) FROM (${staged}) staged)::int AS valid, count(*)::int AS imported,
+           count(*) FILTER (WHERE fresh.held AND inserted.inserted)::int AS held
+      FROM inserted JOIN fresh USING (phone_index)`;
+
+/** What moving the staged rows would do, without moving them. */
+export const countStaged = (staged: StagedRows) => sql`
+    WITH fresh AS (${firstOfEachNumber(staged)})
+    SELECT (SELECT count(*) FROM (${staged}) staged)::int AS valid, count(*)::int AS imported,
+           count(*) FILTER (WHERE held)::int AS held
+      FROM fresh WHERE NOT EXISTS (
+        SELECT 1 FROM supporters s
+         WHERE s.phone_index = fresh.phone_index AND (s.consent_at IS NOT NULL OR s.erased_at IS NOT NULL))`;
+
+export const resultOf = (counts: Counts | undefined) => ({
+  imported: counts?.imported ?? 0,
+  skipped: (counts?.valid ?? 0) - (counts?.imported ?? 0),
+  held: counts?.held ?? 0,
+});
+
+const TEMPORARY_STAGING = sql`SELECT * FROM member_import`;
 
 /** Importing an existing SMS network, and erasing a supporter. `staffId` is who does it. */
 export function createMembersService({
@@ -98,47 +152,6 @@ export function createMembersService({
     );
   }
 
-  /**
-   * Moves the staged rows into supporters, each new number once, in the caller's transaction;
-   * existing members are never touched (a number that only texted becomes a member).
-   */
-  const moveStaged = (now: Date) => sql`
-    WITH fresh AS (${FIRST_OF_EACH_NUMBER}),
-    inserted AS (
-      INSERT INTO supporters (phone_ciphertext, phone_index, name, name_cleared_under, opted_in, consent_at,
-                              consent_terms, consent_message_sid, source, created_at, updated_at)
-      SELECT phone_ciphertext, phone_index, name,
-             CASE WHEN name IS NOT NULL AND NOT held THEN ${HOLD_RULES}::text END, true, consent_at,
-             ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
-             ${now}::timestamptz
-        FROM fresh ORDER BY line
-      -- A member already is theirs: skipped, not re-consented. A number that only texted (HELP, hello)
-      -- was not a member: the import's consent makes it one, its name and opt-out kept.
-      ON CONFLICT (phone_index) DO UPDATE
-        SET consent_at = excluded.consent_at, consent_terms = excluded.consent_terms,
-            source = excluded.source, updated_at = excluded.updated_at
-        WHERE supporters.consent_at IS NULL AND supporters.erased_at IS NULL
-      RETURNING phone_index, xmax = 0 AS inserted
-    )
-    SELECT (SELECT count(*) FROM member_import)::int AS valid, count(*)::int AS imported,
-           count(*) FILTER (WHERE fresh.held AND inserted.inserted)::int AS held
-      FROM inserted JOIN fresh USING (phone_index)`;
-
-  /** What moving the staged rows would do, without moving them. */
-  const countStaged = sql`
-    WITH fresh AS (${FIRST_OF_EACH_NUMBER})
-    SELECT (SELECT count(*) FROM member_import)::int AS valid, count(*)::int AS imported,
-           count(*) FILTER (WHERE held)::int AS held
-      FROM fresh WHERE NOT EXISTS (
-        SELECT 1 FROM supporters s
-         WHERE s.phone_index = fresh.phone_index AND (s.consent_at IS NOT NULL OR s.erased_at IS NOT NULL))`;
-
-  const resultOf = (counts: Counts | undefined) => ({
-    imported: counts?.imported ?? 0,
-    skipped: (counts?.valid ?? 0) - (counts?.imported ?? 0),
-    held: counts?.held ?? 0,
-  });
-
   return {
     /**
      * Imports members from CSV (number, name, consent_date, consent_source), read as it arrives: each
@@ -162,13 +175,12 @@ export function createMembersService({
             [IMPORT_LOCK_ID],
           );
           locked = rows[0]?.locked === true;
-          if (!locked) {
-            throw new AppError(
-              409,
-              'import_running',
-              'Another members import is running; send this file again once it has finished.',
-            );
-          }
+          if (!locked) throw importRunning();
+          // Nor beside an import job, waiting or running.
+          const jobs = await client.query(
+            `SELECT 1 FROM member_imports WHERE status IN ('queued', 'running') LIMIT 1`,
+          );
+          if (jobs.rowCount) throw importRunning();
         }
         await client.query('DROP TABLE IF EXISTS pg_temp.member_import');
         await client.query(`
@@ -177,10 +189,8 @@ export function createMembersService({
             held boolean NOT NULL, consent_at timestamptz NOT NULL, consent_source text NOT NULL)`);
         const refused: Refusal[] = [];
         let chunk: MemberRow[] = [];
-        let rows = 0;
         const limits = { now, maxRows: maxImportRows, maxBytes: MAX_IMPORT_BYTES };
         for await (const line of readMembersCsv(source, limits)) {
-          if (++rows % ROWS_BETWEEN_COLLECTIONS === 0) collectGarbage();
           if ('refusal' in line) {
             refused.push(line.refusal);
             continue;
@@ -194,11 +204,15 @@ export function createMembersService({
         await stage(client, chunk, options.dryRun);
 
         if (options.dryRun) {
-          const { rows } = await session.execute<Counts & Record<string, unknown>>(countStaged);
+          const { rows } = await session.execute<Counts & Record<string, unknown>>(
+            countStaged(TEMPORARY_STAGING),
+          );
           return { ...resultOf(rows[0]), refused, dryRun: true };
         }
         const result = await session.transaction(async (tx) => {
-          const { rows } = await tx.execute<Counts & Record<string, unknown>>(moveStaged(now));
+          const { rows } = await tx.execute<Counts & Record<string, unknown>>(
+            moveStaged(TEMPORARY_STAGING, now),
+          );
           const moved = resultOf(rows[0]);
           await recordAudit(tx, {
             staffId: options.staffId,

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
+import { campaigns, faxBatches, faxDeliveries, signatureCounts, targets } from '../db/schema.js';
 import { deliveryFact } from '../fax/receipts.js';
 import { type DeliveryFact, targetReceipts } from '../receipt.js';
 
@@ -52,9 +52,11 @@ export function createPublicService({ db, config, clock }: { db: Db; config: Con
       .limit(1);
     if (!campaign?.public || campaign.status === 'draft') return null;
     const [counted] = await db
-      .select({ n: sql<number>`count(*)`.mapWith(Number) })
-      .from(signatures)
-      .where(and(eq(signatures.campaignId, campaign.id), inArray(signatures.status, ['valid', 'held'])));
+      .select({ n: sql<number>`coalesce(sum(${signatureCounts.n}), 0)`.mapWith(Number) })
+      .from(signatureCounts)
+      .where(
+        and(eq(signatureCounts.campaignId, campaign.id), inArray(signatureCounts.status, ['valid', 'held'])),
+      );
     // Every delivery of the campaign's latest batches, in one query; each batch's receipt per target.
     const rows = await db
       .select({ delivery: faxDeliveries, target: targets })

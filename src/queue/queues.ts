@@ -34,6 +34,10 @@ export interface QueueJobs {
   'sms-send': {
     send: { messageId: number };
   };
+  /** Checking, encrypting and merging an uploaded members file (one import runs at a time). */
+  'member-imports': {
+    import: { importId: number };
+  };
   /** Periodic housekeeping. */
   maintenance: {
     'close-expired-campaigns': Record<string, never>;
@@ -57,6 +61,7 @@ export const QUEUE_NAMES: readonly QueueName[] = [
   'fax-deliver',
   'broadcasts',
   'sms-send',
+  'member-imports',
   'maintenance',
 ];
 

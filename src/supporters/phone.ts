@@ -32,6 +32,8 @@ const KEY_ID = /^[0-9a-f]{8}$/;
 // rather than letting libphonenumber fish a number out of free text.
 const PHONE_CHARACTERS = /^[0-9+\-().\s]+$/;
 
+const UK_PLAIN = /^(?:\+44|0)([1-9][0-9]{9})$/;
+
 /** First 8 hex characters of SHA-256 of the key: names the key in ciphertexts without revealing it. */
 export function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
@@ -140,6 +142,11 @@ export function createPhoneCrypto(keys: PhoneKeys): PhoneCrypto {
  * with default GB is null rather than a guessed Russian number.
  */
 export function normalisePhone(raw: string, defaultCountry: CountryCode = 'GB'): string | null {
+  // Most UK numbers are written +44 or 0 and ten digits: read here in well under a microsecond, where
+  // libphonenumber takes tens (a members import reads a million). Its answer is the same (a property
+  // test compares the two).
+  const plain = UK_PLAIN.exec(raw.includes(' ') ? raw.replaceAll(' ', '') : raw);
+  if (plain && (raw.startsWith('+') || defaultCountry === 'GB')) return `+44${plain[1]}`;
   if (!PHONE_CHARACTERS.test(raw)) return null;
   const phone = parsePhoneNumberFromString(raw, defaultCountry);
   if (!phone?.isPossible()) return null;

@@ -498,10 +498,14 @@ describe('the members import', () => {
       });
     const forged = await send('not the token');
     expect(forged.statusCode).toBe(403);
+    // A file becomes an import job, followed on its own page (a worker runs it: none runs here).
     const checked = await send(csrfOf(page.body));
-    expect(checked.statusCode).toBe(200);
-    expect(checked.body).toContain('Checked (nothing imported): 1 new, 0 already known');
-    expect(checked.body).not.toContain('7700900777');
+    expect(checked.statusCode).toBe(303);
+    expect(checked.headers.location).toMatch(/^\/console\/members\/imports\/\d+$/);
+    const progress = await campaigner.get(checked.headers.location as string);
+    expect(progress.body).toContain('(a check: nothing is imported)');
+    expect(progress.body).toContain('Waiting for a worker');
+    expect(progress.body).not.toContain('7700900777');
   });
 });
 

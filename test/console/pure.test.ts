@@ -4,6 +4,7 @@ import { readCampaignChange } from '../../src/campaigns/validation.js';
 import { CONSOLE_WORDING, consoleTime, fieldOfError } from '../../src/console/campaign-form.js';
 import { chartSvg } from '../../src/console/chart.js';
 import { html } from '../../src/console/html.js';
+import { progressOf } from '../../src/console/imports.js';
 import { AppError } from '../../src/errors.js';
 
 describe('html', () => {
@@ -110,5 +111,50 @@ describe('the campaign form’s words', () => {
       'Fax numbers (target 1): "+7499 265 90" is not a valid phone number; give it with + and the country code, e.g. +7 495 987 58 41.',
       'Deadline must be in the future (it is now 6 Dec 2026, 03:56 Europe/London time).',
     ]);
+  });
+});
+
+describe("a members import's progress", () => {
+  const startedAt = new Date('2026-01-01T10:00:00Z');
+  const job = {
+    id: 1,
+    status: 'running' as const,
+    dryRun: false,
+    rows: 1_500_000,
+    processed: 500_000,
+    imported: 0,
+    skipped: 0,
+    held: 0,
+    refusedCount: 0,
+    refused: [],
+    error: null,
+    createdAt: startedAt,
+    startedAt,
+    updatedAt: startedAt,
+    finishedAt: null,
+  };
+
+  it('says the rate so far and the time left at that rate while it checks rows', () => {
+    expect(progressOf(job, new Date('2026-01-01T10:00:20Z'))).toEqual({
+      state: 'Checking the rows',
+      checked: '500,000',
+      rows: '1,500,000',
+      processed: 500_000,
+      rate: '25,000 rows a second',
+      left: 'about 1 min left',
+    });
+  });
+
+  it('says nothing of rate or time before a worker has checked a row, nor time left once all are checked', () => {
+    expect(progressOf({ ...job, status: 'queued', processed: 0, startedAt: null }, startedAt)).toMatchObject({
+      state: 'Waiting for a worker to take it up',
+      rate: '',
+      left: '',
+    });
+    expect(progressOf({ ...job, processed: job.rows }, new Date('2026-01-01T10:01:00Z'))).toMatchObject({
+      state: 'Adding the members to the network, all at once',
+      rate: '25,000 rows a second',
+      left: '',
+    });
   });
 });

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
 import {
   createPhoneCrypto,
@@ -222,5 +224,32 @@ describe('maskPhone', () => {
   it('never echoes input that is not E.164', () => {
     expect(maskPhone('07700 900123')).toBe('***');
     expect(maskPhone('+999123456789')).toBe('***');
+  });
+});
+
+describe('normalisePhone on plain UK numbers', () => {
+  /** What libphonenumber alone says, as normalisePhone read every number before its shortcut. */
+  function byLibphonenumber(raw: string): string | null {
+    const phone = parsePhoneNumberFromString(raw, 'GB');
+    if (!phone?.isPossible()) return null;
+    return phone.nationalNumber.startsWith('0') && !phone.isValid() ? null : phone.number;
+  }
+
+  it('reads +44 and 0 followed by ten digits, spaced anyhow, as libphonenumber does', () => {
+    const written = fc
+      .tuple(
+        fc.constantFrom('+44', '0'),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 10, maxLength: 10 }),
+        fc.array(fc.boolean(), { minLength: 11, maxLength: 11 }),
+      )
+      .map(([prefix, digits, spaces]) =>
+        [prefix, ...digits].map((part, i) => `${part}${spaces[i] ? ' ' : ''}`).join(''),
+      );
+    fc.assert(
+      fc.property(written, (raw) => {
+        expect(normalisePhone(raw)).toBe(byLibphonenumber(raw));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
