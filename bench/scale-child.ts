@@ -15,7 +15,7 @@ const [kind, databaseUrl, id] = process.argv.slice(2);
 if (!databaseUrl || !id) throw new Error('usage: scale-child.ts fanout|fax DATABASE_URL ID');
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
 const database = createDatabase(databaseUrl, { max: 4 });
-const redis = createRedis(config.redisUrl);
+const redis = createRedis(config.redis);
 const services = createServices({ config, database, redis, logger: createLogger('warn') });
 
 const started = performance.now();

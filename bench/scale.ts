@@ -21,7 +21,8 @@ import { realisticNames } from '../test/fax/realistic-names.js';
 import { freePort as freePortForBench, memoryOf } from './import.js';
 import { freshBenchDatabase, openBenchCampaign } from './setup.js';
 
-const DATABASE_NAME = 'pp_bench_scale';
+/** BENCH_SCALE_DATABASE lets two runs (two branches) measure side by side. */
+const DATABASE_NAME = process.env.BENCH_SCALE_DATABASE ?? 'pp_bench_scale';
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE_NAME}`;
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '60000,1000000').split(',').map(Number);
 const PASSWORD = 'correct horse battery staple';
@@ -44,7 +45,7 @@ const settings = {
   PUBLIC_BASE_URL: 'http://127.0.0.1',
   ALLOW_DRY_RUN: 'true',
   SMS_QUIET_HOURS: 'off',
-  QUEUE_PREFIX: '{pp_bench_scale}',
+  QUEUE_PREFIX: `{${DATABASE_NAME}}`,
   BROADCAST_CONFIRM_ABOVE: '10000000',
 };
 const config = loadConfig(settings);

@@ -23,7 +23,7 @@ if (kind === 'worker') {
     services: createServices({
       config,
       database: createDatabase(databaseUrl, { max: WORKER_POOL_SIZE }),
-      redis: createRedis(config.redisUrl),
+      redis: createRedis(config.redis),
       logger: createLogger('warn'),
     }),
   });
