@@ -21,7 +21,8 @@ import { realisticNames } from '../test/fax/realistic-names.js';
 import { freePort as freePortForBench, memoryOf } from './import.js';
 import { freshBenchDatabase, openBenchCampaign } from './setup.js';
 
-const DATABASE_NAME = 'pp_bench_scale';
+/** BENCH_SCALE_DATABASE lets two runs (two branches) measure side by side. */
+const DATABASE_NAME = process.env.BENCH_SCALE_DATABASE ?? 'pp_bench_scale';
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE_NAME}`;
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '60000,1000000').split(',').map(Number);
 const PASSWORD = 'correct horse battery staple';
@@ -44,7 +45,7 @@ const settings = {
   PUBLIC_BASE_URL: 'http://127.0.0.1',
   ALLOW_DRY_RUN: 'true',
   SMS_QUIET_HOURS: 'off',
-  QUEUE_PREFIX: '{pp_bench_scale}',
+  QUEUE_PREFIX: `{${DATABASE_NAME}}`,
   BROADCAST_CONFIRM_ABOVE: '10000000',
 };
 const config = loadConfig(settings);
@@ -60,8 +61,22 @@ function membersFile(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-function start(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+/**
+ * The servers and steps run compiled, as in production (Dockerfile: `node dist/src/server.js`): under tsx
+ * a process holds about 200 MB more, which would hide what the product itself takes. The build is
+ * `npm run build`'s plus the bench's own two entry points (tsconfig.bench.json), into dist/.
+ */
+function build(): void {
+  const run = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  const bench = spawnSync('node_modules/.bin/tsc', ['-p', 'tsconfig.bench.json'], { stdio: 'inherit' });
+  if (run.status !== 0 || bench.status !== 0) throw new Error('the build for the bench failed');
+}
+
+/** A bench entry point (bench/servers.ts) as its compiled file. */
+const compiled = (file: string) => join('dist', file.replace(/\.ts$/u, '.js'));
+
+function start([file, ...args]: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [compiled(file as string), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...settings, ...env },
   });
@@ -95,7 +110,7 @@ function step(
 ): { seconds: number; peakMb: number } {
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/scale-child.ts', kind, DATABASE_URL, String(id)],
+    [compiled('bench/scale-child.ts'), kind, DATABASE_URL, String(id)],
     {
       env: { ...process.env, ...settings, ...env },
       encoding: 'utf8',
@@ -358,6 +373,7 @@ const TARGETS: Record<string, string> = {
 };
 
 export async function benchScale(): Promise<Array<Record<string, string | number>>> {
+  build();
   const results: Figures[] = [];
   for (const size of SIZES) {
     console.log(`measuring ${size.toLocaleString('en-GB')} members…`);

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { markUnsubscribed } from '../members/opt-out.js';
 import type { Metrics } from '../ops/metrics.js';
-import { enqueueMany } from '../queue/outbox.js';
+import { enqueueEachSql } from '../queue/outbox.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { audienceCondition, type StoredAudience } from './audience.js';
@@ -126,12 +126,9 @@ export function createBroadcastSending({
         broadcast.batch_id === null ? null : Number(broadcast.batch_id),
         frozen,
       );
-      // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing.
-      const { rows: written } = await tx.execute<{
-        last_id: string | null;
-        seen: number;
-        inserted: string[];
-      }>(sql`
+      // The unique (broadcast, supporter) key makes a batch written twice insert and enqueue nothing; each
+      // message's send job is written by the same statement.
+      const { rows: written } = await tx.execute<{ last_id: string | null; seen: number }>(sql`
         WITH audience AS (
           SELECT s.id FROM supporters s
           WHERE s.id > ${broadcast.fanned_out_to} AND ${audience}
@@ -141,17 +138,10 @@ export function createBroadcastSending({
           SELECT ${broadcastId}, id, ${broadcast.segments} FROM audience ORDER BY id
           ON CONFLICT (broadcast_id, supporter_id) DO NOTHING
           RETURNING id
-        )
+        ), queued AS (${enqueueEachSql('sms-send', 'send', 'messageId', sql`inserted`)})
         SELECT (SELECT max(id) FROM audience) AS last_id,
-          (SELECT count(*) FROM audience)::int AS seen,
-          coalesce((SELECT array_agg(id ORDER BY id) FROM inserted), '{}') AS inserted`);
+          (SELECT count(*) FROM audience)::int AS seen`);
       const batch = written[0];
-      await enqueueMany(
-        tx,
-        'sms-send',
-        'send',
-        (batch?.inserted ?? []).map((id) => ({ messageId: Number(id) })),
-      );
       const complete = !batch || batch.seen < FAN_OUT_BATCH;
       await tx.execute(sql`
         UPDATE broadcasts SET

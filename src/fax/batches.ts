@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { and, asc, count, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
@@ -11,7 +11,7 @@ import { enqueue } from '../queue/outbox.js';
 import { recordAudit } from '../staff/audit.js';
 import { wallClock, zonedInstant } from '../time.js';
 import { emailMessageId } from './email-sender.js';
-import { estimate, type FaxPart, faxInput, planFax } from './layout.js';
+import { estimate, type FaxPart, faxInput, planFax, SignatoryPageStarts } from './layout.js';
 import { reachesRealMachines } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
 
@@ -25,6 +25,9 @@ export interface BatchesDeps {
   clock: () => Date;
   config: Config;
 }
+
+/** Names read from the database at a time when a batch is planned or rendered. */
+const NAMES_PER_READ = 10_000;
 
 /** Stands in for a name erased after its batch was made, so that the names after it keep their numbers. */
 const ERASED_NAME = '—';
@@ -94,6 +97,29 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
   }
 
   /**
+   * The signatory page starts of a batch's names for each language of its targets, reading the names a
+   * chunk at a time through a cursor (in the claiming transaction) rather than all at once.
+   */
+  async function pageStartsOf(tx: Tx, batchId: number, campaignTargets: Target[]) {
+    const paging = new Map(
+      campaignTargets.map((target) => [target.language, new SignatoryPageStarts(target.language)]),
+    );
+    await tx.execute(
+      sql`DECLARE batch_names NO SCROLL CURSOR FOR SELECT name FROM signatures WHERE batch_id = ${batchId} ORDER BY id`,
+    );
+    for (;;) {
+      const { rows } = await tx.execute<{ name: string | null }>(
+        sql.raw(`FETCH ${NAMES_PER_READ} FROM batch_names`),
+      );
+      const names = rows.map((row) => row.name ?? ERASED_NAME);
+      for (const each of paging.values()) each.add(names);
+      if (rows.length < NAMES_PER_READ) break;
+    }
+    await tx.execute(sql`CLOSE batch_names`);
+    return paging;
+  }
+
+  /**
    * Claims every waiting signature of a locked campaign into a new batch, plans each target's parts and
    * queues the rendering. Throws 409 when nothing waits.
    */
@@ -113,23 +139,24 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       .values({ campaignId: campaign.id, reason, signatureCount: 0, createdBy: staffId, createdAt })
       .returning();
     if (!batch) throw new Error('insert returned no batch');
-    const claimed = await tx
-      .update(signatures)
-      .set({ batchId: batch.id })
-      .where(waiting(campaign.id))
-      .returning({ id: signatures.id, name: signatures.name });
-    if (claimed.length === 0) {
+    const claimed =
+      (await tx.update(signatures).set({ batchId: batch.id }).where(waiting(campaign.id))).rowCount ?? 0;
+    if (claimed === 0) {
       throw new AppError(
         409,
         'nothing_to_send',
         'No valid signature is waiting for a fax: every one is already in a batch.',
       );
     }
-    claimed.sort((a, b) => a.id - b.id);
-    const names = claimed.map((row) => row.name ?? ERASED_NAME);
+    const paging = await pageStartsOf(tx, batch.id, campaignTargets);
+    // The parts are planned from the page starts; the letter reads only how many names there are.
+    const names = new Array<string>(claimed);
 
     const deliveries = campaignTargets.flatMap((target) =>
-      planFax(faxInput(config, campaign, target, names, createdAt)).flatMap((part) =>
+      planFax(
+        faxInput(config, campaign, target, names, createdAt),
+        (paging.get(target.language) as SignatoryPageStarts).starts,
+      ).flatMap((part) =>
         channelsOf(target).map((channel) => ({
           batchId: batch.id,
           targetId: target.id,
@@ -146,7 +173,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       ),
     );
     await tx.insert(faxDeliveries).values(deliveries);
-    await tx.update(faxBatches).set({ signatureCount: claimed.length }).where(eq(faxBatches.id, batch.id));
+    await tx.update(faxBatches).set({ signatureCount: claimed }).where(eq(faxBatches.id, batch.id));
     await enqueue(tx, 'fax-render', 'render-batch', { batchId: batch.id });
     if (staffId !== null) {
       await recordAudit(tx, {
@@ -154,7 +181,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         action: 'fax_batch.create',
         entityType: 'fax_batch',
         entityId: batch.id,
-        after: { campaignId: campaign.id, reason, signatureCount: claimed.length },
+        after: { campaignId: campaign.id, reason, signatureCount: claimed },
       });
     }
     const pages = faxPages(deliveries);
@@ -163,10 +190,51 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       campaignId: campaign.id,
       status: batch.status,
       reason,
-      signatureCount: claimed.length,
+      signatureCount: claimed,
       pages,
       ...estimate(pages, config.fax),
     };
+  }
+
+  /** The id of the signature that starts each part (by its 0-based place in the batch), in one pass. */
+  async function firstIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number }>) {
+    const places = [...new Set(parts.map((part) => part.firstName))];
+    const { rows } = await db.execute<{ place: number; id: number }>(sql`
+      SELECT place::int, id FROM (
+        SELECT id, row_number() OVER (ORDER BY id) - 1 AS place FROM signatures WHERE batch_id = ${batchId}
+      ) numbered
+      WHERE place = ANY(${`{${places.join(',')}}`}::bigint[])`);
+    return new Map(rows.map((row) => [row.place, row.id]));
+  }
+
+  /**
+   * The names of one part, at their places in an array as long as the batch (the rest left empty): the
+   * layout numbers them and counts the batch, and only one part's names are in memory at a time.
+   */
+  async function partNames(
+    batchId: number,
+    total: number,
+    part: { firstName: number; nameCount: number },
+    firstIds: Map<number, number>,
+  ) {
+    const names = new Array<string>(total);
+    const firstId = firstIds.get(part.firstName);
+    if (firstId === undefined) return names;
+    let place = part.firstName;
+    let after = firstId - 1;
+    const end = part.firstName + part.nameCount;
+    while (place < end) {
+      const rows = await db
+        .select({ id: signatures.id, name: signatures.name })
+        .from(signatures)
+        .where(and(eq(signatures.batchId, batchId), gt(signatures.id, after)))
+        .orderBy(asc(signatures.id))
+        .limit(Math.min(NAMES_PER_READ, end - place));
+      if (rows.length === 0) break;
+      for (const row of rows) names[place++] = row.name ?? ERASED_NAME;
+      after = (rows[rows.length - 1] as { id: number }).id;
+    }
+    return names;
   }
 
   /** The PDF of one delivery, relative to FAX_OUTBOX_DIR. */
@@ -424,17 +492,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, batch.campaignId));
       if (!campaign) throw notFound('Campaign');
       const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
-      const rows = await db
-        .select({ name: signatures.name })
-        .from(signatures)
-        .where(eq(signatures.batchId, batchId))
-        .orderBy(asc(signatures.id));
-      const names = rows.map((row) => row.name ?? ERASED_NAME);
+      const firstIds = await firstIdsOf(batchId, pending);
 
       let rendered = 0;
       for (const delivery of pending) {
         const target = byId.get(delivery.targetId);
         if (!target) throw notFound('Target');
+        const names = await partNames(batchId, batch.signatureCount, delivery, firstIds);
         const input = faxInput(config, campaign, target, names, batch.createdAt, delivery.resent);
         const documentPath = documentPathOf(batchId, delivery.id);
         const documentSha256 = await writePdf(resolve(outboxDir, documentPath), (output) =>

@@ -223,6 +223,26 @@ export class ColumnFlow {
   }
 }
 
+/**
+ * Where each signatory page starts when the batch's names are laid out in one run, fed the names in order
+ * a chunk at a time: a batch of a million names need not be in memory at once.
+ */
+export class SignatoryPageStarts {
+  readonly starts: number[] = [];
+  private readonly flow = new ColumnFlow();
+  private count = 0;
+
+  constructor(private readonly language: TargetLanguage) {}
+
+  add(names: Iterable<string>): void {
+    for (const name of names) {
+      if (this.flow.place(entry(this.count + 1, name, this.language).lines.length))
+        this.starts.push(this.count);
+      this.count++;
+    }
+  }
+}
+
 /** Lays out names[from..to) from a fresh page; calls onPage with the index that starts each page. */
 function paginateNames(
   names: readonly string[],
@@ -409,12 +429,18 @@ function summaryOf(part: FaxPart, maxPages: number): PartSummary {
 
 const languageOf = (input: FaxDocumentInput): TargetLanguage => input.language ?? 'en';
 
-/** Splits the batch into parts of at most maxPages pages, letter included; at least one part. */
-export function planFax(input: FaxDocumentInput): FaxPart[] {
+/**
+ * Splits the batch into parts of at most maxPages pages, letter included; at least one part. `starts`, the
+ * signatory page starts of every name (SignatoryPageStarts), lets input.names hold only its length.
+ */
+export function planFax(input: FaxDocumentInput, starts?: readonly number[]): FaxPart[] {
   const { maxPages, names } = input;
   if (!Number.isInteger(maxPages) || maxPages < 2) throw new RangeError('maxPages must be an integer >= 2');
-  const starts: number[] = [];
-  paginateNames(names, 0, names.length, languageOf(input), (index) => starts.push(index));
+  if (starts === undefined) {
+    const paging = new SignatoryPageStarts(languageOf(input));
+    paging.add(names);
+    return planFax(input, paging.starts);
+  }
 
   const whole: FaxPart = { part: 1, parts: 1, firstName: 0, nameCount: names.length, pages: 0 };
   const wholeLetterPages = layoutLetter(input, summaryOf(whole, maxPages)).length;
