@@ -22,7 +22,7 @@ const FLOORS = [
   ['supporters', 'staff', 'queue'],
   ['db', 'ops'],
 ];
-const BOTTOM_FILES = 'src/(config|errors|logger|receipt|schemas|text|time)[.]ts$';
+const BOTTOM_FILES = 'src/(config|errors|html|logger|receipt|schemas|text|time)[.]ts$';
 
 /** For each folder: every other folder on its floor or above it is out of bounds. */
 const floorRules = FLOORS.flatMap((floor, level) =>
@@ -59,6 +59,7 @@ const PURE = [
   'src/broadcasts/compose[.]ts$',
   'src/broadcasts/quiet-hours[.]ts$',
   'src/time[.]ts$',
+  'src/html[.]ts$',
   'src/receipt[.]ts$',
   'src/fax/providers/sinch-failures[.]ts$',
 ];
@@ -108,6 +109,29 @@ module.exports = {
       severity: 'error',
       from: { path: PURE.join('|') },
       to: { path: IO, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'sql-only-in-repositories',
+      comment:
+        "SQL lives in a room's repository (repository.ts, *.repository.ts) or in src/db/: elsewhere neither drizzle-orm, pg nor the schema's tables are imported (types are fine).",
+      severity: 'error',
+      from: { path: '^(src|workers)/', pathNot: '^src/db/|repository[.]ts$' },
+      to: {
+        path: '^node_modules/(drizzle-orm|pg|pg-copy-streams)/|^src/db/schema[.]ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'views-import-no-service',
+      comment:
+        'A view is a pure function, data in and HTML out: it imports other views, the html template and pure helpers, never a service or a repository.',
+      severity: 'error',
+      from: { path: '^src/(console|public)/views/' },
+      to: {
+        path: '^src/',
+        pathNot: `^src/(console|public)/views/|${BOTTOM_FILES}|${PURE.join('|')}`,
+        dependencyTypesNot: ['type-only'],
+      },
     },
     ...floorRules,
   ],

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { TEXTABLE_MEMBER } from '../members/membership.js';
+import { TEXTABLE_MEMBER } from '../members/membership.repository.js';
 
 export const AUDIENCES = ['network', 'signers', 'non-signers'] as const;
 export type Audience = (typeof AUDIENCES)[number];

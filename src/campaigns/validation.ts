@@ -3,7 +3,7 @@
  * uniqueness of keywords and the rules that depend on a campaign's state are the service's.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { CampaignContact, CampaignReplies, LetterTranslation } from '../db/schema.js';
+import type { CampaignContact, CampaignReplies, LetterTranslation } from '../db/types.js';
 import { AppError } from '../errors.js';
 import { isReservedWord } from '../sms/intent.js';
 import type { CampaignChange, CampaignInput, TargetInput } from './service.js';

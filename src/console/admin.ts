@@ -10,7 +10,7 @@ import { MIN_PASSWORD_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/service.js';
 import { auditDiff } from './audit-diff.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,

@@ -26,7 +26,7 @@ import {
 } from './campaign-form.js';
 import { chartSvg } from './chart.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,

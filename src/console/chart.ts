@@ -1,5 +1,5 @@
 import type { SignaturesOverTime } from '../campaigns/signatures.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import { displayTimeZone } from './layout.js';
 
 const WIDTH = 600;

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { SafeHtml } from './html.js';
+import type { SafeHtml } from '../html.js';
 import type { PageContext } from './layout.js';
 
 /** A form body as @fastify/formbody parses it. */

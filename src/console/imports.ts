@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { ImportJob } from '../members/imports.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, idOf } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import { formatSeconds, page, plural } from './layout.js';
 
 type Params = { Params: { id: string } };

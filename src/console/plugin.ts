@@ -14,7 +14,7 @@ import { campaignPages } from './campaigns.js';
 import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import { importPages } from './imports.js';
 import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';

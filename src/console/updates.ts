@@ -12,7 +12,7 @@ import { AppError } from '../errors.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { fromLocalInput, toLocalInput } from '../time.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,

@@ -16,6 +16,14 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import {
+  type CampaignContact,
+  type CampaignReplies,
+  type LetterTranslation,
+  TARGET_LANGUAGES,
+} from './types.js';
+
+export type { CampaignContact, CampaignReplies, LetterTranslation, TargetLanguage } from './types.js';
 
 const id = () => bigserial('id', { mode: 'number' }).primaryKey();
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -57,27 +65,6 @@ export const supporters = pgTable(
   (t) => [uniqueIndex('supporters_phone_index_key').on(t.phoneIndex)],
 );
 
-/** Who staff are for this campaign: on the letter page beside the organisation, and told when a delivery fails. */
-export interface CampaignContact {
-  name?: string;
-  email?: string;
-  phone?: string;
-}
-
-/** The letter in the language of some targets: printed first to a target reading it, then the original. */
-export interface LetterTranslation {
-  language: TargetLanguage;
-  subject?: string;
-  body: string;
-}
-
-export interface CampaignReplies {
-  /** Sent after signing; {name} is replaced by the signer's name. */
-  thanks?: string;
-  /** The action alert staff send to the network. */
-  alert?: string;
-}
-
 export const campaigns = pgTable(
   'campaigns',
   {
@@ -117,8 +104,7 @@ export const campaigns = pgTable(
 );
 
 /** The languages the letter's fixed parts are written in (src/fax/messages/, one catalogue each). */
-export const targetLanguage = pgEnum('target_language', ['en', 'ru']);
-export type TargetLanguage = (typeof targetLanguage.enumValues)[number];
+export const targetLanguage = pgEnum('target_language', TARGET_LANGUAGES);
 /**
  * How a target gets the letter: fax, then e-mail once every fax number has failed (or the campaign's
  * deadline is near); e-mail only; or both at once (received when either delivered it).

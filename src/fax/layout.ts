@@ -2,7 +2,8 @@
 // is laid out here first, without drawing, so that "page X of Y" and the split into parts are known before
 // render.ts streams the PDF page by page. Text is measured with the faces of fonts.ts.
 import type { Config } from '../config.js';
-import type { CampaignContact, campaigns, LetterTranslation, TargetLanguage, targets } from '../db/schema.js';
+import type { CampaignRow, TargetRow } from '../db/rows.js';
+import type { CampaignContact, LetterTranslation, TargetLanguage } from '../db/types.js';
 import { FACES, type Face, type FaceName } from './fonts.js';
 import { formatCount, localeOf, type MessageKey, message } from './messages/index.js';
 
@@ -524,8 +525,8 @@ export function estimate(pages: number, fax: Config['fax']) {
   };
 }
 
-type Campaign = typeof campaigns.$inferSelect;
-type Target = typeof targets.$inferSelect;
+type Campaign = CampaignRow;
+type Target = TargetRow;
 
 /** The document of one target: the campaign's letter, the target's recipient block and the names. */
 export function faxInput(

@@ -9,7 +9,7 @@ import { recordAudit } from '../staff/audit.js';
 import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';
-import { TEXTABLE_MEMBER } from './membership.js';
+import { TEXTABLE_MEMBER } from './membership.repository.js';
 
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
 export const IMPORT_CONSENT_TERMS = 'import';

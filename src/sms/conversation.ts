@@ -1,4 +1,4 @@
-import type { CampaignReplies } from '../db/schema.js';
+import type { CampaignReplies } from '../db/types.js';
 import { checkName, type HoldReason, holdOnFile, type NameCheck } from '../supporters/names.js';
 import type { Intent } from './intent.js';
 import { NAME_ON_FILE, type Replies } from './replies.js';

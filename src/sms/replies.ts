@@ -1,4 +1,4 @@
-import type { CampaignReplies } from '../db/schema.js';
+import type { CampaignReplies } from '../db/types.js';
 import { describeReceipts, joinAnd, labelText, shortDateTime, type TargetReceipt } from '../receipt.js';
 import type { HoldReason } from '../supporters/names.js';
 import { describeNameProblem, type NameProblem } from '../supporters/names.js';

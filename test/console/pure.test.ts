@@ -3,7 +3,7 @@ import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { readCampaignChange } from '../../src/campaigns/validation.js';
 import { CONSOLE_WORDING, consoleTime, fieldOfError } from '../../src/console/campaign-form.js';
 import { chartSvg } from '../../src/console/chart.js';
-import { html } from '../../src/console/html.js';
+import { html } from '../../src/html.js';
 import { progressOf } from '../../src/console/imports.js';
 import { AppError } from '../../src/errors.js';
 

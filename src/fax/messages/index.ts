@@ -1,6 +1,6 @@
 // Message catalogues, one file a language: the fixed parts of the fax and of the e-mail in the target's
 // language. Pure data and a lookup; the keys are English's, and every other catalogue has them all.
-import type { TargetLanguage } from '../../db/schema.js';
+import type { TargetLanguage } from '../../db/types.js';
 import { type Catalogue, en, type Message } from './en.js';
 import { ru } from './ru.js';
 
