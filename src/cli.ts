@@ -106,7 +106,7 @@ async function readPassword(): Promise<string> {
 /** Where `sms` sends its request, and which setting said so (for the error when nobody answers). */
 function serverAddress(config: Config, option: string | undefined): { url: string; from: string } {
   if (option) return { url: option.replace(/\/+$/, ''), from: '--server' };
-  if (process.env.PUBLIC_BASE_URL?.trim()) return { url: config.publicBaseUrl, from: 'PUBLIC_BASE_URL' };
+  if (config.publicBaseUrlSet) return { url: config.publicBaseUrl, from: 'PUBLIC_BASE_URL' };
   return { url: localServerUrl(config.host, config.port), from: 'HOST and PORT' };
 }
 
@@ -271,6 +271,17 @@ Examples:
       await sms(configuration(), words, options, name);
     });
 
+  const settings = program
+    .command('config')
+    .description('the settings (every variable: src/config-variables.ts)');
+  settings
+    .command('example')
+    .description('print .env.example as the settings define it: every variable, its default and what it does')
+    .action(async () => {
+      const { envExample } = await import('./config-variables.js');
+      process.stdout.write(envExample());
+    });
+
   const db = program.command('db').description('the database');
   db.command('migrate')
     .description('create the database if needed and apply every migration')
@@ -280,7 +291,13 @@ Examples:
     });
 
   // Every command answers a mistake with one line and exit code 2, and its help with 0.
-  for (const command of [program, staff, db, ...program.commands, ...staff.commands, ...db.commands]) {
+  for (const command of [
+    program,
+    ...program.commands,
+    ...staff.commands,
+    ...settings.commands,
+    ...db.commands,
+  ]) {
     command.exitOverride();
     command.showHelpAfterError('(add --help for usage)');
   }

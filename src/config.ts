@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseEnv } from 'node:util';
+import { CONFIG_SCHEMA, type ConfigVariable } from './config-variables.js';
+
+export { CONFIG_VARIABLES } from './config-variables.js';
 
 /**
  * The one place the environment is read. Every variable of the design's table is parsed here, and a
@@ -32,11 +36,11 @@ function invalid<T>(key: string, problem: string, fallback: T): T {
 }
 
 /** Example keys from .env.example: fine on a laptop, refused in production. */
-export const DEV_PHONE_ENCRYPTION_KEY = 'ZGV2LW9ubHktcGhvbmUtZW5jcnlwdGlvbi1rZXktMzI=';
-export const DEV_PHONE_INDEX_KEY = 'ZGV2LW9ubHktcGhvbmUtYmxpbmQtaW5kZXgta2V5MzI=';
-export const DEV_TWILIO_ACCOUNT_SID = 'ACdev00000000000000000000000000000';
-export const DEV_TWILIO_AUTH_TOKEN = 'dev-twilio-auth-token';
-export const DEV_SESSION_SECRET = 'ZGV2LW9ubHktY29uc29sZS1zZXNzaW9uLXNlY3JldDE=';
+export const DEV_PHONE_ENCRYPTION_KEY = CONFIG_SCHEMA.PHONE_ENCRYPTION_KEY.default;
+export const DEV_PHONE_INDEX_KEY = CONFIG_SCHEMA.PHONE_INDEX_KEY.default;
+export const DEV_TWILIO_ACCOUNT_SID = CONFIG_SCHEMA.TWILIO_ACCOUNT_SID.default;
+export const DEV_TWILIO_AUTH_TOKEN = CONFIG_SCHEMA.TWILIO_AUTH_TOKEN.default;
+export const DEV_SESSION_SECRET = CONFIG_SCHEMA.SESSION_SECRET.default;
 
 export interface DailyWindow {
   /** minutes after midnight */
@@ -60,6 +64,8 @@ export interface Config {
   /** How Redis is reached: one server (REDIS_URL), Sentinel, or a Cluster; exactly one of them. */
   redis: RedisTarget;
   publicBaseUrl: string;
+  /** PUBLIC_BASE_URL was set, rather than following PORT (the CLI says which setting it used). */
+  publicBaseUrlSet: boolean;
   /** ORG_TIMEZONE: how the console, the public page and texts show times (a deadline is entered in it). */
   orgTimezone: string;
   /** CURRENCY: the ISO 4217 code costs are shown in (default GBP). */
@@ -160,84 +166,20 @@ export type RedisTarget =
 
 type Env = Record<string, string | undefined>;
 
-/**
- * Every variable `loadConfig` reads (a test checks this list against the source), for the checks of
- * docker-compose.yml, `.env.example` and the doctor.
- */
-export const CONFIG_VARIABLES = [
-  'NODE_ENV',
-  'PORT',
-  'HOST',
-  'LOG_LEVEL',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'REDIS_SENTINELS',
-  'REDIS_SENTINEL_NAME',
-  'REDIS_SENTINEL_PASSWORD',
-  'REDIS_CLUSTER_NODES',
-  'REDIS_PASSWORD',
-  'REDIS_TLS',
-  'PUBLIC_BASE_URL',
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN',
-  'TWILIO_MESSAGING_SERVICE_SID',
-  'SMS_FROM',
-  'TWILIO_API_BASE_URL',
-  'TWILIO_MANAGES_OPT_OUT',
-  'TWILIO_TIMEOUT_MS',
-  'SMS_PROVIDER',
-  'SMS_MAX_PER_SECOND',
-  'SMS_QUIET_HOURS',
-  'SMS_REPLIES_PER_HOUR',
-  'SMS_PRICE_PER_SEGMENT',
-  'FAX_PROVIDER',
-  'FAX_OUTBOX_DIR',
-  'FAX_BUSINESS_HOURS',
-  'FAX_MAX_PAGES',
-  'FAX_PRICE_PER_PAGE',
-  'FAX_SECONDS_PER_PAGE',
-  'FAX_IN_PROGRESS_LIMIT_MINUTES',
-  'SINCH_PROJECT_ID',
-  'SINCH_KEY_ID',
-  'SINCH_KEY_SECRET',
-  'SINCH_FAX_BASE_URL',
-  'SINCH_AUTH_BASE_URL',
-  'PHONE_ENCRYPTION_KEY',
-  'PHONE_ENCRYPTION_OLD_KEYS',
-  'PHONE_INDEX_KEY',
-  'SESSION_SECRET',
-  'JOIN_KEYWORDS',
-  'SUPPORTER_CALLS',
-  'RETENTION_DAYS',
-  'QUEUE_PREFIX',
-  'API_REQUESTS_PER_MINUTE',
-  'API_FAILED_TOKENS_PER_15_MINUTES',
-  'ORG_NAME',
-  'OPT_OUT_HINT',
-  'MAIL_TRANSPORT',
-  'SMTP_URL',
-  'MAIL_FROM',
-  'FAX_EMAIL_FALLBACK_HOURS',
-  'ORG_ADDRESS',
-  'ORG_EMAIL',
-  'ORG_PHONE',
-  'TRUST_PROXY',
-  'ALLOW_DRY_RUN',
-  'ORG_TIMEZONE',
-  'SMS_SHORTCODE',
-  'CURRENCY',
-  'BROADCAST_CONFIRM_ABOVE',
-  'SPOOL_DIR',
-  'METRICS_PORT',
-] as const;
+/** The default of `key`, from its one definition (config-variables.ts); '' when it has none. */
+function defaultOf(key: ConfigVariable): string {
+  const spec: { default: string | null } = CONFIG_SCHEMA[key];
+  return spec.default ?? '';
+}
 
-function read(env: Env, key: string, fallback: string): string {
+function read(env: Env, key: ConfigVariable, fallback = defaultOf(key)): string {
   const value = env[key];
   return value === undefined || value.trim() === '' ? fallback : value.trim();
 }
 
-function timezone(env: Env, key: string, fallback: string): string {
-  const raw = read(env, key, fallback);
+function timezone(env: Env, key: ConfigVariable): string {
+  const fallback = defaultOf(key);
+  const raw = read(env, key);
   try {
     return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
   } catch {
@@ -245,19 +187,26 @@ function timezone(env: Env, key: string, fallback: string): string {
   }
 }
 
-function currencyCode(env: Env, key: string, fallback: string): string {
-  const raw = read(env, key, fallback).toUpperCase();
+function currencyCode(env: Env, key: ConfigVariable): string {
+  const fallback = defaultOf(key);
+  const raw = read(env, key).toUpperCase();
   if (!/^[A-Z]{3}$/.test(raw))
     return invalid(key, `must be a three-letter code such as GBP (got "${raw}")`, fallback);
   return raw;
 }
 
-function optional(env: Env, key: string): string | null {
+function optional(env: Env, key: ConfigVariable): string | null {
   const value = env[key]?.trim();
   return value ? value : null;
 }
 
-function integer(env: Env, key: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: Env,
+  key: ConfigVariable,
+  min: number,
+  max: number,
+  fallback = Number(defaultOf(key)),
+): number {
   const raw = read(env, key, String(fallback));
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) {
@@ -266,8 +215,9 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
   return value;
 }
 
-function decimal(env: Env, key: string, fallback: number): number {
-  const raw = read(env, key, String(fallback));
+function decimal(env: Env, key: ConfigVariable): number {
+  const fallback = Number(defaultOf(key));
+  const raw = read(env, key);
   const value = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
     return invalid(key, `must be a non-negative number such as 0.04 (got "${raw}")`, fallback);
@@ -275,22 +225,24 @@ function decimal(env: Env, key: string, fallback: number): number {
   return value;
 }
 
-function boolean(env: Env, key: string, fallback: boolean): boolean {
-  const raw = read(env, key, String(fallback)).toLowerCase();
+function boolean(env: Env, key: ConfigVariable): boolean {
+  const fallback = defaultOf(key) === 'true';
+  const raw = read(env, key).toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(raw)) return true;
   if (['false', '0', 'no', 'off'].includes(raw)) return false;
   return invalid(key, `must be true or false (got "${raw}")`, fallback);
 }
 
-function oneOf<T extends string>(env: Env, key: string, fallback: T, allowed: readonly T[]): T {
-  const raw = read(env, key, fallback);
+function oneOf<T extends string>(env: Env, key: ConfigVariable, allowed: readonly T[]): T {
+  const fallback = defaultOf(key) as T;
+  const raw = read(env, key);
   if (!(allowed as readonly string[]).includes(raw)) {
     return invalid(key, `must be one of ${allowed.join(', ')} (got "${raw}")`, fallback);
   }
   return raw as T;
 }
 
-function url(env: Env, key: string, fallback: string, protocols: readonly string[]): string {
+function url(env: Env, key: ConfigVariable, protocols: readonly string[], fallback = defaultOf(key)): string {
   const raw = read(env, key, fallback);
   let parsed: URL;
   try {
@@ -304,11 +256,11 @@ function url(env: Env, key: string, fallback: string, protocols: readonly string
   return raw.replace(/\/+$/, '');
 }
 
-function optionalUrl(env: Env, key: string): string | null {
-  return optional(env, key) === null ? null : url(env, key, '', ['http:', 'https:']) || null;
+function optionalUrl(env: Env, key: ConfigVariable): string | null {
+  return optional(env, key) === null ? null : url(env, key, ['http:', 'https:']) || null;
 }
 
-function key32(key: string, raw: string): Buffer {
+function key32(key: ConfigVariable, raw: string): Buffer {
   const bytes = Buffer.from(raw, 'base64');
   if (bytes.length !== 32 || bytes.toString('base64') !== raw) {
     return invalid(
@@ -320,13 +272,13 @@ function key32(key: string, raw: string): Buffer {
   return bytes;
 }
 
-function clockTime(key: string, text: string): number {
+function clockTime(key: ConfigVariable, text: string): number {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
   if (!match) return invalid(key, `has a time that is not HH:MM (got "${text}")`, 0);
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
-function dailyWindow(key: string, text: string): DailyWindow {
+function dailyWindow(key: ConfigVariable, text: string): DailyWindow {
   const [start, end, extra] = text.split('-');
   if (start === undefined || end === undefined || extra !== undefined) {
     return invalid(key, `must look like 21:00-08:00 or be off (got "${text}")`, { start: 0, end: 0 });
@@ -336,13 +288,13 @@ function dailyWindow(key: string, text: string): DailyWindow {
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-function weekday(key: string, text: string): number {
+function weekday(key: ConfigVariable, text: string): number {
   const index = WEEKDAYS.indexOf(text.toLowerCase());
   if (index < 0) return invalid(key, `has an unknown weekday "${text}" (use Mon … Sun)`, 1);
   return index + 1;
 }
 
-function businessHours(key: string, text: string): BusinessHours {
+function businessHours(key: ConfigVariable, text: string): BusinessHours {
   const match = /^(\w{3})(?:-(\w{3}))?\s+(\S+)$/.exec(text);
   if (!match?.[1] || !match[3]) {
     return invalid(key, `must look like "Mon-Fri 09:00-18:00" or be off (got "${text}")`, {
@@ -358,8 +310,9 @@ function businessHours(key: string, text: string): BusinessHours {
   return { days, ...dailyWindow(key, match[3]) };
 }
 
-function wordList(env: Env, key: string, fallback: string): string[] {
-  const words = read(env, key, fallback)
+function wordList(env: Env, key: ConfigVariable): string[] {
+  const fallback = defaultOf(key);
+  const words = read(env, key)
     .split(',')
     .map((word) => word.trim().toUpperCase())
     .filter(Boolean);
@@ -370,14 +323,14 @@ function wordList(env: Env, key: string, fallback: string): string[] {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'test', 'production'] as const);
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'test', 'production'] as const);
   const production = nodeEnv === 'production';
-  const faxProvider = oneOf(env, 'FAX_PROVIDER', 'file', ['sinch', 'file'] as const);
+  const faxProvider = oneOf(env, 'FAX_PROVIDER', ['sinch', 'file'] as const);
 
-  const encryptionKeyText = read(env, 'PHONE_ENCRYPTION_KEY', DEV_PHONE_ENCRYPTION_KEY);
-  const indexKeyText = read(env, 'PHONE_INDEX_KEY', DEV_PHONE_INDEX_KEY);
-  const authToken = read(env, 'TWILIO_AUTH_TOKEN', DEV_TWILIO_AUTH_TOKEN);
-  const sessionSecretText = read(env, 'SESSION_SECRET', DEV_SESSION_SECRET);
+  const encryptionKeyText = read(env, 'PHONE_ENCRYPTION_KEY');
+  const indexKeyText = read(env, 'PHONE_INDEX_KEY');
+  const authToken = read(env, 'TWILIO_AUTH_TOKEN');
+  const sessionSecretText = read(env, 'SESSION_SECRET');
   if (production) {
     const refused: Array<[string, string, string]> = [
       ['PHONE_ENCRYPTION_KEY', encryptionKeyText, DEV_PHONE_ENCRYPTION_KEY],
@@ -396,17 +349,17 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const quiet = read(env, 'SMS_QUIET_HOURS', '21:00-08:00');
+  const quiet = read(env, 'SMS_QUIET_HOURS');
   const faxHours = read(env, 'FAX_BUSINESS_HOURS', faxProvider === 'file' ? 'off' : 'Mon-Fri 09:00-18:00');
-  const optOutHint = read(env, 'OPT_OUT_HINT', 'Text STOP AMNESTY to opt out');
+  const optOutHint = read(env, 'OPT_OUT_HINT');
 
-  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const port = integer(env, 'PORT', 0, 65535);
   const config: Config = {
     nodeEnv,
     port,
-    host: read(env, 'HOST', '0.0.0.0'),
-    metricsPort: integer(env, 'METRICS_PORT', 9464, 0, 65535),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', [
+    host: read(env, 'HOST'),
+    metricsPort: integer(env, 'METRICS_PORT', 0, 65535),
+    logLevel: oneOf(env, 'LOG_LEVEL', [
       'fatal',
       'error',
       'warn',
@@ -415,49 +368,47 @@ export function loadConfig(env: Env = process.env): Config {
       'trace',
       'silent',
     ] as const),
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/pocketprotest', [
-      'postgres:',
-      'postgresql:',
-    ]),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redis: redisTarget(env),
     // Follows PORT unless set, so a laptop on another port still signs and answers its own webhooks.
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']),
-    orgTimezone: timezone(env, 'ORG_TIMEZONE', 'Europe/London'),
-    currency: currencyCode(env, 'CURRENCY', 'GBP'),
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL', ['http:', 'https:'], `http://localhost:${port}`),
+    publicBaseUrlSet: optional(env, 'PUBLIC_BASE_URL') !== null,
+    orgTimezone: timezone(env, 'ORG_TIMEZONE'),
+    currency: currencyCode(env, 'CURRENCY'),
     twilio: {
-      accountSid: read(env, 'TWILIO_ACCOUNT_SID', DEV_TWILIO_ACCOUNT_SID),
+      accountSid: read(env, 'TWILIO_ACCOUNT_SID'),
       authToken,
       messagingServiceSid: optional(env, 'TWILIO_MESSAGING_SERVICE_SID'),
       smsFrom: optional(env, 'SMS_FROM'),
       apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
-      managesOptOut: boolean(env, 'TWILIO_MANAGES_OPT_OUT', false),
+      managesOptOut: boolean(env, 'TWILIO_MANAGES_OPT_OUT'),
       // Under the inbound webhook's wait for Postgres (8 s, sms/routes.ts), which a STOP may spend on the member.
-      timeoutMs: integer(env, 'TWILIO_TIMEOUT_MS', 6_000, 100, 7_000),
+      timeoutMs: integer(env, 'TWILIO_TIMEOUT_MS', 100, 7_000),
     },
     sms: {
-      provider: oneOf(env, 'SMS_PROVIDER', 'log', ['twilio', 'log'] as const),
-      maxPerSecond: integer(env, 'SMS_MAX_PER_SECOND', 30, 1, 10_000),
+      provider: oneOf(env, 'SMS_PROVIDER', ['twilio', 'log'] as const),
+      maxPerSecond: integer(env, 'SMS_MAX_PER_SECOND', 1, 10_000),
       quietHours: quiet.toLowerCase() === 'off' ? null : dailyWindow('SMS_QUIET_HOURS', quiet),
-      repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 10, 1, 1000),
-      pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT', 0.04),
-      confirmAbove: integer(env, 'BROADCAST_CONFIRM_ABOVE', 1_000, 0, 10_000_000),
-      spoolDir: read(env, 'SPOOL_DIR', 'var/spool'),
+      repliesPerHour: integer(env, 'SMS_REPLIES_PER_HOUR', 1, 1000),
+      pricePerSegment: decimal(env, 'SMS_PRICE_PER_SEGMENT'),
+      confirmAbove: integer(env, 'BROADCAST_CONFIRM_ABOVE', 0, 10_000_000),
+      spoolDir: read(env, 'SPOOL_DIR'),
     },
     fax: {
       provider: faxProvider,
-      outboxDir: read(env, 'FAX_OUTBOX_DIR', 'var/outbox'),
+      outboxDir: read(env, 'FAX_OUTBOX_DIR'),
       businessHours: faxHours.toLowerCase() === 'off' ? null : businessHours('FAX_BUSINESS_HOURS', faxHours),
-      maxPages: integer(env, 'FAX_MAX_PAGES', 25, 2, 500),
-      pricePerPage: decimal(env, 'FAX_PRICE_PER_PAGE', 0.07),
-      secondsPerPage: integer(env, 'FAX_SECONDS_PER_PAGE', 40, 1, 600),
-      inProgressLimitMinutes: integer(env, 'FAX_IN_PROGRESS_LIMIT_MINUTES', 120, 1, 10_080),
+      maxPages: integer(env, 'FAX_MAX_PAGES', 2, 500),
+      pricePerPage: decimal(env, 'FAX_PRICE_PER_PAGE'),
+      secondsPerPage: integer(env, 'FAX_SECONDS_PER_PAGE', 1, 600),
+      inProgressLimitMinutes: integer(env, 'FAX_IN_PROGRESS_LIMIT_MINUTES', 1, 10_080),
     },
     sinch: {
       projectId: optional(env, 'SINCH_PROJECT_ID'),
       keyId: optional(env, 'SINCH_KEY_ID'),
       keySecret: optional(env, 'SINCH_KEY_SECRET'),
-      faxBaseUrl: url(env, 'SINCH_FAX_BASE_URL', 'https://fax.api.sinch.com', ['http:', 'https:']),
-      authBaseUrl: url(env, 'SINCH_AUTH_BASE_URL', 'https://auth.sinch.com', ['http:', 'https:']),
+      faxBaseUrl: url(env, 'SINCH_FAX_BASE_URL', ['http:', 'https:']),
+      authBaseUrl: url(env, 'SINCH_AUTH_BASE_URL', ['http:', 'https:']),
     },
     phone: {
       encryptionKey: key32('PHONE_ENCRYPTION_KEY', encryptionKeyText),
@@ -468,16 +419,16 @@ export function loadConfig(env: Env = process.env): Config {
         .map((k) => key32('PHONE_ENCRYPTION_OLD_KEYS', k)),
       indexKey: key32('PHONE_INDEX_KEY', indexKeyText),
     },
-    joinKeywords: wordList(env, 'JOIN_KEYWORDS', 'JOIN,PROTEST'),
-    supporterCalls: boolean(env, 'SUPPORTER_CALLS', false),
-    retentionDays: integer(env, 'RETENTION_DAYS', 180, 1, 36_500),
+    joinKeywords: wordList(env, 'JOIN_KEYWORDS'),
+    supporterCalls: boolean(env, 'SUPPORTER_CALLS'),
+    retentionDays: integer(env, 'RETENTION_DAYS', 1, 36_500),
     queuePrefix: queuePrefix(env),
     api: {
-      requestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', 600, 1, 1_000_000),
-      failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 20, 1, 100_000),
+      requestsPerMinute: integer(env, 'API_REQUESTS_PER_MINUTE', 1, 1_000_000),
+      failedTokensPer15Minutes: integer(env, 'API_FAILED_TOKENS_PER_15_MINUTES', 1, 100_000),
     },
-    orgName: read(env, 'ORG_NAME', 'Amnesty International UK'),
-    smsShortcode: read(env, 'SMS_SHORTCODE', '70505'),
+    orgName: read(env, 'ORG_NAME'),
+    smsShortcode: read(env, 'SMS_SHORTCODE'),
     optOutHint,
     sessionSecret: key32('SESSION_SECRET', sessionSecretText),
     ...mailConfig(env),
@@ -495,7 +446,7 @@ export function loadConfig(env: Env = process.env): Config {
       : []),
   ];
 
-  if (production) refuseInProduction(config, boolean(env, 'ALLOW_DRY_RUN', false));
+  if (production) refuseInProduction(config, boolean(env, 'ALLOW_DRY_RUN'));
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
     invalid(
       'SMS_FROM',
@@ -523,7 +474,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/u;
 
-function emailAddress(env: Env, key: string, fallback: string | null): string | null {
+function emailAddress(env: Env, key: ConfigVariable, fallback: string | null): string | null {
   const raw = optional(env, key) ?? fallback;
   if (raw !== null && !EMAIL.test(raw)) return invalid(key, `must be an e-mail address (got "${raw}")`, null);
   return raw;
@@ -531,7 +482,7 @@ function emailAddress(env: Env, key: string, fallback: string | null): string | 
 
 /** E-mail delivery and the letterhead: MAIL_*, SMTP_URL, FAX_EMAIL_FALLBACK_HOURS and ORG_ADDRESS/EMAIL/PHONE. */
 function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
-  const transport = oneOf(env, 'MAIL_TRANSPORT', 'file', ['smtp', 'file'] as const);
+  const transport = oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'file'] as const);
   const smtpUrl = optional(env, 'SMTP_URL');
   // Checked without echoing it: the URL may carry the server's password.
   if (smtpUrl !== null && !/^smtps?:\/\/[^/\s]+/u.test(smtpUrl)) {
@@ -558,7 +509,7 @@ function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
       transport,
       smtpUrl,
       from: from ?? 'pocket-protest@example.org',
-      fallbackHours: integer(env, 'FAX_EMAIL_FALLBACK_HOURS', 12, 0, 8_760),
+      fallbackHours: integer(env, 'FAX_EMAIL_FALLBACK_HOURS', 0, 8_760),
     },
     letterhead: {
       // One line of .env: "\n" (backslash, n) breaks the address into lines.
@@ -634,7 +585,7 @@ const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
  * address in X-Forwarded-For and so dodge, or aim, the sign-in limits.
  */
 function trustProxy(env: Env): false | number | string[] {
-  const raw = read(env, 'TRUST_PROXY', 'off');
+  const raw = read(env, 'TRUST_PROXY');
   if (['off', 'false', 'no', '0'].includes(raw.toLowerCase())) return false;
   if (raw.toLowerCase() === 'true') {
     return invalid(
@@ -643,7 +594,7 @@ function trustProxy(env: Env): false | number | string[] {
       false,
     );
   }
-  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 10);
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 1, 10, 0);
   const entries = raw.split(',').map((entry) => entry.trim());
   for (const entry of entries) {
     const [address = '', prefix, extra] = entry.split('/');
@@ -661,8 +612,8 @@ function trustProxy(env: Env): false | number | string[] {
   return entries;
 }
 
-function hostPorts(env: Env, key: string): HostPort[] {
-  const raw = read(env, key, '');
+function hostPorts(env: Env, key: ConfigVariable): HostPort[] {
+  const raw = read(env, key);
   return raw.split(',').flatMap((entry) => {
     const match = /^\[?([^\s\]]+?)\]?:(\d{1,5})$/.exec(entry.trim());
     const port = Number(match?.[2]);
@@ -680,7 +631,7 @@ const REDIS_WAYS = 'REDIS_URL, REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDI
  * exactly one way, so that no process silently reaches another Redis than its neighbours.
  */
 function redisTarget(env: Env): RedisTarget {
-  const fallback: RedisTarget = { kind: 'single', url: 'redis://127.0.0.1:6379', password: null, tls: false };
+  const fallback: RedisTarget = { kind: 'single', url: defaultOf('REDIS_URL'), password: null, tls: false };
   const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const).filter(
     (key) => optional(env, key) !== null,
   );
@@ -702,9 +653,9 @@ function redisTarget(env: Env): RedisTarget {
     }
   }
   let password = optional(env, 'REDIS_PASSWORD');
-  let tls = boolean(env, 'REDIS_TLS', false);
+  let tls = boolean(env, 'REDIS_TLS');
   if (kind === 'REDIS_URL') {
-    const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+    const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
     const parsed = new URL(redisUrl);
     if (password !== null && parsed.password !== '') {
       return invalid('REDIS_PASSWORD', 'and a password in REDIS_URL are both set: give one', fallback);
@@ -736,12 +687,12 @@ function redisTarget(env: Env): RedisTarget {
 
 /** A Redis Cluster hash tag (`{…}`) keeps each queue's keys in one slot, so the prefix must carry one. */
 function queuePrefix(env: Env): string {
-  const prefix = read(env, 'QUEUE_PREFIX', '{pp}');
+  const prefix = read(env, 'QUEUE_PREFIX');
   if (!/^[^\s:]*\{[^{}\s:]+\}[^\s:]*$/.test(prefix)) {
     return invalid(
       'QUEUE_PREFIX',
       'must hold one {hash tag} and no spaces or colons, e.g. {pp} or {pp-staging}',
-      '{pp}',
+      defaultOf('QUEUE_PREFIX'),
     );
   }
   return prefix;
@@ -769,6 +720,17 @@ export function readConfig(env: Env = process.env): { config: Config; problems: 
 /** The npm script this process was started by (`npm run -s cli --` sets `cli`), if any. */
 export function npmScript(env: Env = process.env): string | null {
   return env.npm_lifecycle_event ?? null;
+}
+
+/** The process's environment: read here, the one place (a lint rule keeps it so). */
+export function environment(): Env {
+  return process.env;
+}
+
+/** The variables `.env` sets, without applying them (the doctor looks for names that are no setting). */
+export function readDotEnv(path = '.env'): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
 }
 
 /** Reads `.env` into process.env when there is one; variables already set win. */

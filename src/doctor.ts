@@ -5,9 +5,12 @@ import {
   DEV_PHONE_INDEX_KEY,
   DEV_SESSION_SECRET,
   DEV_TWILIO_ACCOUNT_SID,
+  environment,
   loadDotEnv,
   readConfig,
+  readDotEnv,
 } from './config.js';
+import { CONFIG_VARIABLES, type ConfigVariable, variablesOf } from './config-variables.js';
 import { letterheadWarning } from './fax/letterhead.js';
 import { reason, safeUrl } from './ops/addresses.js';
 import { checkPostgres, checkRedis } from './ops/connections.js';
@@ -251,6 +254,8 @@ async function publicUrl(config: Config, timeoutMs: number): Promise<Finding> {
 interface Context {
   config: Config;
   env: Env;
+  /** The variables .env sets (none when there is no .env). */
+  dotEnv: Record<string, string>;
   timeoutMs: number;
 }
 
@@ -259,19 +264,48 @@ interface Context {
  * check a default, not what was set), when it applies, and what it finds.
  */
 interface DoctorCheck {
-  needs: readonly string[];
+  needs: readonly ConfigVariable[];
   applies?: (config: Config) => boolean;
   run: (context: Context) => Promise<Finding | Finding[]> | Finding | Finding[];
 }
 
-const TWILIO_VARIABLES = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL'];
-const SINCH_VARIABLES = [
-  'SINCH_PROJECT_ID',
-  'SINCH_KEY_ID',
-  'SINCH_KEY_SECRET',
-  'SINCH_FAX_BASE_URL',
-  'SINCH_AUTH_BASE_URL',
-];
+/** The setting `name` was probably meant to be: the closest by letters changed, when close enough. */
+function closestVariable(name: string): string | null {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) {
+        next[j] = Math.min(
+          (row[j] ?? 0) + 1,
+          (next[j - 1] ?? 0) + 1,
+          (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
+      }
+      row = next;
+    }
+    return row[b.length] ?? Number.POSITIVE_INFINITY;
+  };
+  const [best] = CONFIG_VARIABLES.map((known) => ({ known, d: distance(name, known) })).sort(
+    (x, y) => x.d - y.d,
+  );
+  return best && best.d <= 3 ? best.known : null;
+}
+
+/** A line of .env naming no setting is a typo whose setting silently keeps its default. */
+function unknownVariables(dotEnv: Record<string, string>): Finding[] {
+  const known = new Set<string>(CONFIG_VARIABLES);
+  return Object.keys(dotEnv)
+    .filter((name) => !known.has(name))
+    .map((name) => {
+      const meant = closestVariable(name);
+      return {
+        verdict: 'warn',
+        subject: '.env',
+        detail: `${name} is not a setting, so it does nothing${meant ? ` (did you mean ${meant}?)` : ''}; every setting: npm run -s cli -- config example`,
+      };
+    });
+}
 
 /** Every check after the variables themselves, in the order a person fixes things: add one a line. */
 const CHECKS: readonly DoctorCheck[] = [
@@ -282,42 +316,38 @@ const CHECKS: readonly DoctorCheck[] = [
       config.dryRun.map((item): Finding => ({ verdict: 'warn', subject: 'dry run', detail: item })),
   },
   {
-    needs: ['PHONE_ENCRYPTION_KEY', 'PHONE_INDEX_KEY', 'SESSION_SECRET', 'PHONE_ENCRYPTION_OLD_KEYS'],
+    needs: [],
+    run: ({ dotEnv }) => unknownVariables(dotEnv),
+  },
+  {
+    needs: variablesOf('keys'),
     run: ({ config, env }) => keys(config, env),
   },
-  { needs: ['DATABASE_URL'], run: ({ config, timeoutMs }) => postgres(config, timeoutMs) },
+  { needs: variablesOf('postgres'), run: ({ config, timeoutMs }) => postgres(config, timeoutMs) },
   {
-    needs: [
-      'REDIS_URL',
-      'REDIS_SENTINELS',
-      'REDIS_SENTINEL_NAME',
-      'REDIS_SENTINEL_PASSWORD',
-      'REDIS_CLUSTER_NODES',
-      'REDIS_PASSWORD',
-      'REDIS_TLS',
-    ],
+    needs: variablesOf('redis'),
     run: ({ config, timeoutMs }) => redis(config, timeoutMs),
   },
   {
-    needs: TWILIO_VARIABLES,
+    needs: variablesOf('twilio'),
     applies: (config) =>
       config.sms.provider === 'twilio' || config.twilio.accountSid !== DEV_TWILIO_ACCOUNT_SID,
     run: ({ config, timeoutMs }) => attempt('Twilio', () => twilioCredentials(config, timeoutMs)),
   },
   {
-    needs: SINCH_VARIABLES,
+    needs: variablesOf('sinch'),
     applies: (config) =>
       config.fax.provider === 'sinch' ||
       Boolean(config.sinch.projectId && config.sinch.keyId && config.sinch.keySecret),
     run: ({ config, timeoutMs }) => attempt('Sinch', () => sinchCredentials(config, timeoutMs)),
   },
   {
-    needs: ['SMTP_URL', 'MAIL_FROM'],
+    needs: variablesOf('mail'),
     applies: (config) => config.mail.transport === 'smtp',
     run: ({ config, timeoutMs }) => smtp(config, timeoutMs),
   },
   {
-    needs: ['ORG_NAME', 'ORG_ADDRESS', 'ORG_EMAIL', 'ORG_PHONE'],
+    needs: ['ORG_NAME', ...variablesOf('letterhead')],
     run: ({ config }) => {
       const warning = letterheadWarning(config.letterhead, config.orgName);
       return warning ? { verdict: 'warn', subject: 'letterhead', detail: warning } : [];
@@ -330,7 +360,10 @@ const CHECKS: readonly DoctorCheck[] = [
  * Every problem in one run: each variable that does not read, with what to set, then every check
  * whose variables read. Nothing is started and nothing is written.
  */
-export async function runDoctor(env: Env, { timeoutMs = 5_000 } = {}): Promise<Finding[]> {
+export async function runDoctor(
+  env: Env,
+  { timeoutMs = 5_000, dotEnv = {} }: { timeoutMs?: number; dotEnv?: Record<string, string> } = {},
+): Promise<Finding[]> {
   const { config, problems } = readConfig(env);
   const unreadable = new Set(problems.map((problem) => problem.key));
   const findings: Finding[] =
@@ -347,7 +380,7 @@ export async function runDoctor(env: Env, { timeoutMs = 5_000 } = {}): Promise<F
           subject: problem.key,
           detail: problem.message.replace(/^Invalid configuration: \S+ /, ''),
         }));
-  const context: Context = { config, env, timeoutMs };
+  const context: Context = { config, env, dotEnv, timeoutMs };
   const runs = CHECKS.filter(
     (check) => (check.applies?.(config) ?? true) && !check.needs.some((name) => unreadable.has(name)),
   ).map((check) => check.run(context));
@@ -373,7 +406,7 @@ export function report(findings: Finding[]): string {
 const entry = process.argv[1] ?? '';
 if (/doctor\.(ts|js)$/.test(entry)) {
   loadDotEnv();
-  runDoctor(process.env).then(
+  runDoctor(environment(), { dotEnv: readDotEnv() }).then(
     (findings) => {
       process.stdout.write(report(findings));
       process.exitCode = findings.some((f) => f.verdict === 'fail') ? 1 : 0;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
+import { CONFIG_SCHEMA, envExample } from '../../src/config-variables.js';
 
 /**
  * The container set-up read as Docker reads it: docker-compose.yml parsed with `yaml`, the Dockerfile
@@ -53,6 +54,18 @@ describe('CONFIG_VARIABLES', () => {
     const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
     expect([...variables].filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !variables.has(name as never))).toEqual([]);
+  });
+
+  it(".env.example is the one written from the settings' definitions, defaults included", () => {
+    // Regenerate with: npm run -s cli -- config example > .env.example
+    expect(readFileSync('.env.example', 'utf8')).toBe(envExample());
+    // A default written in the definitions is the one a process runs with: a few, end to end.
+    const bare = loadConfig({});
+    expect(String(bare.port)).toBe(CONFIG_SCHEMA.PORT.default);
+    expect(String(bare.sms.maxPerSecond)).toBe(CONFIG_SCHEMA.SMS_MAX_PER_SECOND.default);
+    expect(bare.joinKeywords.join(',')).toBe(CONFIG_SCHEMA.JOIN_KEYWORDS.default);
+    expect(bare.orgName).toBe(CONFIG_SCHEMA.ORG_NAME.default);
+    expect(bare.queuePrefix).toBe(CONFIG_SCHEMA.QUEUE_PREFIX.default);
   });
 
   it('PUBLIC_BASE_URL follows PORT unless it is set', () => {

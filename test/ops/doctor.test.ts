@@ -102,6 +102,23 @@ describe('npm run doctor', () => {
     expect(whole.map((f) => f.subject)).not.toContain('letterhead');
   });
 
+  it('warns of a line of .env that names no setting, with the setting it probably meant', async () => {
+    const findings = await runDoctor(goodEnv(), {
+      timeoutMs: 3_000,
+      dotEnv: { SMS_QUIET_HOUR: 'off', PORT: '3000', WHATEVER_ELSE_ENTIRELY: '1' },
+    });
+    const dotEnv = findings.filter((f) => f.subject === '.env');
+    expect(dotEnv).toEqual([
+      expect.objectContaining({
+        verdict: 'warn',
+        detail: expect.stringContaining('SMS_QUIET_HOUR is not a setting'),
+      }),
+      expect.objectContaining({ verdict: 'warn', detail: expect.stringContaining('WHATEVER_ELSE_ENTIRELY') }),
+    ]);
+    expect(dotEnv[0]?.detail).toContain('did you mean SMS_QUIET_HOURS?');
+    expect(dotEnv[1]?.detail).not.toContain('did you mean');
+  });
+
   it('names each thing to fix in a bad configuration', async () => {
     const shared = key();
     const findings = await runDoctor(
