@@ -3,7 +3,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { staff, staffPasswordLinks } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from './audit.repository.js';
 import { checkPassword, hashPassword, verifyStaffPassword } from './passwords.js';
 import { endAllSessions } from './sessions.js';
 import { hashApiToken } from './tokens.js';

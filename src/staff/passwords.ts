@@ -3,7 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { staff } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from './audit.repository.js';
 import { type ConsoleStaff, endAllSessions } from './sessions.js';
 
 export const MIN_PASSWORD_LENGTH = 12;

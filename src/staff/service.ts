@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { apiTokens, auditLog, staff } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from './audit.repository.js';
 import { createPasswordLinks } from './links.js';
 import { verifyStaffPassword } from './passwords.js';
 import { createSessions, endAllSessions } from './sessions.js';
