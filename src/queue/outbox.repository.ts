@@ -1,3 +1,5 @@
+// The outbox: work for the queues, written in the transaction of the change it follows from, and what
+// the relay and the watchdog read and mark of it.
 import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { OutboxRow } from '../db/rows.js';

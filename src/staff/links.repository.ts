@@ -1,3 +1,4 @@
+// One-time password links (staff_password_links), read with their staff member.
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { PasswordLinkPurpose, StaffPasswordLinkRow, StaffRow } from '../db/rows.js';

@@ -1,9 +1,9 @@
+// Staff members and their API tokens; console sessions, password links and the audit log have
+// repositories of their own beside this one.
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { ApiTokenRow, StaffRole, StaffRow } from '../db/rows.js';
 import { apiTokens, staff } from '../db/schema.js';
-
-/** Staff members and their API tokens. Console sessions, password links and the audit log have files of their own. */
 
 /** A staff member as the API and the console show one: never the password hash. */
 export type StaffMember = Pick<StaffRow, 'id' | 'email' | 'role' | 'disabledAt' | 'createdAt'>;

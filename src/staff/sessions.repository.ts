@@ -1,3 +1,4 @@
+// Console sessions (staff_sessions): their staff member is read by a join on staff, a table of this room.
 import { and, eq, gt, isNull, lte } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { StaffRow } from '../db/rows.js';

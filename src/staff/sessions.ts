@@ -9,7 +9,7 @@ import {
 } from './sessions.repository.js';
 import { hashApiToken } from './tokens.js';
 
-// Typed from the table rather than from service.ts, which imports this file (no import circles).
+// Typed from the row rather than from service.ts, which imports this file (no import circles).
 export type ConsoleStaff = Pick<StaffRow, 'id' | 'email' | 'role'>;
 
 /** How long a console session lasts (the cookie says the same). */
