@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { markUnsubscribed } from '../members/opt-out.js';
 import type { Metrics } from '../ops/metrics.js';
-import { enqueueEachSql } from '../queue/outbox.js';
+import { enqueueEachSql } from '../queue/outbox.repository.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { audienceCondition, type StoredAudience } from './audience.js';

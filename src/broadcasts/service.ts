@@ -4,9 +4,9 @@ import type { Db, Tx } from '../db/client.js';
 import { broadcasts, campaigns, faxBatches, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import type { ReceiptsService } from '../fax/receipts.js';
-import { enqueue } from '../queue/outbox.js';
+import { enqueue } from '../queue/outbox.repository.js';
 import { twilioErrorMeaning } from '../sms/error-codes.js';
-import { recordAudit } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.repository.js';
 import {
   AUDIENCES,
   type Audience,

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import type { StuckItem, StuckSource } from '../ops/stuck.js';
-import { enqueueMany } from '../queue/outbox.js';
+import { enqueueMany } from '../queue/outbox.repository.js';
 import { QueuesUnavailable } from '../queue/relay.js';
 import type { OutboxWatchdog } from '../queue/watchdog.js';
 

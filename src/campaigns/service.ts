@@ -12,8 +12,8 @@ import {
   targets,
 } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { enqueue } from '../queue/outbox.js';
-import { recordAudit } from '../staff/audit.js';
+import { enqueue } from '../queue/outbox.repository.js';
+import { recordAudit } from '../staff/audit.repository.js';
 
 export interface TargetInput {
   name: string;

@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
 import { campaigns, signatureCounts, signatures } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { recordAudit } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.repository.js';
 import type { HoldReason } from '../supporters/names.js';
 
 export type SignatureStatus = (typeof signatures.$inferSelect)['status'];

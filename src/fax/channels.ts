@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Tx } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, targets } from '../db/schema.js';
-import { enqueue } from '../queue/outbox.js';
+import { enqueue } from '../queue/outbox.repository.js';
 
 type Delivery = typeof faxDeliveries.$inferSelect;
 type DeliveryStatus = Delivery['status'];

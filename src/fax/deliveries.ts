@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { faxBatches, faxDeliveries, targets } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { enqueue } from '../queue/outbox.js';
-import { recordAudit } from '../staff/audit.js';
+import { enqueue } from '../queue/outbox.repository.js';
+import { recordAudit } from '../staff/audit.repository.js';
 import { countByKind, type FaxStuckItem, type FaxStuckKind, findStuck, stuckItem } from './stuck.js';
 import { type DeliveryTiming, deliveryTiming } from './timing.js';
 

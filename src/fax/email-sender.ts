@@ -12,7 +12,7 @@ import {
   type OutgoingMail,
   reachesRealMailboxes,
 } from '../mail/transport.js';
-import { enqueue } from '../queue/outbox.js';
+import { enqueue } from '../queue/outbox.repository.js';
 import { type Channels, lockDeliveryRow } from './channels.js';
 import { faxInput, letterPlainText } from './layout.js';
 import { message } from './messages/index.js';

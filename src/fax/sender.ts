@@ -5,7 +5,7 @@ import type { Db, Tx } from '../db/client.js';
 import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { createMailTransport, type MailTransport } from '../mail/transport.js';
-import { enqueue } from '../queue/outbox.js';
+import { enqueue } from '../queue/outbox.repository.js';
 import { nextBusinessInstant } from './business-hours.js';
 import { createChannels, lockDeliveryRow } from './channels.js';
 import { createEmailSender } from './email-sender.js';

@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import * as schema from '../db/schema.js';
 import { inboundMessages, outboundMessages, signatures, supporters } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { recordAudit } from '../staff/audit.js';
+import { recordAudit } from '../staff/audit.repository.js';
 import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';

@@ -1,9 +1,8 @@
 import type { Queue } from 'bullmq';
-import { inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { outbox } from '../db/schema.js';
 import { type RedisClient, redisNotReady } from './connection.js';
+import { giveNewJobKeys, lockDueJobs, markRelayed, type OutboxJob } from './outbox.repository.js';
 import { QUEUE_NAMES, type QueueName, type Queues } from './queues.js';
 
 export interface RelayDeps {
@@ -27,8 +26,6 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-type OutboxRow = { id: string; job_key: string; queue: string; job_name: string; payload: unknown };
-
 export class QueuesUnavailable extends Error {
   constructor(reason: string) {
     super(`the queues are unavailable: ${reason}`);
@@ -42,16 +39,16 @@ export const outboxJobId = (jobKey: string) => `outbox-${jobKey}`;
 const WARN_EVERY_MS = 60_000;
 
 /** The rows whose job, read back from Redis, is not the one the row describes. One round trip a queue. */
-async function jobsNotOurs(redis: RedisClient, queue: Queue, rows: OutboxRow[]): Promise<OutboxRow[]> {
+async function jobsNotOurs(redis: RedisClient, queue: Queue, rows: OutboxJob[]): Promise<OutboxJob[]> {
   const pipeline = redis.pipeline();
-  for (const row of rows) pipeline.hmget(queue.toKey(outboxJobId(row.job_key)), 'name', 'data');
+  for (const row of rows) pipeline.hmget(queue.toKey(outboxJobId(row.jobKey)), 'name', 'data');
   const replies = (await pipeline.exec()) ?? [];
   return rows.filter((row, i) => {
     const [error, fields] = replies[i] ?? [];
     const [name, data] = (fields as (string | null)[] | undefined) ?? [];
     // A job already finished and removed reads back empty: the add above made it anew.
     if (error || name === null || name === undefined) return false;
-    return name !== row.job_name || data !== JSON.stringify(row.payload);
+    return name !== row.jobName || data !== JSON.stringify(row.payload);
   });
 }
 
@@ -92,19 +89,15 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   async function relayOnce(): Promise<number> {
     if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
     return database.db.transaction(async (tx) => {
-      const { rows } = await tx.execute<OutboxRow>(sql`
-        SELECT id, job_key, queue, job_name, payload FROM outbox
-        WHERE enqueued_at IS NULL AND run_at <= now()
-        ORDER BY id LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED`);
+      const rows = await lockDueJobs(tx, batchSize);
       if (rows.length === 0) return 0;
 
-      const byQueue = new Map<QueueName, OutboxRow[]>();
+      const byQueue = new Map<QueueName, OutboxJob[]>();
       for (const row of rows) {
         if (!(QUEUE_NAMES as readonly string[]).includes(row.queue)) {
           // Unrunnable whatever we do; marked below so that it does not hold up the rows after it.
           logger.error(
-            { outboxId: row.id, queue: row.queue, jobName: row.job_name },
+            { outboxId: row.id, queue: row.queue, jobName: row.jobName },
             'outbox row names no queue',
           );
           continue;
@@ -119,9 +112,9 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
           [...byQueue].map(async ([queue, jobs]) => {
             await queues[queue].addBulk(
               jobs.map((row) => ({
-                name: row.job_name,
+                name: row.jobName,
                 data: row.payload,
-                opts: { jobId: outboxJobId(row.job_key) },
+                opts: { jobId: outboxJobId(row.jobKey) },
               })),
             );
             return jobsNotOurs(redis, queues[queue], jobs);
@@ -132,21 +125,14 @@ export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
       for (const row of mismatched) {
         deps.mismatches?.inc();
         logger.error(
-          { outboxId: row.id, queue: row.queue, jobName: row.job_name },
+          { outboxId: row.id, queue: row.queue, jobName: row.jobName },
           'outbox job id already held by another job; the row is given a new id and relayed again',
         );
       }
       const notOurs = new Set(mismatched.map((row) => row.id));
       const relayed = rows.filter((row) => !notOurs.has(row.id)).map((row) => Number(row.id));
-      if (relayed.length > 0) {
-        await tx.update(outbox).set({ enqueuedAt: sql`now()` }).where(inArray(outbox.id, relayed));
-      }
-      if (notOurs.size > 0) {
-        await tx
-          .update(outbox)
-          .set({ jobKey: sql`gen_random_uuid()` })
-          .where(inArray(outbox.id, [...notOurs].map(Number)));
-      }
+      await markRelayed(tx, relayed);
+      await giveNewJobKeys(tx, [...notOurs].map(Number));
       return rows.length;
     });
   }

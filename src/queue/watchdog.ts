@@ -1,8 +1,17 @@
 import { QueueKeys } from 'bullmq';
-import { sql } from 'drizzle-orm';
+import type { ChainableCommander } from 'ioredis';
 import type { Db, Tx } from '../db/client.js';
 import type { StuckItem, StuckSource } from '../ops/stuck.js';
 import { type RedisClient, redisNotReady } from './connection.js';
+import {
+  countUnrelayed,
+  deleteRelayedBefore,
+  jobsForIds,
+  type OutboxJobSince,
+  recentlyRelayedJobs,
+  requeueSettled,
+  unrelayedJobs,
+} from './outbox.repository.js';
 import { type QueueName, SHORTEST_JOB_RETENTION_MS } from './queues.js';
 import { outboxJobId, QueuesUnavailable, withTimeout } from './relay.js';
 
@@ -31,15 +40,6 @@ const PIPELINE_CHUNK = 1_000;
 const REDIS_TIMEOUT_MS = 10_000;
 /** Items listed per kind: enough to see what is stuck; the counts tell how much. */
 const ITEMS_PER_KIND = 100;
-
-type RelayedRow = {
-  id: string;
-  job_key: string;
-  queue: string;
-  job_name: string;
-  payload: unknown;
-  since: Date;
-};
 
 /** The ids a job's payload carries that lead to a console page; nothing else of the payload is shown. */
 function links(payload: unknown): Pick<StuckItem, 'campaignId' | 'batchId' | 'broadcastId' | 'deliveryId'> {
@@ -80,10 +80,7 @@ export function createOutboxWatchdog({
   const jobKeyOf = (queue: string, jobKey: string) => keys.toKey(queue, outboxJobId(jobKey));
 
   /** One reply per key, a chunk of keys per round trip; fails rather than waits while Redis is away. */
-  async function ask<T>(
-    keysToAsk: string[],
-    command: (pipeline: ReturnType<RedisClient['pipeline']>, key: string) => void,
-  ) {
+  async function ask<T>(keysToAsk: string[], command: (pipeline: ChainableCommander, key: string) => void) {
     if (keysToAsk.length === 0) return [];
     if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
     const replies: T[] = [];
@@ -99,69 +96,54 @@ export function createOutboxWatchdog({
     return replies;
   }
 
-  async function lostRows(): Promise<RelayedRow[]> {
+  async function lostRows(): Promise<OutboxJobSince[]> {
     if (redis.status !== 'ready') throw new QueuesUnavailable(redisNotReady(redis.status));
-    const { rows } = await db.execute<RelayedRow>(sql`
-      SELECT id, job_key, queue, job_name, payload, enqueued_at AS since FROM outbox
-      WHERE enqueued_at > now() - make_interval(secs => ${LOST_WINDOW_SECONDS})
-        AND enqueued_at <= now() - make_interval(secs => ${SETTLE_SECONDS})
-      ORDER BY id`);
+    const rows = await recentlyRelayedJobs(db, LOST_WINDOW_SECONDS, SETTLE_SECONDS);
     const exists = await ask<number>(
-      rows.map((row) => jobKeyOf(row.queue, row.job_key)),
+      rows.map((row) => jobKeyOf(row.queue, row.jobKey)),
       (pipeline, key) => pipeline.exists(key),
     );
     return rows.filter((_, i) => exists[i] === 0);
   }
 
-  async function unrelayed() {
-    const { rows } = await db.execute<{ n: number }>(sql`
-      SELECT count(*)::int AS n FROM outbox
-      WHERE enqueued_at IS NULL AND run_at <= now() - make_interval(secs => ${UNRELAYED_AFTER_SECONDS})`);
-    return rows[0]?.n ?? 0;
-  }
-
   return {
     async driveStuck() {
-      await db.execute(sql`
-        DELETE FROM outbox WHERE id IN (
-          SELECT id FROM outbox WHERE enqueued_at < now() - make_interval(days => ${PRUNE_AFTER_DAYS})
-          LIMIT ${PRUNE_BATCH})`);
+      await deleteRelayedBefore(db, PRUNE_AFTER_DAYS, PRUNE_BATCH);
       const lost = await lostRows();
       if (lost.length === 0) return { requeued: 0 };
       // Still relayed and settled: a row another watchdog made pending, and the relay added again
       // since, is not touched twice.
-      const { rows } = await db.execute<{ id: string }>(sql`
-        UPDATE outbox SET job_key = gen_random_uuid(), enqueued_at = NULL
-        WHERE id = ANY(${sql.param(lost.map((row) => row.id))}::bigint[])
-          AND enqueued_at <= now() - make_interval(secs => ${SETTLE_SECONDS})
-        RETURNING id`);
-      return { requeued: rows.length };
+      const requeued = await requeueSettled(
+        db,
+        lost.map((row) => row.id),
+        SETTLE_SECONDS,
+      );
+      return { requeued };
     },
 
     async stuckCounts() {
-      const counts: Record<string, number> = { 'outbox-unrelayed': await unrelayed() };
+      const counts: Record<string, number> = {
+        'outbox-unrelayed': await countUnrelayed(db, UNRELAYED_AFTER_SECONDS),
+      };
       // Without Redis, whether a job is gone cannot be told: the kind is left out rather than guessed.
       if (redis.status === 'ready') counts['outbox-job-missing'] = (await lostRows()).length;
       return counts;
     },
 
     async stuckItems() {
-      const { rows } = await db.execute<RelayedRow>(sql`
-        SELECT id, job_key, queue, job_name, payload, run_at AS since FROM outbox
-        WHERE enqueued_at IS NULL AND run_at <= now() - make_interval(secs => ${UNRELAYED_AFTER_SECONDS})
-        ORDER BY id LIMIT ${ITEMS_PER_KIND}`);
+      const rows = await unrelayedJobs(db, UNRELAYED_AFTER_SECONDS, ITEMS_PER_KIND);
       const items: StuckItem[] = rows.map((row) => ({
         kind: 'outbox-unrelayed',
-        since: new Date(row.since),
-        reason: `${row.queue} job ${row.job_name} not handed to the queues`,
+        since: row.since,
+        reason: `${row.queue} job ${row.jobName} not handed to the queues`,
         ...links(row.payload),
       }));
       if (redis.status === 'ready') {
         for (const row of (await lostRows()).slice(0, ITEMS_PER_KIND)) {
           items.push({
             kind: 'outbox-job-missing',
-            since: new Date(row.since),
-            reason: `${row.queue} job ${row.job_name} relayed, then gone from Redis`,
+            since: row.since,
+            reason: `${row.queue} job ${row.jobName} relayed, then gone from Redis`,
             ...links(row.payload),
           });
         }
@@ -171,20 +153,17 @@ export function createOutboxWatchdog({
 
     async withLiveJob(tx, queue, jobName, field, ids) {
       if (ids.length === 0) return new Set();
-      const { rows } = await tx.execute<{ id: string; job_key: string; pending: boolean }>(sql`
-        SELECT payload ->> ${field} AS id, job_key, enqueued_at IS NULL AS pending FROM outbox
-        WHERE queue = ${queue} AND job_name = ${jobName}
-          AND payload ->> ${field} = ANY(${sql.param(ids.map(String))}::text[])`);
-      const live = new Set(rows.filter((row) => row.pending).map((row) => Number(row.id)));
-      const relayed = rows.filter((row) => !row.pending && !live.has(Number(row.id)));
+      const rows = await jobsForIds(tx, queue, jobName, field, ids);
+      const live = new Set(rows.filter((row) => row.pending).map((row) => row.id));
+      const relayed = rows.filter((row) => !row.pending && !live.has(row.id));
       // A job's hash always has its `timestamp`; `finishedOn` is set once it completed or failed for good.
       const fields = await ask<[string | null, string | null]>(
-        relayed.map((row) => jobKeyOf(queue, row.job_key)),
+        relayed.map((row) => jobKeyOf(queue, row.jobKey)),
         (pipeline, key) => pipeline.hmget(key, 'timestamp', 'finishedOn'),
       );
       relayed.forEach((row, i) => {
         const [timestamp, finishedOn] = fields[i] ?? [null, null];
-        if (timestamp !== null && finishedOn === null) live.add(Number(row.id));
+        if (timestamp !== null && finishedOn === null) live.add(row.id);
       });
       return live;
     },

@@ -10,7 +10,7 @@ import type { Database } from '../db/client.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RedisClient } from '../queue/connection.js';
-import { enqueue } from '../queue/outbox.js';
+import { enqueue } from '../queue/outbox.repository.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import type { InboundAnswer, InboundText } from './inbound.js';
 import { countSegments } from './segments.js';

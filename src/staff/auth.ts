@@ -1,11 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../db/client.js';
-import { apiTokens, staff } from '../db/schema.js';
 import { AppError, errorBody } from '../errors.js';
 import { digest, type Limits } from './limits.js';
+import { markApiTokenUsed, principalByTokenHash } from './repository.js';
 import type { StaffRole } from './service.js';
 import { hashApiToken } from './tokens.js';
 
@@ -104,20 +103,9 @@ export const staffAuth = fp(async (app: FastifyInstance, options: AuthOptions) =
   });
 
   async function findPrincipal(token: string): Promise<StaffPrincipal | null> {
-    const [row] = await db
-      .select({ id: staff.id, email: staff.email, role: staff.role, tokenId: apiTokens.id })
-      .from(apiTokens)
-      .innerJoin(staff, eq(staff.id, apiTokens.staffId))
-      .where(
-        and(
-          eq(apiTokens.tokenHash, hashApiToken(token)),
-          isNull(apiTokens.revokedAt),
-          isNull(staff.disabledAt),
-        ),
-      )
-      .limit(1);
+    const row = await principalByTokenHash(db, hashApiToken(token));
     if (!row) return null;
-    await db.update(apiTokens).set({ lastUsedAt: clock() }).where(eq(apiTokens.id, row.tokenId));
+    await markApiTokenUsed(db, row.tokenId, clock());
     return row;
   }
 });

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
-import { staff, staffPasswordLinks } from '../db/schema.js';
+import type { PasswordLinkPurpose, StaffRole } from '../db/rows.js';
 import { AppError } from '../errors.js';
-import { recordAudit } from './audit.js';
+import { recordAudit } from './audit.repository.js';
+import { insertPasswordLink, liveLinkByHash, spendLiveLink, spendOpenLinksOf } from './links.repository.js';
 import { checkPassword, hashPassword, verifyStaffPassword } from './passwords.js';
-import { endAllSessions } from './sessions.js';
+import { insertStaff, setPasswordHash, staffById } from './repository.js';
+import { deleteSessionsOf } from './sessions.repository.js';
 import { hashApiToken } from './tokens.js';
 
-export type LinkPurpose = 'invite' | 'reset';
+export type LinkPurpose = PasswordLinkPurpose;
 
 /** How long a link works: a week to accept an invitation, a day for a reset. */
 export const LINK_HOURS: Record<LinkPurpose, number> = { invite: 7 * 24, reset: 24 };
@@ -25,17 +26,14 @@ const gone = () =>
  * One-time links through which staff set their console password (an invitation, a reset), and each
  * person's change of their own. Whatever sets a password ends all of that person's sessions.
  */
-export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }) {
+export function createPasswordLinkService({ db, clock }: { db: Db; clock: () => Date }) {
   /** A new link for `staffId`; any unused one of theirs stops working. Returns the token, shown once. */
   async function issue(tx: Tx, staffId: number, purpose: LinkPurpose, actorId: number) {
     const token = randomBytes(32).toString('base64url');
     const now = clock();
-    await tx
-      .update(staffPasswordLinks)
-      .set({ usedAt: now })
-      .where(and(eq(staffPasswordLinks.staffId, staffId), isNull(staffPasswordLinks.usedAt)));
+    await spendOpenLinksOf(tx, staffId, now);
     const expiresAt = new Date(now.getTime() + LINK_HOURS[purpose] * 3_600_000);
-    await tx.insert(staffPasswordLinks).values({
+    await insertPasswordLink(tx, {
       staffId,
       purpose,
       tokenHash: hashApiToken(token),
@@ -48,8 +46,8 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
 
   async function setPassword(tx: Tx, staffId: number, password: string, action: string, actorId: number) {
     const passwordHash = await hashPassword(checkPassword(password));
-    await tx.update(staff).set({ passwordHash }).where(eq(staff.id, staffId));
-    const sessionsEnded = await endAllSessions(tx, staffId);
+    await setPasswordHash(tx, staffId, passwordHash);
+    const sessionsEnded = await deleteSessionsOf(tx, staffId);
     await recordAudit(tx, {
       staffId: actorId,
       action,
@@ -61,18 +59,14 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
 
   return {
     /** A colleague's account, with no password until they set one through the link returned. */
-    async invite(input: { email: string; role: 'admin' | 'campaigner' | 'viewer' }, actorId: number) {
+    async invite(input: { email: string; role: StaffRole }, actorId: number) {
       const email = input.email.trim();
       if (!EMAIL.test(email)) {
         throw new AppError(400, 'invalid_email', 'That is not an e-mail address.', 'email');
       }
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(staff)
-          .values({ email, role: input.role })
-          .onConflictDoNothing()
-          .returning({ id: staff.id, email: staff.email, role: staff.role });
-        if (!row) {
+        const created = await insertStaff(tx, { email, role: input.role });
+        if (!created) {
           throw new AppError(
             409,
             'staff_exists',
@@ -80,6 +74,7 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
             'email',
           );
         }
+        const row = { id: created.id, email: created.email, role: created.role };
         await recordAudit(tx, {
           staffId: actorId,
           action: 'staff.invite',
@@ -94,10 +89,7 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
     /** A reset link for a staff member (their password keeps working until the link is used). */
     async reset(staffId: number, actorId: number) {
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ id: staff.id, email: staff.email, disabledAt: staff.disabledAt })
-          .from(staff)
-          .where(eq(staff.id, staffId));
+        const row = await staffById(tx, staffId);
         if (!row) throw new AppError(404, 'not_found', 'No such staff member.');
         if (row.disabledAt) {
           throw new AppError(409, 'staff_disabled', 'Enable the account before resetting its password.');
@@ -114,24 +106,7 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
 
     /** Whose link this is and what for, while it works; else a 410. */
     async lookUp(token: string) {
-      const [row] = await db
-        .select({
-          staffId: staff.id,
-          email: staff.email,
-          role: staff.role,
-          purpose: staffPasswordLinks.purpose,
-          expiresAt: staffPasswordLinks.expiresAt,
-        })
-        .from(staffPasswordLinks)
-        .innerJoin(staff, eq(staff.id, staffPasswordLinks.staffId))
-        .where(
-          and(
-            eq(staffPasswordLinks.tokenHash, hashApiToken(token)),
-            isNull(staffPasswordLinks.usedAt),
-            gt(staffPasswordLinks.expiresAt, clock()),
-            isNull(staff.disabledAt),
-          ),
-        );
+      const row = await liveLinkByHash(db, hashApiToken(token), clock());
       if (!row) throw gone();
       return row;
     },
@@ -140,18 +115,7 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
     async use(token: string, password: string) {
       checkPassword(password);
       return db.transaction(async (tx) => {
-        const [link] = await tx
-          .update(staffPasswordLinks)
-          .set({ usedAt: clock() })
-          .where(
-            and(
-              eq(staffPasswordLinks.tokenHash, hashApiToken(token)),
-              isNull(staffPasswordLinks.usedAt),
-              gt(staffPasswordLinks.expiresAt, clock()),
-              sql`EXISTS (SELECT 1 FROM staff WHERE staff.id = ${staffPasswordLinks.staffId} AND staff.disabled_at IS NULL)`,
-            ),
-          )
-          .returning({ staffId: staffPasswordLinks.staffId, purpose: staffPasswordLinks.purpose });
+        const link = await spendLiveLink(tx, hashApiToken(token), clock());
         if (!link) throw gone();
         await setPassword(
           tx,
@@ -179,3 +143,5 @@ export function createPasswordLinks({ db, clock }: { db: Db; clock: () => Date }
     },
   };
 }
+
+export type PasswordLinkService = ReturnType<typeof createPasswordLinkService>;

@@ -1,10 +1,10 @@
 import { hash, verify } from '@node-rs/argon2';
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { staff } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { recordAudit } from './audit.js';
-import { type ConsoleStaff, endAllSessions } from './sessions.js';
+import { recordAudit } from './audit.repository.js';
+import { enabledStaffByEmail, setPasswordHashByEmail } from './repository.js';
+import type { ConsoleStaff } from './sessions.js';
+import { deleteSessionsOf } from './sessions.repository.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
@@ -47,13 +47,9 @@ export async function setStaffPassword(
 ): Promise<{ id: number; email: string }> {
   const passwordHash = await hashPassword(checkPassword(input.password));
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(staff)
-      .set({ passwordHash })
-      .where(eq(sql`lower(${staff.email})`, input.email.trim().toLowerCase()))
-      .returning({ id: staff.id, email: staff.email });
+    const row = await setPasswordHashByEmail(tx, input.email, passwordHash);
     if (!row) throw new AppError(404, 'not_found', `There is no staff member with e-mail ${input.email}.`);
-    const sessionsEnded = await endAllSessions(tx, row.id);
+    const sessionsEnded = await deleteSessionsOf(tx, row.id);
     await recordAudit(tx, {
       staffId: actorId,
       action: 'staff.password',
@@ -71,10 +67,7 @@ export async function verifyStaffPassword(
   email: string,
   password: string,
 ): Promise<ConsoleStaff | null> {
-  const [row] = await db
-    .select({ id: staff.id, email: staff.email, role: staff.role, passwordHash: staff.passwordHash })
-    .from(staff)
-    .where(and(eq(sql`lower(${staff.email})`, email.trim().toLowerCase()), isNull(staff.disabledAt)));
+  const row = await enabledStaffByEmail(db, email);
   if (!row?.passwordHash || password.length > MAX_PASSWORD_LENGTH) {
     decoyHash ??= hashPassword('decoy password for unknown e-mails');
     await verify(await decoyHash, password.slice(0, MAX_PASSWORD_LENGTH));

@@ -1,31 +1,33 @@
-import { and, desc, eq, ilike, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import { apiTokens, auditLog, staff } from '../db/schema.js';
+import type { StaffRole } from '../db/rows.js';
 import { AppError, notFound } from '../errors.js';
-import { recordAudit } from './audit.js';
-import { createPasswordLinks } from './links.js';
+import { auditLogLines, recordAudit } from './audit.repository.js';
+import { createPasswordLinkService } from './links.js';
 import { verifyStaffPassword } from './passwords.js';
-import { createSessions, endAllSessions } from './sessions.js';
+import {
+  apiTokensOf,
+  insertApiToken,
+  insertStaff,
+  listStaff,
+  lockStaffById,
+  revokeApiToken,
+  staffById,
+  updateStaff,
+} from './repository.js';
+import { createSessionService } from './sessions.js';
+import { deleteSessionsOf } from './sessions.repository.js';
 import { generateApiToken, hashApiToken } from './tokens.js';
 
-export type StaffRole = (typeof staff.$inferSelect)['role'];
+export type { StaffRole };
 export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'campaigner', 'viewer'];
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const publicStaff = {
-  id: staff.id,
-  email: staff.email,
-  role: staff.role,
-  disabledAt: staff.disabledAt,
-  createdAt: staff.createdAt,
-};
-
 /** Staff members, their API tokens and the audit log. `actorId` is who does it (null: the CLI). */
 export function createStaffService({ db, clock }: { db: Db; clock: () => Date }) {
-  const sessions = createSessions({ db, clock });
-  const links = createPasswordLinks({ db, clock });
+  const sessions = createSessionService({ db, clock });
+  const links = createPasswordLinkService({ db, clock });
   return {
     /** A colleague invited from the console: an account and a one-time link to set its password. */
     invite: links.invite,
@@ -47,16 +49,10 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
       }
       const token = generateApiToken();
       const member = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(staff)
-          .values({ email, role: input.role })
-          .onConflictDoNothing()
-          .returning(publicStaff);
+        const row = await insertStaff(tx, { email, role: input.role });
         if (!row)
           throw new AppError(409, 'staff_exists', `There is already a staff member with e-mail ${email}.`);
-        await tx
-          .insert(apiTokens)
-          .values({ staffId: row.id, tokenHash: hashApiToken(token), label: 'first token' });
+        await insertApiToken(tx, { staffId: row.id, tokenHash: hashApiToken(token), label: 'first token' });
         await recordAudit(tx, {
           staffId: actorId,
           action: 'staff.create',
@@ -70,7 +66,7 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     },
 
     list() {
-      return db.select(publicStaff).from(staff).orderBy(staff.id);
+      return listStaff(db);
     },
 
     async update(id: number, change: { role?: StaffRole; disabled?: boolean }, actorId: number) {
@@ -78,21 +74,17 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
         throw new AppError(400, 'nothing_to_change', 'Give a role, or whether the account is disabled.');
       }
       return db.transaction(async (tx) => {
-        const [before] = await tx.select(publicStaff).from(staff).where(eq(staff.id, id)).for('update');
+        const before = await lockStaffById(tx, id);
         if (!before) throw notFound('Staff member');
         if (id === actorId && (change.disabled || (change.role && change.role !== 'admin'))) {
           throw new AppError(409, 'own_account', 'Admins cannot disable or demote themselves.');
         }
-        const [after] = await tx
-          .update(staff)
-          .set({
-            ...(change.role ? { role: change.role } : {}),
-            ...(change.disabled === undefined ? {} : { disabledAt: change.disabled ? clock() : null }),
-          })
-          .where(eq(staff.id, id))
-          .returning(publicStaff);
+        const after = await updateStaff(tx, id, {
+          ...(change.role ? { role: change.role } : {}),
+          ...(change.disabled === undefined ? {} : { disabledAt: change.disabled ? clock() : null }),
+        });
         // A disabled account is signed out everywhere at once, not at its sessions' next expiry.
-        const sessionsEnded = change.disabled ? await endAllSessions(tx, id) : 0;
+        const sessionsEnded = change.disabled ? await deleteSessionsOf(tx, id) : 0;
         await recordAudit(tx, {
           staffId: actorId,
           action: 'staff.update',
@@ -109,12 +101,8 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     async createToken(staffId: number, label: string | null, actorId: number) {
       const token = generateApiToken();
       const row = await db.transaction(async (tx) => {
-        const [member] = await tx.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId));
-        if (!member) throw notFound('Staff member');
-        const [created] = await tx
-          .insert(apiTokens)
-          .values({ staffId, tokenHash: hashApiToken(token), label })
-          .returning({ id: apiTokens.id, label: apiTokens.label, createdAt: apiTokens.createdAt });
+        if (!(await staffById(tx, staffId))) throw notFound('Staff member');
+        const created = await insertApiToken(tx, { staffId, tokenHash: hashApiToken(token), label });
         await recordAudit(tx, {
           staffId: actorId,
           action: 'token.create',
@@ -128,26 +116,12 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
     },
 
     listTokens(staffId: number) {
-      return db
-        .select({
-          id: apiTokens.id,
-          label: apiTokens.label,
-          createdAt: apiTokens.createdAt,
-          lastUsedAt: apiTokens.lastUsedAt,
-          revokedAt: apiTokens.revokedAt,
-        })
-        .from(apiTokens)
-        .where(eq(apiTokens.staffId, staffId))
-        .orderBy(apiTokens.id);
+      return apiTokensOf(db, staffId);
     },
 
     async revokeToken(tokenId: number, actorId: number) {
       return db.transaction(async (tx) => {
-        const [revoked] = await tx
-          .update(apiTokens)
-          .set({ revokedAt: clock() })
-          .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
-          .returning({ id: apiTokens.id, staffId: apiTokens.staffId, revokedAt: apiTokens.revokedAt });
+        const revoked = await revokeApiToken(tx, tokenId, clock());
         if (!revoked) throw notFound('Active token');
         await recordAudit(tx, {
           staffId: actorId,
@@ -177,35 +151,10 @@ export function createStaffService({ db, clock }: { db: Db; clock: () => Date })
       limit: number,
       filter: { staffId?: number; action?: string; entityType?: string } = {},
     ) {
-      const before = decodeCursor(cursor);
-      const conditions: Array<SQL | undefined> = [
-        before === null ? undefined : lt(auditLog.id, before),
-        filter.staffId === undefined
-          ? undefined
-          : filter.staffId === 0
-            ? isNull(auditLog.staffId)
-            : eq(auditLog.staffId, filter.staffId),
-        filter.action ? ilike(auditLog.action, `%${filter.action.replace(/[\\%_]/g, '\\$&')}%`) : undefined,
-        filter.entityType ? eq(auditLog.entityType, filter.entityType) : undefined,
-      ];
-      const rows = await db
-        .select({
-          id: auditLog.id,
-          staffId: auditLog.staffId,
-          email: staff.email,
-          action: auditLog.action,
-          entityType: auditLog.entityType,
-          entityId: auditLog.entityId,
-          before: auditLog.before,
-          after: auditLog.after,
-          at: auditLog.at,
-        })
-        .from(auditLog)
-        .leftJoin(staff, eq(staff.id, auditLog.staffId))
-        .where(and(...conditions))
-        .orderBy(desc(auditLog.id))
-        .limit(limit + 1);
+      const rows = await auditLogLines(db, { beforeId: decodeCursor(cursor), limit: limit + 1, ...filter });
       return toPage(rows, limit);
     },
   };
 }
+
+export type StaffService = ReturnType<typeof createStaffService>;

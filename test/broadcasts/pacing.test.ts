@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLD_STEP_MS } from '../../src/broadcasts/sending.js';
-import { enqueueMany } from '../../src/queue/outbox.js';
+import { enqueueMany } from '../../src/queue/outbox.repository.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { listenForTexts } from '../helpers/phone.js';
 import {

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailySlot } from '../../src/fax/batches.js';
-import { enqueue } from '../../src/queue/outbox.js';
+import { enqueue } from '../../src/queue/outbox.repository.js';
 import { outboxJobId } from '../../src/queue/relay.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';

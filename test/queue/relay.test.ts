@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { createRedis, type RedisClient } from '../../src/queue/connection.js';
-import { enqueue } from '../../src/queue/outbox.js';
+import { enqueue } from '../../src/queue/outbox.repository.js';
 import { closeQueues, createQueues, type Queues } from '../../src/queue/queues.js';
 import { createOutboxRelay, outboxJobId } from '../../src/queue/relay.js';
 import { createOutboxWatchdog } from '../../src/queue/watchdog.js';
