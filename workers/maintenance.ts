@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { createCampaignsService } from '../src/campaigns/service.js';
+import type { CampaignsService } from '../src/campaigns/service.js';
 import type { BatchesService } from '../src/fax/batches.js';
 import type { createNamesOnFile } from '../src/members/names-on-file.js';
 import type { createRetention } from '../src/members/retention.js';
@@ -34,7 +34,7 @@ export function maintenanceJobs({
   logger,
 }: {
   batches: BatchesService;
-  campaigns: ReturnType<typeof createCampaignsService>;
+  campaigns: CampaignsService;
   retention: ReturnType<typeof createRetention>;
   namesOnFile: ReturnType<typeof createNamesOnFile>;
   stuck: StuckReport;

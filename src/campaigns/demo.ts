@@ -1,7 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { campaigns } from '../db/schema.js';
 import { DEMO_CAMPAIGNS, DEMO_OPEN_KEYWORD } from './demo-campaigns.js';
+import { demoCampaignByKeyword } from './repository.js';
 import type { CampaignsService } from './service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -29,12 +28,7 @@ export async function loadDemoCampaigns({
 }): Promise<DemoResult[]> {
   const results: DemoResult[] = [];
   for (const demo of DEMO_CAMPAIGNS) {
-    const existing = await db
-      .select({ id: campaigns.id, status: campaigns.status })
-      .from(campaigns)
-      .where(and(eq(campaigns.isDemo, true), sql`upper(${campaigns.keyword}) = ${demo.keyword}`))
-      .limit(1);
-    if (existing[0]) {
+    if (await demoCampaignByKeyword(db, demo.keyword)) {
       results.push({ keyword: demo.keyword, title: demo.title, status: demo.status, loaded: false });
       continue;
     }

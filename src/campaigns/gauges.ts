@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Sample } from '../ops/metrics.js';
+import { openCampaignDeadlines } from './repository.js';
 
 type Labels = 'campaign' | 'keyword';
 
@@ -9,33 +9,19 @@ type Labels = 'campaign' | 'keyword';
  * no fax batch yet. Together they say "closing soon with names not faxed".
  */
 export function campaignGauges(db: Db) {
-  const read = async () => {
-    const { rows } = await db.execute<{
-      campaign: string;
-      keyword: string;
-      closes_in: number | null;
-      waiting: number;
-    }>(sql`
-      SELECT c.id::text AS campaign, c.keyword,
-        extract(epoch FROM c.closes_at - now())::float8 AS closes_in,
-        (SELECT count(*)::int FROM signatures s
-          WHERE s.campaign_id = c.id AND s.status = 'valid' AND s.batch_id IS NULL) AS waiting
-      FROM campaigns c WHERE c.status = 'open'`);
-    return rows;
-  };
   return {
     async closesIn(): Promise<Sample<Labels>[]> {
-      return (await read())
-        .filter((row) => row.closes_in !== null)
+      return (await openCampaignDeadlines(db))
+        .filter((row) => row.closesIn !== null)
         .map((row) => ({
           labels: { campaign: row.campaign, keyword: row.keyword },
-          value: Math.max(0, row.closes_in ?? 0),
+          value: Math.max(0, row.closesIn ?? 0),
         }));
     },
     async namesWaiting(): Promise<Sample<Labels>[]> {
-      return (await read()).map((row) => ({
+      return (await openCampaignDeadlines(db)).map((row) => ({
         labels: { campaign: row.campaign, keyword: row.keyword },
-        value: row.waiting,
+        value: row.namesWaiting,
       }));
     },
   };

@@ -1,19 +1,15 @@
-import { and, desc, eq, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import {
-  type CampaignContact,
-  type CampaignReplies,
-  campaigns,
-  faxBatches,
-  type LetterTranslation,
-  signatureCounts,
-  type TargetLanguage,
-  targets,
-} from '../db/schema.js';
+import type { CampaignRow, CampaignStatus, TargetChannel, TargetRow } from '../db/rows.js';
+import type { CampaignContact, CampaignReplies, LetterTranslation, TargetLanguage } from '../db/types.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { recordAudit } from '../staff/audit.repository.js';
+import * as campaignsRepository from './repository.js';
+import { type SignatureCounts, signatureCountsByCampaign } from './signatures.repository.js';
+
+export type { CampaignStatus } from '../db/rows.js';
+export type { SignatureCounts } from './signatures.repository.js';
 
 export interface TargetInput {
   name: string;
@@ -24,7 +20,7 @@ export interface TargetInput {
   faxNumbers: string[];
   emails?: string[];
   /** Default: fax then e-mail when the target has a fax number, else e-mail. */
-  channel?: (typeof targets.$inferSelect)['channel'];
+  channel?: TargetChannel;
   language?: TargetLanguage;
   timezone?: string;
 }
@@ -49,19 +45,10 @@ export interface CampaignInput {
 
 export type CampaignChange = Partial<Omit<CampaignInput, 'isDemo'>>;
 
-export type CampaignStatus = (typeof campaigns.$inferSelect)['status'];
-type CampaignRow = typeof campaigns.$inferSelect;
-type TargetRow = typeof targets.$inferSelect;
-
-export interface SignatureCounts {
-  /** Names that count: valid and held. */
-  signatureCount: number;
-  heldCount: number;
-  lateCount: number;
-  hiddenCount: number;
-  /** Valid names in no fax batch yet. */
-  pendingFaxCount: number;
-}
+/** An open campaign as the dashboard shows it: its counts, names signed in the last hour, its latest fax batch. */
+export type OpenCampaignOverview = campaignsRepository.OpenCampaignRow & {
+  lastBatch: Omit<campaignsRepository.LatestFaxBatch, 'campaignId'> | null;
+};
 
 const NO_SIGNATURES: SignatureCounts = {
   signatureCount: 0,
@@ -92,28 +79,6 @@ function keywordTaken(keyword: string) {
   );
 }
 
-/** A sum of the kept counters (signature_counts) that match `condition`. */
-const summed = (condition: SQL) =>
-  sql<number>`coalesce(sum(${signatureCounts.n}) filter (where ${condition}), 0)`.mapWith(Number);
-
-/** The signature counts of several campaigns in one grouped query, from the counters kept on writing. */
-async function countSignatures(q: Tx, campaignIds: number[]): Promise<Map<number, SignatureCounts>> {
-  if (campaignIds.length === 0) return new Map();
-  const rows = await q
-    .select({
-      campaignId: signatureCounts.campaignId,
-      signatureCount: summed(inArray(signatureCounts.status, ['valid', 'held'])),
-      heldCount: summed(eq(signatureCounts.status, 'held')),
-      lateCount: summed(eq(signatureCounts.status, 'late')),
-      hiddenCount: summed(eq(signatureCounts.status, 'hidden')),
-      pendingFaxCount: summed(sql`${signatureCounts.status} = 'valid' AND NOT ${signatureCounts.faxed}`),
-    })
-    .from(signatureCounts)
-    .where(inArray(signatureCounts.campaignId, campaignIds))
-    .groupBy(signatureCounts.campaignId);
-  return new Map(rows.map(({ campaignId, ...counts }) => [campaignId, counts]));
-}
-
 function present(row: CampaignRow, targetRows: TargetRow[]) {
   const { letterSubject, letterBody, letterTranslation, ...rest } = row;
   return {
@@ -125,29 +90,25 @@ function present(row: CampaignRow, targetRows: TargetRow[]) {
 
 /** A campaign with its targets, as audited (no counts: they are not staff's doing). */
 async function snapshot(q: Tx, row: CampaignRow) {
-  const targetRows = await q
-    .select()
-    .from(targets)
-    .where(eq(targets.campaignId, row.id))
-    .orderBy(targets.position);
-  return present(row, targetRows);
+  return present(row, await campaignsRepository.targetsOfCampaign(q, row.id));
 }
 
 async function detail(q: Tx, row: CampaignRow) {
-  const counts = (await countSignatures(q, [row.id])).get(row.id) ?? NO_SIGNATURES;
+  const counts = (await signatureCountsByCampaign(q, [row.id])).get(row.id) ?? NO_SIGNATURES;
   return { ...(await snapshot(q, row)), ...counts };
 }
 
 export type CampaignDetail = Awaited<ReturnType<typeof detail>>;
 
 async function lockCampaign(q: Tx, id: number): Promise<CampaignRow> {
-  const [row] = await q.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+  const row = await campaignsRepository.lockCampaignById(q, id);
   if (!row) throw notFound('Campaign');
   return row;
 }
 
 async function insertTargets(q: Tx, campaignId: number, inputs: TargetInput[]) {
-  await q.insert(targets).values(
+  await campaignsRepository.insertTargets(
+    q,
     inputs.map((target, position) => ({
       campaignId,
       position,
@@ -200,15 +161,13 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
           'Its closesAt has passed, so it would close at once; set a later closesAt first.',
         );
       }
-      const [after] = await tx
-        .update(campaigns)
-        .set(
-          to === 'open'
-            ? { status: to, openedAt: before.openedAt ?? now, updatedAt: now }
-            : { status: to, closedAt: now, updatedAt: now },
-        )
-        .where(eq(campaigns.id, id))
-        .returning();
+      const after = await campaignsRepository.updateCampaign(
+        tx,
+        id,
+        to === 'open'
+          ? { status: to, openedAt: before.openedAt ?? now, updatedAt: now }
+          : { status: to, closedAt: now, updatedAt: now },
+      );
       if (!after) throw notFound('Campaign');
       if (before.status === 'open') await enqueue(tx, 'fax-render', 'close-batch', { campaignId: id });
       await recordAudit(tx, {
@@ -228,27 +187,23 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     async create(input: CampaignInput, actorId: number | null = null): Promise<CampaignDetail> {
       try {
         return await db.transaction(async (tx) => {
-          const [row] = await tx
-            .insert(campaigns)
-            .values({
-              keyword: input.keyword.toUpperCase(),
-              title: input.title,
-              reference: input.reference ?? null,
-              shortTitle: input.shortTitle ?? null,
-              summary: input.summary ?? null,
-              letterSubject: input.letter.subject ?? null,
-              letterBody: input.letter.body,
-              letterTranslation: input.letter.translation ?? null,
-              contact: input.contact ?? null,
-              replies: input.replies ?? {},
-              closesAt: input.closesAt ?? null,
-              isDemo: input.isDemo ?? false,
-              public: input.public ?? true,
-              batchDailyAt: input.batchDailyAt ?? null,
-              batchThreshold: input.batchThreshold ?? null,
-            })
-            .returning();
-          if (!row) throw new Error('insert returned no campaign');
+          const row = await campaignsRepository.insertCampaign(tx, {
+            keyword: input.keyword.toUpperCase(),
+            title: input.title,
+            reference: input.reference ?? null,
+            shortTitle: input.shortTitle ?? null,
+            summary: input.summary ?? null,
+            letterSubject: input.letter.subject ?? null,
+            letterBody: input.letter.body,
+            letterTranslation: input.letter.translation ?? null,
+            contact: input.contact ?? null,
+            replies: input.replies ?? {},
+            closesAt: input.closesAt ?? null,
+            isDemo: input.isDemo ?? false,
+            public: input.public ?? true,
+            batchDailyAt: input.batchDailyAt ?? null,
+            batchThreshold: input.batchThreshold ?? null,
+          });
           await insertTargets(tx, row.id, input.targets);
           await recordAudit(tx, {
             staffId: actorId,
@@ -266,7 +221,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     },
 
     async get(id: number): Promise<CampaignDetail> {
-      const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+      const row = await campaignsRepository.campaignById(db, id);
       if (!row) throw notFound('Campaign');
       return detail(db, row);
     },
@@ -274,31 +229,13 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     /** Newest first, each with its counts. */
     async list(options: { cursor?: string; limit: number; status?: CampaignStatus }) {
       const before = decodeCursor(options.cursor);
-      const rows = await db
-        .select({
-          id: campaigns.id,
-          keyword: campaigns.keyword,
-          title: campaigns.title,
-          reference: campaigns.reference,
-          status: campaigns.status,
-          closesAt: campaigns.closesAt,
-          openedAt: campaigns.openedAt,
-          closedAt: campaigns.closedAt,
-          isDemo: campaigns.isDemo,
-          createdAt: campaigns.createdAt,
-          updatedAt: campaigns.updatedAt,
-        })
-        .from(campaigns)
-        .where(
-          and(
-            before === null ? undefined : lt(campaigns.id, before),
-            options.status ? eq(campaigns.status, options.status) : undefined,
-          ),
-        )
-        .orderBy(desc(campaigns.id))
-        .limit(options.limit + 1);
+      const rows = await campaignsRepository.campaignsNewestFirst(db, {
+        beforeId: before,
+        limit: options.limit + 1,
+        status: options.status,
+      });
       const page = toPage(rows, options.limit);
-      const counts = await countSignatures(
+      const counts = await signatureCountsByCampaign(
         db,
         page.items.map((row) => row.id),
       );
@@ -312,66 +249,15 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
      * Every open campaign as the dashboard shows it, the soonest deadline first: its counts, names
      * signed in the last hour, names waiting for the fax, and its latest fax batch.
      */
-    async openOverview() {
-      const hourAgo = new Date(clock().getTime() - 3_600_000).toISOString();
-      const { rows } = await db.execute<{
-        id: string;
-        keyword: string;
-        title: string;
-        closes_at: Date | null;
-        opened_at: Date | null;
-        signature_count: number;
-        held_count: number;
-        pending_fax_count: number;
-        last_hour: number;
-        batch_id: string | null;
-        batch_status: string | null;
-        batch_signature_count: number | null;
-        batch_created_at: Date | null;
-        batch_completed_at: Date | null;
-      }>(sql`
-        SELECT c.id, c.keyword, c.title, c.closes_at, c.opened_at,
-          coalesce(n.signature_count, 0)::int AS signature_count,
-          coalesce(n.held_count, 0)::int AS held_count,
-          coalesce(n.pending_fax_count, 0)::int AS pending_fax_count,
-          coalesce(n.last_hour, 0)::int AS last_hour,
-          b.id AS batch_id, b.status AS batch_status, b.signature_count AS batch_signature_count,
-          b.created_at AS batch_created_at, b.completed_at AS batch_completed_at
-        FROM campaigns c
-        LEFT JOIN LATERAL (
-          SELECT sum(k.n) FILTER (WHERE k.status IN ('valid', 'held')) AS signature_count,
-            sum(k.n) FILTER (WHERE k.status = 'held') AS held_count,
-            sum(k.n) FILTER (WHERE k.status = 'valid' AND NOT k.faxed) AS pending_fax_count,
-            (SELECT count(*) FROM signatures g
-              WHERE g.campaign_id = c.id AND g.signed_at > ${hourAgo} AND g.status IN ('valid', 'held')) AS last_hour
-          FROM signature_counts k WHERE k.campaign_id = c.id
-        ) n ON true
-        LEFT JOIN LATERAL (
-          SELECT * FROM fax_batches fb WHERE fb.campaign_id = c.id ORDER BY fb.id DESC LIMIT 1
-        ) b ON true
-        WHERE c.status = 'open'
-        ORDER BY c.closes_at ASC NULLS LAST, c.id`);
-      return rows.map((row) => ({
-        id: Number(row.id),
-        keyword: row.keyword,
-        title: row.title,
-        closesAt: row.closes_at === null ? null : new Date(row.closes_at),
-        openedAt: row.opened_at === null ? null : new Date(row.opened_at),
-        signatureCount: row.signature_count,
-        heldCount: row.held_count,
-        pendingFaxCount: row.pending_fax_count,
-        lastHour: row.last_hour,
-        lastBatch:
-          row.batch_id === null
-            ? null
-            : {
-                id: Number(row.batch_id),
-                status: row.batch_status as string,
-                signatureCount: row.batch_signature_count ?? 0,
-                createdAt: new Date(row.batch_created_at as Date),
-                completedAt: row.batch_completed_at === null ? null : new Date(row.batch_completed_at),
-              },
-      }));
+    async openOverview(): Promise<OpenCampaignOverview[]> {
+      const hourAgo = new Date(clock().getTime() - 3_600_000);
+      const open = await campaignsRepository.openCampaignsWithCounts(db, hourAgo);
+      const batches = await campaignsRepository.latestFaxBatchOfEach(
+        db,
+        open.map((campaign) => campaign.id),
+      );
+      const latest = new Map(batches.map(({ campaignId, ...batch }) => [campaignId, batch]));
+      return open.map((campaign) => ({ ...campaign, lastBatch: latest.get(campaign.id) ?? null }));
     },
 
     /**
@@ -396,12 +282,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
           }
           const before = await snapshot(tx, row);
           if (change.targets) {
-            const [batch] = await tx
-              .select({ id: faxBatches.id })
-              .from(faxBatches)
-              .where(eq(faxBatches.campaignId, id))
-              .limit(1);
-            if (batch) {
+            if (await campaignsRepository.campaignHasFaxBatch(tx, id)) {
               throw new AppError(
                 409,
                 'targets_locked',
@@ -409,37 +290,33 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
                 'targets',
               );
             }
-            await tx.delete(targets).where(eq(targets.campaignId, id));
+            await campaignsRepository.deleteTargetsOfCampaign(tx, id);
             await insertTargets(tx, id, change.targets);
           }
-          const [after] = await tx
-            .update(campaigns)
-            .set({
-              ...(keyword === undefined ? {} : { keyword }),
-              ...(change.title === undefined ? {} : { title: change.title }),
-              ...(change.reference === undefined ? {} : { reference: change.reference }),
-              ...(change.shortTitle === undefined ? {} : { shortTitle: change.shortTitle }),
-              ...(change.summary === undefined ? {} : { summary: change.summary }),
-              ...(change.letter === undefined
-                ? {}
-                : {
-                    letterSubject: change.letter.subject ?? null,
-                    letterBody: change.letter.body,
-                    // A letter sent without its translation keeps the one it had; null removes it.
-                    ...(change.letter.translation === undefined
-                      ? {}
-                      : { letterTranslation: change.letter.translation }),
-                  }),
-              ...(change.contact === undefined ? {} : { contact: change.contact }),
-              ...(change.closesAt === undefined ? {} : { closesAt: change.closesAt }),
-              ...(change.replies === undefined ? {} : { replies: change.replies }),
-              ...(change.batchDailyAt === undefined ? {} : { batchDailyAt: change.batchDailyAt }),
-              ...(change.batchThreshold === undefined ? {} : { batchThreshold: change.batchThreshold }),
-              ...(change.public === undefined ? {} : { public: change.public }),
-              updatedAt: clock(),
-            })
-            .where(eq(campaigns.id, id))
-            .returning();
+          const after = await campaignsRepository.updateCampaign(tx, id, {
+            ...(keyword === undefined ? {} : { keyword }),
+            ...(change.title === undefined ? {} : { title: change.title }),
+            ...(change.reference === undefined ? {} : { reference: change.reference }),
+            ...(change.shortTitle === undefined ? {} : { shortTitle: change.shortTitle }),
+            ...(change.summary === undefined ? {} : { summary: change.summary }),
+            ...(change.letter === undefined
+              ? {}
+              : {
+                  letterSubject: change.letter.subject ?? null,
+                  letterBody: change.letter.body,
+                  // A letter sent without its translation keeps the one it had; null removes it.
+                  ...(change.letter.translation === undefined
+                    ? {}
+                    : { letterTranslation: change.letter.translation }),
+                }),
+            ...(change.contact === undefined ? {} : { contact: change.contact }),
+            ...(change.closesAt === undefined ? {} : { closesAt: change.closesAt }),
+            ...(change.replies === undefined ? {} : { replies: change.replies }),
+            ...(change.batchDailyAt === undefined ? {} : { batchDailyAt: change.batchDailyAt }),
+            ...(change.batchThreshold === undefined ? {} : { batchThreshold: change.batchThreshold }),
+            ...(change.public === undefined ? {} : { public: change.public }),
+            updatedAt: clock(),
+          });
           if (!after) throw notFound('Campaign');
           await recordAudit(tx, {
             staffId: actorId,
@@ -479,11 +356,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     async closeExpired(): Promise<number> {
       const now = clock();
       return db.transaction(async (tx) => {
-        const closed = await tx
-          .update(campaigns)
-          .set({ status: 'closed', closedAt: now, updatedAt: now })
-          .where(and(eq(campaigns.status, 'open'), lte(campaigns.closesAt, now)))
-          .returning({ id: campaigns.id, closesAt: campaigns.closesAt });
+        const closed = await campaignsRepository.closeCampaignsPastDeadline(tx, now);
         for (const campaign of closed) {
           await enqueue(tx, 'fax-render', 'close-batch', { campaignId: campaign.id });
           await recordAudit(tx, {

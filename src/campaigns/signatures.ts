@@ -1,14 +1,15 @@
 import { pipeline, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { and, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import { campaigns, signatureCounts, signatures } from '../db/schema.js';
+import type { SignatureStatus } from '../db/rows.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.repository.js';
 import type { HoldReason } from '../supporters/names.js';
+import { keywordOfCampaign } from './repository.js';
+import * as signaturesRepository from './signatures.repository.js';
 
-export type SignatureStatus = (typeof signatures.$inferSelect)['status'];
+export type { SignatureStatus } from '../db/rows.js';
 export const SIGNATURE_STATUSES: readonly SignatureStatus[] = ['valid', 'held', 'hidden', 'late'];
 
 /** What the console's list of signatures is narrowed to: a part of a name, a status. */
@@ -20,10 +21,6 @@ export interface SignatureFilter {
 /** The longest search text taken (longer than any name). */
 export const MAX_SEARCH = 100;
 
-/** `text` as a LIKE pattern matching itself anywhere: its own % _ and \ are taken literally. */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
 export type Moderation = 'hold' | 'release' | 'hide';
 
 /** Which statuses each moderation applies to; a late signature never becomes valid. */
@@ -46,23 +43,7 @@ export function spreadsheetSafe(cell: string): string {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-// Names only, never numbers. A name erased or never given (late) is shown empty.
-const listed = {
-  id: signatures.id,
-  name: signatures.name,
-  status: signatures.status,
-  holdReason: signatures.holdReason,
-  signedAt: signatures.signedAt,
-  batchId: signatures.batchId,
-};
-
-const moderated = {
-  ...listed,
-  campaignId: signatures.campaignId,
-  moderatedAt: signatures.moderatedAt,
-  moderatedBy: signatures.moderatedBy,
-};
-
+// A name erased or never given (late) is shown empty.
 const withName = <T extends { name: string | null }>(row: T) => ({ ...row, name: row.name ?? '' });
 
 export interface Bucket {
@@ -100,35 +81,20 @@ export function fillBuckets(counts: Bucket[], unit: number, end: Date, min: numb
 /** Signatures of campaigns: review lists, the CSV export and moderation. */
 export function createSignaturesService({ db, clock }: { db: Db; clock: () => Date }) {
   async function campaignKeyword(campaignId: number): Promise<string> {
-    const [campaign] = await db
-      .select({ keyword: campaigns.keyword })
-      .from(campaigns)
-      .where(eq(campaigns.id, campaignId));
-    if (!campaign) throw notFound('Campaign');
-    return campaign.keyword;
+    const keyword = await keywordOfCampaign(db, campaignId);
+    if (keyword === undefined) throw notFound('Campaign');
+    return keyword;
   }
 
   async function* exportRows(campaignId: number, status: SignatureStatus | undefined) {
     let after = 0;
     let ordinal = 0;
     for (;;) {
-      const page = await db
-        .select({
-          id: signatures.id,
-          name: signatures.name,
-          status: signatures.status,
-          signedAt: signatures.signedAt,
-        })
-        .from(signatures)
-        .where(
-          and(
-            eq(signatures.campaignId, campaignId),
-            status ? eq(signatures.status, status) : undefined,
-            gt(signatures.id, after),
-          ),
-        )
-        .orderBy(signatures.id)
-        .limit(EXPORT_PAGE);
+      const page = await signaturesRepository.signaturesAfterId(
+        db,
+        { campaignId, status },
+        { afterId: after, limit: EXPORT_PAGE },
+      );
       for (const row of page) {
         ordinal += 1;
         yield [ordinal, row.name ?? '', row.status, row.signedAt.toISOString()];
@@ -143,7 +109,7 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
   async function moderate(id: number, action: Moderation, actorId: number, reason?: HoldReason | 'staff') {
     const { from, to, done } = MODERATIONS[action];
     return db.transaction(async (tx) => {
-      const [before] = await tx.select(moderated).from(signatures).where(eq(signatures.id, id)).for('update');
+      const before = await signaturesRepository.lockSignatureById(tx, id);
       if (!before) throw notFound('Signature');
       if (before.status === to) return withName(before);
       if (before.batchId !== null) {
@@ -174,17 +140,12 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
           'This signature has no name any more (erased), so it cannot go on a fax.',
         );
       }
-      const [after] = await tx
-        .update(signatures)
-        .set({
-          status: to,
-          holdReason:
-            action === 'hold' ? 'staff' : action === 'release' ? null : (reason ?? before.holdReason),
-          moderatedAt: clock(),
-          moderatedBy: actorId,
-        })
-        .where(eq(signatures.id, id))
-        .returning(moderated);
+      const after = await signaturesRepository.moderateSignature(tx, id, {
+        status: to,
+        holdReason: action === 'hold' ? 'staff' : action === 'release' ? null : (reason ?? before.holdReason),
+        moderatedAt: clock(),
+        moderatedBy: actorId,
+      });
       if (!after) throw notFound('Signature');
       // By id, status and reason only: names are personal data and stay out of the audit log.
       await recordAudit(tx, {
@@ -199,13 +160,13 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     });
   }
 
-  function filtered(campaignId: number, filter: SignatureFilter): SQL | undefined {
-    const q = filter.q?.trim().slice(0, MAX_SEARCH) ?? '';
-    return and(
-      eq(signatures.campaignId, campaignId),
-      filter.status ? eq(signatures.status, filter.status) : undefined,
-      q === '' ? undefined : ilike(signatures.name, containsPattern(q)),
-    );
+  /** The signatures `filter` shows: its text trimmed and cut to MAX_SEARCH. */
+  function matching(campaignId: number, filter: SignatureFilter): signaturesRepository.SignatureMatch {
+    return {
+      campaignId,
+      status: filter.status || undefined,
+      nameContains: filter.q?.trim().slice(0, MAX_SEARCH) || undefined,
+    };
   }
 
   return {
@@ -215,28 +176,17 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
      */
     async search(campaignId: number, filter: SignatureFilter, page: number, perPage: number) {
       await campaignKeyword(campaignId);
-      const where = filtered(campaignId, filter);
+      const match = matching(campaignId, filter);
       // Unsearched, the number is read from the kept counters: a list of a million costs no count.
-      const [total] =
+      const total =
         (filter.q?.trim() ?? '') === ''
-          ? await db
-              .select({ n: sql<number>`coalesce(sum(${signatureCounts.n}), 0)`.mapWith(Number) })
-              .from(signatureCounts)
-              .where(
-                and(
-                  eq(signatureCounts.campaignId, campaignId),
-                  filter.status ? eq(signatureCounts.status, filter.status) : undefined,
-                ),
-              )
-          : await db.select({ n: count() }).from(signatures).where(where);
-      const rows = await db
-        .select(listed)
-        .from(signatures)
-        .where(where)
-        .orderBy(signatures.id)
-        .limit(perPage)
-        .offset((page - 1) * perPage);
-      return { items: rows.map(withName), total: total?.n ?? 0 };
+          ? await signaturesRepository.countKeptSignatures(db, campaignId, match.status && [match.status])
+          : await signaturesRepository.countMatchingSignatures(db, match);
+      const rows = await signaturesRepository.matchingSignatures(db, match, {
+        limit: perPage,
+        offset: (page - 1) * perPage,
+      });
+      return { items: rows.map(withName), total };
     },
 
     /**
@@ -247,24 +197,18 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
       await campaignKeyword(campaignId);
       const { from, to } = MODERATIONS[action];
       return db.transaction(async (tx) => {
-        const changed = await tx
-          .update(signatures)
-          .set({
+        const changed = await signaturesRepository.moderateMatchingSignatures(
+          tx,
+          matching(campaignId, filter),
+          { from, namedOnly: action === 'release' },
+          {
             status: to,
             ...(action === 'release' ? { holdReason: null } : {}),
             moderatedAt: clock(),
             moderatedBy: actorId,
-          })
-          .where(
-            and(
-              filtered(campaignId, filter),
-              inArray(signatures.status, [...from]),
-              isNull(signatures.batchId),
-              action === 'release' ? isNotNull(signatures.name) : undefined,
-            ),
-          )
-          .returning({ id: signatures.id });
-        if (changed.length > 0) {
+          },
+        );
+        if (changed > 0) {
           // The filter's text is not kept: it may be a name.
           await recordAudit(tx, {
             staffId: actorId,
@@ -272,10 +216,10 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
             entityType: 'campaign',
             entityId: campaignId,
             before: { status: filter.status ?? 'any', searched: Boolean(filter.q?.trim()) },
-            after: { status: to, count: changed.length },
+            after: { status: to, count: changed },
           });
         }
-        return changed.length;
+        return changed;
       });
     },
 
@@ -283,18 +227,11 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     async list(campaignId: number, options: { cursor?: string; limit: number; status?: SignatureStatus }) {
       await campaignKeyword(campaignId);
       const after = decodeCursor(options.cursor);
-      const rows = await db
-        .select(listed)
-        .from(signatures)
-        .where(
-          and(
-            eq(signatures.campaignId, campaignId),
-            options.status ? eq(signatures.status, options.status) : undefined,
-            after === null ? undefined : gt(signatures.id, after),
-          ),
-        )
-        .orderBy(signatures.id)
-        .limit(options.limit + 1);
+      const rows = await signaturesRepository.signaturesAfterId(
+        db,
+        { campaignId, status: options.status },
+        { afterId: after, limit: options.limit + 1 },
+      );
       const page = toPage(rows, options.limit);
       return { items: page.items.map(withName), nextCursor: page.nextCursor };
     },
@@ -326,11 +263,7 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
     async overTime(campaignId: number): Promise<SignaturesOverTime> {
       const now = clock();
       // From the kept counters, by UTC hour; days are added up here.
-      const { rows } = await db.execute<{ start: Date; n: number }>(sql`
-        SELECT hour AS start, sum(n)::int AS n
-        FROM signature_counts WHERE campaign_id = ${campaignId} AND status IN ('valid', 'held')
-        GROUP BY 1 HAVING sum(n) > 0 ORDER BY 1`);
-      const hours = rows.map((row) => ({ start: new Date(row.start), count: row.n }));
+      const hours = await signaturesRepository.signedPerHour(db, campaignId);
       const first = hours[0]?.start ?? null;
       if (!first || now.getTime() - first.getTime() <= HOURLY_SPAN) {
         return { unit: 'hour' as const, buckets: fillBuckets(hours, HOUR, now, 24, 48) };
@@ -346,12 +279,9 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
 
     /** The campaign a signature belongs to. */
     async campaignOf(id: number): Promise<number> {
-      const [row] = await db
-        .select({ campaignId: signatures.campaignId })
-        .from(signatures)
-        .where(eq(signatures.id, id));
-      if (!row) throw notFound('Signature');
-      return row.campaignId;
+      const campaignId = await signaturesRepository.campaignIdOfSignature(db, id);
+      if (campaignId === undefined) throw notFound('Signature');
+      return campaignId;
     },
 
     hold: (id: number, actorId: number) => moderate(id, 'hold', actorId),
@@ -360,3 +290,5 @@ export function createSignaturesService({ db, clock }: { db: Db; clock: () => Da
       moderate(id, 'hide', actorId, reason),
   };
 }
+
+export type SignaturesService = ReturnType<typeof createSignaturesService>;

@@ -307,6 +307,31 @@ describe('counts', () => {
     const list = await viewerApi({ method: 'GET', url: '/api/v1/campaigns?status=closed' });
     expect(list.json().items.find((item: { id: string }) => item.id === campaign.id)).toMatchObject(expected);
   });
+
+  it('gives the dashboard each open campaign with its counts and its latest fax batch', async () => {
+    const batched = await createCampaign('OVERSEEN');
+    const unbatched = await createCampaign('UNSEEN');
+    for (const { id } of [batched, unbatched])
+      await api({ method: 'POST', url: `/api/v1/campaigns/${id}/open` });
+    await text(phone(), 'OVERSEEN Jane Smith');
+    await database.pool.query(
+      `INSERT INTO fax_batches (campaign_id, reason, signature_count, status) VALUES ($1, 'manual', 4, 'delivered'),
+        ($1, 'schedule', 7, 'pending')`,
+      [batched.id],
+    );
+    const open = await server.app.services.campaigns.openOverview();
+    const overseen = open.find((c) => c.id === Number(batched.id));
+    expect(overseen).toMatchObject({
+      keyword: 'OVERSEEN',
+      signatureCount: 1,
+      lastHour: 1,
+      pendingFaxCount: 1,
+    });
+    expect(overseen?.closesAt).toBeInstanceOf(Date);
+    expect(overseen?.lastBatch).toMatchObject({ status: 'pending', signatureCount: 7, completedAt: null });
+    expect(overseen?.lastBatch?.createdAt).toBeInstanceOf(Date);
+    expect(open.find((c) => c.id === Number(unbatched.id))?.lastBatch).toBeNull();
+  });
 });
 
 describe('GET /api/v1/campaigns', () => {

@@ -1,0 +1,213 @@
+/**
+ * The queries of signatures and of their counters (signature_counts, kept by triggers on signatures).
+ * Each function runs on the executor it is given: the database, or the caller's transaction.
+ */
+import { and, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import type { SignatureRow, SignatureStatus } from '../db/rows.js';
+import { signatureCounts, signatures } from '../db/schema.js';
+
+export interface SignatureCounts {
+  /** Names that count: valid and held. */
+  signatureCount: number;
+  heldCount: number;
+  lateCount: number;
+  hiddenCount: number;
+  /** Valid names in no fax batch yet. */
+  pendingFaxCount: number;
+}
+
+/** Which of a campaign's signatures a list or a change takes. */
+export interface SignatureMatch {
+  campaignId: number;
+  status?: SignatureStatus;
+  /** A part of the name, matched anywhere and whatever its case; its % _ and \ are taken literally. */
+  nameContains?: string;
+}
+
+// Names only, never numbers.
+export type ListedSignature = Pick<
+  SignatureRow,
+  'id' | 'name' | 'status' | 'holdReason' | 'signedAt' | 'batchId'
+>;
+export type ModeratedSignature = ListedSignature &
+  Pick<SignatureRow, 'campaignId' | 'moderatedAt' | 'moderatedBy'>;
+export type ModerationChange = Pick<SignatureRow, 'status' | 'moderatedAt' | 'moderatedBy'> &
+  Partial<Pick<SignatureRow, 'holdReason'>>;
+
+const listed = {
+  id: signatures.id,
+  name: signatures.name,
+  status: signatures.status,
+  holdReason: signatures.holdReason,
+  signedAt: signatures.signedAt,
+  batchId: signatures.batchId,
+};
+
+const moderated = {
+  ...listed,
+  campaignId: signatures.campaignId,
+  moderatedAt: signatures.moderatedAt,
+  moderatedBy: signatures.moderatedBy,
+};
+
+/** `text` as a LIKE pattern matching itself anywhere: its own % _ and \ are taken literally. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+function matching({ campaignId, status, nameContains }: SignatureMatch): SQL | undefined {
+  return and(
+    eq(signatures.campaignId, campaignId),
+    status ? eq(signatures.status, status) : undefined,
+    nameContains ? ilike(signatures.name, containsPattern(nameContains)) : undefined,
+  );
+}
+
+/** A sum of the kept counters (signature_counts) that match `condition`. */
+const summed = (condition: SQL) =>
+  sql<number>`coalesce(sum(${signatureCounts.n}) filter (where ${condition}), 0)`.mapWith(Number);
+
+/**
+ * The counts of several campaigns in one grouped query, from the counters kept on writing. A campaign
+ * nobody has signed has no entry.
+ */
+export async function signatureCountsByCampaign(
+  db: Tx,
+  campaignIds: number[],
+): Promise<Map<number, SignatureCounts>> {
+  if (campaignIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      campaignId: signatureCounts.campaignId,
+      signatureCount: summed(inArray(signatureCounts.status, ['valid', 'held'])),
+      heldCount: summed(eq(signatureCounts.status, 'held')),
+      lateCount: summed(eq(signatureCounts.status, 'late')),
+      hiddenCount: summed(eq(signatureCounts.status, 'hidden')),
+      pendingFaxCount: summed(sql`${signatureCounts.status} = 'valid' AND NOT ${signatureCounts.faxed}`),
+    })
+    .from(signatureCounts)
+    .where(inArray(signatureCounts.campaignId, campaignIds))
+    .groupBy(signatureCounts.campaignId);
+  return new Map(rows.map(({ campaignId, ...counts }) => [campaignId, counts]));
+}
+
+/**
+ * A campaign's signatures of these statuses (all when none are given), from the kept counters: a
+ * million names cost no count. The public page counts valid and held.
+ */
+export async function countKeptSignatures(
+  db: Tx,
+  campaignId: number,
+  statuses?: readonly SignatureStatus[],
+): Promise<number> {
+  const [total] = await db
+    .select({ n: sql<number>`coalesce(sum(${signatureCounts.n}), 0)`.mapWith(Number) })
+    .from(signatureCounts)
+    .where(
+      and(
+        eq(signatureCounts.campaignId, campaignId),
+        statuses ? inArray(signatureCounts.status, [...statuses]) : undefined,
+      ),
+    );
+  return total?.n ?? 0;
+}
+
+/** Counted row by row: for a search by name, which the counters cannot answer. */
+export async function countMatchingSignatures(db: Tx, match: SignatureMatch): Promise<number> {
+  const [total] = await db.select({ n: count() }).from(signatures).where(matching(match));
+  return total?.n ?? 0;
+}
+
+/** One page of the matching signatures in signing order, by offset (the console's numbered pages). */
+export async function matchingSignatures(
+  db: Tx,
+  match: SignatureMatch,
+  { limit, offset }: { limit: number; offset: number },
+): Promise<ListedSignature[]> {
+  return db
+    .select(listed)
+    .from(signatures)
+    .where(matching(match))
+    .orderBy(signatures.id)
+    .limit(limit)
+    .offset(offset);
+}
+
+/** The matching signatures after `afterId` in signing order, `limit` at most (keyset pages). */
+export async function signaturesAfterId(
+  db: Tx,
+  match: SignatureMatch,
+  { afterId, limit }: { afterId: number | null; limit: number },
+): Promise<ListedSignature[]> {
+  return db
+    .select(listed)
+    .from(signatures)
+    .where(and(matching(match), afterId === null ? undefined : gt(signatures.id, afterId)))
+    .orderBy(signatures.id)
+    .limit(limit);
+}
+
+/** The signature, locked until the transaction ends. */
+export async function lockSignatureById(tx: Tx, id: number): Promise<ModeratedSignature | undefined> {
+  const [row] = await tx.select(moderated).from(signatures).where(eq(signatures.id, id)).for('update');
+  return row;
+}
+
+export async function moderateSignature(
+  tx: Tx,
+  id: number,
+  change: ModerationChange,
+): Promise<ModeratedSignature | undefined> {
+  const [row] = await tx.update(signatures).set(change).where(eq(signatures.id, id)).returning(moderated);
+  return row;
+}
+
+/**
+ * Changes, in one statement, the matching signatures that are in one of `from` and in no fax batch
+ * (and, with `namedOnly`, have a name); returns how many changed.
+ */
+export async function moderateMatchingSignatures(
+  tx: Tx,
+  match: SignatureMatch,
+  { from, namedOnly }: { from: readonly SignatureStatus[]; namedOnly: boolean },
+  change: ModerationChange,
+): Promise<number> {
+  const changed = await tx
+    .update(signatures)
+    .set(change)
+    .where(
+      and(
+        matching(match),
+        inArray(signatures.status, [...from]),
+        isNull(signatures.batchId),
+        namedOnly ? isNotNull(signatures.name) : undefined,
+      ),
+    )
+    .returning({ id: signatures.id });
+  return changed.length;
+}
+
+/** Valid and held signatures per UTC hour signed, from the kept counters; hours with none left out. */
+export async function signedPerHour(
+  db: Tx,
+  campaignId: number,
+): Promise<Array<{ start: Date; count: number }>> {
+  return db
+    .select({ start: signatureCounts.hour, count: sql<number>`sum(${signatureCounts.n})`.mapWith(Number) })
+    .from(signatureCounts)
+    .where(
+      and(eq(signatureCounts.campaignId, campaignId), inArray(signatureCounts.status, ['valid', 'held'])),
+    )
+    .groupBy(signatureCounts.hour)
+    .having(sql`sum(${signatureCounts.n}) > 0`)
+    .orderBy(signatureCounts.hour);
+}
+
+export async function campaignIdOfSignature(db: Tx, id: number): Promise<number | undefined> {
+  const [row] = await db
+    .select({ campaignId: signatures.campaignId })
+    .from(signatures)
+    .where(eq(signatures.id, id));
+  return row?.campaignId;
+}
