@@ -5,10 +5,34 @@ import { markUnsubscribed } from '../members/opt-out.js';
 import type { Metrics } from '../ops/metrics.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
-import type { ClaimedMessage } from './messages.repository.js';
-import * as messages from './messages.repository.js';
+import {
+  applyDeliveryReport,
+  type ClaimedMessage,
+  claimMessage,
+  deleteEarlyDeliveryReportsOlderThan,
+  keepEarlyDeliveryReport,
+  limitIdleTransaction,
+  lockMemberOptIn,
+  lockTwilioSid,
+  messageBySid,
+  messageIgnoresQuietHours,
+  messageWouldSend,
+  recordMessageOutcome,
+  requeueMessage,
+  setMessageErrorCode,
+  takeEarlyDeliveryReport,
+  writeFanOutBatch,
+} from './messages.repository.js';
 import { broadcastHold, quietHoursWait } from './quiet-hours.js';
-import * as broadcastsRepository from './repository.js';
+import {
+  anyBroadcastWaiting,
+  finishBroadcastIfSent,
+  lockBroadcast,
+  markBroadcastOfMessageWaiting,
+  markBroadcastSendingAgain,
+  markBroadcastWaiting,
+  recordFanOutBatch,
+} from './repository.js';
 
 /** An early report whose send is never recorded (not ours) is dropped after this. */
 const EARLY_REPORTS_KEPT_DAYS = 1;
@@ -53,7 +77,7 @@ export function createBroadcastSendingService({
   async function fanOutBatch(broadcastId: number): Promise<boolean | { waitMs: number }> {
     return db.transaction(async (tx) => {
       // Locked, so two runs of the job (or a cancellation) take turns; the cursor makes reruns resume.
-      const broadcast = await broadcastsRepository.lockBroadcast(tx, broadcastId);
+      const broadcast = await lockBroadcast(tx, broadcastId);
       if (!broadcast || broadcast.fannedOutAt !== null) return true;
       if (broadcast.status === 'cancelled' || broadcast.status === 'done') return true;
       const now = clock();
@@ -62,11 +86,11 @@ export function createBroadcastSendingService({
         sendAfter: broadcast.sendAfter,
       });
       if (hold) {
-        await broadcastsRepository.markBroadcastWaiting(tx, broadcastId);
+        await markBroadcastWaiting(tx, broadcastId);
         // In steps, so that quiet hours switched off (a restart) or a new time is seen within one.
         return { waitMs: Math.min(hold.until.getTime() - now.getTime(), HOLD_STEP_MS) };
       }
-      const batch = await messages.writeFanOutBatch(tx, {
+      const batch = await writeFanOutBatch(tx, {
         broadcastId,
         audience: broadcast.audience,
         campaignId: broadcast.campaignId,
@@ -81,7 +105,7 @@ export function createBroadcastSendingService({
         limit: FAN_OUT_BATCH,
       });
       const complete = batch.seen < FAN_OUT_BATCH;
-      await broadcastsRepository.recordFanOutBatch(tx, broadcastId, {
+      await recordFanOutBatch(tx, broadcastId, {
         fannedOutTo: batch.lastId ?? broadcast.fannedOutTo,
         fannedOutAt: complete ? clock() : null,
       });
@@ -100,14 +124,14 @@ export function createBroadcastSendingService({
   async function record(q: Tx, messageId: number, claim: ClaimedMessage, change: Change) {
     let errorCode = change.errorCode ?? null;
     if (change.sid) {
-      await messages.lockTwilioSid(q, change.sid);
-      const early = await messages.takeEarlyDeliveryReport(q, change.sid);
+      await lockTwilioSid(q, change.sid);
+      const early = await takeEarlyDeliveryReport(q, change.sid);
       if (early) {
         change = { ...change, status: early.status };
         errorCode = early.errorCode ?? errorCode;
       }
     }
-    await messages.recordMessageOutcome(q, messageId, {
+    await recordMessageOutcome(q, messageId, {
       status: change.status,
       errorCode,
       sid: change.sid ?? null,
@@ -122,7 +146,7 @@ export function createBroadcastSendingService({
     } else {
       await record(db, messageId, claim, change);
     }
-    if (claim.broadcastId !== null) await broadcastsRepository.finishBroadcastIfSent(db, claim.broadcastId);
+    if (claim.broadcastId !== null) await finishBroadcastIfSent(db, claim.broadcastId);
   }
 
   /**
@@ -138,8 +162,8 @@ export function createBroadcastSendingService({
     sms: { to: string; body: string },
   ): Promise<SmsSendError | null> {
     return db.transaction(async (tx) => {
-      await messages.limitIdleTransaction(tx, config.twilio.timeoutMs + 5_000);
-      const optedIn = await messages.lockMemberOptIn(tx, claim.supporterId);
+      await limitIdleTransaction(tx, config.twilio.timeoutMs + 5_000);
+      const optedIn = await lockMemberOptIn(tx, claim.supporterId);
       // A reply to a spooled text is an answer, not a broadcast: a STOP's confirmation must go.
       if (!claim.reply && !optedIn) {
         await record(tx, messageId, claim, { status: 'skipped_opted_out' });
@@ -188,24 +212,24 @@ export function createBroadcastSendingService({
      */
     async recordDeliveryReport(twilioSid: string, status: string, errorCode: number | null): Promise<void> {
       await db.transaction(async (tx) => {
-        await messages.lockTwilioSid(tx, twilioSid);
-        const message = await messages.messageBySid(tx, twilioSid);
+        await lockTwilioSid(tx, twilioSid);
+        const message = await messageBySid(tx, twilioSid);
         if (message) {
           if (message.status !== 'sending' && message.status !== 'sent') return;
-          await messages.applyDeliveryReport(tx, twilioSid, status, errorCode);
+          await applyDeliveryReport(tx, twilioSid, status, errorCode);
           if (errorCode === TWILIO_UNSUBSCRIBED) await markUnsubscribed(tx, message.supporterId, clock());
           return;
         }
         // Before its send was recorded: kept for it (a final status is never replaced by another).
-        await messages.keepEarlyDeliveryReport(tx, twilioSid, status, errorCode);
+        await keepEarlyDeliveryReport(tx, twilioSid, status, errorCode);
         // Reports for texts never recorded here (sent by another system on the account) do not pile up.
-        await messages.deleteEarlyDeliveryReportsOlderThan(tx, EARLY_REPORTS_KEPT_DAYS);
+        await deleteEarlyDeliveryReportsOlderThan(tx, EARLY_REPORTS_KEPT_DAYS);
       });
     },
 
     /** Whether a broadcast waits (for quiet hours or a later time): the workers then look again at start. */
     async anyWaiting(): Promise<boolean> {
-      return broadcastsRepository.anyBroadcastWaiting(db);
+      return anyBroadcastWaiting(db);
     },
 
     /** Writes the broadcast's messages batch by batch, each with its send job. */
@@ -213,7 +237,7 @@ export function createBroadcastSendingService({
       for (;;) {
         const result = await fanOutBatch(broadcastId);
         if (result === true) {
-          await broadcastsRepository.finishBroadcastIfSent(db, broadcastId);
+          await finishBroadcastIfSent(db, broadcastId);
           return null;
         }
         if (result !== false) return result;
@@ -231,28 +255,26 @@ export function createBroadcastSendingService({
       const waitMs = quietHoursWait(clock(), config.sms.quietHours);
       // Replies to spooled texts are answers, not broadcasts, and staff may send a broadcast "now
       // anyway": quiet hours hold neither.
-      if (waitMs > 0 && !(await messages.messageIgnoresQuietHours(db, messageId))) {
-        await broadcastsRepository.markBroadcastOfMessageWaiting(db, messageId);
+      if (waitMs > 0 && !(await messageIgnoresQuietHours(db, messageId))) {
+        await markBroadcastOfMessageWaiting(db, messageId);
         return { waitMs };
       }
-      const claim = await messages.claimMessage(db, messageId);
+      const claim = await claimMessage(db, messageId);
       // Already settled (a job run twice, or cancelled): nothing to do.
       if (!claim) return null;
       if (claim.broadcastStatus === 'waiting' && claim.broadcastId !== null) {
-        await broadcastsRepository.markBroadcastSendingAgain(db, claim.broadcastId);
+        await markBroadcastSendingAgain(db, claim.broadcastId);
       }
       if (claim.status !== 'sending' || !claim.phoneCiphertext || claim.body === null) {
         if (claim.status === 'sending') await settle(messageId, claim, { status: 'failed' });
-        else if (claim.broadcastId !== null)
-          await broadcastsRepository.finishBroadcastIfSent(db, claim.broadcastId);
+        else if (claim.broadcastId !== null) await finishBroadcastIfSent(db, claim.broadcastId);
         return null;
       }
       const sms = { to: phoneCrypto.decrypt(claim.phoneCiphertext), body: claim.body };
       const taken = claim.interrupted && (await settledAtTwilio(messageId, claim, sms));
       const error = taken ? null : await sendHoldingMember(messageId, claim, sms);
       if (error === null) {
-        if (claim.broadcastId !== null)
-          await broadcastsRepository.finishBroadcastIfSent(db, claim.broadcastId);
+        if (claim.broadcastId !== null) await finishBroadcastIfSent(db, claim.broadcastId);
         return null;
       }
       // An unclear answer (Twilio may have taken it) is retried through a look-up, so it counts as retrying.
@@ -261,11 +283,11 @@ export function createBroadcastSendingService({
       if (error.unclear) {
         // Twilio may have taken it: it stays claimed (keeping its claim's time), so whichever attempt
         // comes next, this job's or the stuck-text watchdog's, looks it up before sending anything.
-        await messages.setMessageErrorCode(db, messageId, error.code);
+        await setMessageErrorCode(db, messageId, error.code);
         throw error;
       }
       if (retrying) {
-        await messages.requeueMessage(db, messageId, error.code);
+        await requeueMessage(db, messageId, error.code);
         throw error;
       }
       logger.warn({ messageId, reason: error.message }, 'text not sent');
@@ -278,7 +300,7 @@ export function createBroadcastSendingService({
      * when it is already settled, cancelled, or to a member who has opted out or been erased.
      */
     async wouldSend(messageId: number): Promise<boolean> {
-      return messages.messageWouldSend(db, messageId);
+      return messageWouldSend(db, messageId);
     },
   };
 }

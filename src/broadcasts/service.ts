@@ -10,7 +10,20 @@ import { countAudience, highestSupporterId } from './audience.repository.js';
 import { type ComposedBroadcast, composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
 import { cancelQueuedMessages, failureCounts } from './messages.repository.js';
 import { broadcastHold, describeHold, type Hold } from './quiet-hours.js';
-import * as broadcastsRepository from './repository.js';
+import {
+  broadcastProgress,
+  broadcastsOfCampaign,
+  campaignStatusById,
+  cancelBroadcast,
+  clearBroadcastHold,
+  insertBroadcast,
+  latestFaxBatchIds,
+  latestRepeat,
+  lockBroadcast,
+  lockBroadcastCreation,
+  rescheduleBroadcast,
+  unfinishedBroadcasts,
+} from './repository.js';
 
 export interface BroadcastInput {
   body: string;
@@ -60,7 +73,7 @@ function holdView(hold: Hold | null, context: HoldContext) {
 }
 
 async function progress(tx: Tx, id: number, context: HoldContext) {
-  const row = await broadcastsRepository.broadcastProgress(tx, id);
+  const row = await broadcastProgress(tx, id);
   if (!row) throw notFound('Broadcast');
   const failures = await failureCounts(tx, id);
   const timing = { ignoresQuietHours: row.ignoresQuietHours, sendAfter: row.sendAfter };
@@ -119,7 +132,7 @@ function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string
 
 /** The broadcast, locked; 404 when there is none, 409 when it is finished or cancelled. */
 async function lockUnfinished(tx: Tx, id: number) {
-  const row = await broadcastsRepository.lockBroadcast(tx, id);
+  const row = await lockBroadcast(tx, id);
   if (!row) throw notFound('Broadcast');
   if (row.status === 'done') throw new AppError(409, 'broadcast_finished', 'This broadcast has been sent.');
   if (row.status === 'cancelled')
@@ -189,7 +202,7 @@ export function createBroadcastsService({
     composed: ComposedBroadcast,
     ignoreQuietHours: boolean,
   ) {
-    const campaignStatus = await broadcastsRepository.campaignStatusById(tx, campaignId);
+    const campaignStatus = await campaignStatusById(tx, campaignId);
     if (!campaignStatus) throw notFound('Campaign');
     // Alerts and reminders ask people to sign, which only an open campaign takes.
     const audience = audienceName(choice.audience, choice.batchId);
@@ -197,13 +210,7 @@ export function createBroadcastsService({
       throw new AppError(409, 'campaign_not_open', `Only an open campaign can be sent to ${audience}.`);
     }
     const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
-    const repeat = await broadcastsRepository.latestRepeat(
-      tx,
-      campaignId,
-      choice,
-      composed.text,
-      REPEAT_WINDOW_MS / 1000,
-    );
+    const repeat = await latestRepeat(tx, campaignId, choice, composed.text, REPEAT_WINDOW_MS / 1000);
     const context = holdContext();
     const hold = broadcastHold(context.now, context.quietHours, {
       ignoresQuietHours: false,
@@ -248,7 +255,7 @@ export function createBroadcastsService({
       const { choice, composed } = await compose(campaignId, input);
       return db.transaction(async (tx) => {
         // One broadcast made at a time per campaign, so that a double click meets the first as a repeat.
-        await broadcastsRepository.lockBroadcastCreation(tx, campaignId);
+        await lockBroadcastCreation(tx, campaignId);
         const ignoreQuietHours = input.ignoreQuietHours === true;
         const quoted = await quote(tx, campaignId, choice, composed, ignoreQuietHours);
         const { audienceSize } = quoted;
@@ -293,7 +300,7 @@ export function createBroadcastsService({
           );
         }
         const waiting = quoted.goesOutAt !== null;
-        const row = await broadcastsRepository.insertBroadcast(tx, {
+        const row = await insertBroadcast(tx, {
           campaignId,
           audience: choice.audience,
           batchId: choice.batchId,
@@ -348,7 +355,7 @@ export function createBroadcastsService({
     async sendNow(id: number, actorId: number | null) {
       return db.transaction(async (tx) => {
         const before = await lockUnfinished(tx, id);
-        await broadcastsRepository.clearBroadcastHold(tx, id);
+        await clearBroadcastHold(tx, id);
         // A fresh fan-out runs at once (the sleeping one finds nothing left); texts asleep are woken.
         await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: id });
         await enqueue(tx, 'broadcasts', 'release', { broadcastId: id });
@@ -385,7 +392,7 @@ export function createBroadcastsService({
             'Texts of this broadcast have been written already: send it now, or cancel the rest.',
           );
         }
-        await broadcastsRepository.rescheduleBroadcast(tx, id, sendAt);
+        await rescheduleBroadcast(tx, id, sendAt);
         await recordAudit(tx, {
           staffId: actorId,
           action: 'broadcast.reschedule',
@@ -410,7 +417,7 @@ export function createBroadcastsService({
      * sentence and who a `batch:<id>` broadcast would reach now: the choices of a delivery notice.
      */
     async receivedBatches(campaignId: number, limit = 5) {
-      const batchIds = await broadcastsRepository.latestFaxBatchIds(db, campaignId, limit);
+      const batchIds = await latestFaxBatchIds(db, campaignId, limit);
       const received: Array<{ batchId: number; sentence: string; audienceSize: number }> = [];
       for (const id of batchIds) {
         const found = await receipts.receiptSentence(campaignId, id);
@@ -423,7 +430,7 @@ export function createBroadcastsService({
 
     /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */
     async unfinished() {
-      const rows = await broadcastsRepository.unfinishedBroadcasts(db);
+      const rows = await unfinishedBroadcasts(db);
       return rows.map((row) => ({
         id: row.id,
         campaignId: row.campaignId,
@@ -437,19 +444,19 @@ export function createBroadcastsService({
 
     /** A campaign's broadcasts, newest first. */
     listForCampaign(campaignId: number, limit: number) {
-      return broadcastsRepository.broadcastsOfCampaign(db, campaignId, limit);
+      return broadcastsOfCampaign(db, campaignId, limit);
     },
 
     /** Stops the broadcast: messages not yet handed to Twilio are cancelled and their jobs skip them. */
     async cancel(id: number, actorId: number | null) {
       return db.transaction(async (tx) => {
         // The lock orders this after a fan-out batch in progress, which then sees the cancellation.
-        const before = await broadcastsRepository.lockBroadcast(tx, id);
+        const before = await lockBroadcast(tx, id);
         if (!before) throw notFound('Broadcast');
         if (before.status === 'done')
           throw new AppError(409, 'broadcast_finished', 'This broadcast has been sent.');
         if (before.status !== 'cancelled') {
-          await broadcastsRepository.cancelBroadcast(tx, id, clock());
+          await cancelBroadcast(tx, id, clock());
           await cancelQueuedMessages(tx, id, clock());
           await recordAudit(tx, {
             staffId: actorId,
