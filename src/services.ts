@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { broadcastGauge } from './broadcasts/gauges.js';
-import { createBroadcastSending } from './broadcasts/sending.js';
+import { createBroadcastSendingService } from './broadcasts/sending.js';
 import { createBroadcastsService } from './broadcasts/service.js';
-import { createStuckTexts } from './broadcasts/stuck.js';
+import { createStuckTextsService } from './broadcasts/stuck.js';
 import { campaignGauges } from './campaigns/gauges.js';
 import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
@@ -73,7 +73,7 @@ export function createServices(deps: ServiceDeps) {
   /** What is stuck, and how to drive it on, through the queues under `prefix`: the outbox first. */
   const stuckReportFor = (prefix: string) => {
     const outbox = createOutboxWatchdog({ db, redis, prefix });
-    return createStuckReport({ outbox, texts: createStuckTexts({ db, outbox }), fax }, { logger });
+    return createStuckReport({ outbox, texts: createStuckTextsService({ db, outbox }), fax }, { logger });
   };
   const stuck = stuckReportFor(config.queuePrefix);
   const receipts = createReceiptsService({ db, config });
@@ -114,7 +114,7 @@ export function createServices(deps: ServiceDeps) {
     receipts,
     publicActions: createPublicService({ db, config, clock }),
     broadcasts: createBroadcastsService({ db, clock, config, receipts }),
-    sending: createBroadcastSending({
+    sending: createBroadcastSendingService({
       db,
       clock,
       config,

@@ -1,9 +1,8 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { createBroadcastSending, JobOutcome } from '../src/broadcasts/sending.js';
+import type { BroadcastSendingService, JobOutcome } from '../src/broadcasts/sending.js';
 import type { JobName, JobPayload, Queues } from '../src/queue/queues.js';
 import type { RateLimiter } from '../src/queue/rate.js';
 
-type Sending = ReturnType<typeof createBroadcastSending>;
 type Processors<Q extends 'broadcasts' | 'sms-send'> = {
   [J in JobName<Q>]: (payload: JobPayload<Q, J>, job: Job) => Promise<void>;
 };
@@ -25,7 +24,10 @@ export async function wakeSleepingTexts(queues: Pick<Queues, 'broadcasts' | 'sms
   await queues['sms-send'].promoteJobs();
 }
 
-export function broadcastProcessors(sending: Sending, queues: Queues): Processors<'broadcasts'> {
+export function broadcastProcessors(
+  sending: BroadcastSendingService,
+  queues: Queues,
+): Processors<'broadcasts'> {
   return {
     async 'fan-out'({ broadcastId }, job) {
       await waitIfAsked(job, await sending.fanOut(broadcastId));
@@ -40,7 +42,10 @@ export function broadcastProcessors(sending: Sending, queues: Queues): Processor
  * A token of the global rate is taken only for a text that will reach Twilio: a skipped one (opted
  * out, cancelled, already settled) is settled at once and costs no time.
  */
-export function smsSendProcessors(sending: Sending, rate: RateLimiter): Processors<'sms-send'> {
+export function smsSendProcessors(
+  sending: BroadcastSendingService,
+  rate: RateLimiter,
+): Processors<'sms-send'> {
   return {
     async send({ messageId }, job) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -1,23 +1,29 @@
-import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
-import { broadcasts, campaigns, faxBatches, outboundMessages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { twilioErrorMeaning } from '../sms/error-codes.js';
 import { recordAudit } from '../staff/audit.repository.js';
-import {
-  AUDIENCES,
-  type Audience,
-  type AudienceChoice,
-  audienceCondition,
-  audienceName,
-  parseAudience,
-  type StoredAudience,
-} from './audience.js';
+import { AUDIENCES, type Audience, type AudienceChoice, audienceName, parseAudience } from './audience.js';
+import { countAudience, highestSupporterId } from './audience.repository.js';
 import { type ComposedBroadcast, composeBroadcast, MAX_BROADCAST_SEGMENTS } from './compose.js';
+import { cancelQueuedMessages, failureCounts } from './messages.repository.js';
 import { broadcastHold, describeHold, type Hold } from './quiet-hours.js';
+import {
+  broadcastProgress,
+  broadcastsOfCampaign,
+  campaignStatusById,
+  cancelBroadcast,
+  clearBroadcastHold,
+  insertBroadcast,
+  latestFaxBatchIds,
+  latestRepeat,
+  lockBroadcast,
+  lockBroadcastCreation,
+  rescheduleBroadcast,
+  unfinishedBroadcasts,
+} from './repository.js';
 
 export interface BroadcastInput {
   body: string;
@@ -48,29 +54,6 @@ export function confirmMatches(confirm: number, audienceSize: number): boolean {
   return Math.abs(confirm - audienceSize) <= CONFIRM_TOLERANCE * audienceSize;
 }
 
-type ProgressRow = {
-  id: string;
-  campaign_id: string;
-  audience: StoredAudience;
-  batch_id: string | null;
-  status: string;
-  total: number;
-  segments: number;
-  encoding: string;
-  body: string | null;
-  created_at: Date;
-  cancelled_at: Date | null;
-  ignores_quiet_hours: boolean;
-  send_after: Date | null;
-  started: boolean;
-  queued: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  skipped_opted_out: number;
-  cancelled: number;
-};
-
 /** What the sending knows about holds: the clock and SMS_QUIET_HOURS. */
 interface HoldContext {
   now: Date;
@@ -90,40 +73,21 @@ function holdView(hold: Hold | null, context: HoldContext) {
 }
 
 async function progress(tx: Tx, id: number, context: HoldContext) {
-  const { rows } = await tx.execute<ProgressRow>(sql`
-    SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.segments, b.encoding, b.body,
-      b.created_at, b.cancelled_at, b.ignores_quiet_hours, b.send_after,
-      b.fanned_out_to > 0 OR b.fanned_out_at IS NOT NULL AS started,
-      count(*) FILTER (WHERE m.status IN ('queued', 'sending'))::int AS queued,
-      count(m.twilio_sid)::int AS sent,
-      count(*) FILTER (WHERE m.status = 'delivered')::int AS delivered,
-      count(*) FILTER (WHERE m.status IN ('failed', 'undelivered'))::int AS failed,
-      count(*) FILTER (WHERE m.status = 'skipped_opted_out')::int AS skipped_opted_out,
-      count(*) FILTER (WHERE m.status = 'cancelled')::int AS cancelled
-    FROM broadcasts b LEFT JOIN outbound_messages m ON m.broadcast_id = b.id
-    WHERE b.id = ${id}
-    GROUP BY b.id`);
-  const row = rows[0];
+  const row = await broadcastProgress(tx, id);
   if (!row) throw notFound('Broadcast');
-  const { rows: failures } = await tx.execute<{ error_code: number | null; count: number }>(sql`
-    SELECT error_code, count(*)::int AS count FROM outbound_messages
-    WHERE broadcast_id = ${id} AND status IN ('failed', 'undelivered')
-    GROUP BY error_code ORDER BY count(*) DESC, error_code NULLS LAST`);
-  const timing = {
-    ignoresQuietHours: row.ignores_quiet_hours,
-    sendAfter: row.send_after && new Date(row.send_after),
-  };
+  const failures = await failureCounts(tx, id);
+  const timing = { ignoresQuietHours: row.ignoresQuietHours, sendAfter: row.sendAfter };
   const unfinished = row.status === 'waiting' || row.status === 'queued' || row.status === 'sending';
   const hold = unfinished ? broadcastHold(context.now, context.quietHours, timing) : null;
   // Cancelled: everyone not handled was not sent, whether their text was written or not yet.
   const notSent =
     row.status === 'cancelled'
-      ? Math.max(row.cancelled, row.total - row.sent - row.failed - row.skipped_opted_out)
+      ? Math.max(row.cancelled, row.total - row.sent - row.failed - row.skippedOptedOut)
       : row.cancelled;
   return {
     id: row.id,
-    campaignId: row.campaign_id,
-    audience: audienceName(row.audience, row.batch_id),
+    campaignId: row.campaignId,
+    audience: audienceName(row.audience, row.batchId),
     status: row.status,
     /** Why and until when it waits (quiet hours, a later time); null when it is not held. */
     waiting: holdView(hold, context),
@@ -131,65 +95,27 @@ async function progress(tx: Tx, id: number, context: HoldContext) {
     sendAfter: timing.sendAfter,
     /** Whether texts have been written yet: a broadcast can be rescheduled only before. */
     started: row.started,
-    cancelledAt: row.cancelled_at && new Date(row.cancelled_at),
+    cancelledAt: row.cancelledAt,
     total: row.total,
     queued: row.queued,
     sent: row.sent,
     delivered: row.delivered,
     failed: row.failed,
     failures: failures.map((f) => ({
-      errorCode: f.error_code,
+      errorCode: f.errorCode,
       count: f.count,
-      meaning: twilioErrorMeaning(f.error_code),
+      meaning: twilioErrorMeaning(f.errorCode),
     })),
-    skippedOptedOut: row.skipped_opted_out,
+    skippedOptedOut: row.skippedOptedOut,
     cancelled: notSent,
     segments: row.segments,
     encoding: row.encoding,
     body: row.body,
-    createdAt: new Date(row.created_at),
+    createdAt: row.createdAt,
   };
 }
 
 export type BroadcastProgress = Awaited<ReturnType<typeof progress>>;
-
-/** How many members an audience reaches now. */
-async function countAudience(
-  q: Tx,
-  audience: StoredAudience,
-  campaignId: number,
-  batchId: number | null = null,
-): Promise<number> {
-  const { rows } = await q.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId, batchId)}`,
-  );
-  return rows[0]?.n ?? 0;
-}
-
-/**
- * The latest broadcast of this very text to this audience of the campaign within the repeat window,
- * read on the database's clock, which stamps `created_at`, that sent texts or still will: one
- * cancelled before any text went out does not count.
- */
-async function repeatOf(q: Tx, campaignId: number, { audience, batchId }: AudienceChoice, text: string) {
-  const [row] = await q
-    .select({ id: broadcasts.id, createdAt: broadcasts.createdAt, status: broadcasts.status })
-    .from(broadcasts)
-    .where(
-      and(
-        eq(broadcasts.campaignId, campaignId),
-        eq(broadcasts.audience, audience),
-        batchId === null ? undefined : eq(broadcasts.batchId, batchId),
-        eq(broadcasts.body, text),
-        gt(broadcasts.createdAt, sql`now() - make_interval(secs => ${REPEAT_WINDOW_MS / 1000})`),
-        sql`(${broadcasts.status} <> 'cancelled' OR EXISTS (
-          SELECT 1 FROM outbound_messages m WHERE m.broadcast_id = ${broadcasts.id} AND m.twilio_sid IS NOT NULL))`,
-      ),
-    )
-    .orderBy(desc(broadcasts.id))
-    .limit(1);
-  return row ?? null;
-}
 
 function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string): ComposedBroadcast {
   const composed = composeBroadcast(body, optOutHint, { smartEncoding: input.smartEncoding });
@@ -206,22 +132,12 @@ function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string
 
 /** The broadcast, locked; 404 when there is none, 409 when it is finished or cancelled. */
 async function lockUnfinished(tx: Tx, id: number) {
-  const [row] = await tx
-    .select({
-      status: broadcasts.status,
-      ignoresQuietHours: broadcasts.ignoresQuietHours,
-      sendAfter: broadcasts.sendAfter,
-      fannedOutTo: broadcasts.fannedOutTo,
-      fannedOutAt: broadcasts.fannedOutAt,
-    })
-    .from(broadcasts)
-    .where(eq(broadcasts.id, id))
-    .for('update');
+  const row = await lockBroadcast(tx, id);
   if (!row) throw notFound('Broadcast');
   if (row.status === 'done') throw new AppError(409, 'broadcast_finished', 'This broadcast has been sent.');
   if (row.status === 'cancelled')
     throw new AppError(409, 'broadcast_cancelled', 'This broadcast was cancelled.');
-  return { ...row, fannedOutTo: Number(row.fannedOutTo) };
+  return row;
 }
 
 export function createBroadcastsService({
@@ -286,18 +202,15 @@ export function createBroadcastsService({
     composed: ComposedBroadcast,
     ignoreQuietHours: boolean,
   ) {
-    const [campaign] = await tx
-      .select({ status: campaigns.status })
-      .from(campaigns)
-      .where(eq(campaigns.id, campaignId));
-    if (!campaign) throw notFound('Campaign');
+    const campaignStatus = await campaignStatusById(tx, campaignId);
+    if (!campaignStatus) throw notFound('Campaign');
     // Alerts and reminders ask people to sign, which only an open campaign takes.
     const audience = audienceName(choice.audience, choice.batchId);
-    if (choice.audience !== 'signers' && choice.audience !== 'batch' && campaign.status !== 'open') {
+    if (choice.audience !== 'signers' && choice.audience !== 'batch' && campaignStatus !== 'open') {
       throw new AppError(409, 'campaign_not_open', `Only an open campaign can be sent to ${audience}.`);
     }
     const audienceSize = await countAudience(tx, choice.audience, campaignId, choice.batchId);
-    const repeat = await repeatOf(tx, campaignId, choice, composed.text);
+    const repeat = await latestRepeat(tx, campaignId, choice, composed.text, REPEAT_WINDOW_MS / 1000);
     const context = holdContext();
     const hold = broadcastHold(context.now, context.quietHours, {
       ignoresQuietHours: false,
@@ -312,7 +225,7 @@ export function createBroadcastsService({
       pricePerSegment: config.sms.pricePerSegment,
       /** Above the threshold, staff type the audience size. */
       typedConfirmation: audienceSize > config.sms.confirmAbove,
-      repeatOf: repeat && { id: repeat.id, createdAt: new Date(repeat.createdAt) },
+      repeatOf: repeat ? { id: repeat.id, createdAt: repeat.createdAt } : null,
       /** Quiet hours now: when it would go out unless sent "now anyway". */
       quietHours: holdView(hold, context),
       /** When it goes out: now (null), or when quiet hours end. */
@@ -342,9 +255,7 @@ export function createBroadcastsService({
       const { choice, composed } = await compose(campaignId, input);
       return db.transaction(async (tx) => {
         // One broadcast made at a time per campaign, so that a double click meets the first as a repeat.
-        await tx.execute(
-          sql`SELECT pg_advisory_xact_lock(hashtextextended(${`broadcast-create:${campaignId}`}, 0))`,
-        );
+        await lockBroadcastCreation(tx, campaignId);
         const ignoreQuietHours = input.ignoreQuietHours === true;
         const quoted = await quote(tx, campaignId, choice, composed, ignoreQuietHours);
         const { audienceSize } = quoted;
@@ -389,25 +300,19 @@ export function createBroadcastsService({
           );
         }
         const waiting = quoted.goesOutAt !== null;
-        const { rows: top } = await tx.execute<{ up_to: string | null }>(
-          sql`SELECT max(id) AS up_to FROM supporters`,
-        );
-        const [row] = await tx
-          .insert(broadcasts)
-          .values({
-            campaignId,
-            audience: choice.audience,
-            batchId: choice.batchId,
-            body: composed.text,
-            segments: composed.segments,
-            encoding: composed.encoding,
-            status: waiting ? 'waiting' : 'queued',
-            total: audienceSize,
-            audienceUpTo: Number(top[0]?.up_to ?? 0),
-            ignoresQuietHours: ignoreQuietHours,
-            createdBy: actorId,
-          })
-          .returning({ id: broadcasts.id, status: broadcasts.status });
+        const row = await insertBroadcast(tx, {
+          campaignId,
+          audience: choice.audience,
+          batchId: choice.batchId,
+          body: composed.text,
+          segments: composed.segments,
+          encoding: composed.encoding,
+          status: waiting ? 'waiting' : 'queued',
+          total: audienceSize,
+          audienceUpTo: await highestSupporterId(tx),
+          ignoresQuietHours: ignoreQuietHours,
+          createdBy: actorId,
+        });
         if (!row) throw new Error('insert returned no broadcast');
         await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: row.id });
         await recordAudit(tx, {
@@ -450,10 +355,7 @@ export function createBroadcastsService({
     async sendNow(id: number, actorId: number | null) {
       return db.transaction(async (tx) => {
         const before = await lockUnfinished(tx, id);
-        await tx
-          .update(broadcasts)
-          .set({ ignoresQuietHours: true, sendAfter: null })
-          .where(eq(broadcasts.id, id));
+        await clearBroadcastHold(tx, id);
         // A fresh fan-out runs at once (the sleeping one finds nothing left); texts asleep are woken.
         await enqueue(tx, 'broadcasts', 'fan-out', { broadcastId: id });
         await enqueue(tx, 'broadcasts', 'release', { broadcastId: id });
@@ -490,10 +392,7 @@ export function createBroadcastsService({
             'Texts of this broadcast have been written already: send it now, or cancel the rest.',
           );
         }
-        await tx
-          .update(broadcasts)
-          .set({ sendAfter: sendAt, status: 'waiting' })
-          .where(eq(broadcasts.id, id));
+        await rescheduleBroadcast(tx, id, sendAt);
         await recordAudit(tx, {
           staffId: actorId,
           action: 'broadcast.reschedule',
@@ -518,14 +417,9 @@ export function createBroadcastsService({
      * sentence and who a `batch:<id>` broadcast would reach now: the choices of a delivery notice.
      */
     async receivedBatches(campaignId: number, limit = 5) {
-      const rows = await db
-        .select({ id: faxBatches.id })
-        .from(faxBatches)
-        .where(eq(faxBatches.campaignId, campaignId))
-        .orderBy(desc(faxBatches.id))
-        .limit(limit);
+      const batchIds = await latestFaxBatchIds(db, campaignId, limit);
       const received: Array<{ batchId: number; sentence: string; audienceSize: number }> = [];
-      for (const { id } of rows) {
+      for (const id of batchIds) {
         const found = await receipts.receiptSentence(campaignId, id);
         if (!found.ok) continue;
         const audienceSize = await countAudience(db, 'batch', campaignId, id);
@@ -536,63 +430,34 @@ export function createBroadcastsService({
 
     /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */
     async unfinished() {
-      const { rows } = await db.execute<{
-        id: string;
-        campaign_id: string;
-        audience: StoredAudience;
-        batch_id: string | null;
-        status: string;
-        total: number;
-        handled: number;
-        created_at: Date;
-      }>(sql`
-        SELECT b.id, b.campaign_id, b.audience, b.batch_id, b.status, b.total, b.created_at,
-          (SELECT count(*) FROM outbound_messages m
-           WHERE m.broadcast_id = b.id AND m.status NOT IN ('queued', 'sending'))::int AS handled
-        FROM broadcasts b WHERE b.status IN ('queued', 'waiting', 'sending')
-        ORDER BY b.id`);
+      const rows = await unfinishedBroadcasts(db);
       return rows.map((row) => ({
-        id: Number(row.id),
-        campaignId: Number(row.campaign_id),
-        audience: audienceName(row.audience, row.batch_id),
+        id: row.id,
+        campaignId: row.campaignId,
+        audience: audienceName(row.audience, row.batchId),
         status: row.status,
         total: row.total,
         handled: row.handled,
-        createdAt: new Date(row.created_at),
+        createdAt: row.createdAt,
       }));
     },
 
     /** A campaign's broadcasts, newest first. */
     listForCampaign(campaignId: number, limit: number) {
-      return db
-        .select()
-        .from(broadcasts)
-        .where(eq(broadcasts.campaignId, campaignId))
-        .orderBy(desc(broadcasts.id))
-        .limit(limit);
+      return broadcastsOfCampaign(db, campaignId, limit);
     },
 
     /** Stops the broadcast: messages not yet handed to Twilio are cancelled and their jobs skip them. */
     async cancel(id: number, actorId: number | null) {
       return db.transaction(async (tx) => {
         // The lock orders this after a fan-out batch in progress, which then sees the cancellation.
-        const [before] = await tx
-          .select({ status: broadcasts.status })
-          .from(broadcasts)
-          .where(eq(broadcasts.id, id))
-          .for('update');
+        const before = await lockBroadcast(tx, id);
         if (!before) throw notFound('Broadcast');
         if (before.status === 'done')
           throw new AppError(409, 'broadcast_finished', 'This broadcast has been sent.');
         if (before.status !== 'cancelled') {
-          await tx
-            .update(broadcasts)
-            .set({ status: 'cancelled', cancelledAt: clock() })
-            .where(eq(broadcasts.id, id));
-          await tx
-            .update(outboundMessages)
-            .set({ status: 'cancelled', updatedAt: clock() })
-            .where(and(eq(outboundMessages.broadcastId, id), eq(outboundMessages.status, 'queued')));
+          await cancelBroadcast(tx, id, clock());
+          await cancelQueuedMessages(tx, id, clock());
           await recordAudit(tx, {
             staffId: actorId,
             action: 'broadcast.cancel',
@@ -607,3 +472,5 @@ export function createBroadcastsService({
     },
   };
 }
+
+export type BroadcastsService = ReturnType<typeof createBroadcastsService>;
