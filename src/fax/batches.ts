@@ -437,3 +437,5 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
 }
 
 export type BatchesService = ReturnType<typeof createBatchesService>;
+/** A batch as staff see it, with its deliveries. */
+export type FaxBatchDetails = Awaited<ReturnType<BatchesService['get']>>;
