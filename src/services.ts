@@ -13,7 +13,7 @@ import { createDeliveriesService } from './fax/deliveries.js';
 import { faxDeliveryGauge } from './fax/gauges.js';
 import { createFaxProvider } from './fax/providers/index.js';
 import { createReceiptsService } from './fax/receipts.js';
-import { createFaxSender } from './fax/sender.js';
+import { createFaxSenderService } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
 import { createMailTransport } from './mail/transport.js';
@@ -55,7 +55,7 @@ export function createServices(deps: ServiceDeps) {
   const metrics = deps.metrics ?? createMetrics();
   const phoneCrypto = createPhoneCrypto(config.phone);
   const faxTiming = deps.faxTiming ? { timing: deps.faxTiming } : {};
-  const faxSender = createFaxSender({
+  const faxSender = createFaxSenderService({
     db,
     clock,
     config,

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { BatchesService } from '../src/fax/batches.js';
-import type { FaxSender } from '../src/fax/sender.js';
+import type { FaxSenderService } from '../src/fax/sender.js';
 import type { JobName, JobPayload, QueueName } from '../src/queue/queues.js';
 
 /** The processor of each job of a queue. */
@@ -11,7 +11,7 @@ export type Processors<Q extends QueueName> = {
 
 interface FaxWorkerDeps {
   batches: BatchesService;
-  faxSender: FaxSender;
+  faxSender: FaxSenderService;
   logger: Logger;
 }
 

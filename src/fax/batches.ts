@@ -1,24 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { and, asc, count, desc, eq, gt, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
+import type { CampaignRow, TargetRow } from '../db/rows.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { recordAudit } from '../staff/audit.repository.js';
 import { wallClock, zonedInstant } from '../time.js';
+import * as batchesRepository from './batches.repository.js';
+import * as deliveriesRepository from './deliveries.repository.js';
 import { emailMessageId } from './email-sender.js';
 import { estimate, type FaxPart, faxInput, planFax, SignatoryPageStarts } from './layout.js';
 import { reachesRealMachines } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
 
 export type BatchReason = 'manual' | 'schedule' | 'threshold' | 'close';
-
-type Campaign = typeof campaigns.$inferSelect;
-type Target = typeof targets.$inferSelect;
 
 export interface BatchesDeps {
   db: Db;
@@ -44,7 +42,7 @@ export function dailySlot(now: Date, timeZone: string, time: string): Date | nul
  * The channels a batch starts on for a target: e-mail after fax begins only once the fax fails
  * (channels.ts); none when the target lacks the number or address its channel needs.
  */
-export function channelsOf(target: Target): Array<'fax' | 'email'> {
+export function channelsOf(target: TargetRow): Array<'fax' | 'email'> {
   const fax = target.faxNumbers.length > 0;
   const email = target.emails.length > 0;
   switch (target.channel) {
@@ -61,61 +59,33 @@ export function channelsOf(target: Target): Array<'fax' | 'email'> {
 const faxPages = (deliveries: ReadonlyArray<{ channel: 'fax' | 'email'; pages: number }>) =>
   deliveries.reduce((sum, delivery) => sum + (delivery.channel === 'fax' ? delivery.pages : 0), 0);
 
-const waiting = (campaignId: number) =>
-  and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid'), isNull(signatures.batchId));
-
 export function createBatchesService({ db, clock, config }: BatchesDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
 
-  /**
-   * Locks the campaign row so that its batches are made one at a time. Not FOR UPDATE: inbound signing
-   * takes a key-share lock on the row through its foreign key and must not wait for a batch.
-   */
-  async function lockCampaign(tx: Tx, campaignId: number): Promise<Campaign> {
-    const [campaign] = await tx
-      .select()
-      .from(campaigns)
-      .where(eq(campaigns.id, campaignId))
-      .for('no key update');
+  async function lockCampaign(tx: Tx, campaignId: number): Promise<CampaignRow> {
+    const campaign = await batchesRepository.lockCampaign(tx, campaignId);
     if (!campaign) throw notFound('Campaign');
     return campaign;
   }
 
-  async function targetsOf(tx: Tx, campaignId: number): Promise<Target[]> {
-    const rows = await tx
-      .select()
-      .from(targets)
-      .where(eq(targets.campaignId, campaignId))
-      .orderBy(asc(targets.position), asc(targets.id));
+  async function targetsOf(tx: Tx, campaignId: number): Promise<TargetRow[]> {
+    const rows = await batchesRepository.targetsOfCampaign(tx, campaignId);
     if (rows.length === 0) throw new AppError(409, 'no_targets', 'The campaign has no target to fax.');
     return rows;
-  }
-
-  async function countWaiting(tx: Tx, campaignId: number): Promise<number> {
-    const [row] = await tx.select({ n: count() }).from(signatures).where(waiting(campaignId));
-    return row?.n ?? 0;
   }
 
   /**
    * The signatory page starts of a batch's names for each language of its targets, reading the names a
    * chunk at a time through a cursor (in the claiming transaction) rather than all at once.
    */
-  async function pageStartsOf(tx: Tx, batchId: number, campaignTargets: Target[]) {
+  async function pageStartsOf(tx: Tx, batchId: number, campaignTargets: TargetRow[]) {
     const paging = new Map(
       campaignTargets.map((target) => [target.language, new SignatoryPageStarts(target.language)]),
     );
-    await tx.execute(
-      sql`DECLARE batch_names NO SCROLL CURSOR FOR SELECT name FROM signatures WHERE batch_id = ${batchId} ORDER BY id`,
-    );
-    for (;;) {
-      const { rows } = await tx.execute<{ name: string | null }>(
-        sql.raw(`FETCH ${NAMES_PER_READ} FROM batch_names`),
-      );
-      const names = rows.map((row) => row.name ?? ERASED_NAME);
+    await batchesRepository.eachChunkOfBatchNames(tx, batchId, NAMES_PER_READ, (chunk) => {
+      const names = chunk.map((name) => name ?? ERASED_NAME);
       for (const each of paging.values()) each.add(names);
-      if (rows.length < NAMES_PER_READ) break;
-    }
-    await tx.execute(sql`CLOSE batch_names`);
+    });
     return paging;
   }
 
@@ -123,7 +93,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
    * Claims every waiting signature of a locked campaign into a new batch, plans each target's parts and
    * queues the rendering. Throws 409 when nothing waits.
    */
-  async function claim(tx: Tx, campaign: Campaign, reason: BatchReason, staffId: number | null) {
+  async function claim(tx: Tx, campaign: CampaignRow, reason: BatchReason, staffId: number | null) {
     const campaignTargets = await targetsOf(tx, campaign.id);
     const unreachable = campaignTargets.find((target) => channelsOf(target).length === 0);
     if (unreachable) {
@@ -134,13 +104,14 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       );
     }
     const createdAt = clock();
-    const [batch] = await tx
-      .insert(faxBatches)
-      .values({ campaignId: campaign.id, reason, signatureCount: 0, createdBy: staffId, createdAt })
-      .returning();
-    if (!batch) throw new Error('insert returned no batch');
-    const claimed =
-      (await tx.update(signatures).set({ batchId: batch.id }).where(waiting(campaign.id))).rowCount ?? 0;
+    const batch = await batchesRepository.insertBatch(tx, {
+      campaignId: campaign.id,
+      reason,
+      signatureCount: 0,
+      createdBy: staffId,
+      createdAt,
+    });
+    const claimed = await batchesRepository.claimWaitingSignatures(tx, campaign.id, batch.id);
     if (claimed === 0) {
       throw new AppError(
         409,
@@ -172,8 +143,8 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
         })),
       ),
     );
-    await tx.insert(faxDeliveries).values(deliveries);
-    await tx.update(faxBatches).set({ signatureCount: claimed }).where(eq(faxBatches.id, batch.id));
+    await deliveriesRepository.insertDeliveries(tx, deliveries);
+    await batchesRepository.updateBatch(tx, batch.id, { signatureCount: claimed });
     await enqueue(tx, 'fax-render', 'render-batch', { batchId: batch.id });
     if (staffId !== null) {
       await recordAudit(tx, {
@@ -199,12 +170,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
   /** The id of the signature that starts each part (by its 0-based place in the batch), in one pass. */
   async function firstIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number }>) {
     const places = [...new Set(parts.map((part) => part.firstName))];
-    const { rows } = await db.execute<{ place: number; id: number }>(sql`
-      SELECT place::int, id FROM (
-        SELECT id, row_number() OVER (ORDER BY id) - 1 AS place FROM signatures WHERE batch_id = ${batchId}
-      ) numbered
-      WHERE place = ANY(${`{${places.join(',')}}`}::bigint[])`);
-    return new Map(rows.map((row) => [row.place, row.id]));
+    return batchesRepository.signatureIdsAtPlaces(db, batchId, places);
   }
 
   /**
@@ -224,12 +190,12 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     let after = firstId - 1;
     const end = part.firstName + part.nameCount;
     while (place < end) {
-      const rows = await db
-        .select({ id: signatures.id, name: signatures.name })
-        .from(signatures)
-        .where(and(eq(signatures.batchId, batchId), gt(signatures.id, after)))
-        .orderBy(asc(signatures.id))
-        .limit(Math.min(NAMES_PER_READ, end - place));
+      const rows = await batchesRepository.batchNamesAfter(
+        db,
+        batchId,
+        after,
+        Math.min(NAMES_PER_READ, end - place),
+      );
       if (rows.length === 0) break;
       for (const row of rows) names[place++] = row.name ?? ERASED_NAME;
       after = (rows[rows.length - 1] as { id: number }).id;
@@ -250,7 +216,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     closeBatch(campaignId: number) {
       return db.transaction(async (tx) => {
         const campaign = await lockCampaign(tx, campaignId);
-        if ((await countWaiting(tx, campaignId)) === 0) return null;
+        if ((await batchesRepository.countWaitingSignatures(tx, campaignId)) === 0) return null;
         return claim(tx, campaign, 'close', null);
       });
     },
@@ -261,43 +227,24 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
      */
     async runScheduled() {
       const now = clock();
-      const due = await db
-        .select({ id: campaigns.id })
-        .from(campaigns)
-        .where(
-          and(
-            eq(campaigns.status, 'open'),
-            sql`(${campaigns.batchDailyAt} IS NOT NULL OR ${campaigns.batchThreshold} IS NOT NULL)`,
-          ),
-        )
-        .orderBy(campaigns.id);
+      const due = await batchesRepository.campaignsBatchingByThemselves(db);
       const created: Array<{ campaignId: number; batchId: number; reason: BatchReason }> = [];
       const refused: Array<{ campaignId: number; code: string }> = [];
-      for (const { id } of due) {
+      for (const id of due) {
         try {
           const batch = await db.transaction(async (tx) => {
             const campaign = await lockCampaign(tx, id);
             if (campaign.status !== 'open') return null;
-            const names = await countWaiting(tx, id);
+            const names = await batchesRepository.countWaitingSignatures(tx, id);
             if (names === 0) return null;
             if (campaign.batchThreshold !== null && names >= campaign.batchThreshold) {
               return claim(tx, campaign, 'threshold', null);
             }
             if (campaign.batchDailyAt === null) return null;
             const [first] = await targetsOf(tx, id);
-            const slot = dailySlot(now, (first as Target).timezone, campaign.batchDailyAt);
+            const slot = dailySlot(now, (first as TargetRow).timezone, campaign.batchDailyAt);
             if (slot === null || now < slot) return null;
-            const [today] = await tx
-              .select({ id: faxBatches.id })
-              .from(faxBatches)
-              .where(
-                and(
-                  eq(faxBatches.campaignId, id),
-                  eq(faxBatches.reason, 'schedule'),
-                  gte(faxBatches.createdAt, slot),
-                ),
-              )
-              .limit(1);
+            const today = await batchesRepository.hasScheduledBatchSince(tx, id, slot);
             return today ? null : claim(tx, campaign, 'schedule', null);
           });
           if (batch) created.push({ campaignId: id, batchId: batch.id, reason: batch.reason });
@@ -310,18 +257,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     },
 
     async get(batchId: number) {
-      const [batch] = await db.select().from(faxBatches).where(eq(faxBatches.id, batchId));
+      const batch = await batchesRepository.batchById(db, batchId);
       if (!batch) throw notFound('Fax batch');
-      const rows = await db
-        .select({ delivery: faxDeliveries, targetName: targets.name })
-        .from(faxDeliveries)
-        .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-        .where(eq(faxDeliveries.batchId, batchId))
-        .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part), asc(faxDeliveries.channel));
-      const deliveries = rows.map(({ delivery, targetName }) => ({
+      const rows = await deliveriesRepository.deliveriesOfBatch(db, batchId);
+      const deliveries = rows.map(({ delivery, target }) => ({
         id: delivery.id,
         targetId: delivery.targetId,
-        targetName,
+        targetName: target.name,
         part: delivery.part,
         parts: delivery.parts,
         pages: delivery.pages,
@@ -358,35 +300,15 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
 
     /** The campaign's batches, newest first. */
     async list(campaignId: number, cursor: string | undefined, limit: number) {
-      const [campaign] = await db
-        .select({ id: campaigns.id })
-        .from(campaigns)
-        .where(eq(campaigns.id, campaignId));
-      if (!campaign) throw notFound('Campaign');
+      if (!(await batchesRepository.campaignExists(db, campaignId))) throw notFound('Campaign');
       const before = decodeCursor(cursor);
-      const rows = await db
-        .select()
-        .from(faxBatches)
-        .where(
-          and(eq(faxBatches.campaignId, campaignId), before === null ? undefined : lt(faxBatches.id, before)),
-        )
-        .orderBy(desc(faxBatches.id))
-        .limit(limit + 1);
+      const rows = await batchesRepository.batchesOfCampaign(db, campaignId, before, limit + 1);
       return toPage(rows, limit);
     },
 
     /** The kept PDF of one part sent to one target. */
     async documentFile(batchId: number, targetId: number, part: number) {
-      const [delivery] = await db
-        .select()
-        .from(faxDeliveries)
-        .where(
-          and(
-            eq(faxDeliveries.batchId, batchId),
-            eq(faxDeliveries.targetId, targetId),
-            eq(faxDeliveries.part, part),
-          ),
-        );
+      const delivery = await deliveriesRepository.deliveryOfPart(db, { batchId, targetId, part });
       if (!delivery) throw notFound('Fax document');
       if (delivery.documentPath === null) {
         throw new AppError(404, 'not_rendered', 'This part of the batch has not been rendered yet.');
@@ -403,7 +325,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
      * parts; `pages` counts every target, for the estimate.
      */
     async preview(campaignId: number, targetId: number | null) {
-      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+      const campaign = await batchesRepository.campaignById(db, campaignId);
       if (!campaign) throw notFound('Campaign');
       const campaignTargets = await targetsOf(db, campaignId);
       const target =
@@ -411,12 +333,9 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
           ? campaignTargets[0]
           : campaignTargets.find((candidate) => candidate.id === targetId);
       if (!target) throw notFound('Target');
-      const rows = await db
-        .select({ name: signatures.name })
-        .from(signatures)
-        .where(waiting(campaignId))
-        .orderBy(asc(signatures.id));
-      const names = rows.map((row) => row.name ?? ERASED_NAME);
+      const names = (await batchesRepository.signatureNames(db, campaignId, { onlyWaiting: true })).map(
+        (name) => name ?? ERASED_NAME,
+      );
       const now = clock();
       const plans = campaignTargets.map((each) => ({
         target: each,
@@ -449,7 +368,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       { faxNumber, targetId, staffId }: { faxNumber: string; targetId: number | null; staffId: number },
     ) {
       return db.transaction(async (tx) => {
-        const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId));
+        const campaign = await batchesRepository.campaignById(tx, campaignId);
         if (!campaign) throw notFound('Campaign');
         const campaignTargets = await targetsOf(tx, campaignId);
         const target =
@@ -481,15 +400,11 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
      * this twice queues nothing twice.
      */
     async renderBatch(batchId: number) {
-      const [batch] = await db.select().from(faxBatches).where(eq(faxBatches.id, batchId));
+      const batch = await batchesRepository.batchById(db, batchId);
       if (!batch) throw notFound('Fax batch');
-      const pending = await db
-        .select()
-        .from(faxDeliveries)
-        .where(and(eq(faxDeliveries.batchId, batchId), eq(faxDeliveries.status, 'pending')))
-        .orderBy(asc(faxDeliveries.id));
+      const pending = await deliveriesRepository.pendingDeliveriesOfBatch(db, batchId);
       if (pending.length === 0) return 0;
-      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, batch.campaignId));
+      const campaign = await batchesRepository.campaignById(db, batch.campaignId);
       if (!campaign) throw notFound('Campaign');
       const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
       const firstIds = await firstIdsOf(batchId, pending);
@@ -505,18 +420,15 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
           renderFaxPart(input, delivery, output),
         );
         await db.transaction(async (tx) => {
-          const [ready] = await tx
-            .update(faxDeliveries)
-            .set({ documentPath, documentSha256, status: 'waiting', updatedAt: clock() })
-            .where(and(eq(faxDeliveries.id, delivery.id), eq(faxDeliveries.status, 'pending')))
-            .returning({ id: faxDeliveries.id });
+          const ready = await deliveriesRepository.markRendered(tx, delivery.id, {
+            documentPath,
+            documentSha256,
+            now: clock(),
+          });
           if (!ready) return;
           rendered++;
           await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id });
-          await tx
-            .update(faxBatches)
-            .set({ status: 'sending' })
-            .where(and(eq(faxBatches.id, batchId), eq(faxBatches.status, 'pending')));
+          await batchesRepository.markBatchSending(tx, batchId);
         });
       }
       return rendered;
@@ -525,3 +437,5 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
 }
 
 export type BatchesService = ReturnType<typeof createBatchesService>;
+/** A batch as staff see it, with its deliveries. */
+export type FaxBatchDetails = Awaited<ReturnType<BatchesService['get']>>;

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { faxBatches, faxDeliveries, targets } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { recordAudit } from '../staff/audit.repository.js';
+import * as batchesRepository from './batches.repository.js';
+import * as deliveriesRepository from './deliveries.repository.js';
 import { countByKind, type FaxStuckItem, type FaxStuckKind, findStuck, stuckItem } from './stuck.js';
 import { type DeliveryTiming, deliveryTiming } from './timing.js';
 
@@ -39,20 +39,12 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
      */
     retry(deliveryId: number, staffId: number) {
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ delivery: faxDeliveries, numbers: targets.faxNumbers, emails: targets.emails })
-          .from(faxDeliveries)
-          .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-          .where(eq(faxDeliveries.id, deliveryId))
-          .for('update', { of: faxDeliveries });
+        const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'wait');
         if (!row) throw notFound('Fax delivery');
-        const { delivery } = row;
+        const { delivery, target } = row;
         const now = clock();
         if (delivery.status === 'blocked') {
-          await tx
-            .update(faxDeliveries)
-            .set({ nextAttemptAt: null, updatedAt: now })
-            .where(eq(faxDeliveries.id, deliveryId));
+          await deliveriesRepository.updateDelivery(tx, deliveryId, { nextAttemptAt: null, updatedAt: now });
           await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
           await recordAudit(tx, {
             staffId,
@@ -81,29 +73,23 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
         const status = delivery.documentPath === null ? 'pending' : 'waiting';
         const email = delivery.channel === 'email';
         const first = {
-          faxNumber: email ? null : (row.numbers[0] ?? delivery.faxNumber),
-          emailAddress: email ? (row.emails[0] ?? delivery.emailAddress) : null,
+          faxNumber: email ? null : (target.faxNumbers[0] ?? delivery.faxNumber),
+          emailAddress: email ? (target.emails[0] ?? delivery.emailAddress) : null,
         };
-        await tx
-          .update(faxDeliveries)
-          .set({
-            status,
-            numberIndex: 0,
-            numberAttempts: 0,
-            ...first,
-            staffNotifiedAt: null,
-            providerFaxId: null,
-            submittedAt: null,
-            polledAt: null,
-            nextAttemptAt: null,
-            completedAt: null,
-            updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, deliveryId));
-        await tx
-          .update(faxBatches)
-          .set({ status: 'sending', completedAt: null })
-          .where(eq(faxBatches.id, delivery.batchId));
+        await deliveriesRepository.updateDelivery(tx, deliveryId, {
+          status,
+          numberIndex: 0,
+          numberAttempts: 0,
+          ...first,
+          staffNotifiedAt: null,
+          providerFaxId: null,
+          submittedAt: null,
+          polledAt: null,
+          nextAttemptAt: null,
+          completedAt: null,
+          updatedAt: now,
+        });
+        await batchesRepository.updateBatch(tx, delivery.batchId, { status: 'sending', completedAt: null });
         if (status === 'pending') {
           await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
         } else {
@@ -134,11 +120,7 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
      */
     resend(deliveryId: number, staffId: number) {
       return db.transaction(async (tx) => {
-        const [delivery] = await tx
-          .select()
-          .from(faxDeliveries)
-          .where(eq(faxDeliveries.id, deliveryId))
-          .for('update');
+        const delivery = (await deliveriesRepository.deliveryInContext(tx, deliveryId, 'wait'))?.delivery;
         if (!delivery) throw notFound('Fax delivery');
         if (delivery.status !== 'uncertain') {
           throw new AppError(
@@ -147,10 +129,11 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
             `Only an e-mail whose send is uncertain can be resent; this one is ${delivery.status}.`,
           );
         }
-        await tx
-          .update(faxDeliveries)
-          .set({ status: 'waiting', nextAttemptAt: null, updatedAt: clock() })
-          .where(eq(faxDeliveries.id, deliveryId));
+        await deliveriesRepository.updateDelivery(tx, deliveryId, {
+          status: 'waiting',
+          nextAttemptAt: null,
+          updatedAt: clock(),
+        });
         await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId });
         await recordAudit(tx, {
           staffId,
@@ -178,10 +161,7 @@ export function createDeliveriesService({ db, clock, config, timing }: Deliverie
      */
     acceptCallback(provider: string, token: string): Promise<boolean> {
       return db.transaction(async (tx) => {
-        const [delivery] = await tx
-          .select({ id: faxDeliveries.id, provider: faxDeliveries.provider, status: faxDeliveries.status })
-          .from(faxDeliveries)
-          .where(eq(faxDeliveries.callbackToken, token));
+        const delivery = await deliveriesRepository.deliveryByCallbackToken(tx, token);
         if (!delivery || delivery.provider !== provider) return false;
         if (delivery.status === 'sending') {
           await enqueue(tx, 'fax-deliver', 'check-delivery', { deliveryId: delivery.id });

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { and, eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
-import { campaigns, faxBatches, faxDeliveries, targets } from '../db/schema.js';
+import type { FaxDeliveryRow, TargetRow } from '../db/rows.js';
 import { notFound } from '../errors.js';
 import { decideEmail } from '../mail/state.js';
 import {
@@ -13,36 +12,25 @@ import {
   reachesRealMailboxes,
 } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.repository.js';
-import { type Channels, lockDeliveryRow } from './channels.js';
+import { type Channels, readyToSend } from './channels.js';
+import type { DeliveryInContext } from './deliveries.repository.js';
+import * as deliveriesRepository from './deliveries.repository.js';
 import { faxInput, letterPlainText } from './layout.js';
 import { message } from './messages/index.js';
 import type { DeliveryTiming } from './timing.js';
-
-type Delivery = typeof faxDeliveries.$inferSelect;
-type Campaign = typeof campaigns.$inferSelect;
-type Target = typeof targets.$inferSelect;
-type Batch = typeof faxBatches.$inferSelect;
 
 /**
  * The Message-ID of a delivery's e-mail to its current address: the same at every send to that address,
  * so that a copy resent after an uncertain send is known by the recipient's mail system for what it is.
  * The delivery's random token keeps it unique between installs.
  */
-export function emailMessageId(config: Config, delivery: Delivery): string {
+export function emailMessageId(config: Config, delivery: FaxDeliveryRow): string {
   const token = delivery.callbackToken.slice(0, 12);
   return `<pp-${delivery.id}.${delivery.numberIndex}.${token}@${messageIdDomain(config.mail.from)}>`;
 }
 
 /** The part as an e-mail: the letter in the body, in the target's language, and the PDF attached. */
-function targetMail(
-  config: Config,
-  {
-    delivery,
-    campaign,
-    target,
-    batch,
-  }: { delivery: Delivery; campaign: Campaign; target: Target; batch: Batch },
-): OutgoingMail {
+function targetMail(config: Config, { delivery, campaign, target, batch }: DeliveryInContext): OutgoingMail {
   const language = target.language;
   // The letter's text reads only how many names the batch carries, not the names.
   const input = faxInput(
@@ -80,7 +68,7 @@ function targetMail(
  * cannot be asked afterwards whether it took a message: a delivery found sending by a run that could
  * lock it was interrupted, and becomes uncertain rather than being sent again.
  */
-export function createEmailSender({
+export function createEmailSenderService({
   db,
   clock,
   config,
@@ -104,26 +92,22 @@ export function createEmailSender({
   /** Moves a waiting delivery to sending when it is due; returns the attempt this run makes, or null. */
   function claim(deliveryId: number): Promise<number | null> {
     return db.transaction(async (tx) => {
-      const row = await lockDeliveryRow(tx, deliveryId, false);
+      const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'wait');
       if (!row) throw notFound('E-mail delivery');
       const { delivery } = row;
       const now = clock();
       if (delivery.status === 'sending') {
         // Nobody holds the lock, so the run that was sending it stopped without recording a reply.
-        await tx
-          .update(faxDeliveries)
-          .set({
-            status: 'uncertain',
-            lastError:
-              `${delivery.emailAddress}: the send was interrupted (its worker stopped) before a reply was ` +
-              'recorded. The server may have it: check before resending; a resend keeps its Message-ID.',
-            updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, deliveryId));
+        await deliveriesRepository.updateDelivery(tx, deliveryId, {
+          status: 'uncertain',
+          lastError:
+            `${delivery.emailAddress}: the send was interrupted (its worker stopped) before a reply was ` +
+            'recorded. The server may have it: check before resending; a resend keeps its Message-ID.',
+          updatedAt: now,
+        });
         return null;
       }
-      if ((delivery.status !== 'waiting' && delivery.status !== 'blocked') || delivery.documentPath === null)
-        return null;
+      if (!readyToSend(delivery)) return null;
       if (row.campaign.isDemo && reachesRealMailboxes(transport.name)) {
         await channels.finish(
           tx,
@@ -140,24 +124,17 @@ export function createEmailSender({
         await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId }, delivery.nextAttemptAt);
         return null;
       }
-      const attempt = delivery.attempts + 1;
-      await tx
-        .update(faxDeliveries)
-        .set({
-          status: 'sending',
-          attempts: attempt,
-          numberAttempts: delivery.numberAttempts + 1,
-          submittedAt: now,
-          provider: transport.name,
-          nextAttemptAt: null,
-          updatedAt: now,
-        })
-        .where(eq(faxDeliveries.id, deliveryId));
-      return attempt;
+      await deliveriesRepository.markSending(tx, deliveryId, {
+        provider: transport.name,
+        now,
+        newAttempt: true,
+      });
+      // The row is locked: the count just made is this one.
+      return delivery.attempts + 1;
     });
   }
 
-  async function record(tx: Tx, delivery: Delivery, target: Target, outcome: MailOutcome) {
+  async function record(tx: Tx, delivery: FaxDeliveryRow, target: TargetRow, outcome: MailOutcome) {
     const now = clock();
     const decision = decideEmail(
       { addresses: target.emails, index: delivery.numberIndex, addressAttempts: delivery.numberAttempts },
@@ -188,21 +165,19 @@ export function createEmailSender({
           now,
         );
       case 'uncertain':
-        await tx
-          .update(faxDeliveries)
-          .set({
-            status: 'uncertain',
-            lastError: decision.lastError,
-            smtpReply: decision.reply,
-            updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, delivery.id));
+        await deliveriesRepository.updateDelivery(tx, delivery.id, {
+          status: 'uncertain',
+          lastError: decision.lastError,
+          smtpReply: decision.reply,
+          updatedAt: now,
+        });
         return;
       case 'blocked':
-        // Shown to staff (batch page, stuck page) until the sender is fixed; the job below tries again.
-        await tx
-          .update(faxDeliveries)
-          .set({
+        // Shown to staff (batch page, stuck page) until the sender is fixed; the job tries again.
+        return channels.tryAgainAt(
+          tx,
+          delivery.id,
+          {
             status: 'blocked',
             numberAttempts: decision.addressAttempts,
             nextAttemptAt: decision.retryAt,
@@ -210,14 +185,14 @@ export function createEmailSender({
             smtpReply: decision.reply,
             submittedAt: null,
             updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, delivery.id));
-        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
-        return;
+          },
+          decision.retryAt,
+        );
       case 'waiting':
-        await tx
-          .update(faxDeliveries)
-          .set({
+        return channels.tryAgainAt(
+          tx,
+          delivery.id,
+          {
             status: 'waiting',
             numberIndex: decision.index,
             emailAddress: decision.address,
@@ -227,10 +202,9 @@ export function createEmailSender({
             smtpReply: decision.reply,
             submittedAt: null,
             updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, delivery.id));
-        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
-        return;
+          },
+          decision.retryAt,
+        );
     }
   }
 
@@ -240,7 +214,7 @@ export function createEmailSender({
       const attempt = await claim(deliveryId);
       if (attempt === null) return;
       await db.transaction(async (tx) => {
-        const row = await lockDeliveryRow(tx, deliveryId, true);
+        const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'skip');
         if (row?.delivery.status !== 'sending' || row.delivery.attempts !== attempt) return;
         let outcome: MailOutcome;
         try {
@@ -259,25 +233,10 @@ export function createEmailSender({
      * that the job is tried again.
      */
     async notifyFailure(deliveryId: number): Promise<{ sent: boolean }> {
-      const [row] = await db
-        .select({ delivery: faxDeliveries, campaign: campaigns, target: targets })
-        .from(faxDeliveries)
-        .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
-        .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
-        .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-        .where(eq(faxDeliveries.id, deliveryId));
+      const row = await deliveriesRepository.deliveryInContext(db, deliveryId, 'none');
       if (!row || row.delivery.staffNotifiedAt !== null) return { sent: false };
       const { delivery, campaign, target } = row;
-      const channelsOfPart = await db
-        .select()
-        .from(faxDeliveries)
-        .where(
-          and(
-            eq(faxDeliveries.batchId, delivery.batchId),
-            eq(faxDeliveries.targetId, delivery.targetId),
-            eq(faxDeliveries.part, delivery.part),
-          ),
-        );
+      const channelsOfPart = await deliveriesRepository.deliveriesOfPart(db, delivery);
       if (channelsOfPart.some((each) => each.status !== 'failed')) return { sent: false };
       const to = campaign.contact?.email ?? config.letterhead.email;
       if (!to) return { sent: false };
@@ -306,11 +265,10 @@ export function createEmailSender({
       if (outcome.status !== 'accepted' && outcome.status !== 'written') {
         throw new Error(`the mail server did not take the notice to staff: ${outcome.reply}`);
       }
-      await db
-        .update(faxDeliveries)
-        .set({ staffNotifiedAt: clock() })
-        .where(eq(faxDeliveries.id, deliveryId));
+      await deliveriesRepository.updateDelivery(db, deliveryId, { staffNotifiedAt: clock() });
       return { sent: true };
     },
   };
 }
+
+export type EmailSenderService = ReturnType<typeof createEmailSenderService>;

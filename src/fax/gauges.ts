@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Sample } from '../ops/metrics.js';
+import { countRecentDeliveries } from './deliveries.repository.js';
 
 /** How long a delivery stays in pp_fax_deliveries after it last changed: a week of a campaign's faxes. */
 const RECENT = '7 days';
@@ -11,10 +11,7 @@ const RECENT = '7 days';
  */
 export function faxDeliveryGauge(db: Db) {
   return async (): Promise<Sample<'state' | 'channel'>[]> => {
-    const { rows } = await db.execute<{ state: string; channel: string; n: number }>(sql`
-      SELECT status::text AS state, channel::text AS channel, count(*)::int AS n
-      FROM fax_deliveries WHERE updated_at > now() - ${RECENT}::interval
-      GROUP BY 1, 2`);
-    return rows.map((row) => ({ labels: { state: row.state, channel: row.channel }, value: row.n }));
+    const rows = await countRecentDeliveries(db, RECENT);
+    return rows.map((row) => ({ labels: { state: row.status, channel: row.channel }, value: row.n }));
   };
 }

@@ -1,8 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
 import PDFDocument from 'pdfkit';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { campaigns, faxBatches, faxDeliveries, targets } from '../db/schema.js';
+import type { FaxDeliveryRow, TargetRow } from '../db/rows.js';
 import { notFound } from '../errors.js';
 import {
   channelWord,
@@ -12,13 +11,12 @@ import {
   type TargetReceipt,
   targetReceipts,
 } from '../receipt.js';
+import { batchById, batchWithCampaign } from './batches.repository.js';
+import { deliveriesOfBatch } from './deliveries.repository.js';
 import { FACES } from './fonts.js';
 
 /** A delivery and its target, as read from their tables, as a receipt counts it. */
-export function deliveryFact(
-  delivery: typeof faxDeliveries.$inferSelect,
-  target: typeof targets.$inferSelect,
-): DeliveryFact {
+export function deliveryFact(delivery: FaxDeliveryRow, target: TargetRow): DeliveryFact {
   return {
     targetId: target.id,
     targetName: target.name,
@@ -42,18 +40,9 @@ export function deliveryFact(
  */
 export function createReceiptsService({ db, config }: { db: Db; config: Config }) {
   async function batchReceipt(batchId: number) {
-    const [row] = await db
-      .select({ batch: faxBatches, campaign: campaigns })
-      .from(faxBatches)
-      .innerJoin(campaigns, eq(campaigns.id, faxBatches.campaignId))
-      .where(eq(faxBatches.id, batchId));
+    const row = await batchWithCampaign(db, batchId);
     if (!row) throw notFound('Fax batch');
-    const rows = await db
-      .select({ delivery: faxDeliveries, target: targets })
-      .from(faxDeliveries)
-      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-      .where(eq(faxDeliveries.batchId, batchId))
-      .orderBy(asc(targets.position), asc(targets.id), asc(faxDeliveries.part), asc(faxDeliveries.channel));
+    const rows = await deliveriesOfBatch(db, batchId);
     const facts = rows.map(({ delivery, target }) => deliveryFact(delivery, target));
     const perTarget = targetReceipts(facts).map((target) => ({
       targetId: target.targetId,
@@ -110,10 +99,7 @@ export function createReceiptsService({ db, config }: { db: Db; config: Config }
 
     /** The `{receipt}` sentence of a campaign's batch, or why there is none (for the `batch:` audience). */
     async receiptSentence(campaignId: number, batchId: number) {
-      const [batch] = await db
-        .select({ campaignId: faxBatches.campaignId })
-        .from(faxBatches)
-        .where(eq(faxBatches.id, batchId));
+      const batch = await batchById(db, batchId);
       if (!batch || batch.campaignId !== campaignId) return { ok: false as const, reason: 'not_in_campaign' };
       const receipt = await batchReceipt(batchId);
       return receipt.sentence === null

@@ -1,14 +1,16 @@
 import { resolve } from 'node:path';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
-import { campaigns, faxBatches, faxDeliveries, signatures, targets } from '../db/schema.js';
+import type { FaxDeliveryRow } from '../db/rows.js';
 import { notFound } from '../errors.js';
 import { createMailTransport, type MailTransport } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.repository.js';
+import * as batchesRepository from './batches.repository.js';
 import { nextBusinessInstant } from './business-hours.js';
-import { createChannels, lockDeliveryRow } from './channels.js';
-import { createEmailSender } from './email-sender.js';
+import { createChannels, readyToSend } from './channels.js';
+import type { DeliveryInContext } from './deliveries.repository.js';
+import * as deliveriesRepository from './deliveries.repository.js';
+import { createEmailSenderService } from './email-sender.js';
 import { type FaxPart, faxInput, planFax } from './layout.js';
 import {
   FaxBlocked,
@@ -34,10 +36,11 @@ export interface FaxSenderDeps {
   timing?: Partial<DeliveryTiming>;
 }
 
-type Delivery = typeof faxDeliveries.$inferSelect;
-
 /** The number a fax delivery dials: set for every fax delivery (the table's check). */
-const numberOf = (delivery: Delivery) => delivery.faxNumber as string;
+const numberOf = (delivery: FaxDeliveryRow) => delivery.faxNumber as string;
+
+/** What a fax's submission leaves behind once it is over, for the next attempt to start afresh. */
+const NO_SUBMISSION = { providerFaxId: null, submittedAt: null, polledAt: null } as const;
 
 /**
  * Sending a delivery, one state machine for every provider: waiting → sending → delivered, failed, or
@@ -49,12 +52,12 @@ const numberOf = (delivery: Delivery) => delivery.faxNumber as string;
  * E-mail deliveries have a machine of their own (email-sender.ts); how either channel's end follows on
  * (e-mail after a failing fax, staff told, the batch settled) is channels.ts.
  */
-export function createFaxSender({ db, clock, config, provider, mail, timing }: FaxSenderDeps) {
+export function createFaxSenderService({ db, clock, config, provider, mail, timing }: FaxSenderDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
   const resolved = deliveryTiming(config, timing);
   const channels = createChannels({ config });
   const transport = mail ?? createMailTransport(config);
-  const email = createEmailSender({ db, clock, config, transport, channels, timing: resolved });
+  const email = createEmailSenderService({ db, clock, config, transport, channels, timing: resolved });
   const {
     retryDelaysMs,
     maxAttemptsPerNumber,
@@ -65,7 +68,7 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
   } = resolved;
   const later = (ms: number) => new Date(clock().getTime() + ms);
 
-  async function finish(tx: Tx, delivery: Delivery, outcome: FaxOutcome, providerFaxId?: string) {
+  async function finish(tx: Tx, delivery: FaxDeliveryRow, outcome: FaxOutcome, providerFaxId?: string) {
     const facts = outcome.state === 'failed' ? NO_FACTS : outcome.facts;
     await channels.finish(
       tx,
@@ -83,28 +86,17 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
     );
   }
 
-  /** The delivery locked with what the state machine needs; null when it does not exist. */
-  async function lockDelivery(tx: Tx, deliveryId: number, skipLocked = false) {
-    const row = await lockDeliveryRow(tx, deliveryId, skipLocked);
-    if (!row) return null;
-    const { delivery, campaign, target } = row;
-    return {
-      delivery,
-      keyword: campaign.keyword,
-      isDemo: campaign.isDemo,
-      targetName: target.name,
-      timezone: target.timezone,
-      numbers: target.faxNumbers,
-    };
-  }
-  type Locked = NonNullable<Awaited<ReturnType<typeof lockDelivery>>>;
-
   /** Feeds one report on the delivery's current fax to the state machine; a stale or repeated one changes nothing. */
-  async function apply(tx: Tx, row: Locked, report: FaxReport, { pollAgain }: { pollAgain: boolean }) {
+  async function apply(
+    tx: Tx,
+    row: DeliveryInContext,
+    report: FaxReport,
+    { pollAgain }: { pollAgain: boolean },
+  ) {
     const { delivery } = row;
     if (delivery.status !== 'sending' || delivery.providerFaxId !== report.providerFaxId) return;
     const state: DeliveryState = {
-      numbers: row.numbers,
+      numbers: row.target.faxNumbers,
       numberIndex: delivery.numberIndex,
       numberAttempts: delivery.numberAttempts,
       submittedAt: delivery.submittedAt,
@@ -114,7 +106,7 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       delaysMs: retryDelaysMs,
       maxAttemptsPerNumber,
       businessHours: config.fax.businessHours,
-      timeZone: row.timezone,
+      timeZone: row.target.timezone,
       inProgressLimitMs,
       blockedRetryMs,
     });
@@ -125,7 +117,7 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
         const polledJustNow =
           delivery.polledAt !== null && now.getTime() - delivery.polledAt.getTime() < pollEveryMs / 2;
         if (polledJustNow) return;
-        await tx.update(faxDeliveries).set({ polledAt: now }).where(eq(faxDeliveries.id, delivery.id));
+        await deliveriesRepository.updateDelivery(tx, delivery.id, { polledAt: now });
         await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId: delivery.id }, later(pollEveryMs));
         return;
       }
@@ -135,45 +127,45 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
         return finish(tx, delivery, { state: 'failed', error: decision.lastError });
       case 'blocked':
         // Same number, same document: only what blocks it must change, which staff see on the batch and
-        // the stuck page; the job below (or the watchdog, should it be lost) tries again.
-        await tx
-          .update(faxDeliveries)
-          .set({
+        // the stuck page; the job (or the watchdog, should it be lost) tries again.
+        return channels.tryAgainAt(
+          tx,
+          delivery.id,
+          {
             status: 'blocked',
             numberAttempts: decision.numberAttempts,
             lastError: decision.lastError,
             nextAttemptAt: decision.retryAt,
-            providerFaxId: null,
-            submittedAt: null,
-            polledAt: null,
+            ...NO_SUBMISSION,
             updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, delivery.id));
-        await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
-        return;
-      case 'waiting':
-        await tx
-          .update(faxDeliveries)
-          .set({
-            // Pages reached the recipient: the part is rendered again, saying "resent", and sent whole.
-            status: decision.resend ? 'pending' : 'waiting',
-            ...(decision.resend ? { resent: true } : {}),
-            numberIndex: decision.numberIndex,
-            faxNumber: decision.faxNumber,
-            numberAttempts: decision.numberAttempts,
-            lastError: decision.lastError,
-            nextAttemptAt: decision.retryAt,
-            providerFaxId: null,
-            submittedAt: null,
-            polledAt: null,
-            updatedAt: now,
-          })
-          .where(eq(faxDeliveries.id, delivery.id));
-        // Rendering queues the send, which waits for nextAttemptAt by itself.
-        if (decision.resend) await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
-        else await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId: delivery.id }, decision.retryAt);
+          },
+          decision.retryAt,
+        );
+      case 'waiting': {
+        const fields = {
+          numberIndex: decision.numberIndex,
+          faxNumber: decision.faxNumber,
+          numberAttempts: decision.numberAttempts,
+          lastError: decision.lastError,
+          nextAttemptAt: decision.retryAt,
+          ...NO_SUBMISSION,
+          updatedAt: now,
+        };
+        if (decision.resend) {
+          // Pages reached the recipient: the part is rendered again, saying "resent", and sent whole.
+          // Rendering queues the send, which waits for nextAttemptAt by itself.
+          await deliveriesRepository.updateDelivery(tx, delivery.id, {
+            status: 'pending',
+            resent: true,
+            ...fields,
+          });
+          await enqueue(tx, 'fax-render', 'render-batch', { batchId: delivery.batchId });
+        } else {
+          await channels.tryAgainAt(tx, delivery.id, { status: 'waiting', ...fields }, decision.retryAt);
+        }
         await channels.faxFailing(tx, delivery, now);
         return;
+      }
     }
   }
 
@@ -183,14 +175,13 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
    */
   async function claim(deliveryId: number): Promise<{ reconcile: boolean } | null> {
     return db.transaction(async (tx) => {
-      const row = await lockDelivery(tx, deliveryId);
+      const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'wait');
       if (!row) throw notFound('Fax delivery');
       const { delivery } = row;
       if (delivery.status === 'sending') return delivery.providerFaxId === null ? { reconcile: true } : null;
-      if ((delivery.status !== 'waiting' && delivery.status !== 'blocked') || delivery.documentPath === null)
-        return null;
+      if (!readyToSend(delivery)) return null;
       const now = clock();
-      if (row.isDemo && reachesRealMachines(provider.name)) {
+      if (row.campaign.isDemo && reachesRealMachines(provider.name)) {
         await finish(tx, delivery, {
           state: 'failed',
           error: `Refused: this is a demo campaign with fictional fax numbers, never sent through the ${provider.name} provider.`,
@@ -200,35 +191,21 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       const allowed = nextBusinessInstant(
         delivery.nextAttemptAt && delivery.nextAttemptAt > now ? delivery.nextAttemptAt : now,
         config.fax.businessHours,
-        row.timezone,
+        row.target.timezone,
       );
       if (allowed > now) {
-        await tx
-          .update(faxDeliveries)
-          .set({ nextAttemptAt: allowed, updatedAt: now })
-          .where(eq(faxDeliveries.id, deliveryId));
+        await deliveriesRepository.updateDelivery(tx, deliveryId, { nextAttemptAt: allowed, updatedAt: now });
         await enqueue(tx, 'fax-deliver', 'send-delivery', { deliveryId }, allowed);
         return null;
       }
       // A submission that threw may still have reached the provider: same attempt, asked about first.
       const uncertain =
         delivery.submittedAt !== null && delivery.providerFaxId === null && !!provider.findByDelivery;
-      await tx
-        .update(faxDeliveries)
-        .set({
-          status: 'sending',
-          ...(uncertain
-            ? {}
-            : {
-                attempts: sql`${faxDeliveries.attempts} + 1`,
-                numberAttempts: sql`${faxDeliveries.numberAttempts} + 1`,
-                submittedAt: now,
-              }),
-          provider: provider.name,
-          nextAttemptAt: null,
-          updatedAt: now,
-        })
-        .where(eq(faxDeliveries.id, deliveryId));
+      await deliveriesRepository.markSending(tx, deliveryId, {
+        provider: provider.name,
+        now,
+        newAttempt: !uncertain,
+      });
       return { reconcile: uncertain };
     });
   }
@@ -244,25 +221,21 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       rendering.add(batchId);
     };
     if (deliveryId === undefined) {
-      const [batch] = await tx
-        .select({ status: faxBatches.status })
-        .from(faxBatches)
-        .where(eq(faxBatches.id, batchId))
-        .for('no key update', { skipLocked: true });
-      if (batch?.status !== 'pending') return false;
-      await tx.update(faxBatches).set({ nudgedAt: now }).where(eq(faxBatches.id, batchId));
+      const status = await batchesRepository.lockBatch(tx, batchId, { skipLocked: true });
+      if (status !== 'pending') return false;
+      await batchesRepository.updateBatch(tx, batchId, { nudgedAt: now });
       await render();
       return true;
     }
     // Only staff may send an uncertain e-mail again.
     if (found.kind === 'email-uncertain') return false;
-    const row = await lockDelivery(tx, deliveryId, true);
+    const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'skip');
     const stuck = row && stuckDelivery(row.delivery, now, resolved);
     if (!stuck || stuck.kind !== found.kind) return false;
     // A blocked delivery stays on the stuck page from the start; it is only tried again when due (hourly).
     const blocked = stuck.kind === 'fax-blocked' || stuck.kind === 'email-blocked';
     if (blocked && (row.delivery.nextAttemptAt ?? now) > now) return false;
-    await tx.update(faxDeliveries).set({ nudgedAt: now }).where(eq(faxDeliveries.id, deliveryId));
+    await deliveriesRepository.updateDelivery(tx, deliveryId, { nudgedAt: now });
     switch (stuck.kind) {
       case 'fax-part-unrendered':
         await render();
@@ -290,16 +263,13 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
      * not, the delivery fails with the error instead of waiting for another try.
      */
     async send(deliveryId: number, { finalAttempt }: { finalAttempt: boolean }) {
-      const [target] = await db
-        .select({ channel: faxDeliveries.channel })
-        .from(faxDeliveries)
-        .where(eq(faxDeliveries.id, deliveryId));
-      if (target?.channel === 'email') return email.send(deliveryId);
+      if ((await deliveriesRepository.deliveryChannel(db, deliveryId)) === 'email')
+        return email.send(deliveryId);
       const claimed = await claim(deliveryId);
       if (!claimed) return;
       const failure = await db.transaction(async (tx) => {
         // Whoever holds the lock is submitting; a second run of the job leaves it alone.
-        const row = await lockDelivery(tx, deliveryId, true);
+        const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'skip');
         if (!row) return null;
         const { delivery } = row;
         if (delivery.status !== 'sending' || delivery.providerFaxId !== null) return null;
@@ -313,10 +283,10 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
             attempt: delivery.attempts,
           });
           if (found) {
-            await tx
-              .update(faxDeliveries)
-              .set({ providerFaxId: found.providerFaxId, updatedAt: clock() })
-              .where(eq(faxDeliveries.id, deliveryId));
+            await deliveriesRepository.updateDelivery(tx, deliveryId, {
+              providerFaxId: found.providerFaxId,
+              updatedAt: clock(),
+            });
             await apply(
               tx,
               { ...row, delivery: { ...delivery, providerFaxId: found.providerFaxId } },
@@ -333,8 +303,8 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
             deliveryId,
             batchId: delivery.batchId,
             attempt: delivery.attempts,
-            campaignKeyword: row.keyword,
-            targetName: row.targetName,
+            campaignKeyword: row.campaign.keyword,
+            targetName: row.target.name,
             faxNumber: numberOf(delivery),
             pages: delivery.pages,
             file: resolve(outboxDir, delivery.documentPath as string),
@@ -344,10 +314,10 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
           if (submission.outcome) {
             await finish(tx, delivery, submission.outcome, submission.providerFaxId);
           } else {
-            await tx
-              .update(faxDeliveries)
-              .set({ providerFaxId: submission.providerFaxId, updatedAt: clock() })
-              .where(eq(faxDeliveries.id, deliveryId));
+            await deliveriesRepository.updateDelivery(tx, deliveryId, {
+              providerFaxId: submission.providerFaxId,
+              updatedAt: clock(),
+            });
             await enqueue(tx, 'fax-deliver', 'poll-delivery', { deliveryId }, later(pollEveryMs));
           }
           return null;
@@ -385,10 +355,11 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
           if (finalAttempt) {
             await finish(tx, delivery, { state: 'failed', error: message });
           } else {
-            await tx
-              .update(faxDeliveries)
-              .set({ status: 'waiting', lastError: message, updatedAt: clock() })
-              .where(eq(faxDeliveries.id, deliveryId));
+            await deliveriesRepository.updateDelivery(tx, deliveryId, {
+              status: 'waiting',
+              lastError: message,
+              updatedAt: clock(),
+            });
           }
           return error as Error;
         }
@@ -406,11 +377,11 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
     async poll(deliveryId: number, { again }: { again: boolean }) {
       const getFax = provider.get?.bind(provider);
       if (!getFax) return;
-      const [current] = await db.select().from(faxDeliveries).where(eq(faxDeliveries.id, deliveryId));
+      const current = await deliveriesRepository.deliveryById(db, deliveryId);
       if (current?.status !== 'sending' || current.providerFaxId === null) return;
       const report = await getFax(current.providerFaxId);
       await db.transaction(async (tx) => {
-        const row = await lockDelivery(tx, deliveryId);
+        const row = await deliveriesRepository.deliveryInContext(tx, deliveryId, 'wait');
         if (row) await apply(tx, row, report, { pollAgain: again });
       });
     },
@@ -441,27 +412,14 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
       { campaignId, targetId, faxNumber }: { campaignId: number; targetId: number; faxNumber: string },
       testId: string,
     ) {
-      const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
-      const [target] = await db
-        .select()
-        .from(targets)
-        .where(and(eq(targets.id, targetId), eq(targets.campaignId, campaignId)));
+      const campaign = await batchesRepository.campaignById(db, campaignId);
+      const target = await batchesRepository.targetOfCampaign(db, campaignId, targetId);
       if (!campaign || !target) throw notFound('Campaign target');
       if (campaign.isDemo && reachesRealMachines(provider.name)) return { sent: false as const };
       const names = async (onlyWaiting: boolean) =>
-        (
-          await db
-            .select({ name: signatures.name })
-            .from(signatures)
-            .where(
-              and(
-                eq(signatures.campaignId, campaignId),
-                eq(signatures.status, 'valid'),
-                onlyWaiting ? isNull(signatures.batchId) : undefined,
-              ),
-            )
-            .orderBy(asc(signatures.id))
-        ).flatMap((row) => (row.name === null ? [] : [row.name]));
+        (await batchesRepository.signatureNames(db, campaignId, { onlyWaiting })).flatMap((name) =>
+          name === null ? [] : [name],
+        );
       let list = await names(true);
       if (list.length === 0) list = await names(false);
       const input = faxInput(config, campaign, target, list, clock());
@@ -485,4 +443,4 @@ export function createFaxSender({ db, clock, config, provider, mail, timing }: F
   };
 }
 
-export type FaxSender = ReturnType<typeof createFaxSender>;
+export type FaxSenderService = ReturnType<typeof createFaxSenderService>;

@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, lt, ne } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { faxBatches, faxDeliveries } from '../db/schema.js';
+import type { FaxDeliveryRow } from '../db/rows.js';
+import { pendingBatchesMadeBefore } from './batches.repository.js';
+import { unfinishedDeliveries } from './deliveries.repository.js';
 import type { DeliveryTiming } from './timing.js';
 
 /** The ways fax work can be stuck, as the gauge `pp_stuck_items{kind}` and the console name them. */
@@ -51,7 +52,7 @@ const REASONS: Record<FaxStuckKind, string> = {
 };
 
 type DeliveryRow = Pick<
-  typeof faxDeliveries.$inferSelect,
+  FaxDeliveryRow,
   'channel' | 'status' | 'providerFaxId' | 'updatedAt' | 'nextAttemptAt' | 'submittedAt' | 'polledAt'
 >;
 
@@ -117,32 +118,8 @@ export async function findStuck(
   now: Date,
   timing: Pick<DeliveryTiming, 'stuckAfterMs' | 'pollEveryMs'>,
 ): Promise<FoundStuck[]> {
-  const batches = await db
-    .select({
-      id: faxBatches.id,
-      campaignId: faxBatches.campaignId,
-      createdAt: faxBatches.createdAt,
-      nudgedAt: faxBatches.nudgedAt,
-    })
-    .from(faxBatches)
-    .where(
-      and(
-        eq(faxBatches.status, 'pending'),
-        lt(faxBatches.createdAt, new Date(now.getTime() - timing.stuckAfterMs)),
-      ),
-    );
-  const deliveries = await db
-    .select({ delivery: faxDeliveries, campaignId: faxBatches.campaignId })
-    .from(faxDeliveries)
-    .innerJoin(faxBatches, eq(faxBatches.id, faxDeliveries.batchId))
-    .where(
-      and(
-        inArray(faxDeliveries.status, ['pending', 'waiting', 'sending', 'uncertain', 'blocked']),
-        // A batch never rendered is one item, not one per part.
-        ne(faxBatches.status, 'pending'),
-      ),
-    )
-    .orderBy(asc(faxDeliveries.id));
+  const batches = await pendingBatchesMadeBefore(db, new Date(now.getTime() - timing.stuckAfterMs));
+  const deliveries = await unfinishedDeliveries(db);
   const found: FoundStuck[] = batches.map((batch) => ({
     kind: 'fax-batch-unrendered',
     batchId: batch.id,

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
 import { createFileProvider } from '../../src/fax/providers/file.js';
 import type { FaxProvider, FaxSubmission, OutgoingFax } from '../../src/fax/providers/types.js';
-import { createFaxSender } from '../../src/fax/sender.js';
+import { createFaxSenderService } from '../../src/fax/sender.js';
 import { testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -84,7 +84,7 @@ describe('sending a delivery', () => {
 
   it('submits once when the job runs twice at the same time', async () => {
     const { deliveryId } = await renderedDelivery();
-    const delivery = createFaxSender({
+    const delivery = createFaxSenderService({
       db: database.db,
       clock,
       config,
@@ -109,7 +109,7 @@ describe('sending a delivery', () => {
       providerFaxId: 'fax-01',
       outcome: null,
     }));
-    const delivery = createFaxSender({ db: database.db, clock, config, provider });
+    const delivery = createFaxSenderService({ db: database.db, clock, config, provider });
     await delivery.send(deliveryId, { finalAttempt: false });
     await delivery.send(deliveryId, { finalAttempt: false });
     expect(submitted).toHaveLength(1);
@@ -130,7 +130,7 @@ describe('sending a delivery', () => {
   it('never sends a demo campaign through a real provider, and says why', async () => {
     const { deliveryId } = await renderedDelivery({ isDemo: true });
     const { provider, submitted } = recordingProvider(async () => ({ providerFaxId: 'x', outcome: null }));
-    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
+    await createFaxSenderService({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
     expect(submitted).toEqual([]);
@@ -142,7 +142,7 @@ describe('sending a delivery', () => {
   it('sends a demo campaign through the file provider', async () => {
     const { deliveryId } = await renderedDelivery({ isDemo: true });
     const provider = createFileProvider({ outboxDir, clock });
-    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
+    await createFaxSenderService({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'written' });
@@ -151,7 +151,7 @@ describe('sending a delivery', () => {
   it('writes an e-mail to the outbox as an .eml with the file transport: written, a dry run', async () => {
     const { deliveryId } = await renderedDelivery({ byEmail: true, isDemo: true });
     const { provider, submitted } = recordingProvider(async () => ({ providerFaxId: 'x', outcome: null }));
-    await createFaxSender({ db: database.db, clock, config, provider }).send(deliveryId, {
+    await createFaxSenderService({ db: database.db, clock, config, provider }).send(deliveryId, {
       finalAttempt: false,
     });
     expect(submitted).toEqual([]);
@@ -168,7 +168,7 @@ describe('sending a delivery', () => {
     const { provider, submitted } = recordingProvider(async () => {
       throw new Error('connection reset');
     });
-    const delivery = createFaxSender({ db: database.db, clock, config, provider });
+    const delivery = createFaxSenderService({ db: database.db, clock, config, provider });
     await expect(delivery.send(deliveryId, { finalAttempt: false })).rejects.toThrow('connection reset');
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'waiting', attempts: 1 });
     await expect(delivery.send(deliveryId, { finalAttempt: true })).rejects.toThrow('connection reset');

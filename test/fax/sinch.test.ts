@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
 import { createSinchProvider } from '../../src/fax/providers/sinch.js';
-import { createFaxSender } from '../../src/fax/sender.js';
+import { createFaxSenderService } from '../../src/fax/sender.js';
 import { createLogger } from '../../src/logger.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { apiAs, staffToken } from '../helpers/api.js';
@@ -504,7 +504,7 @@ describe('business hours', () => {
       batch.id,
     ]);
     const deliveryId = Number(rows[0].id);
-    const delivery = createFaxSender({
+    const delivery = createFaxSenderService({
       db: database.db,
       clock,
       config,

@@ -4,7 +4,7 @@ import type { Config } from '../../src/config.js';
 import { createBatchesService } from '../../src/fax/batches.js';
 import { createDeliveriesService } from '../../src/fax/deliveries.js';
 import { createSinchProvider } from '../../src/fax/providers/sinch.js';
-import { createFaxSender } from '../../src/fax/sender.js';
+import { createFaxSenderService } from '../../src/fax/sender.js';
 import { FAX_STUCK_KINDS } from '../../src/fax/stuck.js';
 import { createLogger } from '../../src/logger.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
@@ -40,7 +40,7 @@ function build() {
   const { db } = database;
   return {
     batches: createBatchesService({ db, clock, config }),
-    sender: createFaxSender({
+    sender: createFaxSenderService({
       db,
       clock,
       config,
