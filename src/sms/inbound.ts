@@ -51,11 +51,11 @@ export interface InboundDeps {
  * Handles one inbound text. It is decided ahead, before its number is read, twice: for an unknown
  * number, and for a member with a name on file who is opted in and has not signed (MEMBER_ON_FILE).
  * One statement reads the number and writes the decision that fits what it finds (supporter, message
- * and signature chained, so nothing is ever half-written), a speculative write that is dropped when
- * nothing fits: a first contact and a member answering an action alert cost one round trip. Anyone else (a pending question, opted out, RECEIPT) is decided
- * on the context that statement read, and written by a second. Texts arriving together share each
- * statement, so a flood costs a statement and a commit per batch, not per text. STOP and START run
- * at once in statements of their own. Needs no Redis.
+ * and signature chained, so nothing is ever half-written); when neither fits, it writes nothing. So
+ * a first contact and a member answering an action alert cost one round trip. Anyone else (a pending
+ * question, opted out, RECEIPT) is decided on the context that statement read, and written by a
+ * second. Texts arriving together share each statement, so a flood costs a statement and a commit per
+ * batch, not per text. STOP and START run at once in statements of their own. Needs no Redis.
  */
 export function createInboundService({ database, phoneCrypto, config, metrics, clock }: InboundDeps) {
   const replies = createReplies(config);
