@@ -12,12 +12,12 @@ export interface SpooledReply {
   inReplyTo: string;
 }
 
+// writes outbound_messages (owned by broadcasts, above sms: passed in by services.ts) and reads
+// supporters (owned by members): moves to those rooms' repositories at merge.
 /**
  * The outbound message answering a replayed text, unless one answers it already: its id, else
  * undefined (also when the number has no supporter).
  */
-// writes outbound_messages (owned by broadcasts, above sms) and reads supporters (owned by members):
-// moves to those rooms' repositories at merge, passed in by services.ts.
 export async function insertReplyOnce(tx: Tx, reply: SpooledReply): Promise<number | undefined> {
   const { rows } = await tx.execute<{ id: string }>(sql`
     INSERT INTO outbound_messages (supporter_id, body, segments, in_reply_to)
