@@ -29,7 +29,7 @@ import type { RedisClient } from './queue/connection.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
 import { createSmsSender } from './sms/sender.js';
-import { createSpool } from './sms/spool.js';
+import { createSpoolService } from './sms/spool.js';
 import { createStaffService } from './staff/service.js';
 import { createPhoneCrypto } from './supporters/phone.js';
 
@@ -79,7 +79,7 @@ export function createServices(deps: ServiceDeps) {
   const receipts = createReceiptsService({ db, config });
   metrics.observeStuck(() => stuck.counts());
   const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
-  const spool = createSpool({ config, database, redis, phoneCrypto, metrics, logger, clock, inbound });
+  const spool = createSpoolService({ config, database, redis, phoneCrypto, metrics, logger, clock, inbound });
   metrics.observeSpool(() => spool.depth());
   // What every process, web or worker, reads from Postgres for the operators' alerts and dashboard.
   metrics.observeReadiness(() => dependencySamples({ pool: database.pool, redis }));

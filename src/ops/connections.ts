@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import pg from 'pg';
+import { selectOne, singleConnection } from './repository.js';
 
 /** One connection to Postgres or Redis, opened, asked one question and closed: start-up and the doctor. */
 
@@ -18,11 +18,10 @@ export interface PostgresCheck {
 
 /** Connects once and runs `select 1`; throws with Postgres's own message when it cannot. */
 export async function checkPostgres(url: string, timeoutMs = 5_000): Promise<PostgresCheck> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => {});
+  const client = singleConnection(url, timeoutMs);
   try {
     await withTimeout(client.connect(), timeoutMs + 500, 'Postgres');
-    await client.query('select 1');
+    await selectOne(client);
     return { databaseExists: true };
   } catch (error) {
     if ((error as { code?: string }).code === '3D000') return { databaseExists: false };

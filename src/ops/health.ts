@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Metrics } from './metrics.js';
+import { selectOne } from './repository.js';
 
 type Check = 'up' | 'down';
 
@@ -38,7 +39,7 @@ export interface HealthDeps extends ReadinessDeps {
 /** Whether this process reaches Postgres and Redis now: /readyz and the pp_dependency_up gauge. */
 export async function dependencies({ pool, redis }: ReadinessDeps): Promise<{ db: Check; redis: Check }> {
   const [db, queue] = await Promise.all([
-    check(() => pool.query('SELECT 1')),
+    check(() => selectOne(pool)),
     check(() => (REDIS_DOWN.has(redis.status) ? Promise.reject(new Error(redis.status)) : redis.ping())),
   ]);
   return { db, redis: queue };

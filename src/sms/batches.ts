@@ -1,13 +1,13 @@
 import type { Database } from '../db/client.js';
-import type { SupporterView } from './conversation.js';
 import {
   type InputRow,
-  inputParams,
-  TRY_TEXTS,
+  type Numbered,
+  type TryResult,
   type TryTextsOptions,
-  tryTextsParams,
-  WRITE_TEXTS,
-} from './inbound-sql.js';
+  tryTexts,
+  type Written,
+  writeTexts,
+} from './inbound.repository.js';
 
 /**
  * Statements of one kind running at once; texts arriving meanwhile wait and go together in the next
@@ -22,7 +22,7 @@ const MAX_BATCH = 200;
 export type TextRows = [InputRow, ...InputRow[]];
 
 /** Runs a statement for the texts of a batch, each with its rows: a result per text, numbered from 1. */
-type Statement<T> = (texts: TextRows[], group: string) => Promise<Array<T & { text_no: number }>>;
+type Statement<T> = (texts: TextRows[], group: string) => Promise<Numbered<T>[]>;
 
 interface Waiting<T> {
   rows: TextRows;
@@ -136,62 +136,33 @@ function mayPassAlone(error: unknown): boolean {
   return typeof code === 'string' && /^(2[23]|40P01$)/.test(code);
 }
 
-/** A text decided before its number was read: its rows, as for an unknown number and for a member. */
-export interface Bet extends Sharing {
+/** A text decided ahead, before its number was read: its rows, as for an unknown number and for a member. */
+export interface DecidedAhead extends Sharing {
   rows: TextRows;
   /** The campaigns the decisions were made on, as Postgres renders them ('' when none seen yet). */
   campaignsText: string;
 }
 
-/** The stored answer of a MessageSid already seen. */
-export interface StoredAnswer {
-  reply: string;
-  suppressed: boolean;
-}
-
-/** The rows a text wrote; bigint ids come back as strings. */
-export interface Written {
-  /** null: nothing was written. */
-  message_id: string | null;
-  signature_id: string | null;
-}
-
-/** A bet's result: the rows written when it won, else the context to decide on. */
-export interface BetResult extends Written {
-  /** Which of the text's rows was written, and its reply as written. */
-  written_kind: 'new' | 'member' | 'any' | null;
-  written_reply: string | null;
-  duplicate: StoredAnswer | null;
-  supporter: SupporterView | null;
-  /** The supporter row's version as read (null: no supporter); the decision is written only onto it. */
-  supporter_version: string | null;
-  replies_last_hour: number;
-  signed: string[];
-  campaigns: string;
-}
-
-/** Places bets (see TRY_TEXTS), the texts arriving together in one statement. */
-export function createBetWriter(database: Database, options: Omit<TryTextsOptions, 'campaignsText'>) {
-  const batcher = createBatcher<BetResult>(async (texts, campaignsText) => {
-    const results = await database.query<
-      Omit<BetResult, 'campaigns'> & { campaigns: string | null; text_no: number }
-    >('inbound_try_texts', TRY_TEXTS, tryTextsParams(texts, { ...options, campaignsText }));
-    // The campaigns come back only when they are not those bet on.
-    return results.map((result) => ({ ...result, campaigns: result.campaigns ?? campaignsText }));
-  });
+/**
+ * Writes texts decided ahead when what their statement reads is what the decision assumed, else
+ * brings back their context (see TRY_TEXTS), the texts arriving together in one statement.
+ */
+export function createTryWriter(database: Database, options: Omit<TryTextsOptions, 'campaignsText'>) {
+  const batcher = createBatcher<TryResult>((texts, campaignsText) =>
+    tryTexts(database, texts, { ...options, campaignsText }),
+  );
   return {
-    bet: ({ rows, campaignsText, ...sharing }: Bet) => batcher.run(rows, campaignsText, sharing),
+    tryWrite: ({ rows, campaignsText, ...sharing }: DecidedAhead) =>
+      batcher.run(rows, campaignsText, sharing),
   };
 }
 
 /**
  * Writes texts decided on their context (see WRITE_TEXTS), the texts arriving together in one
- * statement: a text whose bet was lost.
+ * statement: a text whose decision made ahead was not written.
  */
 export function createTextWriter(database: Database) {
-  const batcher = createBatcher<Written>((texts) =>
-    database.query('inbound_write_texts', WRITE_TEXTS, inputParams(texts)),
-  );
+  const batcher = createBatcher<Written>((texts) => writeTexts(database, texts));
   return {
     write: (row: InputRow, sharing: Sharing = {}) => batcher.run([row], '', sharing),
   };

@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { Metrics } from '../ops/metrics.js';
 import { HOLD_RULES } from '../supporters/names.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
-import { createBetWriter, createTextWriter, type StoredAnswer, type Written } from './batches.js';
+import { createTextWriter, createTryWriter } from './batches.js';
 import {
   type CampaignView,
   type Decision,
@@ -12,10 +12,11 @@ import {
   NAME_ON_FILE,
   type SupporterView,
 } from './conversation.js';
+import type { RenderedCampaign, StoredAnswer, Written } from './inbound.repository.js';
 import { type Intent, parseIntent } from './intent.js';
 import { createReceiptLookup } from './receipt-status.js';
 import { createReplies } from './replies.js';
-import { betRows, inputRow } from './rows.js';
+import { decidedAheadRows, inputRow } from './rows.js';
 
 const E164 = /^\+[1-9]\d{7,14}$/;
 
@@ -38,14 +39,6 @@ export interface InboundAnswer {
   duplicate: boolean;
 }
 
-interface CampaignRow {
-  id: number;
-  keyword: string;
-  status: 'open' | 'closed';
-  closesAt: string | null;
-  replies: CampaignView['replies'];
-}
-
 export interface InboundDeps {
   database: Database;
   phoneCrypto: PhoneCrypto;
@@ -55,18 +48,18 @@ export interface InboundDeps {
 }
 
 /**
- * Handles one inbound text. It is decided before its number is read, twice: for an unknown number,
- * and for a member with a name on file who is opted in and has not signed (MEMBER_ON_FILE). One
- * statement reads the number and writes the decision that fits what it finds (supporter, message
- * and signature chained, so nothing is ever half-written): a first contact and a member answering an
- * action alert cost one round trip. Anyone else (a pending question, opted out, RECEIPT) is decided
- * on the context that statement read, and written by a second. Texts arriving together share each
- * statement, so a flood costs a statement and a commit per batch, not per text. STOP and START run
- * at once in statements of their own. Needs no Redis.
+ * Handles one inbound text. It is decided ahead, before its number is read, twice: for an unknown
+ * number, and for a member with a name on file who is opted in and has not signed (MEMBER_ON_FILE).
+ * One statement reads the number and writes the decision that fits what it finds (supporter, message
+ * and signature chained, so nothing is ever half-written); when neither fits, it writes nothing. So
+ * a first contact and a member answering an action alert cost one round trip. Anyone else (a pending
+ * question, opted out, RECEIPT) is decided on the context that statement read, and written by a
+ * second. Texts arriving together share each statement, so a flood costs a statement and a commit per
+ * batch, not per text. STOP and START run at once in statements of their own. Needs no Redis.
  */
 export function createInboundService({ database, phoneCrypto, config, metrics, clock }: InboundDeps) {
   const replies = createReplies(config);
-  const bets = createBetWriter(database, {
+  const tries = createTryWriter(database, {
     repliesPerHour: config.sms.repliesPerHour,
     holdRules: HOLD_RULES,
     nameOnFile: NAME_ON_FILE,
@@ -86,7 +79,7 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
 
   function toCampaignViews(campaignsText: string, signed: readonly string[]): CampaignView[] {
     if (campaignsText !== lastCampaigns.text) {
-      const views = (JSON.parse(campaignsText) as CampaignRow[]).map((c) => ({
+      const views = (JSON.parse(campaignsText) as RenderedCampaign[]).map((c) => ({
         ...c,
         closesAt: c.closesAt ? new Date(c.closesAt) : null,
         signed: false,
@@ -144,19 +137,20 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
         phone_index: phoneCrypto.blindIndex(phone),
       };
       const now = text.receivedAt ?? clock();
-      // Decided against the campaigns as last seen. Without campaigns seen yet the bet is lost ('' never
-      // matches), so the statement only reads.
+      // Decided ahead against the campaigns as last seen. Without campaigns seen yet it is never
+      // written ('' never matches), so the statement only reads.
       const campaignsText = lastCampaigns.text;
-      const betIntent = intentOf(text, lastCampaigns.views);
-      const asNew = decideFor(text, betIntent, null, lastCampaigns.views, now);
-      const asMember = decideFor(text, betIntent, MEMBER_ON_FILE, lastCampaigns.views, now);
-      const rows = betRows(text, sender, asNew, asMember, now);
+      const aheadIntent = intentOf(text, lastCampaigns.views);
+      const asNew = decideFor(text, aheadIntent, null, lastCampaigns.views, now);
+      const asMember = decideFor(text, aheadIntent, MEMBER_ON_FILE, lastCampaigns.views, now);
+      const rows = decidedAheadRows(text, sender, asNew, asMember, now);
       // YES opts in an opted-out person: it goes alone like START.
-      const alone = asNew.outcome === 'opted-out' || asNew.outcome === 'opted-in' || betIntent.kind === 'yes';
+      const alone =
+        asNew.outcome === 'opted-out' || asNew.outcome === 'opted-in' || aheadIntent.kind === 'yes';
 
       // A text is read again when another text from its number was written after it was read.
       for (let round = 1; ; round++) {
-        const context = await bets.bet({ rows, campaignsText, alone });
+        const context = await tries.tryWrite({ rows, campaignsText, alone });
         if (round === 1)
           metrics.smsDecidedAhead.inc({ result: context.message_id === null ? 'lost' : 'won' });
         if (context.message_id !== null) {
@@ -183,3 +177,5 @@ export function createInboundService({ database, phoneCrypto, config, metrics, c
     },
   };
 }
+
+export type InboundService = ReturnType<typeof createInboundService>;

@@ -1,11 +1,11 @@
 import { HOLD_RULES } from '../supporters/names.js';
-import type { BetResult, TextRows } from './batches.js';
+import type { TextRows } from './batches.js';
 import { type Decision, MEMBER_ON_FILE } from './conversation.js';
-import { type InputRow, ROW_COLUMNS } from './inbound-sql.js';
+import { type InputRow, ROW_COLUMNS, type TryResult } from './inbound.repository.js';
 import { roomForName } from './replies.js';
 
 /**
- * A text's decision as the rows of the inbound statements (inbound-sql.ts). Pure: the inbound service
+ * A text's decision as the rows of the inbound statements (inbound.repository.ts). Pure: the inbound service
  * writes them, and a property test checks that a member's row stands for every member it may be
  * written for.
  */
@@ -24,7 +24,7 @@ export interface TextFields {
 export type Sender = { phone_ciphertext: string; phone_index: string };
 
 /** The supporter as a text's decision was made on: none, or a row at a version. */
-export type Seen = Pick<BetResult, 'supporter' | 'supporter_version'>;
+export type Seen = Pick<TryResult, 'supporter' | 'supporter_version'>;
 const NOBODY: Seen = { supporter: null, supporter_version: null };
 /** Any member as a decision made before their row is read assumes them (written only if it holds). */
 const A_MEMBER: Seen = { supporter: MEMBER_ON_FILE, supporter_version: null };
@@ -32,7 +32,7 @@ const A_MEMBER: Seen = { supporter: MEMBER_ON_FILE, supporter_version: null };
 /** Postgres text cannot hold NUL; nothing else a phone sends is refused. */
 const storable = (body: string) => body.replaceAll('\u0000', '');
 
-/** The text's row (see inbound-sql.ts): the supporter seen, changed as decided. */
+/** The text's row (see inbound.repository.ts): the supporter seen, changed as decided. */
 export function inputRow(
   text: TextFields,
   sender: Sender,
@@ -83,7 +83,7 @@ export function inputRow(
  * and `asMember` (decided for MEMBER_ON_FILE) when it differs; one row for both when not. RECEIPT
  * from a member is answered from what is read, so it has no member's row.
  */
-export function betRows(
+export function decidedAheadRows(
   text: TextFields,
   sender: Sender,
   asNew: Decision,

@@ -3,17 +3,18 @@ import { constants, type promises as fsp } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Metrics } from '../ops/metrics.js';
+import { selectOne } from '../ops/repository.js';
 import type { RedisClient } from '../queue/connection.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import type { InboundAnswer, InboundText } from './inbound.js';
 import { countSegments } from './segments.js';
+import { insertReplyOnce } from './spool.repository.js';
 
 /**
  * The spool of inbound texts that arrived while Postgres could not be reached (RapidPro's courier does
@@ -86,7 +87,7 @@ function running(pid: number): boolean {
   }
 }
 
-export function createSpool(deps: SpoolDeps) {
+export function createSpoolService(deps: SpoolDeps) {
   const { config, database, redis, phoneCrypto, metrics, logger, clock, inbound } = deps;
   const dir = resolve(config.sms.spoolDir);
   const streamKey = `${config.queuePrefix}:sms-spool`;
@@ -160,14 +161,13 @@ export function createSpool(deps: SpoolDeps) {
     if (!phone) return;
     const { segments } = countSegments(reply);
     await database.db.transaction(async (tx) => {
-      const { rows } = await tx.execute<{ id: string }>(sql`
-        INSERT INTO outbound_messages (supporter_id, body, segments, in_reply_to)
-        SELECT id, ${reply}, ${segments}, ${entry.messageSid} FROM supporters
-         WHERE phone_index = ${phoneCrypto.blindIndex(phone)}
-        ON CONFLICT (in_reply_to) DO NOTHING
-        RETURNING id`);
-      const row = rows[0];
-      if (row) await enqueue(tx, 'sms-send', 'send', { messageId: Number(row.id) });
+      const messageId = await insertReplyOnce(tx, {
+        phoneIndex: phoneCrypto.blindIndex(phone),
+        body: reply,
+        segments,
+        inReplyTo: entry.messageSid,
+      });
+      if (messageId !== undefined) await enqueue(tx, 'sms-send', 'send', { messageId });
     });
   }
 
@@ -238,7 +238,7 @@ export function createSpool(deps: SpoolDeps) {
     );
     if (mine.length === 0) return 0;
     // Postgres first: a file is claimed only when it can be replayed.
-    await database.pool.query('SELECT 1');
+    await selectOne(database.pool);
     await rotate();
     let replayed = 0;
     // Oldest first: names begin with the time the file was opened.
@@ -286,7 +286,7 @@ export function createSpool(deps: SpoolDeps) {
     if ((await redis.set(lockKey, token, 'PX', DRAIN_LOCK_MS, 'NX')) !== 'OK') return 0;
     let replayed = 0;
     try {
-      await database.pool.query('SELECT 1');
+      await selectOne(database.pool);
       for (;;) {
         const entries = await redis.xrange(streamKey, '-', '+', 'COUNT', DRAIN_BATCH);
         if (entries.length === 0) break;
@@ -390,4 +390,4 @@ export function createSpool(deps: SpoolDeps) {
   };
 }
 
-export type Spool = ReturnType<typeof createSpool>;
+export type SpoolService = ReturnType<typeof createSpoolService>;

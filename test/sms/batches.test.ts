@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBetWriter, createTextWriter, type TextRows } from '../../src/sms/batches.js';
+import { createTextWriter, createTryWriter, type TextRows } from '../../src/sms/batches.js';
 import { NAME_ON_FILE } from '../../src/sms/conversation.js';
-import type { InputRow } from '../../src/sms/inbound-sql.js';
+import type { InputRow } from '../../src/sms/inbound.repository.js';
 import { HOLD_RULES } from '../../src/supporters/names.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -11,7 +11,7 @@ let campaignId: number;
 let campaignsText: string;
 let next = 0;
 
-/** A first contact signing the open campaign, as the inbound service would bet it. */
+/** A first contact signing the open campaign, as the inbound service would decide it ahead. */
 function signing(overrides: Partial<InputRow> = {}): InputRow {
   const n = next++;
   const name = `Writer ${String.fromCharCode(65 + (n % 26))}`;
@@ -93,8 +93,8 @@ beforeAll(async () => {
     targets: [{ name: 'Prosecutor', salutation: 'Dear Prosecutor', faxNumbers: ['+442079460111'] }],
   });
   campaignId = campaign.id;
-  // A bet on no campaigns is always lost, and brings the campaigns back as context.
-  const probe = await bets().bet({ rows: [signing()], campaignsText: '' });
+  // A text decided on no campaigns is never written, and brings the campaigns back as context.
+  const probe = await tries().tryWrite({ rows: [signing()], campaignsText: '' });
   campaignsText = probe.campaigns;
 });
 
@@ -102,16 +102,18 @@ afterAll(async () => {
   await database.drop();
 });
 
-const bets = () =>
-  createBetWriter(database, { repliesPerHour: 10, holdRules: HOLD_RULES, nameOnFile: NAME_ON_FILE });
+const tries = () =>
+  createTryWriter(database, { repliesPerHour: 10, holdRules: HOLD_RULES, nameOnFile: NAME_ON_FILE });
 
-describe('bets on first contacts', () => {
+describe('first contacts decided ahead', () => {
   it('writes texts that wait together, and a text Postgres refuses fails alone', async () => {
-    const writer = bets();
+    const writer = tries();
     const before = await signatureNames();
     // The first runs at once; the other three wait for it and go together.
     const rows = [signing(), signing(), signing({ signature_name: null }), signing()];
-    const results = await Promise.allSettled(rows.map((row) => writer.bet({ rows: [row], campaignsText })));
+    const results = await Promise.allSettled(
+      rows.map((row) => writer.tryWrite({ rows: [row], campaignsText })),
+    );
 
     expect(results.map((result) => result.status)).toEqual([
       'fulfilled',
@@ -131,12 +133,14 @@ describe('bets on first contacts', () => {
   });
 
   it('writes a second text from one number, or a second delivery, only after the first', async () => {
-    const writer = bets();
+    const writer = tries();
     const first = signing();
     const sameNumber = signing({ phone_index: first.phone_index });
     const sameMessage = signing({ message_sid: first.message_sid });
     const [, written, afterNumber, afterMessage] = await Promise.all(
-      [signing(), first, sameNumber, sameMessage].map((row) => writer.bet({ rows: [row], campaignsText })),
+      [signing(), first, sameNumber, sameMessage].map((row) =>
+        writer.tryWrite({ rows: [row], campaignsText }),
+      ),
     );
 
     expect(written?.message_id).not.toBeNull();
@@ -145,9 +149,9 @@ describe('bets on first contacts', () => {
     expect(afterMessage).toMatchObject({ message_id: null, duplicate: { reply: first.reply } });
   });
 
-  it('tells a lost bet from a won one when the campaigns changed since the bet', async () => {
-    const writer = bets();
-    const result = await writer.bet({ rows: [signing()], campaignsText: '[]' });
+  it('writes nothing, and brings back the context, when the campaigns changed since the decision', async () => {
+    const writer = tries();
+    const result = await writer.tryWrite({ rows: [signing()], campaignsText: '[]' });
     expect(result).toMatchObject({
       message_id: null,
       signature_id: null,
@@ -158,7 +162,7 @@ describe('bets on first contacts', () => {
 });
 
 /**
- * A member's text keyword alone, as the inbound service bets it: asked for a name if the number is
+ * A member's text keyword alone, as the inbound service decides it ahead: asked for a name if the number is
  * unknown, signed by the name on file if it is a member's.
  */
 function keywordAlone(member: InputRow): TextRows {
@@ -189,15 +193,15 @@ async function written(member: InputRow) {
   return rows[0];
 }
 
-describe('bets on members', () => {
+describe('members decided ahead', () => {
   it("writes a member's text in the statement that reads their row, by the name on file", async () => {
-    const writer = bets();
+    const writer = tries();
     const before = await signatureNames();
     const team = await members(3);
     const names = await Promise.all(team.map(async (member) => (await supporter(member)).name));
 
     const results = await Promise.all(
-      team.map((member) => writer.bet({ rows: keywordAlone(member), campaignsText })),
+      team.map((member) => writer.tryWrite({ rows: keywordAlone(member), campaignsText })),
     );
 
     expect(results.map((result) => [result.written_kind, result.written_reply])).toEqual(
@@ -207,7 +211,7 @@ describe('bets on members', () => {
   });
 
   it("a member's text Postgres refuses fails alone, and writes nothing", async () => {
-    const writer = bets();
+    const writer = tries();
     const [first, refused, third] = await members(3);
     if (!first || !refused || !third) throw new Error('three members');
     const unchanged = await supporter(refused);
@@ -216,9 +220,9 @@ describe('bets on members', () => {
     const bad: TextRows = [newRow, { ...memberRow, signature_name: null }];
 
     const results = await Promise.allSettled([
-      writer.bet({ rows: keywordAlone(first), campaignsText }),
-      writer.bet({ rows: bad, campaignsText }),
-      writer.bet({ rows: keywordAlone(third), campaignsText }),
+      writer.tryWrite({ rows: keywordAlone(first), campaignsText }),
+      writer.tryWrite({ rows: bad, campaignsText }),
+      writer.tryWrite({ rows: keywordAlone(third), campaignsText }),
     ]);
 
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -230,7 +234,7 @@ describe('bets on members', () => {
   });
 
   it('reads instead, writing nothing, for a member the decision does not stand for', async () => {
-    const writer = bets();
+    const writer = tries();
     const cases: Record<string, string> = {
       'a name never checked': 'UPDATE supporters SET name_cleared_under = NULL WHERE id = $1',
       'a name checked under other rules': "UPDATE supporters SET name_cleared_under = 'older' WHERE id = $1",
@@ -251,7 +255,7 @@ describe('bets on members', () => {
     const unchanged = await Promise.all(team.map((member) => supporter(member)));
 
     const results = await Promise.all(
-      team.map((member) => writer.bet({ rows: keywordAlone(member), campaignsText })),
+      team.map((member) => writer.tryWrite({ rows: keywordAlone(member), campaignsText })),
     );
 
     expect(Object.fromEntries(Object.keys(cases).map((why, n) => [why, results[n]?.message_id]))).toEqual(
@@ -266,7 +270,7 @@ describe('bets on members', () => {
   });
 
   it('writes a row for both onto a plain member, keeping what it does not change', async () => {
-    const writer = bets();
+    const writer = tries();
     const [member] = await members(1);
     if (!member) throw new Error('one member');
     const onFile = (await supporter(member)).name;
@@ -280,7 +284,7 @@ describe('bets on members', () => {
     };
     const noSignature = { signature_campaign_id: null, signature_name: null, signature_status: null };
 
-    const result = await writer.bet({
+    const result = await writer.tryWrite({
       rows: [{ ...help, ...noSignature, campaign_id: null }],
       campaignsText,
     });
@@ -290,7 +294,7 @@ describe('bets on members', () => {
   });
 
   it("writes nothing over a change made to the member's row while the statement waited for it", async () => {
-    const writer = bets();
+    const writer = tries();
     const [member] = await members(1);
     if (!member) throw new Error('one member');
     const other = await database.pool.connect();
@@ -299,7 +303,7 @@ describe('bets on members', () => {
       await other.query("UPDATE supporters SET name = 'Staff Corrected' WHERE phone_index = $1", [
         member.phone_index,
       ]);
-      const result = writer.bet({ rows: keywordAlone(member), campaignsText });
+      const result = writer.tryWrite({ rows: keywordAlone(member), campaignsText });
       await until(async () => (await lockWaits()) === 1);
       await other.query('COMMIT');
 

@@ -107,7 +107,7 @@ describe('known members texting the keyword alone', () => {
       (_, i) => `Member ${String.fromCharCode(65 + (i % 26))}${'ab'[Math.floor(i / 26)]}`,
     );
     const numbers = await importMembers(names);
-    // A process learns the campaigns from its first text; it bets on them from then on.
+    // A process learns the campaigns from its first text; it decides ahead on them from then on.
     await text('+447700900999', 'HELP');
     const wonBefore = await decidedAhead('won');
 

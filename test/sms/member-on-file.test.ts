@@ -7,9 +7,9 @@ import {
   NAME_ON_FILE,
   type SupporterView,
 } from '../../src/sms/conversation.js';
-import type { InputRow } from '../../src/sms/inbound-sql.js';
+import type { InputRow } from '../../src/sms/inbound.repository.js';
 import { parseIntent } from '../../src/sms/intent.js';
-import { betRows, inputRow } from '../../src/sms/rows.js';
+import { decidedAheadRows, inputRow } from '../../src/sms/rows.js';
 import { nonGsmCharacters } from '../../src/sms/segments.js';
 import { checkName } from '../../src/supporters/names.js';
 import { campaignView, now, replies } from './conversation-fixtures.js';
@@ -18,7 +18,7 @@ import { campaignView, now, replies } from './conversation-fixtures.js';
  * A text is decided before its number is read, for an unknown number and for MEMBER_ON_FILE, and the
  * statement that reads the number writes a row only for a member it stands for: opted in, no question
  * pending, the row's campaign not signed, and for a member's own row a name on file that passed the
- * hold rules, put where NAME_ON_FILE stands (inbound-sql.ts TRY_TEXTS). These properties check that
+ * hold rules, put where NAME_ON_FILE stands (inbound.repository.ts TRY_TEXTS). These properties check that
  * every such member, decided on their own row as a read would, gets exactly that row.
  */
 
@@ -93,7 +93,7 @@ describe('a text decided before its number is read', () => {
       fc.property(body, member, (body, { name, signed, answered }) => {
         const asNew = decideOn(body, null, CAMPAIGNS, answered);
         const asMember = decideOn(body, MEMBER_ON_FILE, CAMPAIGNS, answered);
-        const rows = betRows(text(body), sender, asNew, asMember, now);
+        const rows = decidedAheadRows(text(body), sender, asNew, asMember, now);
         const [row] = rows;
         fc.pre(rows.length === 1 && row?.kind === 'any');
         // The statement skips a member who signed the row's campaign.
@@ -110,7 +110,9 @@ describe('a text decided before its number is read', () => {
       fc.property(body, member, (body, { name, signed, answered }) => {
         const asNew = decideOn(body, null, CAMPAIGNS, answered);
         const asMember = decideOn(body, MEMBER_ON_FILE, CAMPAIGNS, answered);
-        const memberRow = betRows(text(body), sender, asNew, asMember, now).find((r) => r.kind === 'member');
+        const memberRow = decidedAheadRows(text(body), sender, asNew, asMember, now).find(
+          (r) => r.kind === 'member',
+        );
         fc.pre(memberRow !== undefined);
         // A decision needing a read (RECEIPT) is never written before one.
         expect(asMember.receiptFor).toBeUndefined();
@@ -140,7 +142,7 @@ describe('a text decided before its number is read', () => {
       fc.property(body, fc.boolean(), (body, answered) => {
         const asNew = decideOn(body, null, CAMPAIGNS, answered);
         const asMember = decideOn(body, MEMBER_ON_FILE, CAMPAIGNS, answered);
-        for (const row of betRows(text(body), sender, asNew, asMember, now)) {
+        for (const row of decidedAheadRows(text(body), sender, asNew, asMember, now)) {
           if (row.kind === 'member') continue;
           expect(JSON.stringify(row)).not.toContain(NAME_ON_FILE);
         }
@@ -152,7 +154,7 @@ describe('a text decided before its number is read', () => {
   it('a member with a name on file texting the keyword alone gets a row of their own, thanked by name', () => {
     const asNew = decideOn('MAGAMED', null, CAMPAIGNS, false);
     const asMember = decideOn('MAGAMED', MEMBER_ON_FILE, CAMPAIGNS, false);
-    const rows = betRows(text('MAGAMED'), sender, asNew, asMember, now);
+    const rows = decidedAheadRows(text('MAGAMED'), sender, asNew, asMember, now);
     expect(rows.map((row) => [row.kind, row.outcome])).toEqual([
       ['new', 'asked-name'],
       ['member', 'signed'],

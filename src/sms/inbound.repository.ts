@@ -1,9 +1,25 @@
 /**
- * The statements of an inbound text, as plain SQL. They run on every text, so they are prepared once
- * per connection, and each is one round trip. Texts come in as the rows of `i`, one array parameter
- * per column, so that one statement can write many texts at once.
+ * The statements of an inbound text: the one repository with SQL of its own shape. They run on every
+ * text, so they are plain SQL prepared once per connection on the hot pool (`database.query`), each
+ * one round trip, and texts arriving together share one statement: the rows of `i`, one array
+ * parameter per column. `npm run bench -- webhook` is why: the drizzle builder and one transaction per
+ * text halved the throughput in a flood.
+ *
+ * It is the documented exception to "a repository touches its own room's tables": besides
+ * inbound_messages (sms's own) it reads and writes supporters, campaigns and signatures, and, for the
+ * RECEIPT reply, reads fax_deliveries and targets, all in its own statements, so that a text costs one
+ * or two round trips and sms imports no room above it.
+ *
+ * A text is decided ahead: before its number is read, against the campaigns as this process last saw
+ * them, once as for an unknown number and once as for a member on file (see inbound.ts). TRY_TEXTS
+ * writes that decision when what it reads matches what the decision assumed, else returns the context
+ * to decide on, and WRITE_TEXTS writes the decision made on it.
  */
 
+import type { Database } from '../db/client.js';
+import type { CampaignStatus, DeliveryChannel, FaxDeliveryStatus, SignatureStatus } from '../db/rows.js';
+import type { CampaignReplies } from '../db/types.js';
+import type { SupporterView } from './conversation.js';
 import { GSM_BASIC_PATTERN } from './segments.js';
 
 /** The columns of a text's row, in parameter order. */
@@ -57,7 +73,7 @@ export type InputRow = Record<Column, string | number | boolean | null>;
 export const ROW_COLUMNS = INPUT.flatMap(([column]) => (column === 'text_no' ? [] : [column]));
 
 /** The parameters for some texts, each with its rows: one array per column. */
-export function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] {
+function inputParams(texts: readonly (readonly InputRow[])[]): unknown[] {
   // Plain loops: this runs for every text of a flood, and array helpers allocate per column and text.
   const params = INPUT.map((): unknown[] => []);
   for (let n = 0; n < texts.length; n++) {
@@ -88,7 +104,7 @@ export interface TryTextsOptions {
   nameOnFile: string;
 }
 
-export function tryTextsParams(texts: readonly (readonly InputRow[])[], options: TryTextsOptions): unknown[] {
+function tryTextsParams(texts: readonly (readonly InputRow[])[], options: TryTextsOptions): unknown[] {
   const { campaignsText, repliesPerHour, holdRules, nameOnFile } = options;
   return [...inputParams(texts), campaignsText, repliesPerHour, holdRules, nameOnFile];
 }
@@ -98,6 +114,15 @@ ${name} AS (
   SELECT * FROM unnest(${INPUT.map(([, type], n) => `$${n + 1}::${type}[]`).join(', ')})
     AS ${name}(${INPUT.map(([column]) => column).join(', ')})
 )`;
+
+/** A campaign as CAMPAIGNS_TEXT renders it: JSON, so its time is a string. */
+export interface RenderedCampaign {
+  id: number;
+  keyword: string;
+  status: Exclude<CampaignStatus, 'draft'>;
+  closesAt: string | null;
+  replies: CampaignReplies;
+}
 
 /**
  * One campaign per keyword: the open one, else the latest closed; drafts are not revealed. As text,
@@ -116,7 +141,7 @@ const repliesLastHour = (id: string, at: string) => `
     WHERE r.supporter_id = ${id} AND r.received_at > ${at} - interval '1 hour'
       AND r.reply <> '' AND NOT r.reply_suppressed)`;
 
-/** What the conversation needs to know about text `t`, whose bet on the campaigns (CAMPAIGNS) was lost. */
+/** What the conversation needs to know about text `t`, whose decision made ahead was not written. */
 const CONTEXT = `
   SELECT (SELECT json_build_object('reply', d.reply, 'suppressed', d.reply_suppressed)
             FROM inbound_messages d WHERE d.message_sid = t.message_sid) AS duplicate,
@@ -128,7 +153,7 @@ const CONTEXT = `
          ${repliesLastHour('p.id', 't.received_at')} AS replies_last_hour,
          (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
            WHERE sg.supporter_id = p.id) AS signed,
-         -- Only when not those the text was bet on: a network's past actions make it long.
+         -- Only when not those the text was decided on: a network's past actions make it long.
          nullif((${CAMPAIGNS_TEXT}), ${CAMPAIGNS}) AS campaigns
     FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = t.phone_index`;
 
@@ -218,7 +243,7 @@ const CHOSEN_COLUMNS = INPUT.map(([column]) =>
  * this statement's writes) and is decided on it and written by WRITE_TEXTS. The texts of one call
  * have distinct numbers and MessageSids.
  */
-export const TRY_TEXTS = `
+const TRY_TEXTS = `
 WITH ${inputRows('input')}, texts AS (
   SELECT DISTINCT ON (text_no) text_no, phone_index, message_sid, received_at FROM input ORDER BY text_no
 ), seen AS (
@@ -272,7 +297,7 @@ SELECT t.text_no, m.id AS message_id, g.id AS signature_id,
  * the number, from this process or another; staff): such a text writes nothing, and is read again.
  * The texts of one call have distinct numbers and MessageSids, one row each.
  */
-export const WRITE_TEXTS = `
+const WRITE_TEXTS = `
 WITH ${inputRows('i')}, known AS (
   ${UPDATE_SUPPORTER}
    WHERE sp.phone_index = i.phone_index AND sp.xmin::text = i.supporter_version
@@ -288,3 +313,156 @@ SELECT i.text_no, m.id AS message_id, g.id AS signature_id
   FROM i
   LEFT JOIN m USING (message_sid)
   LEFT JOIN g ON g.inbound_message_id = m.id`;
+
+/** The stored answer of a MessageSid already seen. */
+export interface StoredAnswer {
+  reply: string;
+  suppressed: boolean;
+}
+
+/** The rows a text wrote; bigint ids come back as strings. */
+export interface Written {
+  /** null: nothing was written. */
+  message_id: string | null;
+  signature_id: string | null;
+}
+
+/** What TRY_TEXTS did with a text: the rows written, else the context to decide it on. */
+export interface TryResult extends Written {
+  /** Which of the text's rows was written, and its reply as written. */
+  written_kind: 'new' | 'member' | 'any' | null;
+  written_reply: string | null;
+  duplicate: StoredAnswer | null;
+  supporter: SupporterView | null;
+  /** The supporter row's version as read (null: no supporter); the decision is written only onto it. */
+  supporter_version: string | null;
+  replies_last_hour: number;
+  signed: string[];
+  /** The campaigns as Postgres renders them now. */
+  campaigns: string;
+}
+
+/** Results numbered by the text they belong to, from 1 in the order the texts were given. */
+export type Numbered<T> = T & { text_no: number };
+
+/** Runs TRY_TEXTS for texts, each with its rows (see TRY_TEXTS). */
+export async function tryTexts(
+  database: Database,
+  texts: readonly (readonly InputRow[])[],
+  options: TryTextsOptions,
+): Promise<Numbered<TryResult>[]> {
+  const rows = await database.query<Numbered<Omit<TryResult, 'campaigns'>> & { campaigns: string | null }>(
+    'inbound_try_texts',
+    TRY_TEXTS,
+    tryTextsParams(texts, options),
+  );
+  // The campaigns come back only when they are not those the texts were decided on.
+  return rows.map((row) => ({ ...row, campaigns: row.campaigns ?? options.campaignsText }));
+}
+
+/** Runs WRITE_TEXTS for texts decided on their context, one row each. */
+export function writeTexts(
+  database: Database,
+  texts: readonly (readonly InputRow[])[],
+): Promise<Numbered<Written>[]> {
+  return database.query('inbound_write_texts', WRITE_TEXTS, inputParams(texts));
+}
+
+// ---- RECEIPT -------------------------------------------------------------------------------------
+
+/**
+ * A signer's signature on the campaign named (else their latest), and its place among the names of
+ * its fax batch. Reads supporters, signatures and campaigns (the exception above).
+ */
+const RECEIPT_SIGNATURE = `
+  SELECT g.id, g.status, g.batch_id, g.hold_reason, upper(c.keyword) AS keyword,
+         CASE WHEN g.batch_id IS NULL THEN NULL ELSE
+           (SELECT count(*)::int FROM signatures o WHERE o.batch_id = g.batch_id AND o.id < g.id) END AS rank
+    FROM supporters p
+    JOIN signatures g ON g.supporter_id = p.id
+    JOIN campaigns c ON c.id = g.campaign_id
+   WHERE p.phone_index = $1 AND ($2::bigint IS NULL OR g.campaign_id = $2::bigint)
+   ORDER BY g.signed_at DESC, g.id DESC
+   LIMIT 1`;
+
+/**
+ * The deliveries of the batch's part that carries name number $2 (0-based), to each target. Reads
+ * fax_deliveries (owned by fax) and targets (owned by campaigns): fax stands above sms, so sms reads
+ * them here rather than through the fax room (the exception above).
+ */
+const RECEIPT_DELIVERIES = `
+  SELECT t.id AS target_id, t.name AS target_name, t.title AS target_title, t.position AS target_position,
+         d.channel, d.status, d.pages, coalesce(d.provider_completed_at, d.completed_at) AS received_at
+    FROM fax_deliveries d JOIN targets t ON t.id = d.target_id
+   WHERE d.batch_id = $1 AND d.first_name <= $2 AND $2 < d.first_name + d.name_count`;
+
+/** A signature as RECEIPT reads it; bigint ids come back as strings. */
+export interface ReceiptSignature {
+  id: string;
+  status: SignatureStatus;
+  batch_id: string | null;
+  hold_reason: string | null;
+  keyword: string;
+  /** Its place among its batch's names (0-based); null before it is in a batch. */
+  rank: number | null;
+}
+
+/** The number's signature on the campaign (null: their latest), if any. */
+export async function receiptSignature(
+  database: Database,
+  phoneIndex: string,
+  campaignId: number | null,
+): Promise<ReceiptSignature | undefined> {
+  const [row] = await database.query<ReceiptSignature>('sms_receipt_signature', RECEIPT_SIGNATURE, [
+    phoneIndex,
+    campaignId,
+  ]);
+  return row;
+}
+
+/** A delivery, to one target, of the fax part that carries a name. */
+export interface ReceiptDelivery {
+  targetId: number;
+  targetName: string;
+  targetTitle: string | null;
+  targetPosition: number;
+  channel: DeliveryChannel;
+  status: FaxDeliveryStatus;
+  pages: number;
+  /** The provider's time where it gave one, else ours; null while not completed. */
+  completedAt: Date | null;
+}
+
+interface ReceiptDeliveryRow {
+  target_id: string;
+  target_name: string;
+  target_title: string | null;
+  target_position: number;
+  channel: DeliveryChannel;
+  status: FaxDeliveryStatus;
+  pages: number;
+  // A Date: on the hot pool pg parses timestamptz itself (only drizzle's own queries get strings).
+  received_at: Date | null;
+}
+
+/** The deliveries, to each target, of the part of batch `batchId` carrying name number `nameNumber`. */
+export async function receiptDeliveries(
+  database: Database,
+  batchId: string,
+  nameNumber: number,
+): Promise<ReceiptDelivery[]> {
+  const rows = await database.query<ReceiptDeliveryRow>('sms_receipt_deliveries', RECEIPT_DELIVERIES, [
+    batchId,
+    nameNumber,
+  ]);
+  return rows.map((row) => ({
+    targetId: Number(row.target_id),
+    targetName: row.target_name,
+    targetTitle: row.target_title,
+    targetPosition: row.target_position,
+    channel: row.channel,
+    status: row.status,
+    pages: row.pages,
+    completedAt: row.received_at,
+  }));
+}

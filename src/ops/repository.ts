@@ -1,0 +1,22 @@
+import pg from 'pg';
+
+/**
+ * The questions ops asks Postgres: whether it answers. They touch no table; readiness, the doctor,
+ * start-up and the spool use them on whichever pool or connection they mean to probe.
+ */
+
+/** A pool or a connection: anything that runs one statement. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Runs `SELECT 1`: throws when Postgres does not answer on this pool or connection. */
+export async function selectOne(executor: Queryable): Promise<void> {
+  await executor.query('SELECT 1');
+}
+
+/** A connection of its own to `url` (not yet connected), for one question at start-up or in the doctor. */
+export function singleConnection(url: string, timeoutMs: number): pg.Client {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  // An error after the question (the server going away) must not crash the process.
+  client.on('error', () => {});
+  return client;
+}
