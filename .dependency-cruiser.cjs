@@ -142,7 +142,7 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|migrations|var)/' },
+    exclude: { path: '^(migrations|var)/' },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -8,6 +8,9 @@ export type Db = NodePgDatabase<typeof schema>;
 /** A transaction or the database itself: a change and its audit row are written in one transaction. */
 export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete' | 'execute'>;
 
+/** The pg pool of a process, for code that hands it to a repository without importing pg. */
+export type Pool = pg.Pool;
+
 export interface Database {
   db: Db;
   pool: pg.Pool;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
-import type pg from 'pg';
+import type { Pool } from '../db/client.js';
 import type { Metrics } from './metrics.js';
 import { selectOne } from './repository.js';
 
@@ -26,7 +26,7 @@ async function check(probe: () => Promise<unknown>): Promise<Check> {
 }
 
 export interface ReadinessDeps {
-  pool: pg.Pool;
+  pool: Pool;
   redis: Redis | Cluster;
 }
 
