@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { html, type SafeHtml } from '../html.js';
 import { MEMBER_COLUMNS } from '../members/csv.js';
 import { MAX_JOB_BYTES, MAX_JOB_ROWS } from '../members/imports.js';
 import { MAX_IMPORT_BYTES } from '../members/service.js';
@@ -10,7 +11,6 @@ import { MIN_PASSWORD_LENGTH } from '../staff/passwords.js';
 import { STAFF_ROLES, type StaffRole } from '../staff/service.js';
 import { auditDiff } from './audit-diff.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
-import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { html, type SafeHtml } from '../html.js';
 import { requireRole } from '../staff/auth.js';
 import type { ConsoleTools } from './forms.js';
-import { html, type SafeHtml } from '../html.js';
 import { formatTime, type PageContext, page } from './layout.js';
 
 const HOUR = 3_600_000;

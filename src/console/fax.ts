@@ -4,9 +4,9 @@ import { estimate } from '../fax/layout.js';
 import { letterheadWarning } from '../fax/letterhead.js';
 import { formatUtc } from '../fax/receipts.js';
 import { renderFaxPartToBuffer } from '../fax/render.js';
+import { html } from '../html.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, field, idOf, numeric } from './forms.js';
-import { html } from '../html.js';
 
 /** The test fax form as typed, and its problem, shown beside its field. */
 interface TestFaxForm {

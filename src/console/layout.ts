@@ -1,5 +1,5 @@
-import type { StaffRole } from '../staff/service.js';
 import { type HtmlValue, html, type SafeHtml } from '../html.js';
+import type { StaffRole } from '../staff/service.js';
 
 export interface PageContext {
   staff: { email: string; role: StaffRole } | null;

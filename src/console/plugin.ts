@@ -3,18 +3,18 @@ import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { html, type SafeHtml } from '../html.js';
 import { MAX_IMPORT_BYTES } from '../members/service.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { digest, type Limits } from '../staff/limits.js';
 import { SESSION_HOURS } from '../staff/sessions.js';
 import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
-import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { consoleAssets } from './assets.js';
 import { campaignPages } from './campaigns.js';
 import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
-import { html, type SafeHtml } from '../html.js';
 import { importPages } from './imports.js';
 import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';
@@ -166,12 +166,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
     );
   });
 
-  app.get('/assets/console.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS),
-  );
-  app.get('/assets/console.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
-  );
+  await consoleAssets(app);
 
   const byAddress = options.limits.failures('sign-in-address', SIGN_IN_LIMITS.address);
   const byAccount = options.limits.failures('sign-in-account', SIGN_IN_LIMITS.account);

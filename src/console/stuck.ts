@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { html } from '../html.js';
 import type { StuckItem } from '../ops/stuck.js';
 import { requireRole } from '../staff/auth.js';
 import type { ConsoleTools } from './forms.js';
-import { html } from '../html.js';
 import { formatTime, page } from './layout.js';
 
 /** Where staff follow a stuck item up: its broadcast, fax batch or campaign, the most precise first. */
