@@ -19,9 +19,9 @@ import {
   type Wording,
 } from '../campaigns/validation.js';
 import type { AppError } from '../errors.js';
-import { html, type SafeHtml } from '../html.js';
 import { fromLocalInput, toLocalInput, wallClock } from '../time.js';
 import { type Form, field } from './forms.js';
+import { html, type SafeHtml } from '../html.js';
 import { displayTimeZone, type PageContext } from './layout.js';
 
 /** A target's fields as typed, so that a refused form comes back as it was sent. */

@@ -9,7 +9,6 @@ import {
   readFaxNumbers,
 } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
-import { html, type SafeHtml } from '../html.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { HOLD_REASONS } from '../supporters/names.js';
 import {
@@ -27,6 +26,7 @@ import {
 } from './campaign-form.js';
 import { chartSvg } from './chart.js';
 import { type ConsoleTools, field, idOf, setFlash, takeFlash } from './forms.js';
+import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,

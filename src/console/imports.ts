@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
-import { html, type SafeHtml } from '../html.js';
 import type { ImportJob } from '../members/imports.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { type ConsoleTools, idOf } from './forms.js';
+import { html, type SafeHtml } from '../html.js';
 import { formatSeconds, page, plural } from './layout.js';
 
 type Params = { Params: { id: string } };

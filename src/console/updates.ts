@@ -9,10 +9,10 @@ import {
 } from '../broadcasts/compose.js';
 import { type BroadcastInput, RECEIPT_PLACEHOLDER } from '../broadcasts/service.js';
 import { AppError } from '../errors.js';
-import { html, type SafeHtml } from '../html.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { fromLocalInput, toLocalInput } from '../time.js';
 import { type ConsoleTools, field, idOf } from './forms.js';
+import { html, type SafeHtml } from '../html.js';
 import {
   actionButton,
   canDo,
