@@ -2,24 +2,26 @@ import csrfProtection from '@fastify/csrf-protection';
 import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { MAX_IMPORT_BYTES } from '../members/service.js';
+import type { TypeBoxRequests } from '../schemas.js';
 import type { StaffPrincipal } from '../staff/auth.js';
 import { digest, type Limits } from '../staff/limits.js';
 import { SESSION_HOURS } from '../staff/sessions.js';
 import { refuseUnsafeText } from '../text.js';
 import { adminPages } from './admin.js';
-import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import { consoleAssets } from './assets.js';
 import { campaignPages } from './campaigns.js';
 import { dashboardPages } from './dashboard.js';
 import { faxPages } from './fax.js';
 import { type ConsoleTools, field } from './forms.js';
-import { html, type SafeHtml } from '../html.js';
 import { importPages } from './imports.js';
-import { type PageContext, page, setDisplay } from './layout.js';
 import { queueBoard, XSRF_HEADER } from './queues.js';
 import { stuckPages } from './stuck.js';
 import { updatePages } from './updates.js';
+import { setDisplay } from './views/layout.js';
+import { loginPage, problemPage } from './views/session.js';
 
 declare module '@fastify/secure-session' {
   interface SessionData {
@@ -48,6 +50,11 @@ const SIGN_IN_LIMITS = {
   account: { free: 5, windowMs: 15 * 60_000, maxWaitMs: 60_000 },
 };
 
+const LoginForm = Type.Object({
+  email: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
+});
+
 const tools: ConsoleTools = {
   context(request, reply) {
     return { staff: request.staff, csrf: reply.generateCsrf(), stuck: request.stuck };
@@ -60,25 +67,6 @@ const tools: ConsoleTools = {
       .send(body.text);
   },
 };
-
-function loginPage(context: PageContext, email: string, problem: string | null): SafeHtml {
-  return page(
-    context,
-    'Sign in',
-    html`<section class="login" aria-labelledby="login-heading">
-      <h1 id="login-heading">Sign in</h1>
-      ${problem && html`<p class="problem" role="alert" id="login-problem">${problem}</p>`}
-      <form method="post" action="/console/login">
-        <input type="hidden" name="_csrf" value="${context.csrf}">
-        <label for="email">E-mail</label>
-        <input type="email" id="email" name="email" autocomplete="username" required value="${email}">
-        <label for="password">Password</label>
-        <input type="password" id="password" name="password" autocomplete="current-password" required>
-        <button type="submit">Sign in</button>
-      </form>
-    </section>`,
-  );
-}
 
 /**
  * The staff console: server-rendered pages over the same services as the staff API, signed in with a
@@ -154,35 +142,23 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
             (error as { code?: string }).code === 'FST_CSRF_MISSING_SECRET'
           ? 'This form has expired; go back, reload the page and try again.'
           : error.message;
-    return tools.send(
-      reply,
-      page(
-        { staff: request.staff, csrf: reply.generateCsrf(), stuck: request.stuck },
-        'Could not do that',
-        html`<h1>Could not do that</h1><p class="problem" role="alert">${message}</p>
-            <p><a href="/console/campaigns">Back to the campaigns</a></p>`,
-      ),
-      status,
-    );
+    const context = { staff: request.staff, csrf: reply.generateCsrf(), stuck: request.stuck };
+    return tools.send(reply, problemPage(context, message), status);
   });
 
-  app.get('/assets/console.css', async (_request, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS),
-  );
-  app.get('/assets/console.js', async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_JS),
-  );
+  await consoleAssets(app);
 
   const byAddress = options.limits.failures('sign-in-address', SIGN_IN_LIMITS.address);
   const byAccount = options.limits.failures('sign-in-account', SIGN_IN_LIMITS.account);
 
-  app.get('/login', async (request, reply) => {
+  const routes = app.withTypeProvider<TypeBoxRequests>();
+  routes.get('/login', async (request, reply) => {
     if (request.staff) return reply.redirect('/console', 303);
     return tools.send(reply, loginPage(tools.context(request, reply), '', null));
   });
 
-  app.post('/login', async (request, reply) => {
-    const email = field(request.body, 'email');
+  routes.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
+    const email = request.body.email ?? '';
     const account = digest(email.trim().toLowerCase());
     const wait = Math.max(
       ...(await Promise.all([byAddress.waitFor(request.ip), byAccount.waitFor(account)])),
@@ -203,7 +179,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
         429,
       );
     }
-    const member = await staff.verifyPassword(email, field(request.body, 'password'));
+    const member = await staff.verifyPassword(email, request.body.password ?? '');
     if (!member) {
       await Promise.all([byAddress.recordFailure(request.ip), byAccount.recordFailure(account)]);
       const context = tools.context(request, reply);

@@ -1,10 +1,21 @@
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '../errors.js';
-import { FAVICON_SVG, LIVE_COUNT_JS, renderActionPage, renderBadge, renderNoActionPage } from './page.js';
+import { SafeHtml } from '../html.js';
+import type { TypeBoxRequests } from '../schemas.js';
 import { PUBLIC_CACHE_SECONDS, type PublicAction } from './service.js';
+import { actionPage, noActionPage } from './views/action.js';
+import { badgeSvg } from './views/badge.js';
 
 /** A keyword as staff may set one: letters and digits. Anything else is no action. */
 const KEYWORD = /^[\p{L}\p{N}]{1,40}$/u;
+
+/**
+ * The public pages' files, beside this module (`dist/src/public/assets/` in the built product, where
+ * `npm run build` copies them): read once, when the routes are registered.
+ */
+const asset = (name: string) => readFile(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
 /** The /act pages may be shown or embedded by other sites: CORS and a cross-origin resource policy, here only. */
 function publicHeaders(reply: FastifyReply, type: string): FastifyReply {
@@ -27,8 +38,16 @@ const noAction = () => new AppError(404, 'not_found', 'There is no public action
  * The public pages of an action, without sign-in: `/act/:keyword` (HTML), `/act/:keyword.json` and
  * `/act/:keyword/badge.svg`. No supporter's name or number is in any of them.
  */
-export async function publicRoutes(app: FastifyInstance) {
+export async function publicRoutes(plain: FastifyInstance) {
+  const app = plain.withTypeProvider<TypeBoxRequests>();
   const { publicActions, config, clock } = app.services;
+  const [css, liveJs, favicon] = await Promise.all([
+    asset('action.css'),
+    asset('live.js'),
+    asset('favicon.svg'),
+  ]);
+  // Our own file, inlined so that a phone draws the page from one response.
+  const style = { css: new SafeHtml(`\n${css}`) };
 
   async function lookUp(keyword: string): Promise<PublicAction | null> {
     return KEYWORD.test(keyword) ? await publicActions.action(keyword) : null;
@@ -42,44 +61,51 @@ export async function publicRoutes(app: FastifyInstance) {
 
   // Browsers ask every site for its icon: a small one rather than a 404 on every page.
   const icon = (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG);
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon);
   app.get('/favicon.svg', icon);
   app.get('/favicon.ico', icon);
 
   app.get('/act/live.js', async (_request, reply) =>
-    reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600')
-      .send(LIVE_COUNT_JS),
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(liveJs),
   );
 
-  app.get<{ Params: { slug: string } }>('/act/:slug', async (request, reply) => {
-    const { slug } = request.params;
-    reply.header('vary', 'accept');
-    if (slug.endsWith('.json') || wantsJson(request)) {
-      const action = await find(slug.replace(/\.json$/, ''));
-      return publicHeaders(reply, 'application/json; charset=utf-8').send(action);
-    }
-    const action = await lookUp(slug);
-    if (!action) {
-      return publicHeaders(reply.status(404), 'text/html; charset=utf-8').send(
-        renderNoActionPage(slug, { orgName: config.orgName, shortcode: config.smsShortcode }),
-      );
-    }
-    const pageUrl = `${config.publicBaseUrl.replace(/\/$/, '')}/act/${encodeURIComponent(action.keyword)}`;
-    return publicHeaders(reply, 'text/html; charset=utf-8').send(
-      renderActionPage(action, {
+  app.get(
+    '/act/:slug',
+    { schema: { params: Type.Object({ slug: Type.String() }) } },
+    async (request, reply) => {
+      const { slug } = request.params;
+      reply.header('vary', 'accept');
+      if (slug.endsWith('.json') || wantsJson(request)) {
+        const action = await find(slug.replace(/\.json$/, ''));
+        return publicHeaders(reply, 'application/json; charset=utf-8').send(action);
+      }
+      const action = await lookUp(slug);
+      if (!action) {
+        const page = noActionPage(slug, {
+          ...style,
+          orgName: config.orgName,
+          shortcode: config.smsShortcode,
+        });
+        return publicHeaders(reply.status(404), 'text/html; charset=utf-8').send(page.text);
+      }
+      const pageUrl = `${config.publicBaseUrl.replace(/\/$/, '')}/act/${encodeURIComponent(action.keyword)}`;
+      const page = actionPage(action, {
+        ...style,
         orgName: config.orgName,
         timeZone: config.orgTimezone,
         pageUrl,
         now: clock(),
-      }),
-    );
-  });
+      });
+      return publicHeaders(reply, 'text/html; charset=utf-8').send(page.text);
+    },
+  );
 
-  app.get<{ Params: { keyword: string } }>('/act/:keyword/badge.svg', async (request, reply) =>
-    publicHeaders(reply, 'image/svg+xml; charset=utf-8').send(
-      renderBadge(await find(request.params.keyword)),
-    ),
+  app.get(
+    '/act/:keyword/badge.svg',
+    { schema: { params: Type.Object({ keyword: Type.String() }) } },
+    async (request, reply) =>
+      publicHeaders(reply, 'image/svg+xml; charset=utf-8').send(
+        badgeSvg(await find(request.params.keyword)).text,
+      ),
   );
 }

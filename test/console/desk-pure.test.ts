@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countdown } from '../../src/console/dashboard.js';
 import { money, people, typedNumber } from '../../src/console/updates.js';
+import { countdown } from '../../src/console/views/dashboard.js';
 
 const MINUTE = 60_000;
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { readCampaignChange } from '../../src/campaigns/validation.js';
 import { CONSOLE_WORDING, consoleTime, fieldOfError } from '../../src/console/campaign-form.js';
-import { chartSvg } from '../../src/console/chart.js';
-import { html } from '../../src/html.js';
 import { progressOf } from '../../src/console/imports.js';
+import { chartSvg } from '../../src/console/views/chart.js';
 import { AppError } from '../../src/errors.js';
+import { html } from '../../src/html.js';
 
 describe('html', () => {
   it('escapes every interpolation, nested ones included, and keeps html fragments as they are', () => {

@@ -1,0 +1,48 @@
+import { html, type SafeHtml } from '../../html.js';
+import { formatTime, type PageContext, page } from './layout.js';
+
+/** One piece of stuck work (the stuck report's item): never a phone number or a name. */
+export interface StuckWork {
+  kind: string;
+  since: Date;
+  reason: string;
+  campaignId?: number | null;
+  batchId?: number | null;
+  broadcastId?: number | null;
+}
+
+/** Where staff follow a stuck item up: its broadcast, fax batch or campaign, the most precise first. */
+function linkOf(item: StuckWork) {
+  if (item.broadcastId)
+    return html`<a href="/console/broadcasts/${item.broadcastId}">broadcast ${item.broadcastId}</a>`;
+  if (item.batchId) return html`<a href="/console/fax-batches/${item.batchId}">fax batch ${item.batchId}</a>`;
+  if (item.campaignId)
+    return html`<a href="/console/campaigns/${item.campaignId}">campaign ${item.campaignId}</a>`;
+  return '—';
+}
+
+/** The page the banner links to: what has stopped moving, and since when. */
+export function stuckPage(
+  context: PageContext,
+  counts: Record<string, number>,
+  items: readonly StuckWork[],
+): SafeHtml {
+  const kinds = Object.entries(counts).filter(([, n]) => n > 0);
+  const rows = items.map(
+    (item) =>
+      html`<tr><td data-label="Kind">${item.kind}</td><td data-label="Since">${formatTime(item.since)}</td><td data-label="Why">${item.reason}</td><td data-label="Where">${linkOf(item)}</td></tr>`,
+  );
+  return page(
+    context,
+    'Stuck work',
+    html`<h1>Stuck work</h1>
+        <p class="hint">Work that has stopped moving. The watchdog drives what it can on every minute; what stays here needs someone to look.</p>
+        ${
+          kinds.length === 0
+            ? html`<p>Nothing is stuck.</p>`
+            : html`<div class="stats">${kinds.map(([kind, n]) => html`<div class="stat"><strong>${n}</strong>${kind}</div>`)}</div>
+        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Kind</th><th scope="col">Since</th><th scope="col">Why</th><th scope="col">Where</th></tr></thead>
+        <tbody>${rows}</tbody></table></div>`
+        }`,
+  );
+}
