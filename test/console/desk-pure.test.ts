@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countdown } from '../../src/console/dashboard.js';
-import { money, people, typedNumber } from '../../src/console/updates.js';
+import { typedNumber } from '../../src/console/updates.js';
+import { money, people } from '../../src/console/views/updates.js';
 
 const MINUTE = 60_000;
 
