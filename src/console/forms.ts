@@ -54,6 +54,10 @@ export function numeric(text: string | undefined, maximum = Number.MAX_SAFE_INTE
 /** The `:id` of a page's route. */
 export const idOf = (request: FastifyRequest) => numeric((request.params as { id?: string }).id);
 
+/** A 4xx the page can explain: shown on the page; anything else goes to the console's error page. */
+export const explainable = (error: unknown): error is AppError =>
+  error instanceof AppError && error.statusCode < 500 && error.statusCode !== 404;
+
 /** A message for the page the next redirect lands on, kept in the session and shown once. */
 export function setFlash(request: FastifyRequest, text: string, problem = false) {
   request.session.set('flash', JSON.stringify({ text, problem }));

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { parseAudience } from '../broadcasts/audience.js';
 import { composeBroadcast, MAX_BROADCAST_LENGTH, MAX_BROADCAST_SEGMENTS } from '../broadcasts/compose.js';
@@ -6,19 +6,23 @@ import { type BroadcastInput, RECEIPT_PLACEHOLDER } from '../broadcasts/service.
 import { AppError } from '../errors.js';
 import type { TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
-import { fromLocalInput, toLocalInput } from '../time.js';
-import { type ConsoleTools, FormSwitch, FormText, field, formBody, idOf, PageParams } from './forms.js';
-import { canDo, displayTimeZone, type PageContext, page } from './layout.js';
 import {
-  broadcastView,
+  type ConsoleTools,
+  explainable,
+  FormSwitch,
+  FormText,
+  field,
+  formBody,
+  idOf,
+  PageParams,
+} from './forms.js';
+import { canDo, type PageContext, page } from './layout.js';
+import { updateProgressPages } from './update-progress.js';
+import {
   type ConfirmProblems,
   composeView,
   confirmView,
   type Draft,
-  FINISHED,
-  failuresTable,
-  money,
-  progressFields,
   replacedText,
   type SegmentFields,
   unicodeText,
@@ -77,10 +81,6 @@ const inputOf = (draft: Draft): BroadcastInput => ({
   audience: draft.audience,
   smartEncoding: draft.smartEncoding,
 });
-
-/** A 4xx the page can explain: shown on the page; anything else goes to the console's error page. */
-const explainable = (error: unknown): error is AppError =>
-  error instanceof AppError && error.statusCode < 500 && error.statusCode !== 404;
 
 /** A campaign's updates: compose, confirm and send, then each update's progress. */
 export function updatePages(plain: FastifyInstance, tools: ConsoleTools) {
@@ -243,74 +243,6 @@ export function updatePages(plain: FastifyInstance, tools: ConsoleTools) {
     },
   );
 
-  async function broadcastPage(request: FastifyRequest, reply: FastifyReply, problem: string | null) {
-    const progress = await service.progress(idOf(request));
-    const context = tools.context(request, reply);
-    const cost = money(progress.total * progress.segments * config.sms.pricePerSegment, config.currency);
-    const waitsUntil = progress.waiting?.until;
-    const body = broadcastView({
-      context,
-      progress,
-      problem,
-      canWrite: canDo(context, 'campaigner'),
-      timeZone: displayTimeZone(),
-      suggested: waitsUntil ? toLocalInput(progress.sendAfter ?? waitsUntil, displayTimeZone()) : '',
-      cost,
-    });
-    return page(context, `Update ${progress.id}`, body);
-  }
-
-  app.get('/broadcasts/:id', { ...viewer, schema: { params: PageParams } }, async (request, reply) =>
-    tools.send(reply, await broadcastPage(request, reply, null)),
-  );
-
-  app.post(
-    '/broadcasts/:id/send-now',
-    { ...campaigner, schema: { params: PageParams } },
-    async (request, reply) => {
-      const id = idOf(request);
-      await service.sendNow(id, staffOf(request).id);
-      return reply.redirect(`/console/broadcasts/${id}`, 303);
-    },
-  );
-
-  app.post(
-    '/broadcasts/:id/reschedule',
-    { ...campaigner, schema: { params: PageParams, body: formBody({ sendAt: FormText }) } },
-    async (request, reply) => {
-      const id = idOf(request);
-      const sendAt = fromLocalInput(request.body.sendAt ?? '', displayTimeZone());
-      try {
-        if (!sendAt) throw new AppError(400, 'invalid_time', 'Choose a date and a time.');
-        await service.reschedule(id, sendAt, staffOf(request).id);
-        return reply.redirect(`/console/broadcasts/${id}`, 303);
-      } catch (error) {
-        if (!explainable(error)) throw error;
-        return tools.send(reply, await broadcastPage(request, reply, error.message), error.statusCode);
-      }
-    },
-  );
-
-  app.get('/broadcasts/:id/live.json', { ...viewer, schema: { params: PageParams } }, async (request) => {
-    const progress = await service.progress(idOf(request));
-    return {
-      fields: progressFields(progress),
-      // Once finished there is nothing left to cancel: the button goes.
-      html: {
-        failures: failuresTable(progress).text,
-        ...(FINISHED.has(progress.status) ? { cancel: '' } : {}),
-      },
-      done: FINISHED.has(progress.status) && progress.queued === 0,
-    };
-  });
-
-  app.post(
-    '/broadcasts/:id/cancel',
-    { ...campaigner, schema: { params: PageParams } },
-    async (request, reply) => {
-      const id = idOf(request);
-      await service.cancel(id, staffOf(request).id);
-      return reply.redirect(`/console/broadcasts/${id}`, 303);
-    },
-  );
+  // Each update's own page: its progress, and sending, rescheduling or cancelling it.
+  updateProgressPages(plain, tools);
 }

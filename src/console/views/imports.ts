@@ -39,9 +39,10 @@ export function outcomeView(job: ImportShown): SafeHtml | null {
   if (job.status !== 'done') return null;
   const more = job.refusedCount - job.refused.length;
   const refused = job.refused.map((r) => html`<li>Line ${r.line}: ${r.reason}</li>`);
-  return html`<div class="notice" role="status"><p>${job.dryRun ? 'Checked (nothing imported)' : 'Imported'}:
-    ${number(job.imported)} new, ${number(job.skipped)} already known, ${number(job.held)} with a name to review,
-    ${number(job.refusedCount)} refused.</p>
+  const done = job.dryRun ? 'Checked (nothing imported)' : 'Imported';
+  const counts = `${number(job.imported)} new, ${number(job.skipped)} already known`;
+  return html`<div class="notice" role="status"><p>${done}: ${counts},
+    ${number(job.held)} with a name to review, ${number(job.refusedCount)} refused.</p>
     ${
       job.refused.length > 0 &&
       html`<h2>Refused rows</h2><ul class="refused">${refused}${
@@ -61,7 +62,7 @@ export function importView(job: ImportShown, progress: ImportProgress): SafeHtml
             data-value="processed">${progress.checked} of ${progress.rows}</progress>
           <p aria-live="polite"><span data-field="checked">${progress.checked}</span> of <span
             data-field="rows">${progress.rows}</span> rows checked<span class="rate"> · <span
-            data-field="rate">${progress.rate}</span> · <span data-field="left">${progress.left}</span></span></p>
+        data-field="rate">${progress.rate}</span> · <span data-field="left">${progress.left}</span></span></p>
           <div data-html="outcome">${outcomeView(job)}</div>
         </div>
         <p><a href="/console/members">Back to the members</a></p>`;

@@ -128,14 +128,14 @@ function composeForm(data: ComposeData): SafeHtml {
         ${problem && html`<p class="error" role="alert" id="body-error">${problem}</p>`}
         <textarea id="body" name="body" rows="5" required maxlength="${MAX_BROADCAST_LENGTH}"
           data-segments="/console/campaigns/${campaignId}/segments.json"
-          aria-describedby="segment-count opt-out-hint${problem ? ' body-error' : ''}">${draft.body}</textarea>
-        <p class="hint" id="segment-count" aria-live="polite"><span data-field="segments">${counter.segments}</span>
+         aria-describedby="segment-count opt-out-hint${problem ? ' body-error' : ''}">${draft.body}</textarea>
+  <p class="hint" id="segment-count" aria-live="polite"><span data-field="segments">${counter.segments}</span>
           <span data-field="segmentsWord">${counter.segmentsWord}</span> per text,
           <span data-field="encoding">${counter.encoding}</span>, <span
           data-field="characters">${counter.characters}</span> characters with the opt-out hint.
-          <span data-field="replaced">${counter.replaced}</span> <span data-field="unicode">${counter.unicode}</span>
+   <span data-field="replaced">${counter.replaced}</span> <span data-field="unicode">${counter.unicode}</span>
           <span class="error" data-field="tooLong">${counter.tooLong}</span></p>
-        <p class="hint" id="opt-out-hint">Unless the text already says it, “${data.optOutHint}” is added on its
+       <p class="hint" id="opt-out-hint">Unless the text already says it, “${data.optOutHint}” is added on its
           own line.</p>
         <input type="hidden" name="smartEncoding" value="off">
         <label class="check"><input type="checkbox" name="smartEncoding" value="on" ${
@@ -149,10 +149,11 @@ function composeForm(data: ComposeData): SafeHtml {
         </fieldset>
         ${
           batches.length > 0 &&
-          html`<p class="hint">To tell a batch’s signers where their names went, write <code>{receipt}</code> in
+          html`<p class="hint">To tell a batch’s signers where their names went, write <code>{receipt}</code>
+            in
             the text: it becomes “${batches[0]?.sentence}”.</p>`
         }
-        <p class="hint">Nothing is sent yet: the next page shows the text as it will arrive, the cost, and asks
+       <p class="hint">Nothing is sent yet: the next page shows the text as it will arrive, the cost, and asks
           you to confirm.</p>
         <button type="submit">Preview and confirm…</button>
       </form>`;
@@ -220,7 +221,7 @@ function confirmField(data: ConfirmData): SafeHtml {
   return html`<label for="confirm">Type the number of people it goes to (${quote.audienceSize.toLocaleString(
     'en-GB',
   )}) to confirm</label>
-          ${problems.confirm && html`<p class="error" role="alert" id="confirm-error">${problems.confirm}</p>`}
+         ${problems.confirm && html`<p class="error" role="alert" id="confirm-error">${problems.confirm}</p>`}
           <input type="text" id="confirm" name="confirm" inputmode="numeric" autocomplete="off" required
             value="${data.typed}" aria-describedby="confirm-hint${problems.confirm ? ' confirm-error' : ''}">
           <p class="hint" id="confirm-hint">More than ${people(data.confirmAbove)}: typing the number is the
@@ -236,19 +237,17 @@ export function confirmView(data: ConfirmData): SafeHtml {
   const action = `/console/campaigns/${campaign.id}/updates`;
   const perText = money(data.pricePerSegment * quote.segments, data.currency);
   const audience = html`<strong data-confirm="audience">${people(quote.audienceSize)}</strong>`;
+  const smartOff = draft.smartEncoding ? '' : ' Smart encoding is off.';
   return html`<h1>Confirm the update</h1>
       <p><a href="/console/campaigns/${campaign.id}">${campaign.title}</a></p>
       ${problems.general && html`<p class="problem" role="alert">${problems.general}</p>`}
       <section class="confirm" aria-labelledby="confirm-summary">
         <p id="confirm-summary" class="confirm-summary">This text goes to ${audience}
-          (${audienceLabel(draft.audience)}): <strong data-confirm="segments">${segmentsText(quote.segments)}</strong>
+  (${audienceLabel(draft.audience)}): <strong data-confirm="segments">${segmentsText(quote.segments)}</strong>
           each, <strong data-confirm="encoding">${quote.encoding}</strong>, costing about
-          <strong data-confirm="cost">${money(quote.cost, data.currency)}</strong> in all (${perText} a text).</p>
+      <strong data-confirm="cost">${money(quote.cost, data.currency)}</strong> in all (${perText} a text).</p>
         ${quote.replaced.length > 0 && html`<p class="hint">${replacedText(quote)}</p>`}
-        ${
-          quote.encoding === 'UCS-2' &&
-          html`<p class="hint">${unicodeText(quote)}${draft.smartEncoding ? '' : ' Smart encoding is off.'}</p>`
-        }
+        ${quote.encoding === 'UCS-2' && html`<p class="hint">${unicodeText(quote)}${smartOff}</p>`}
         <h2>As it will arrive</h2>
         <div class="sms-preview" data-confirm="text">${quote.text}</div>
       </section>
@@ -273,7 +272,7 @@ export function confirmView(data: ConfirmData): SafeHtml {
             Yes, send the same text to them again</label>`
         }
         <button type="submit">Send to ${people(quote.audienceSize)}</button>
-        <button type="submit" class="secondary" formaction="${action}/edit" formnovalidate>Change the text</button>
+   <button type="submit" class="secondary" formaction="${action}/edit" formnovalidate>Change the text</button>
       </form>`;
 }
 
@@ -322,7 +321,8 @@ export function failuresTable(p: BroadcastShown): SafeHtml {
       html`<tr><td data-label="Twilio error">${
         f.errorCode === null
           ? '—'
-          : html`<a href="https://www.twilio.com/docs/api/errors/${f.errorCode}" rel="noreferrer">${f.errorCode}</a>`
+          : html`<a href="https://www.twilio.com/docs/api/errors/${f.errorCode}"
+              rel="noreferrer">${f.errorCode}</a>`
       }</td><td data-label="What it means">${f.meaning}</td><td data-label="Texts">${f.count}</td></tr>`,
   );
   return html`<div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Twilio error</th><th
@@ -385,20 +385,20 @@ export function broadcastView(data: BroadcastData): SafeHtml {
         <p><a href="/console/campaigns/${progress.campaignId}/updates">Back to the updates</a></p>
         ${waitingSection(data)}
         <div data-poll="/console/broadcasts/${progress.id}/live.json" data-every="1500">
-          <p aria-live="polite">To ${audienceLabel(progress.audience)} (${people(progress.total)}) · made ${formatTime(
-            progress.createdAt,
-          )} · status <strong class="status" data-field="status">${progress.status}</strong> ·
+          <p aria-live="polite">To ${audienceLabel(progress.audience)} (${people(progress.total)})
+            · made ${formatTime(progress.createdAt)}
+            · status <strong class="status" data-field="status">${progress.status}</strong> ·
             ${segmentsText(progress.segments)} each, ${progress.encoding}, about ${data.cost}</p>
           <p><label for="progress" class="inline-label">${handled}</label>
             <progress id="progress" max="${Math.max(fields.total, 1)}" value="${fields.handled}"
               data-value="handled"></progress></p>
           <div class="stats">${stats}</div>
-          ${progress.status === 'cancelled' && html`<p class="problem" id="cancelled">${cancelledText(progress)}</p>`}
+  ${progress.status === 'cancelled' && html`<p class="problem" id="cancelled">${cancelledText(progress)}</p>`}
           ${data.canWrite && !FINISHED.has(progress.status) && html`<div data-html="cancel">${cancel}</div>`}
           <h2>Failures by Twilio error</h2>
           <div data-html="failures">${failuresTable(progress)}</div>
         </div>
-        <h2>${progress.status === 'cancelled' && progress.sent === 0 ? 'The text (not sent)' : 'The text sent'}</h2>
+  <h2>${progress.status === 'cancelled' && progress.sent === 0 ? 'The text (not sent)' : 'The text sent'}</h2>
         ${
           progress.body === null
             ? html`<p class="hint">The text has been removed by retention.</p>`
