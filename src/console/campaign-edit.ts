@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { readFaxNumbers } from '../campaigns/validation.js';
 import { AppError } from '../errors.js';
-import { html } from '../html.js';
 import type { TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import {
@@ -17,7 +16,7 @@ import {
 } from './campaign-form.js';
 import { type ConsoleTools, FormSwitch, FormText, formBody, idOf, PageParams } from './forms.js';
 import { page } from './layout.js';
-import { type CampaignValues, campaignFormView, type Problems } from './views/campaign-form.js';
+import { type CampaignValues, campaignFormPage, type Problems } from './views/campaign-form.js';
 
 /** The campaign form's fields; the targets' are numbered (`target-0-name`), as many as were drawn. */
 const CampaignForm = formBody(
@@ -64,12 +63,15 @@ export function campaignEditPages(plain: FastifyInstance, tools: ConsoleTools) {
     status = 200,
   ) {
     const context = tools.context(request, reply);
-    const form = campaignFormView(formData(context.csrf, action, values, problems));
-    return tools.send(reply, page(context, title, html`<h1>${title}</h1>${form}`), status);
+    const body = campaignFormPage(title, formData(context.csrf, action, values, problems));
+    return tools.send(reply, page(context, title, body), status);
   }
 
-  /** A refusal by the service (a keyword taken, a rule of the campaign's state) shown beside its field. */
-  function refused(error: unknown) {
+  /**
+   * The service's refusal (a keyword taken, a rule of the campaign's state), to show beside its field;
+   * anything else goes to the console's error page.
+   */
+  function refused(error: unknown): AppError {
     if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
     return error;
   }

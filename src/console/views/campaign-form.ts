@@ -250,3 +250,8 @@ export function campaignFormView(form: CampaignFormData): SafeHtml {
     <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
   </form>`;
 }
+
+/** The new or edit page's body: its heading, then the form. */
+export function campaignFormPage(title: string, form: CampaignFormData): SafeHtml {
+  return html`<h1>${title}</h1>${campaignFormView(form)}`;
+}

@@ -237,18 +237,16 @@ function moderationCell(context: PageContext, s: SignatureLine, back: string): S
   if (s.batchId !== null) return null;
   const fields = { back, from: 'list' };
   const url = (action: string) => `/console/signatures/${s.id}/${action}`;
-  return html`${
-    s.status === 'valid' && actionButton(context, url('hold'), `Hold ${s.name}`, { secondary: true, fields })
-  }
-            ${
-              (s.status === 'held' || s.status === 'hidden') &&
-              s.name !== '' &&
-              actionButton(context, url('release'), `Release ${s.name}`, { secondary: true, fields })
-            }
-            ${
-              (s.status === 'valid' || s.status === 'held') &&
-              actionButton(context, url('hide'), `Hide ${s.name}`, { danger: true, fields })
-            }`;
+  const canRelease = (s.status === 'held' || s.status === 'hidden') && s.name !== '';
+  const canHide = s.status === 'valid' || s.status === 'held';
+  const hold =
+    s.status === 'valid' && actionButton(context, url('hold'), `Hold ${s.name}`, { secondary: true, fields });
+  const release =
+    canRelease && actionButton(context, url('release'), `Release ${s.name}`, { secondary: true, fields });
+  const hide = canHide && actionButton(context, url('hide'), `Hide ${s.name}`, { danger: true, fields });
+  return html`${hold}
+            ${release}
+            ${hide}`;
 }
 
 /** "1–100 of 250 signatures", "3 signatures match", or that there are none. */
