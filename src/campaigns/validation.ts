@@ -107,8 +107,8 @@ function keywordOf(checks: Checks, raw: string, joinKeywords: readonly string[])
       'reserved_keyword',
       'keyword',
       () =>
-        `${keyword} is a reserved word (opt-out, opt-in, YES, help, nocall, receipt or join); supporters texting it ` +
-        'would not sign. Choose another keyword.',
+        `${keyword} is a reserved word (opt-out, opt-in, YES, help, nocall, receipt or join); ` +
+        'supporters texting it would not sign. Choose another keyword.',
     );
   }
   return keyword;
@@ -142,7 +142,8 @@ export function readFaxNumbers(text: string): FaxNumberReading[] {
 }
 
 const badNumber = (name: string, text: string) =>
-  `${name}: "${text}" is not a valid phone number; give it with + and the country code, e.g. +7 495 987 58 41.`;
+  `${name}: "${text}" is not a valid phone number; ` +
+  'give it with + and the country code, e.g. +7 495 987 58 41.';
 
 /** A list of fax numbers, each item possibly several numbers; every bad one is noted, none twice. */
 function faxNumbersOf(checks: Checks, items: readonly string[], field: string): string[] {
@@ -322,7 +323,8 @@ function targetOf(checks: Checks, target: TargetRequest, index: number): TargetI
       'invalid_fax_number',
       faxField,
       (faxes) =>
-        `${faxes} must list at least one fax number, or ${checks.words.name(emailField)} an address for the channel email.`,
+        `${faxes} must list at least one fax number, ` +
+        `or ${checks.words.name(emailField)} an address for the channel email.`,
     );
   } else if (channel !== 'email' && !hasFax) {
     checks.refuse(

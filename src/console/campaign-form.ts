@@ -1,9 +1,9 @@
 /**
- * The campaign form: what staff type, read into the API's request, checked by the API's rules in the
- * console's own words (its labels, the organisation's clock), and drawn again with every problem beside
- * its field.
+ * The campaign form: what staff type, read into the API's request and checked once by the API's rules
+ * in the console's own words (its labels, the organisation's clock), every problem under its field for
+ * the view (views/campaign-form.ts) to show beside it.
  */
-import type { CampaignDetail } from '../campaigns/service.js';
+import type { CampaignChange, CampaignDetail, CampaignInput } from '../campaigns/service.js';
 import {
   BATCH_THRESHOLD,
   type CampaignChangeRequest,
@@ -21,47 +21,15 @@ import {
 import type { AppError } from '../errors.js';
 import { fromLocalInput, toLocalInput, wallClock } from '../time.js';
 import { type Form, field } from './forms.js';
-import { html, type SafeHtml } from '../html.js';
-import { displayTimeZone, type PageContext } from './layout.js';
-
-/** A target's fields as typed, so that a refused form comes back as it was sent. */
-export interface TargetValues {
-  name: string;
-  title: string;
-  organisation: string;
-  address: string;
-  salutation: string;
-  faxNumbers: string;
-  emails: string;
-  channel: string;
-  language: string;
-  timezone: string;
-}
-
-export interface CampaignValues {
-  keyword: string;
-  title: string;
-  reference: string;
-  shortTitle: string;
-  summary: string;
-  subject: string;
-  body: string;
-  translationLanguage: string;
-  translationSubject: string;
-  translationBody: string;
-  contactName: string;
-  contactEmail: string;
-  contactPhone: string;
-  closesAt: string;
-  thanks: string;
-  batchDailyAt: string;
-  batchThreshold: string;
-  /** Shown at /act/<keyword> once open or closed. */
-  public: boolean;
-  targets: TargetValues[];
-  /** Empty target slots drawn after the targets (one more each time "Add another target" is pressed). */
-  slots: number;
-}
+import {
+  type CampaignFormData,
+  type CampaignValues,
+  CHANNELS,
+  LANGUAGES,
+  type Problems,
+  type TargetValues,
+} from './views/campaign-form.js';
+import { displayTimeZone } from './views/layout.js';
 
 const TARGET_FIELDS = [
   'name',
@@ -76,18 +44,11 @@ const TARGET_FIELDS = [
   'timezone',
 ] as const;
 
+/** The name of a target's field in the form: `target-0-name`, `target-1-faxNumbers` … */
+export const TARGET_FIELD_NAME = `^target-\\d+-(${TARGET_FIELDS.join('|')})$`;
+
 /** The target's fields that always hold a value (a default or a choice): they do not make a target. */
 const PRESET_FIELDS: readonly string[] = ['timezone', 'channel', 'language'];
-
-export const CHANNELS: Record<NonNullable<TargetRequest['channel']>, string> = {
-  'fax-then-email': 'Fax; e-mail when every fax number fails',
-  email: 'E-mail only',
-  both: 'Fax and e-mail',
-};
-export const LANGUAGES: Record<NonNullable<TargetRequest['language']>, string> = {
-  en: 'English',
-  ru: 'Russian',
-};
 
 const isChoice = <T extends string>(choices: Record<T, string>, value: string): value is T =>
   Object.hasOwn(choices, value);
@@ -225,7 +186,7 @@ const TARGET_LABELS: Record<string, string> = {
 };
 
 /** The form's field (its name and label) for a request's field path; 'form' when it has none. */
-export function formField(path: string | undefined): { name: string; label: string } {
+function formField(path: string | undefined): { name: string; label: string } {
   if (path === undefined) return { name: 'form', label: 'The form' };
   const target = /^targets\[(\d+)\](?:\.(\w+))?/.exec(path);
   if (target) {
@@ -267,7 +228,7 @@ const lines = (text: string) =>
  * threshold that is no number, a choice not on the list) is a problem of its own and left out of the
  * request, so that the rest is still checked.
  */
-export function requestOf(values: CampaignValues): { request: CampaignRequest; problems: Problem[] } {
+function requestOf(values: CampaignValues): { request: CampaignRequest; problems: Problem[] } {
   const problems: Problem[] = [];
   const refuse = (code: string, path: string, message: string) =>
     problems.push({ code, field: path, message });
@@ -363,10 +324,8 @@ export function requestOf(values: CampaignValues): { request: CampaignRequest; p
   return { request, problems };
 }
 
-/** Each field's problems, by the form's name for the field ('form' for the whole form). */
-export type Problems = Map<string, string[]>;
-
-export function problemsByField(problems: readonly Problem[]): Problems {
+/** Each problem under its field's name in the form, none twice. */
+function problemsByField(problems: readonly Problem[]): Problems {
   const byField: Problems = new Map();
   for (const problem of problems) {
     const name = formField(problem.field).name;
@@ -377,150 +336,71 @@ export function problemsByField(problems: readonly Problem[]): Problems {
   return byField;
 }
 
+/** A form read and checked: what to save, or every problem under its field. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: Problems };
+
+function checked<T>(value: T, problems: readonly Problem[]): Checked<T> {
+  return problems.length === 0 ? { ok: true, value } : { ok: false, problems: problemsByField(problems) };
+}
+
+/** The API's rules in the console's words: its labels and the organisation's clock. */
+const worded = (context: ValidationContext): ValidationContext => ({ ...context, wording: CONSOLE_WORDING });
+
+/** A new campaign's form, read and checked once: every problem of the form and of the API's rules. */
+export function checkNewCampaign(values: CampaignValues, context: ValidationContext): Checked<CampaignInput> {
+  const { request, problems } = requestOf(values);
+  const read = readCampaign(request, worded(context));
+  return checked(read.campaign, [...problems, ...read.problems]);
+}
+
 /**
- * Every problem of a filled-in campaign form at once, each under its field, by the API's rules in the
- * console's words. `changeOf` narrows an edit to what changed; a new campaign (null) checks every field.
+ * An edit's form, read and checked once. Only what changed is checked (and sent), so that a campaign
+ * past its draft can still be edited where allowed.
  */
-export function problemsOf(
+export function checkCampaignEdit(
+  before: CampaignDetail,
   values: CampaignValues,
   context: ValidationContext,
-  changeOf: ((request: CampaignRequest) => CampaignChangeRequest) | null,
-): Problems {
+): Checked<CampaignChange> {
   const { request, problems } = requestOf(values);
-  const worded = { ...context, wording: CONSOLE_WORDING };
-  const checked = changeOf
-    ? readCampaignChange(changeOf(request), worded).problems
-    : readCampaign(request, worded).problems;
-  return problemsByField([...problems, ...checked]);
-}
-
-/** A target's fieldset; `index` null draws the template the page's script copies. */
-function targetBlock(
-  target: TargetValues,
-  index: number | null,
-  problems: Problems,
-  errorFor: (name: string) => SafeHtml | null,
-): SafeHtml {
-  const i = index ?? '__index__';
-  const id = (name: string) => `target-${i}-${name}`;
-  const invalid = (name: string) => (problems.has(id(name)) ? html`aria-invalid="true"` : null);
-  const described = (name: string, hint = false) => {
-    const ids = [hint ? `${id(name)}-hint` : '', problems.has(id(name)) ? `${id(name)}-error` : ''];
-    const text = ids.filter(Boolean).join(' ');
-    return text ? html`aria-describedby="${text}"` : null;
+  const { keyword, targets, ...rest } = request;
+  const old = requestOf(valuesOf(before)).request;
+  const change: CampaignChangeRequest = {
+    ...rest,
+    ...(keyword.trim().toUpperCase() === before.keyword ? {} : { keyword }),
+    ...(JSON.stringify(targets) === JSON.stringify(old.targets) ? {} : { targets }),
+    ...(rest.closesAt === old.closesAt ? { closesAt: undefined } : {}),
+    // The form edits the thanks only; the other replies stay as they were.
+    replies: { ...before.replies, thanks: values.thanks },
   };
-  const line = (name: keyof TargetValues, label: string) =>
-    html`<label for="${id(name)}">${label}</label>${errorFor(id(name))}<input type="text" id="${id(name)}" name="${id(name)}" value="${target[name]}" ${described(name)} ${invalid(name)}>`;
-  const select = (name: 'channel' | 'language', label: string, choices: Record<string, string>) =>
-    html`<label for="${id(name)}">${label}</label>${errorFor(id(name))}<select id="${id(name)}" name="${id(name)}">${Object.entries(
-      choices,
-    ).map(
-      ([value, text]) =>
-        html`<option value="${value}" ${target[name] === value ? html`selected` : null}>${text}</option>`,
-    )}</select>`;
-  const readings = readFaxNumbers(target.faxNumbers);
-  const understood = readings.filter((reading) => reading.number !== null);
-  return html`<fieldset id="target-${i}" class="target" data-target>
-      <legend>Target <span data-target-number>${index === null ? '' : index + 1}</span></legend>
-      ${errorFor(`target-${i}`)}
-      ${line('name', 'Target’s name')}${line('title', 'Target’s title')}${line('organisation', 'Target’s organisation')}
-      <label for="${id('address')}">Target’s address</label><textarea id="${id('address')}" name="${id('address')}" rows="2">${target.address}</textarea>
-      ${line('salutation', 'Salutation (e.g. Dear Prosecutor General)')}
-      <label for="${id('faxNumbers')}">Fax numbers, tried in order</label>
-      <p class="hint" id="${id('faxNumbers')}-hint">As the action prints them, with the country code: one per line, or split by “/”, “,” or “;”, e.g. +7495 987 58 41/ +7495 692 17 25.</p>
-      ${errorFor(id('faxNumbers'))}
-      <textarea id="${id('faxNumbers')}" name="${id('faxNumbers')}" rows="2" data-fax-numbers="/console/fax-numbers.json" ${described('faxNumbers', true)} ${invalid('faxNumbers')}>${target.faxNumbers}</textarea>
-      <p class="hint understood" id="${id('faxNumbers')}-understood" aria-live="polite" ${understood.length === 0 ? html`hidden` : null}>Understood as: <span data-understood>${understood.map((reading) => reading.number).join(', ')}</span></p>
-      <label for="${id('emails')}">E-mail addresses, one per line, tried in order</label>
-      ${errorFor(id('emails'))}
-      <textarea id="${id('emails')}" name="${id('emails')}" rows="2" ${described('emails')} ${invalid('emails')}>${target.emails}</textarea>
-      ${select('channel', 'Send by', CHANNELS)}
-      ${select('language', 'Language of the letter’s fixed parts', LANGUAGES)}
-      ${line('timezone', 'Time zone of the office (IANA, e.g. Europe/Moscow)')}
-      <p><button type="submit" class="secondary" name="removeTarget" value="${i}" data-remove-target>Remove this target</button></p>
-    </fieldset>`;
+  const read = readCampaignChange(change, worded(context));
+  return checked(read.change, [...problems, ...read.problems]);
 }
 
-export function campaignForm(
-  context: PageContext,
+/** The problem the service refused a checked form with (a keyword taken, a rule of the campaign's state). */
+export const refusalProblems = (error: AppError): Problems =>
+  new Map([[fieldOfError(error), [error.message]]]);
+
+/** What the form view shows: the values as typed, each target's numbers as understood so far. */
+export function formData(
+  csrf: string,
   action: string,
   values: CampaignValues,
-  problems: Problems,
-): SafeHtml {
-  const errorFor = (name: string) => {
-    const messages = problems.get(name);
-    if (!messages) return null;
-    return html`<div class="error" id="${name}-error">${messages.map((message) => html`<p>${message}</p>`)}</div>`;
-  };
-  const described = (name: string, hint?: string) =>
-    [hint ? `${name}-hint` : '', problems.has(name) ? `${name}-error` : ''].filter(Boolean).join(' ') || null;
-  const input = (
-    name: keyof CampaignValues,
-    label: string,
-    options: { hint?: string; type?: string; required?: boolean } = {},
-  ) =>
-    html`<label for="${name}">${label}</label>
-      ${options.hint && html`<p class="hint" id="${name}-hint">${options.hint}</p>`}
-      ${errorFor(name)}
-      <input type="${options.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] as string}"
-        ${options.required ? html`required` : null} ${described(name, options.hint) ? html`aria-describedby="${described(name, options.hint)}"` : null}
-        ${problems.has(name) ? html`aria-invalid="true"` : null}>`;
-  const area = (name: keyof CampaignValues, label: string, hint?: string) =>
-    html`<label for="${name}">${label}</label>
-      ${hint && html`<p class="hint" id="${name}-hint">${hint}</p>`}
-      ${errorFor(name)}
-      <textarea id="${name}" name="${name}" rows="${name === 'body' || name === 'translationBody' ? 10 : 3}" ${described(name, hint) ? html`aria-describedby="${described(name, hint)}"` : null}
-        ${problems.has(name) ? html`aria-invalid="true"` : null}>${values[name] as string}</textarea>`;
+  problems: Problems = new Map(),
+): CampaignFormData {
   const targets = [...values.targets, ...Array.from({ length: values.slots }, () => BLANK_TARGET)];
-  const count = problems.size;
-  // The first submit button is the one Enter presses: it saves, rather than adding or removing a target.
-  return html`<form method="post" action="${action}" novalidate data-campaign-form>
-    <input type="hidden" name="_csrf" value="${context.csrf}">
-    <input type="hidden" name="targetCount" value="${targets.length}" data-target-count>
-    <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">Save</button>
-    ${
-      count > 0 &&
-      html`<div class="problem" role="alert"><p>${count === 1 ? 'One field to put right' : `${count} fields to put right`}; each problem is shown beside its field:</p>
-      <ul>${[...problems].flatMap(([name, messages]) => messages.map((message) => html`<li><a href="#${name === 'form' ? 'keyword' : name}">${message}</a></li>`))}</ul></div>`
-    }
-    ${errorFor('form')}
-    ${input('keyword', 'Keyword', { hint: 'One word of 3–20 letters and digits that supporters text, e.g. MAGAMED.', required: true })}
-    ${input('title', 'Title', { required: true })}
-    ${input('reference', 'Reference (e.g. UA 123/25)')}
-    ${input('shortTitle', 'Short title', { hint: 'The fax’s running header when there is no reference; up to 60 characters.' })}
-    ${area('summary', 'Summary')}
-    <h2>The letter</h2>
-    ${input('subject', 'Letter subject')}
-    ${area('body', 'Letter', 'The text of the fax, above the names.')}
-    <h3>Translation</h3>
-    <p class="hint">Printed first to the targets whose letter is in this language, then the original. Empty for none.</p>
-    <label for="translationLanguage">Language of the translation</label>
-    <select id="translationLanguage" name="translationLanguage">${Object.entries(LANGUAGES).map(
-      ([value, text]) =>
-        html`<option value="${value}" ${values.translationLanguage === value ? html`selected` : null}>${text}</option>`,
-    )}</select>
-    ${input('translationSubject', 'Translation’s subject')}
-    ${area('translationBody', 'Translated letter')}
-    <h3>Contact</h3>
-    <p class="hint">On the letter page beside the organisation’s, and told when a delivery finally fails.</p>
-    ${input('contactName', 'Contact name')}
-    ${input('contactEmail', 'Contact e-mail', { type: 'email' })}
-    ${input('contactPhone', 'Contact phone', { type: 'tel' })}
-    <h2>Targets</h2>
-    <div data-targets>${targets.map((target, i) => targetBlock(target, i, problems, errorFor))}</div>
-    <template data-target-template>${targetBlock(BLANK_TARGET, null, new Map(), () => null)}</template>
-    <p><button type="submit" class="secondary" name="addTarget" value="1" data-add-target>Add another target</button></p>
-    <h2>Timing and replies</h2>
-    ${input('closesAt', `Deadline (${displayTimeZone()} time)`, { type: 'datetime-local', hint: `Date and time as the clock in ${displayTimeZone()} shows it; empty for none.` })}
-    ${area('thanks', 'Thanks reply', 'Texted after signing; {name} becomes the signer’s name. Empty for the default.')}
-    ${input('batchDailyAt', 'Daily batch time (HH:MM, in the first target’s time zone)', { type: 'time' })}
-    ${input('batchThreshold', 'Fax when this many names are waiting', { type: 'number' })}
-    <h2>Public page</h2>
-    <input type="hidden" name="public" value="off">
-    <label class="check"><input type="checkbox" name="public" value="on" ${values.public ? html`checked` : null}>
-      Show this action on its public page (/act/${values.keyword.trim().toUpperCase() || '…'}) once it opens: title, summary, how to sign, the count and each authority’s delivery record, never a name or a number</label>
-    <p><button type="submit">Save</button> <a href="/console/campaigns">Cancel</a></p>
-  </form>`;
+  return {
+    action,
+    csrf,
+    timeZone: displayTimeZone(),
+    values,
+    targets: targets.map((target) => ({
+      values: target,
+      understood: readFaxNumbers(target.faxNumbers).flatMap((reading) => reading.number ?? []),
+    })),
+    blank: BLANK_TARGET,
+    problems,
+  };
 }
 
 /** The form again after "Add another target" or "Remove this target" (without the page's script). */

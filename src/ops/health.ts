@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
-import type { Pool } from '../db/client.js';
 import type { Metrics } from './metrics.js';
-import { selectOne } from './repository.js';
+import { type Pool, selectOne } from './repository.js';
 
 type Check = 'up' | 'down';
 

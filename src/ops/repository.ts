@@ -5,6 +5,9 @@ import pg from 'pg';
  * start-up and the spool use them on whichever pool or connection they mean to probe.
  */
 
+/** A process's pg pool, as readiness samples it. */
+export type Pool = pg.Pool;
+
 /** A pool or a connection: anything that runs one statement. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 

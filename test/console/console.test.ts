@@ -184,6 +184,48 @@ describe('forms', () => {
     expect(response.body).toMatch(/id="keyword-error"><p>STOP is a reserved word/);
     expect(response.body).toContain('value="A title kept"');
   });
+
+  it('shows every problem of the campaign form at once, each beside its field, in the validator’s words', async () => {
+    const { email } = await consoleStaff(database, 'campaigner');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const response = await client.submit('/console/campaigns/new', '/console/campaigns', {
+      keyword: 'STOP',
+      title: ' ',
+      body: 'Letter',
+      batchThreshold: 'many',
+      targetCount: '1',
+      'target-0-name': 'Judge',
+      'target-0-salutation': 'Dear Judge',
+      'target-0-faxNumbers': '+7499 265 90',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('4 fields to put right');
+    expect(response.body).toMatch(/id="keyword-error"><p>STOP is a reserved word/);
+    expect(response.body).toContain('id="title-error"><p>Title must not be blank.</p>');
+    expect(response.body).toContain(
+      'id="batchThreshold-error"><p>The threshold must be a whole number from 1 to 1000000.</p>',
+    );
+    expect(response.body).toContain(
+      'id="target-0-faxNumbers-error"><p>Fax numbers (target 1): &quot;+7499 265 90&quot; is not a valid',
+    );
+  });
+
+  it('refuses a form of the wrong shape (a field sent twice) with the console’s 400 page', async () => {
+    const { email } = await consoleStaff(database, 'campaigner');
+    const client = new ConsoleClient(testApp.app);
+    await client.signIn(email, PASSWORD);
+    const page = await client.get('/console/campaigns/new');
+    const response = await testApp.app.inject({
+      method: 'POST',
+      url: '/console/campaigns',
+      headers: { cookie: client.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&keyword=ONE&keyword=TWO`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('<h1>Could not do that</h1>');
+    expect(response.body).toContain('body/keyword must be string');
+  });
 });
 
 describe('campaign work', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { money, people, typedNumber } from '../../src/console/updates.js';
+import { typedNumber } from '../../src/console/updates.js';
 import { countdown } from '../../src/console/views/dashboard.js';
+import { money, people } from '../../src/console/views/updates.js';
 
 const MINUTE = 60_000;
 
