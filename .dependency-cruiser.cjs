@@ -2,16 +2,16 @@
  * The layout's rules (docs/architecture.md): arrows only point down. `npm run lint` runs this, so a
  * forbidden import fails the build.
  *
- * Floors, high to low; a folder may import only the floors below it:
+ * Layers, high to low; a folder may import only the layers below it:
  *   entry points (app, server, cli, services, workers/)
  *   console/, public/ → broadcasts/ → fax/ → mail/ → campaigns/ → sms/ → members/
  *   → supporters/, staff/, queue/ → db/, config, ops/ and the pure helpers
  *
- * mail/ stands one floor below fax/: it only sends a message (SMTP or an .eml file) and says how the
+ * mail/ stands one layer below fax/: it only sends a message (SMTP or an .eml file) and says how the
  * server answered. The delivery of a part to a target, by fax or by e-mail, is one state machine per
  * channel in fax/, which decides when e-mail follows a failing fax; it calls the mail transport below it.
  */
-const FLOORS = [
+const LAYERS = [
   ['console', 'public'],
   ['broadcasts'],
   ['fax'],
@@ -24,15 +24,15 @@ const FLOORS = [
 ];
 const BOTTOM_FILES = 'src/(config|config-variables|errors|html|logger|receipt|schemas|text|time)[.]ts$';
 
-/** For each folder: every other folder on its floor or above it is out of bounds. */
-const floorRules = FLOORS.flatMap((floor, level) =>
-  floor.map((folder) => {
-    const forbidden = FLOORS.slice(0, level + 1)
+/** For each folder: every other folder on its layer or above it is out of bounds. */
+const layerRules = LAYERS.flatMap((layer, level) =>
+  layer.map((folder) => {
+    const forbidden = LAYERS.slice(0, level + 1)
       .flat()
       .filter((other) => other !== folder);
     return {
-      name: `floor-${folder}`,
-      comment: `src/${folder}/ may import only the floors below it: not ${forbidden.join(', ')}.`,
+      name: `layer-${folder}`,
+      comment: `src/${folder}/ may import only the layers below it: not ${forbidden.join(', ')}.`,
       severity: 'error',
       from: { path: `^src/${folder}/` },
       to: { path: `^src/(${forbidden.join('|')})/` },
@@ -71,7 +71,7 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'An import circle ties rooms together: one of them belongs on a lower floor.',
+      comment: 'An import circle ties rooms together: one of them belongs on a lower layer.',
       severity: 'error',
       from: {},
       to: { circular: true },
@@ -92,14 +92,14 @@ module.exports = {
     },
     {
       name: 'db-imports-no-feature',
-      comment: 'The database room is the floor everything stands on: it imports no room of its own.',
+      comment: 'The database room is the layer everything stands on: it imports no room of its own.',
       severity: 'error',
       from: { path: '^src/db/' },
       to: { path: '^src/', pathNot: `^src/db/|${BOTTOM_FILES}` },
     },
     {
       name: 'bottom-files-import-no-feature',
-      comment: 'Config and the pure helpers sit on the bottom floor.',
+      comment: 'Config and the pure helpers sit on the bottom layer.',
       severity: 'error',
       from: { path: BOTTOM_FILES },
       to: { path: '^src/', pathNot: BOTTOM_FILES },
@@ -134,7 +134,7 @@ module.exports = {
         dependencyTypesNot: ['type-only'],
       },
     },
-    ...floorRules,
+    ...layerRules,
   ],
   options: {
     // TypeScript 7 has no JavaScript API to parse with; swc reads the sources instead.

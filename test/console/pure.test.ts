@@ -3,6 +3,7 @@ import { fillBuckets } from '../../src/campaigns/signatures.js';
 import { readCampaignChange } from '../../src/campaigns/validation.js';
 import { CONSOLE_WORDING, consoleTime, fieldOfError } from '../../src/console/campaign-form.js';
 import { progressOf } from '../../src/console/imports.js';
+import { type CampaignShown, closeView } from '../../src/console/views/campaign.js';
 import { chartSvg } from '../../src/console/views/chart.js';
 import { AppError } from '../../src/errors.js';
 import { html } from '../../src/html.js';
@@ -156,5 +157,56 @@ describe("a members import's progress", () => {
       rate: '25,000 rows a second',
       left: '',
     });
+  });
+});
+
+describe('the close confirmation (a view: data in, HTML out)', () => {
+  const target = {
+    name: 'Prosecutor General',
+    title: null,
+    organisation: null,
+    address: null,
+    salutation: 'Dear Prosecutor General',
+    faxNumbers: ['+74956924081'],
+    emails: [],
+    channel: 'fax-then-email',
+    language: 'ru',
+    timezone: 'Europe/Moscow',
+  } as const;
+  const campaign: CampaignShown = {
+    id: 7,
+    keyword: 'MAGAMED',
+    title: 'Protect <Magamed> & his lawyer',
+    status: 'open',
+    reference: null,
+    shortTitle: null,
+    closesAt: null,
+    public: true,
+    letter: { subject: null, body: 'Please act.', translation: null },
+    contact: null,
+    targets: [target, { ...target, name: 'Ombudsman' }, { ...target, name: 'Head of the Republic' }],
+    signatureCount: 1300,
+    heldCount: 2,
+    pendingFaxCount: 1204,
+    lateCount: 0,
+    hiddenCount: 0,
+  };
+  const context = { staff: { email: 'c@example.org', role: 'campaigner' as const }, csrf: 'tok"en' };
+
+  it('says what closing sends, escapes what staff typed, and carries the CSRF token', () => {
+    const page = closeView(context, campaign).text;
+    expect(page).toContain('Protect &lt;Magamed&gt; &amp; his lawyer');
+    expect(page.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')).toContain(
+      'sends the last batch at once: 1,204 names waiting go to 3 targets',
+    );
+    expect(page).toContain('action="/console/campaigns/7/close"');
+    expect(page).toContain('value="tok&quot;en"');
+  });
+
+  it('sends no fax when no name waits, and offers nothing to a campaign that is not open', () => {
+    expect(closeView(context, { ...campaign, pendingFaxCount: 0 }).text).toContain('sends no last fax');
+    const closed = closeView(context, { ...campaign, status: 'closed' }).text;
+    expect(closed).toContain('only an open campaign can be closed');
+    expect(closed).not.toContain('<form');
   });
 });
