@@ -83,26 +83,27 @@ const firstOfEachNumber = (staged: SQL) =>
  * existing members are never touched (a number that only texted becomes a member).
  */
 const moveStaged = (staged: SQL, now: Date) => sql`
-    WITH fresh AS (${firstOfEachNumber(staged)}),
-    inserted AS (
+    WITH inserted AS (
       INSERT INTO supporters (phone_ciphertext, phone_index, name, name_cleared_under, opted_in, consent_at,
                               consent_terms, consent_message_sid, source, created_at, updated_at)
       SELECT phone_ciphertext, phone_index, name,
              CASE WHEN name IS NOT NULL AND NOT held THEN ${HOLD_RULES}::text END, true, consent_at,
              ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
              ${now}::timestamptz
-        FROM fresh ORDER BY line
+        FROM (${firstOfEachNumber(staged)}) fresh ORDER BY line
       -- A member already is theirs: skipped, not re-consented. A number that only texted (HELP, hello)
       -- was not a member: the import's consent makes it one, its name and opt-out kept.
       ON CONFLICT (phone_index) DO UPDATE
         SET consent_at = excluded.consent_at, consent_terms = excluded.consent_terms,
             source = excluded.source, updated_at = excluded.updated_at
         WHERE supporters.consent_at IS NULL AND supporters.erased_at IS NULL
-      RETURNING phone_index, xmax = 0 AS inserted
+      -- A new row's name is held when it is not stamped as cleared: read back here rather than by
+      -- joining the staged rows again.
+      RETURNING xmax = 0 AS inserted, name IS NOT NULL AND name_cleared_under IS NULL AS held
     )
     SELECT (SELECT count(*) FROM (${staged}) staged)::int AS valid, count(*)::int AS imported,
-           count(*) FILTER (WHERE fresh.held AND inserted.inserted)::int AS held
-      FROM inserted JOIN fresh USING (phone_index)`;
+           count(*) FILTER (WHERE held AND inserted)::int AS held
+      FROM inserted`;
 
 /** What moving the staged rows would do, without moving them. */
 const countStaged = (staged: SQL) => sql`

@@ -152,15 +152,26 @@ export function createImportJobsService({
       let { processed, refusedCount } = job;
       let kept = job.refused.length;
 
+      // Chunks overlap: the next chunk is read while this one is checked, and this one is written while
+      // the next is checked, so that Postgres and the worker work at once. Each chunk's transaction
+      // still starts after the previous one's has committed: progress moves in the file's order.
+      let writing: Promise<boolean> = Promise.resolve(true);
+      let reading = handled(repository.uploadedRowsAfter(db, importId, processed, CHECK_CHUNK));
       while (processed < job.rows) {
-        const rows = await repository.uploadedRowsAfter(db, importId, processed, CHECK_CHUNK);
-        if (rows.length === 0) {
+        const rows = await reading;
+        const last = rows.at(-1);
+        if (!last) {
+          if (!(await writing)) return;
           await fail(
             importId,
             'The uploaded rows are gone (the database lost them); nothing was imported. Send the file again.',
           );
           return;
         }
+        const to = last.n;
+        reading = handled(
+          to < job.rows ? repository.uploadedRowsAfter(db, importId, to, CHECK_CHUNK) : Promise.resolve([]),
+        );
         const checked: CheckedRow[] = [];
         const refused: Refusal[] = [];
         let refusedHere = 0;
@@ -182,26 +193,21 @@ export function createImportJobsService({
             consentSource: row.consentSource,
           });
         }
-        const next = rows[rows.length - 1]?.n ?? processed;
-        const moved = await inCopyTransaction(async (tx, connection) => {
-          const chunk = {
-            importId,
-            from: processed,
-            to: next,
-            refusedCount: refusedHere,
-            refused,
-            now: clock(),
-          };
-          if (!(await repository.recordChunkChecked(tx, chunk))) return false;
-          await repository.copyCheckedRows(connection, importId, checked);
-          return true;
-        });
         // Another run got here first, or the import was failed meanwhile: that run carries on.
-        if (!moved) return;
-        processed = next;
+        if (!(await writing)) return;
+        const chunk = { importId, from: processed, to, refusedCount: refusedHere, refused };
+        writing = handled(
+          inCopyTransaction(async (tx, connection) => {
+            if (!(await repository.recordChunkChecked(tx, { ...chunk, now: clock() }))) return false;
+            await repository.copyCheckedRows(connection, importId, checked);
+            return true;
+          }),
+        );
+        processed = to;
         refusedCount += refusedHere;
         kept += refused.length;
       }
+      if (!(await writing)) return;
 
       // The merge: one transaction, so that supporters gain every new member of the file or none.
       await db.transaction(async (tx) => {
@@ -231,6 +237,15 @@ export function createImportJobsService({
 }
 
 export type ImportJobsService = ReturnType<typeof createImportJobsService>;
+
+/**
+ * The promise itself, marked as handled: work started ahead and awaited later must not be an unhandled
+ * rejection (which ends the process) if it fails before it is awaited; awaiting it still throws.
+ */
+function handled<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => {});
+  return work;
+}
 
 /** A job that BullMQ gives up on (every attempt failed) is failed with a reason staff can act on. */
 export function importFailure(error: unknown): string {
