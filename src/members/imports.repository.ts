@@ -165,21 +165,9 @@ export async function dropTemporaryStaging(connection: ImportConnection): Promis
   await connection.db.execute(sql`DROP TABLE IF EXISTS pg_temp.member_import`);
 }
 
-/** Writes checked rows into the temporary table in one statement, as one JSON parameter. */
+/** Writes checked rows into the temporary table with COPY. */
 export async function stageTemporaryRows(connection: ImportConnection, rows: CheckedRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const staged = rows.map((row) => ({
-    line: row.line,
-    phone_ciphertext: row.phoneCiphertext,
-    phone_index: row.phoneIndex,
-    name: row.name,
-    held: row.held,
-    consent_at: row.consentAt,
-    consent_source: row.consentSource,
-  }));
-  await connection.db.execute(sql`
-    INSERT INTO member_import
-    SELECT * FROM json_populate_recordset(NULL::member_import, ${JSON.stringify(staged)}::json)`);
+  await copyChecked(connection, null, rows);
 }
 
 /** Moves the temporary table's rows into supporters (the caller's transaction, on the import's connection). */
@@ -410,14 +398,27 @@ export async function copyCheckedRows(
   importId: number,
   rows: CheckedRow[],
 ): Promise<void> {
+  await copyChecked(connection, importId, rows);
+}
+
+/** COPY of checked rows: an import job's (`importId`), or a synchronous import's temporary table (null). */
+async function copyChecked(
+  connection: ImportConnection,
+  importId: number | null,
+  rows: CheckedRow[],
+): Promise<void> {
   if (rows.length === 0) return;
+  const prefix = importId === null ? '' : `${importId}\t`;
   let text = '';
   for (const row of rows) {
-    text += `${importId}\t${row.line}\t${row.phoneCiphertext ?? '\\N'}\t${row.phoneIndex}\t${copyField(row.name)}\t${row.held ? 't' : 'f'}\t${row.consentAt.toISOString()}\t${copyField(row.consentSource)}\n`;
+    text += `${prefix}${row.line}\t${row.phoneCiphertext ?? '\\N'}\t${row.phoneIndex}\t${copyField(row.name)}\t${row.held ? 't' : 'f'}\t${row.consentAt.toISOString()}\t${copyField(row.consentSource)}\n`;
   }
+  const columns = 'line, phone_ciphertext, phone_index, name, held, consent_at, consent_source';
   const copy = connection.client.query(
     copyFrom(
-      'COPY member_import_checked (import_id, line, phone_ciphertext, phone_index, name, held, consent_at, consent_source) FROM STDIN',
+      importId === null
+        ? `COPY member_import (${columns}) FROM STDIN`
+        : `COPY member_import_checked (import_id, ${columns}) FROM STDIN`,
     ),
   );
   copy.end(text);

@@ -6,7 +6,7 @@ import type { PhoneCrypto } from '../supporters/phone.js';
 import { checkMemberRecord, type MembersFile, type Refusal, readMemberRecords } from './csv.js';
 import type { CheckedRow, ImportConnection, ImportJob } from './imports.repository.js';
 import * as repository from './imports.repository.js';
-import { importRunning, resultOf } from './service.js';
+import { handled, importRunning, resultOf } from './service.js';
 
 export type { ImportJob } from './imports.repository.js';
 
@@ -237,15 +237,6 @@ export function createImportJobsService({
 }
 
 export type ImportJobsService = ReturnType<typeof createImportJobsService>;
-
-/**
- * The promise itself, marked as handled: work started ahead and awaited later must not be an unhandled
- * rejection (which ends the process) if it fails before it is awaited; awaiting it still throws.
- */
-function handled<T>(work: Promise<T>): Promise<T> {
-  work.catch(() => {});
-  return work;
-}
 
 /** A job that BullMQ gives up on (every attempt failed) is failed with a reason staff can act on. */
 export function importFailure(error: unknown): string {

@@ -10,8 +10,8 @@ import * as repository from './repository.js';
 export const MAX_IMPORT_ROWS = 200_000;
 /** A network of 200,000 members is about 11 MB. */
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-/** Rows a statement writes into the staging table. */
-const STAGING_CHUNK = 1_000;
+/** Rows a COPY writes into the staging table. */
+const STAGING_CHUNK = 5_000;
 
 export const importRunning = () =>
   new AppError(
@@ -44,6 +44,15 @@ export interface MembersDeps {
   clock: () => Date;
   phoneCrypto: PhoneCrypto;
   maxImportRows?: number;
+}
+
+/**
+ * The promise itself, marked as handled: work started ahead and awaited later must not be an unhandled
+ * rejection (which ends the process) if it fails before it is awaited; awaiting it still throws.
+ */
+export function handled<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => {});
+  return work;
 }
 
 export const resultOf = (counts: MergeCounts | undefined) => ({
@@ -96,6 +105,7 @@ export function createMembersService({
         await imports.createTemporaryStaging(connection);
         const refused: Refusal[] = [];
         let chunk: CheckedRow[] = [];
+        let staging: Promise<void> = Promise.resolve();
         const limits = { now, maxRows: maxImportRows, maxBytes: MAX_IMPORT_BYTES };
         for await (const line of readMembersCsv(source, limits)) {
           if ('refusal' in line) {
@@ -104,10 +114,13 @@ export function createMembersService({
           }
           chunk.push(checkedRow(line.row, options.dryRun));
           if (chunk.length === STAGING_CHUNK) {
-            await imports.stageTemporaryRows(connection, chunk);
+            // Written while the next chunk is read and checked; one COPY at a time on the connection.
+            await staging;
+            staging = handled(imports.stageTemporaryRows(connection, chunk));
             chunk = [];
           }
         }
+        await staging;
         await imports.stageTemporaryRows(connection, chunk);
 
         if (options.dryRun) {
