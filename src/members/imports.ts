@@ -6,7 +6,7 @@ import type { PhoneCrypto } from '../supporters/phone.js';
 import { checkMemberRecord, type MembersFile, type Refusal, readMemberRecords } from './csv.js';
 import type { CheckedRow, ImportConnection, ImportJob } from './imports.repository.js';
 import * as repository from './imports.repository.js';
-import { handled, importRunning, resultOf } from './service.js';
+import { handled, importRunning, resultOf, stagedRow } from './service.js';
 
 export type { ImportJob } from './imports.repository.js';
 
@@ -182,16 +182,7 @@ export function createImportJobsService({
             if (kept + refused.length < REFUSED_KEPT) refused.push(line.refusal);
             continue;
           }
-          const { row } = line;
-          checked.push({
-            line: row.line,
-            phoneCiphertext: dryRun ? null : phoneCrypto.encrypt(row.phone),
-            phoneIndex: phoneCrypto.blindIndex(row.phone),
-            name: row.name,
-            held: row.held,
-            consentAt: row.consentAt,
-            consentSource: row.consentSource,
-          });
+          checked.push(stagedRow(phoneCrypto, line.row, dryRun));
         }
         // Another run got here first, or the import was failed meanwhile: that run carries on.
         if (!(await writing)) return;

@@ -55,6 +55,19 @@ export function handled<T>(work: Promise<T>): Promise<T> {
   return work;
 }
 
+/** An accepted row as staged for the merge: a dry run needs no ciphertext, only the blind index. */
+export function stagedRow(phoneCrypto: PhoneCrypto, row: MemberRow, dryRun: boolean): CheckedRow {
+  return {
+    line: row.line,
+    phoneCiphertext: dryRun ? null : phoneCrypto.encrypt(row.phone),
+    phoneIndex: phoneCrypto.blindIndex(row.phone),
+    name: row.name,
+    held: row.held,
+    consentAt: row.consentAt,
+    consentSource: row.consentSource,
+  };
+}
+
 export const resultOf = (counts: MergeCounts | undefined) => ({
   imported: counts?.imported ?? 0,
   skipped: (counts?.valid ?? 0) - (counts?.imported ?? 0),
@@ -69,17 +82,6 @@ export function createMembersService({
   phoneCrypto,
   maxImportRows = MAX_IMPORT_ROWS,
 }: MembersDeps) {
-  /** A checked row as staged: a dry run needs no ciphertext, only the blind index. */
-  const checkedRow = (row: MemberRow, dryRun: boolean): CheckedRow => ({
-    line: row.line,
-    phoneCiphertext: dryRun ? null : phoneCrypto.encrypt(row.phone),
-    phoneIndex: phoneCrypto.blindIndex(row.phone),
-    name: row.name,
-    held: row.held,
-    consentAt: row.consentAt,
-    consentSource: row.consentSource,
-  });
-
   return {
     /**
      * Imports members from CSV (number, name, consent_date, consent_source), read as it arrives: each
@@ -112,7 +114,7 @@ export function createMembersService({
             refused.push(line.refusal);
             continue;
           }
-          chunk.push(checkedRow(line.row, options.dryRun));
+          chunk.push(stagedRow(phoneCrypto, line.row, options.dryRun));
           if (chunk.length === STAGING_CHUNK) {
             // Written while the next chunk is read and checked; one COPY at a time on the connection.
             await staging;
