@@ -2,7 +2,7 @@
  * `npm run bench -- scale`: the product with a network of 60,000 and of 1,000,000 members (built through
  * the import job, web and worker each a process of its own) and a campaign signed by all of them
  * (seeded with SQL), each figure printed at both sizes side by side. BENCH_SCALE_SIZES=60000,300000
- * measures other sizes.
+ * measures other sizes; BENCH_SCALE_IMPORT_ONLY=1 measures the import alone.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +35,8 @@ const FLOOD_TEXTS = 40_000;
  * only), without importing again; its flood texts from other members than a first run's.
  */
 const REUSE = process.env.BENCH_SCALE_REUSE === '1';
+/** BENCH_SCALE_IMPORT_ONLY=1 stops after the import's figures: a quick measure of the import job alone. */
+const IMPORT_ONLY = process.env.BENCH_SCALE_IMPORT_ONLY === '1';
 
 const settings = {
   NODE_ENV: 'production',
@@ -253,6 +255,7 @@ async function measure(size: number): Promise<Figures> {
     figures['import web peak RSS MB'] = peaks[0] ?? 0;
     figures['import worker peak RSS MB'] = peaks[1] ?? 0;
     console.log(figures);
+    if (IMPORT_ONLY) return figures;
     worker.kill('SIGTERM');
     worker = null;
 

@@ -17,9 +17,9 @@ import { createFaxSenderService } from './fax/sender.js';
 import { countByKind } from './fax/stuck.js';
 import type { DeliveryTiming } from './fax/timing.js';
 import { createMailTransport } from './mail/transport.js';
-import { createImportJobs } from './members/imports.js';
-import { createNamesOnFile } from './members/names-on-file.js';
-import { createRetention } from './members/retention.js';
+import { createImportJobsService } from './members/imports.js';
+import { createNamesOnFileService } from './members/names-on-file.js';
+import { createRetentionService } from './members/retention.js';
 import { createMembersService } from './members/service.js';
 import { dependencySamples } from './ops/health.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -100,9 +100,9 @@ export function createServices(deps: ServiceDeps) {
     staff: createStaffService({ db, clock }),
     members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
     /** Members imports run by a worker, with their progress. */
-    importJobs: createImportJobs({ pool: database.pool, clock, phoneCrypto }),
-    retention: createRetention({ db, clock, retentionDays: config.retentionDays }),
-    namesOnFile: createNamesOnFile({ db }),
+    importJobs: createImportJobsService({ db, pool: database.pool, clock, phoneCrypto }),
+    retention: createRetentionService({ db, clock, retentionDays: config.retentionDays }),
+    namesOnFile: createNamesOnFileService({ db }),
     inbound,
     /** Inbound texts kept while Postgres is unreachable; web processes replay files, workers the stream. */
     spool,

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { CampaignsService } from '../src/campaigns/service.js';
 import type { BatchesService } from '../src/fax/batches.js';
-import type { createNamesOnFile } from '../src/members/names-on-file.js';
-import type { createRetention } from '../src/members/retention.js';
+import type { NamesOnFileService } from '../src/members/names-on-file.js';
+import type { RetentionService } from '../src/members/retention.js';
 import type { StuckReport } from '../src/ops/stuck.js';
 import type { JobName } from '../src/queue/queues.js';
 
@@ -35,8 +35,8 @@ export function maintenanceJobs({
 }: {
   batches: BatchesService;
   campaigns: CampaignsService;
-  retention: ReturnType<typeof createRetention>;
-  namesOnFile: ReturnType<typeof createNamesOnFile>;
+  retention: RetentionService;
+  namesOnFile: NamesOnFileService;
   stuck: StuckReport;
   logger: Logger;
 }): MaintenanceJobs {

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { type ImportJobs, importFailure } from '../src/members/imports.js';
+import { type ImportJobsService, importFailure } from '../src/members/imports.js';
 import type { JobName, JobPayload } from '../src/queue/queues.js';
 
 type Processors = {
@@ -17,7 +17,7 @@ function transient(error: unknown): boolean {
  * committed chunk; one that the data makes fail would fail again, so it fails the import at once, as
  * does the last attempt, with a reason staff can read, and the next import is not blocked.
  */
-export function memberImportProcessors(imports: ImportJobs): Processors {
+export function memberImportProcessors(imports: ImportJobsService): Processors {
   return {
     async import({ importId }, job) {
       try {

@@ -5,7 +5,7 @@
  */
 import { CsvError, parse } from 'csv-parse';
 import { AppError } from '../errors.js';
-import { checkName, type NameProblem } from '../supporters/names.js';
+import { checkName, type NameCheck, type NameProblem } from '../supporters/names.js';
 import { normalisePhone } from '../supporters/phone.js';
 
 export const MEMBER_COLUMNS = ['number', 'name', 'consent_date', 'consent_source'] as const;
@@ -110,6 +110,43 @@ function readConsentDate(text: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
+/**
+ * A network's names repeat (families, common names), and checking one afresh costs about 12 µs
+ * (profanity and moderation lists, the font): an import checks each distinct name once.
+ */
+function checkNameOnce(raw: string): NameCheck {
+  // A name of more than 60 characters is refused anyway; a long field is not worth keeping.
+  if (raw.length > NAME_KEPT_LENGTH) return checkName(raw);
+  const known = checkedNames.get(raw);
+  if (known !== undefined) return known;
+  const check = checkName(raw);
+  if (checkedNames.size >= NAMES_KEPT) checkedNames.clear();
+  checkedNames.set(raw, check);
+  return check;
+}
+const checkedNames = new Map<string, NameCheck>();
+const NAMES_KEPT = 50_000;
+const NAME_KEPT_LENGTH = 120;
+
+/** What is wrong with a consent source, if anything: a file's rows mostly share a few sources. */
+function sourceProblem(source: string): string | null {
+  const known = sourceProblems.get(source);
+  if (known !== undefined) return known;
+  let problem: string | null = null;
+  if (source === '') problem = 'the consent source is missing';
+  else if (/\p{Cc}/u.test(source)) problem = 'the consent source contains control characters';
+  // Counted in code points; never more than in UTF-16 units, so only a long one is counted.
+  else if (source.length > MAX_SOURCE_LENGTH && [...source].length > MAX_SOURCE_LENGTH) {
+    problem = `the consent source is longer than ${MAX_SOURCE_LENGTH} characters`;
+  }
+  if (source.length > MAX_SOURCE_LENGTH) return problem;
+  if (sourceProblems.size >= SOURCES_KEPT) sourceProblems.clear();
+  sourceProblems.set(source, problem);
+  return problem;
+}
+const sourceProblems = new Map<string, string | null>();
+const SOURCES_KEPT = 1_000;
+
 function checkRow(record: MemberRecord, now: Date) {
   const problems: string[] = [];
   const rawNumber = record.number;
@@ -118,7 +155,7 @@ function checkRow(record: MemberRecord, now: Date) {
   else if (!phone) problems.push('the number is not a phone number we can read');
 
   const rawName = record.name;
-  const checked = rawName === '' ? null : checkName(rawName);
+  const checked = rawName === '' ? null : checkNameOnce(rawName);
   if (checked && !checked.ok) problems.push(NAME_REASONS[checked.problem]);
 
   const rawDate = record.consentDate;
@@ -128,11 +165,8 @@ function checkRow(record: MemberRecord, now: Date) {
   else if (consentAt > now) problems.push('the consent date is in the future');
 
   const { consentSource } = record;
-  if (consentSource === '') problems.push('the consent source is missing');
-  else if (/\p{Cc}/u.test(consentSource)) problems.push('the consent source contains control characters');
-  else if ([...consentSource].length > MAX_SOURCE_LENGTH) {
-    problems.push(`the consent source is longer than ${MAX_SOURCE_LENGTH} characters`);
-  }
+  const badSource = sourceProblem(consentSource);
+  if (badSource) problems.push(badSource);
 
   if (problems.length > 0 || !phone || !consentAt) return { problems };
   return {
@@ -277,7 +311,10 @@ export async function* readMemberRecords(
     // Only the four columns are kept of each record, as it is read.
     on_record: (record: Record<string, string | undefined>, context): MemberRecord => {
       // context.lines is where the record ends; a quoted field may span lines.
-      const inner = Object.values(record).reduce((n, value) => n + (value?.split('\n').length ?? 1) - 1, 0);
+      let inner = 0;
+      for (const value of Object.values(record)) {
+        if (value?.includes('\n')) inner += value.split('\n').length - 1;
+      }
       return {
         line: context.lines - inner,
         number: record.number ?? '',

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createImportJobs } from '../../src/members/imports.js';
+import { createImportJobsService } from '../../src/members/imports.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
 import { apiAs, staffToken } from '../helpers/api.js';
@@ -209,7 +209,8 @@ describe('POST /api/v1/members/imports', () => {
 
     // The row limit is checked as the file arrives; a smaller one stands in for two million here.
     const before = await count('member_imports');
-    const imports = createImportJobs({
+    const imports = createImportJobsService({
+      db: database.db,
       pool: database.pool,
       clock: () => new Date(),
       phoneCrypto: createPhoneCrypto(server.config.phone),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
-import { createRetention } from '../../src/members/retention.js';
+import { createRetentionService } from '../../src/members/retention.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -106,7 +106,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-describe('createRetention', () => {
+describe('createRetentionService', () => {
   it('deletes bodies, replies and waiting dialogues only of campaigns closed and faxed long enough ago', async () => {
     const untouched = { total: 4, withBody: 4, withReply: 4, dialogues: 1, signatures: 3, replies: 1 };
     expect(await stateOf('OLDFAXED')).toEqual({
@@ -120,7 +120,11 @@ describe('createRetention', () => {
       'SELECT count(*)::int AS n FROM inbound_messages WHERE campaign_id IS NULL',
     );
 
-    const retention = createRetention({ db: database.db, clock: () => new Date(NOW), retentionDays: 180 });
+    const retention = createRetentionService({
+      db: database.db,
+      clock: () => new Date(NOW),
+      retentionDays: 180,
+    });
     expect(await retention.run()).toEqual({ campaigns: 1, messages: 5, dialogues: 1 });
 
     // The rows stay, so the counts do.
@@ -141,12 +145,16 @@ describe('createRetention', () => {
   });
 
   it('changes nothing when run again', async () => {
-    const retention = createRetention({ db: database.db, clock: () => new Date(NOW), retentionDays: 180 });
+    const retention = createRetentionService({
+      db: database.db,
+      clock: () => new Date(NOW),
+      retentionDays: 180,
+    });
     expect(await retention.run()).toEqual({ campaigns: 0, messages: 0, dialogues: 0 });
   });
 
   it('reaches a campaign once its retention period has passed', async () => {
-    const later = createRetention({
+    const later = createRetentionService({
       db: database.db,
       clock: () => new Date(NOW + 175 * DAY),
       retentionDays: 180,
