@@ -67,13 +67,14 @@ export async function latestBatchIds(db: Tx, campaignId: number, limit: number):
   return rows.map((row) => row.id);
 }
 
+/** A batch as the campaigns dashboard shows it. */
+export type BatchSummary = Pick<
+  FaxBatchRow,
+  'campaignId' | 'id' | 'status' | 'signatureCount' | 'createdAt' | 'completedAt'
+>;
+
 /** The newest batch of each of these campaigns that has one. */
-export async function latestBatchOfEach(
-  db: Db,
-  campaignIds: number[],
-): Promise<
-  Array<Pick<FaxBatchRow, 'campaignId' | 'id' | 'status' | 'signatureCount' | 'createdAt' | 'completedAt'>>
-> {
+export async function latestBatchOfEach(db: Db, campaignIds: number[]): Promise<BatchSummary[]> {
   if (campaignIds.length === 0) return [];
   return db
     .selectDistinctOn([faxBatches.campaignId], {
@@ -89,6 +90,7 @@ export async function latestBatchOfEach(
     .orderBy(faxBatches.campaignId, desc(faxBatches.id));
 }
 
+/** Whether the campaign has any batch. */
 export async function campaignHasBatch(db: Tx, campaignId: number): Promise<boolean> {
   const [batch] = await db
     .select({ id: faxBatches.id })
