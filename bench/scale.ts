@@ -13,6 +13,7 @@ import { createBroadcastsService } from '../src/broadcasts/service.js';
 import { createCampaignsService } from '../src/campaigns/service.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
+import { faxBatchesOfCampaigns } from '../src/fax/batches.js';
 import { createReceiptsService } from '../src/fax/receipts.js';
 import { newMessageSid, signedSmsRequest } from '../src/sms/simulator.js';
 import { setStaffPassword } from '../src/staff/passwords.js';
@@ -195,7 +196,7 @@ async function measure(size: number): Promise<Figures> {
     await setStaffPassword(database.db, { email, password: PASSWORD }, null);
     await openBenchCampaign(database.db);
   }
-  const campaigns = createCampaignsService({ db: database.db, clock });
+  const campaigns = createCampaignsService({ db: database.db, clock, faxBatches: faxBatchesOfCampaigns });
   const big = REUSE
     ? {
         id: Number(

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { createCampaignsService } from '../src/campaigns/service.js';
 import type { Db } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import { faxBatchesOfCampaigns } from '../src/fax/batches.js';
 
 /** A benchmark's own database, dropped and migrated anew so every run starts from the same state. */
 export async function freshBenchDatabase(name: string): Promise<string> {
@@ -16,7 +17,11 @@ export async function freshBenchDatabase(name: string): Promise<string> {
 
 /** An open MAGAMED campaign with one target, as the benchmarks text and broadcast about. */
 export async function openBenchCampaign(db: Db): Promise<number> {
-  const campaigns = createCampaignsService({ db, clock: () => new Date() });
+  const campaigns = createCampaignsService({
+    db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  });
   const campaign = await campaigns.create({
     keyword: 'MAGAMED',
     title: 'Magamed Abubakarov',

@@ -8,7 +8,7 @@ import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import { createBatchesService } from './fax/batches.js';
+import { createBatchesService, faxBatchesOfCampaigns } from './fax/batches.js';
 import { createDeliveriesService } from './fax/deliveries.js';
 import { faxDeliveryGauge } from './fax/gauges.js';
 import { createFaxProvider } from './fax/providers/index.js';
@@ -106,7 +106,7 @@ export function createServices(deps: ServiceDeps) {
     inbound,
     /** Inbound texts kept while Postgres is unreachable; web processes replay files, workers the stream. */
     spool,
-    campaigns: createCampaignsService({ db, clock }),
+    campaigns: createCampaignsService({ db, clock, faxBatches: faxBatchesOfCampaigns }),
     signatures: createSignaturesService({ db, clock }),
     batches: createBatchesService({ db, clock, config }),
     faxSender,

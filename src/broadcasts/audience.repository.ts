@@ -3,8 +3,8 @@ import type { Tx } from '../db/client.js';
 import { TEXTABLE_MEMBER } from '../members/membership.repository.js';
 import type { StoredAudience } from './audience.js';
 
-// Who a broadcast reaches is a condition on supporters (owned by members) and signatures (owned by
-// campaigns): the fan-out writes it into the statement that inserts the texts, so it stays SQL here.
+// Who a broadcast reaches is a condition on supporters (members room) and signatures (campaigns room):
+// the fan-out writes it into the statement that inserts the texts, so it stays SQL here.
 
 /** Signatures that count as having signed: those going (or gone) on the fax, and late ones. */
 const SIGNED = sql`g.status IN ('valid', 'held', 'late')`;
@@ -51,7 +51,7 @@ export async function countAudience(
   campaignId: number,
   batchId: number | null = null,
 ): Promise<number> {
-  // reads supporters (owned by members), signatures (owned by campaigns): moves at merge
+  // Joins supporters (members room) and signatures (campaigns room): the same condition as the fan-out's.
   const { rows } = await q.execute<{ n: number }>(
     sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId, batchId)}`,
   );
@@ -60,7 +60,7 @@ export async function countAudience(
 
 /** The highest supporter id now: a broadcast's audience is frozen at it when the broadcast is made. */
 export async function highestSupporterId(q: Tx): Promise<number> {
-  // reads supporters (owned by members): moves at merge
+  // reads supporters (owned by members): moves to members' repository at merge
   const { rows } = await q.execute<{ up_to: string | null }>(sql`SELECT max(id) AS up_to FROM supporters`);
   return Number(rows[0]?.up_to ?? 0);
 }

@@ -50,7 +50,8 @@ export async function writeFanOutBatch(
   },
 ): Promise<{ lastId: number | null; seen: number }> {
   const audience = audienceCondition(batch.audience, batch.campaignId, batch.batchId, batch.frozen);
-  // reads supporters (owned by members): moves at merge
+  // Joins supporters (members room) and signatures (campaigns room): the audience is read and its texts
+  // written in one statement, so a batch of the fan-out is all or nothing.
   const { rows } = await tx.execute<{ last_id: string | null; seen: number }>(sql`
     WITH audience AS (
       SELECT s.id FROM supporters s
@@ -103,7 +104,7 @@ export interface ClaimedMessage {
  * Undefined when the message is already settled.
  */
 export async function claimMessage(q: Tx, messageId: number): Promise<ClaimedMessage | undefined> {
-  // reads supporters (owned by members): moves at merge
+  // Joins supporters (members room): opt-out and erasure are read in the claiming statement itself.
   // An interrupted message of an erased member cannot be looked up (the number is gone): failed.
   const { rows } = await q.execute<{
     status: OutboundStatus;
@@ -158,7 +159,7 @@ export async function claimMessage(q: Tx, messageId: number): Promise<ClaimedMes
  * member who has opted out or been erased.
  */
 export async function messageWouldSend(q: Tx, messageId: number): Promise<boolean> {
-  // reads supporters (owned by members): moves at merge
+  // Joins supporters (members room): the message and its member's opt-in in one read.
   const { rows } = await q.execute<{ sends: boolean }>(sql`
     SELECT m.status = 'sending' OR (m.status = 'queued' AND s.erased_at IS NULL
       AND s.phone_ciphertext IS NOT NULL AND (s.opted_in OR m.in_reply_to IS NOT NULL)) AS sends
@@ -172,7 +173,7 @@ export async function messageWouldSend(q: Tx, messageId: number): Promise<boolea
  * are opted in; undefined when there is no such member.
  */
 export async function lockMemberOptIn(tx: Tx, supporterId: number): Promise<boolean | undefined> {
-  // reads supporters (owned by members): moves at merge
+  // reads supporters (owned by members): moves to members' repository at merge
   const { rows } = await tx.execute<{ opted_in: boolean }>(
     sql`SELECT opted_in FROM supporters WHERE id = ${supporterId} FOR SHARE`,
   );

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import type { BroadcastRow, BroadcastStatus, CampaignStatus } from '../db/rows.js';
-import { broadcasts, campaigns, faxBatches } from '../db/schema.js';
+import type { BroadcastRow, BroadcastStatus } from '../db/rows.js';
+import { broadcasts } from '../db/schema.js';
 import type { AudienceChoice, StoredAudience } from './audience.js';
 
 /** A broadcast with how its texts stand: what the progress page and the API show. */
@@ -298,26 +298,4 @@ export async function recentBroadcastMessageCounts(
       OR coalesce(b.completed_at, b.cancelled_at) > now() - interval '1 day'
     GROUP BY 1, 2`);
   return rows.map((row) => ({ broadcastId: row.broadcast, status: row.status, count: row.n }));
-}
-
-/** The campaign's status; undefined when there is none. */
-export async function campaignStatusById(q: Tx, campaignId: number): Promise<CampaignStatus | undefined> {
-  // reads campaigns (owned by campaigns): moves at merge
-  const [campaign] = await q
-    .select({ status: campaigns.status })
-    .from(campaigns)
-    .where(eq(campaigns.id, campaignId));
-  return campaign?.status;
-}
-
-/** The ids of the campaign's latest fax batches, newest first. */
-export async function latestFaxBatchIds(q: Tx, campaignId: number, limit: number): Promise<number[]> {
-  // reads fax_batches (owned by fax): moves at merge
-  const rows = await q
-    .select({ id: faxBatches.id })
-    .from(faxBatches)
-    .where(eq(faxBatches.campaignId, campaignId))
-    .orderBy(desc(faxBatches.id))
-    .limit(limit);
-  return rows.map((row) => row.id);
 }

@@ -1,6 +1,8 @@
+import { campaignStatusById } from '../campaigns/repository.js';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
+import { latestBatchIds } from '../fax/batches.repository.js';
 import type { ReceiptsService } from '../fax/receipts.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { twilioErrorMeaning } from '../sms/error-codes.js';
@@ -13,11 +15,9 @@ import { broadcastHold, describeHold, type Hold } from './quiet-hours.js';
 import {
   broadcastProgress,
   broadcastsOfCampaign,
-  campaignStatusById,
   cancelBroadcast,
   clearBroadcastHold,
   insertBroadcast,
-  latestFaxBatchIds,
   latestRepeat,
   lockBroadcast,
   lockBroadcastCreation,
@@ -417,7 +417,7 @@ export function createBroadcastsService({
      * sentence and who a `batch:<id>` broadcast would reach now: the choices of a delivery notice.
      */
     async receivedBatches(campaignId: number, limit = 5) {
-      const batchIds = await latestFaxBatchIds(db, campaignId, limit);
+      const batchIds = await latestBatchIds(db, campaignId, limit);
       const received: Array<{ batchId: number; sentence: string; audienceSize: number }> = [];
       for (const id of batchIds) {
         const found = await receipts.receiptSentence(campaignId, id);

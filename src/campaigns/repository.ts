@@ -2,10 +2,10 @@
  * The queries of campaigns and their targets. Each function runs on the executor it is given: the
  * database, or the transaction of the service that calls it.
  */
-import { and, desc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
-import type { CampaignRow, CampaignStatus, FaxBatchStatus, TargetRow } from '../db/rows.js';
-import { campaigns, faxBatches, targets } from '../db/schema.js';
+import { and, asc, desc, eq, lt, lte, ne, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import type { CampaignRow, CampaignStatus, TargetRow } from '../db/rows.js';
+import { campaigns, targets } from '../db/schema.js';
 
 export type NewCampaign = typeof campaigns.$inferInsert;
 export type NewTarget = typeof targets.$inferInsert;
@@ -17,10 +17,29 @@ export async function campaignById(db: Tx, id: number): Promise<CampaignRow | un
   return row;
 }
 
-/** The campaign, locked until the transaction ends: its changes and their audit see one state. */
-export async function lockCampaignById(tx: Tx, id: number): Promise<CampaignRow | undefined> {
-  const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+/**
+ * The campaign, locked until the transaction ends: its changes and their audit see one state. The fax
+ * room locks it `no key update` to make its batches one at a time: inbound signing takes a key-share
+ * lock on the row through its foreign key and must not wait for a batch.
+ */
+export async function lockCampaignById(
+  tx: Tx,
+  id: number,
+  strength: 'update' | 'no key update' = 'update',
+): Promise<CampaignRow | undefined> {
+  const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for(strength);
   return row;
+}
+
+export async function campaignExists(db: Tx, id: number): Promise<boolean> {
+  const [row] = await db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.id, id));
+  return row !== undefined;
+}
+
+/** The campaign's status; undefined when there is none. */
+export async function campaignStatusById(db: Tx, id: number): Promise<CampaignStatus | undefined> {
+  const [row] = await db.select({ status: campaigns.status }).from(campaigns).where(eq(campaigns.id, id));
+  return row?.status;
 }
 
 export async function keywordOfCampaign(db: Tx, id: number): Promise<string | undefined> {
@@ -189,46 +208,46 @@ export async function openCampaignsWithCounts(db: Tx, since: Date): Promise<Open
   }));
 }
 
-export interface LatestFaxBatch {
-  campaignId: number;
-  id: number;
-  status: FaxBatchStatus;
-  signatureCount: number;
-  createdAt: Date;
-  completedAt: Date | null;
-}
-
-// reads fax_batches (owned by fax): moves to fax's repository at merge
-/** The newest fax batch of each of these campaigns that has one. */
-export async function latestFaxBatchOfEach(db: Db, campaignIds: number[]): Promise<LatestFaxBatch[]> {
-  if (campaignIds.length === 0) return [];
-  return db
-    .selectDistinctOn([faxBatches.campaignId], {
-      campaignId: faxBatches.campaignId,
-      id: faxBatches.id,
-      status: faxBatches.status,
-      signatureCount: faxBatches.signatureCount,
-      createdAt: faxBatches.createdAt,
-      completedAt: faxBatches.completedAt,
-    })
-    .from(faxBatches)
-    .where(inArray(faxBatches.campaignId, campaignIds))
-    .orderBy(faxBatches.campaignId, desc(faxBatches.id));
-}
-
-// reads fax_batches (owned by fax): moves to fax's repository at merge
-export async function campaignHasFaxBatch(db: Tx, campaignId: number): Promise<boolean> {
-  const [batch] = await db
-    .select({ id: faxBatches.id })
-    .from(faxBatches)
-    .where(eq(faxBatches.campaignId, campaignId))
-    .limit(1);
-  return batch !== undefined;
+/** The ids of open campaigns that make batches by themselves (a threshold or a daily time), in id order. */
+export async function campaignsBatchingByThemselves(db: Tx): Promise<number[]> {
+  const rows = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(
+      and(
+        eq(campaigns.status, 'open'),
+        sql`(${campaigns.batchDailyAt} IS NOT NULL OR ${campaigns.batchThreshold} IS NOT NULL)`,
+      ),
+    )
+    .orderBy(campaigns.id);
+  return rows.map((row) => row.id);
 }
 
 /** In their order on the letter. */
 export async function targetsOfCampaign(db: Tx, campaignId: number): Promise<TargetRow[]> {
-  return db.select().from(targets).where(eq(targets.campaignId, campaignId)).orderBy(targets.position);
+  return db
+    .select()
+    .from(targets)
+    .where(eq(targets.campaignId, campaignId))
+    .orderBy(asc(targets.position), asc(targets.id));
+}
+
+export async function targetById(db: Tx, targetId: number): Promise<TargetRow | undefined> {
+  const [target] = await db.select().from(targets).where(eq(targets.id, targetId));
+  return target;
+}
+
+/** One target of a campaign; undefined when the target is another campaign's. */
+export async function targetOfCampaign(
+  db: Tx,
+  campaignId: number,
+  targetId: number,
+): Promise<TargetRow | undefined> {
+  const [target] = await db
+    .select()
+    .from(targets)
+    .where(and(eq(targets.id, targetId), eq(targets.campaignId, campaignId)));
+  return target;
 }
 
 export async function insertTargets(tx: Tx, rows: NewTarget[]): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
-import type { CampaignRow, CampaignStatus, TargetChannel, TargetRow } from '../db/rows.js';
+import type { CampaignRow, CampaignStatus, FaxBatchRow, TargetChannel, TargetRow } from '../db/rows.js';
 import type { CampaignContact, CampaignReplies, LetterTranslation, TargetLanguage } from '../db/types.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
@@ -45,9 +45,26 @@ export interface CampaignInput {
 
 export type CampaignChange = Partial<Omit<CampaignInput, 'isDemo'>>;
 
+/** A campaign's newest fax batch, as the dashboard shows it. */
+export type LatestFaxBatch = Pick<
+  FaxBatchRow,
+  'campaignId' | 'id' | 'status' | 'signatureCount' | 'createdAt' | 'completedAt'
+>;
+
+/**
+ * What the campaigns room reads of the fax room's batches. Fax stands above campaigns, so
+ * src/services.ts passes its repository's functions in.
+ */
+export interface FaxBatchesOfCampaigns {
+  /** The newest batch of each of these campaigns that has one. */
+  latestOfEach(db: Db, campaignIds: number[]): Promise<LatestFaxBatch[]>;
+  /** Whether the campaign has any batch, on the caller's transaction. */
+  anyFor(db: Tx, campaignId: number): Promise<boolean>;
+}
+
 /** An open campaign as the dashboard shows it: its counts, names signed in the last hour, its latest fax batch. */
 export type OpenCampaignOverview = campaignsRepository.OpenCampaignRow & {
-  lastBatch: Omit<campaignsRepository.LatestFaxBatch, 'campaignId'> | null;
+  lastBatch: Omit<LatestFaxBatch, 'campaignId'> | null;
 };
 
 const NO_SIGNATURES: SignatureCounts = {
@@ -130,7 +147,15 @@ async function insertTargets(q: Tx, campaignId: number, inputs: TargetInput[]) {
  * Campaigns: creation, changes, the draft → open → closed life cycle and signature counts.
  * `actorId` is the staff member doing it (null: the CLI, the demo loader or a scheduled job).
  */
-export function createCampaignsService({ db, clock }: { db: Db; clock: () => Date }) {
+export function createCampaignsService({
+  db,
+  clock,
+  faxBatches,
+}: {
+  db: Db;
+  clock: () => Date;
+  faxBatches: FaxBatchesOfCampaigns;
+}) {
   /**
    * Moves a campaign on. Closing an open campaign queues one last batch so that the names still
    * waiting are faxed; a closed campaign stays closed, since its keyword may already name another.
@@ -252,7 +277,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
     async openOverview(): Promise<OpenCampaignOverview[]> {
       const hourAgo = new Date(clock().getTime() - 3_600_000);
       const open = await campaignsRepository.openCampaignsWithCounts(db, hourAgo);
-      const batches = await campaignsRepository.latestFaxBatchOfEach(
+      const batches = await faxBatches.latestOfEach(
         db,
         open.map((campaign) => campaign.id),
       );
@@ -282,7 +307,7 @@ export function createCampaignsService({ db, clock }: { db: Db; clock: () => Dat
           }
           const before = await snapshot(tx, row);
           if (change.targets) {
-            if (await campaignsRepository.campaignHasFaxBatch(tx, id)) {
+            if (await faxBatches.anyFor(tx, id)) {
               throw new AppError(
                 409,
                 'targets_locked',

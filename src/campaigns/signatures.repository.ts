@@ -2,7 +2,7 @@
  * The queries of signatures and of their counters (signature_counts, kept by triggers on signatures).
  * Each function runs on the executor it is given: the database, or the caller's transaction.
  */
-import { and, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { SignatureRow, SignatureStatus } from '../db/rows.js';
 import { signatureCounts, signatures } from '../db/schema.js';
@@ -210,4 +210,92 @@ export async function campaignIdOfSignature(db: Tx, id: number): Promise<number 
     .from(signatures)
     .where(eq(signatures.id, id));
   return row?.campaignId;
+}
+
+// The fax room's use of signatures: the names waiting for a batch, claimed into one, then read back.
+
+/** Valid signatures of a campaign that no batch has claimed yet. */
+const waiting = (campaignId: number) =>
+  and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid'), isNull(signatures.batchId));
+
+export async function countWaitingSignatures(db: Tx, campaignId: number): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(signatures).where(waiting(campaignId));
+  return row?.n ?? 0;
+}
+
+/** Claims every waiting signature of a campaign into a batch; returns how many. */
+export async function claimWaitingSignatures(db: Tx, campaignId: number, batchId: number): Promise<number> {
+  const result = await db.update(signatures).set({ batchId }).where(waiting(campaignId));
+  return result.rowCount ?? 0;
+}
+
+/**
+ * The names of a campaign's valid signatures in signing order (null where erased): only those waiting
+ * for a batch, or every one.
+ */
+export async function signatureNames(
+  db: Tx,
+  campaignId: number,
+  { onlyWaiting }: { onlyWaiting: boolean },
+): Promise<Array<string | null>> {
+  const rows = await db
+    .select({ name: signatures.name })
+    .from(signatures)
+    .where(
+      onlyWaiting
+        ? waiting(campaignId)
+        : and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid')),
+    )
+    .orderBy(asc(signatures.id));
+  return rows.map((row) => row.name);
+}
+
+/**
+ * Passes a batch's names (null where erased), in signing order, `chunk` at a time to `each`, through a
+ * cursor rather than all at once. Runs in a transaction: a cursor lives only as long as its transaction.
+ */
+export async function eachChunkOfBatchNames(
+  tx: Tx,
+  batchId: number,
+  chunk: number,
+  each: (names: Array<string | null>) => void,
+): Promise<void> {
+  await tx.execute(
+    sql`DECLARE batch_names NO SCROLL CURSOR FOR SELECT name FROM signatures WHERE batch_id = ${batchId} ORDER BY id`,
+  );
+  for (;;) {
+    const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM batch_names`));
+    each(rows.map((row) => row.name));
+    if (rows.length < chunk) break;
+  }
+  await tx.execute(sql`CLOSE batch_names`);
+}
+
+/** The id of the signature at each of `places` (0-based, in signing order) in a batch, in one pass. */
+export async function signatureIdsAtPlaces(
+  db: Tx,
+  batchId: number,
+  places: readonly number[],
+): Promise<Map<number, number>> {
+  const { rows } = await db.execute<{ place: number; id: number }>(sql`
+    SELECT place::int, id FROM (
+      SELECT id, row_number() OVER (ORDER BY id) - 1 AS place FROM signatures WHERE batch_id = ${batchId}
+    ) numbered
+    WHERE place = ANY(${`{${places.join(',')}}`}::bigint[])`);
+  return new Map(rows.map((row) => [row.place, row.id]));
+}
+
+/** Up to `limit` names of a batch after the signature `afterId`, in signing order, with their ids. */
+export function batchNamesAfter(
+  db: Tx,
+  batchId: number,
+  afterId: number,
+  limit: number,
+): Promise<Array<{ id: number; name: string | null }>> {
+  return db
+    .select({ id: signatures.id, name: signatures.name })
+    .from(signatures)
+    .where(and(eq(signatures.batchId, batchId), gt(signatures.id, afterId)))
+    .orderBy(asc(signatures.id))
+    .limit(limit);
 }

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import * as campaignsRepository from '../campaigns/repository.js';
+import type { FaxBatchesOfCampaigns } from '../campaigns/service.js';
+import * as signaturesRepository from '../campaigns/signatures.repository.js';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import { decodeCursor, toPage } from '../db/pagination.js';
@@ -23,6 +26,15 @@ export interface BatchesDeps {
   clock: () => Date;
   config: Config;
 }
+
+/**
+ * What the campaigns service reads of a campaign's batches (its dashboard, and the lock on targets once
+ * one is made), handed to it by src/services.ts: campaigns stands below fax and cannot import it.
+ */
+export const faxBatchesOfCampaigns: FaxBatchesOfCampaigns = {
+  latestOfEach: batchesRepository.latestBatchOfEach,
+  anyFor: batchesRepository.campaignHasBatch,
+};
 
 /** Names read from the database at a time when a batch is planned or rendered. */
 const NAMES_PER_READ = 10_000;
@@ -63,13 +75,14 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
   const outboxDir = resolve(config.fax.outboxDir);
 
   async function lockCampaign(tx: Tx, campaignId: number): Promise<CampaignRow> {
-    const campaign = await batchesRepository.lockCampaign(tx, campaignId);
+    // Batches one at a time, without making inbound signing (a key-share lock) wait.
+    const campaign = await campaignsRepository.lockCampaignById(tx, campaignId, 'no key update');
     if (!campaign) throw notFound('Campaign');
     return campaign;
   }
 
   async function targetsOf(tx: Tx, campaignId: number): Promise<TargetRow[]> {
-    const rows = await batchesRepository.targetsOfCampaign(tx, campaignId);
+    const rows = await campaignsRepository.targetsOfCampaign(tx, campaignId);
     if (rows.length === 0) throw new AppError(409, 'no_targets', 'The campaign has no target to fax.');
     return rows;
   }
@@ -82,7 +95,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     const paging = new Map(
       campaignTargets.map((target) => [target.language, new SignatoryPageStarts(target.language)]),
     );
-    await batchesRepository.eachChunkOfBatchNames(tx, batchId, NAMES_PER_READ, (chunk) => {
+    await signaturesRepository.eachChunkOfBatchNames(tx, batchId, NAMES_PER_READ, (chunk) => {
       const names = chunk.map((name) => name ?? ERASED_NAME);
       for (const each of paging.values()) each.add(names);
     });
@@ -111,7 +124,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       createdBy: staffId,
       createdAt,
     });
-    const claimed = await batchesRepository.claimWaitingSignatures(tx, campaign.id, batch.id);
+    const claimed = await signaturesRepository.claimWaitingSignatures(tx, campaign.id, batch.id);
     if (claimed === 0) {
       throw new AppError(
         409,
@@ -170,7 +183,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
   /** The id of the signature that starts each part (by its 0-based place in the batch), in one pass. */
   async function firstIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number }>) {
     const places = [...new Set(parts.map((part) => part.firstName))];
-    return batchesRepository.signatureIdsAtPlaces(db, batchId, places);
+    return signaturesRepository.signatureIdsAtPlaces(db, batchId, places);
   }
 
   /**
@@ -190,7 +203,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     let after = firstId - 1;
     const end = part.firstName + part.nameCount;
     while (place < end) {
-      const rows = await batchesRepository.batchNamesAfter(
+      const rows = await signaturesRepository.batchNamesAfter(
         db,
         batchId,
         after,
@@ -216,7 +229,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     closeBatch(campaignId: number) {
       return db.transaction(async (tx) => {
         const campaign = await lockCampaign(tx, campaignId);
-        if ((await batchesRepository.countWaitingSignatures(tx, campaignId)) === 0) return null;
+        if ((await signaturesRepository.countWaitingSignatures(tx, campaignId)) === 0) return null;
         return claim(tx, campaign, 'close', null);
       });
     },
@@ -227,7 +240,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
      */
     async runScheduled() {
       const now = clock();
-      const due = await batchesRepository.campaignsBatchingByThemselves(db);
+      const due = await campaignsRepository.campaignsBatchingByThemselves(db);
       const created: Array<{ campaignId: number; batchId: number; reason: BatchReason }> = [];
       const refused: Array<{ campaignId: number; code: string }> = [];
       for (const id of due) {
@@ -235,7 +248,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
           const batch = await db.transaction(async (tx) => {
             const campaign = await lockCampaign(tx, id);
             if (campaign.status !== 'open') return null;
-            const names = await batchesRepository.countWaitingSignatures(tx, id);
+            const names = await signaturesRepository.countWaitingSignatures(tx, id);
             if (names === 0) return null;
             if (campaign.batchThreshold !== null && names >= campaign.batchThreshold) {
               return claim(tx, campaign, 'threshold', null);
@@ -300,7 +313,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
 
     /** The campaign's batches, newest first. */
     async list(campaignId: number, cursor: string | undefined, limit: number) {
-      if (!(await batchesRepository.campaignExists(db, campaignId))) throw notFound('Campaign');
+      if (!(await campaignsRepository.campaignExists(db, campaignId))) throw notFound('Campaign');
       const before = decodeCursor(cursor);
       const rows = await batchesRepository.batchesOfCampaign(db, campaignId, before, limit + 1);
       return toPage(rows, limit);
@@ -325,7 +338,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
      * parts; `pages` counts every target, for the estimate.
      */
     async preview(campaignId: number, targetId: number | null) {
-      const campaign = await batchesRepository.campaignById(db, campaignId);
+      const campaign = await campaignsRepository.campaignById(db, campaignId);
       if (!campaign) throw notFound('Campaign');
       const campaignTargets = await targetsOf(db, campaignId);
       const target =
@@ -333,7 +346,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
           ? campaignTargets[0]
           : campaignTargets.find((candidate) => candidate.id === targetId);
       if (!target) throw notFound('Target');
-      const names = (await batchesRepository.signatureNames(db, campaignId, { onlyWaiting: true })).map(
+      const names = (await signaturesRepository.signatureNames(db, campaignId, { onlyWaiting: true })).map(
         (name) => name ?? ERASED_NAME,
       );
       const now = clock();
@@ -368,7 +381,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       { faxNumber, targetId, staffId }: { faxNumber: string; targetId: number | null; staffId: number },
     ) {
       return db.transaction(async (tx) => {
-        const campaign = await batchesRepository.campaignById(tx, campaignId);
+        const campaign = await campaignsRepository.campaignById(tx, campaignId);
         if (!campaign) throw notFound('Campaign');
         const campaignTargets = await targetsOf(tx, campaignId);
         const target =
@@ -404,7 +417,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       if (!batch) throw notFound('Fax batch');
       const pending = await deliveriesRepository.pendingDeliveriesOfBatch(db, batchId);
       if (pending.length === 0) return 0;
-      const campaign = await batchesRepository.campaignById(db, batch.campaignId);
+      const campaign = await campaignsRepository.campaignById(db, batch.campaignId);
       if (!campaign) throw notFound('Campaign');
       const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
       const firstIds = await firstIdsOf(batchId, pending);

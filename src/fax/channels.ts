@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { targetById } from '../campaigns/repository.js';
 import type { Config } from '../config.js';
 import type { Tx } from '../db/client.js';
 import type { FaxDeliveryRow, FaxDeliveryStatus } from '../db/rows.js';
@@ -58,7 +59,7 @@ export function createChannels({ config }: { config: Config }) {
    * address and takes e-mail after fax; at most once a part (the unique key). True when it was added.
    */
   async function startEmailFallback(tx: Tx, fax: FaxDeliveryRow): Promise<boolean> {
-    const target = await batchesRepository.targetById(tx, fax.targetId);
+    const target = await targetById(tx, fax.targetId);
     const address = target?.emails[0];
     if (target?.channel !== 'fax-then-email' || address === undefined) return false;
     const added = await deliveriesRepository.insertDeliveryOnce(tx, {

@@ -1,6 +1,7 @@
 /**
  * Every query of fax_deliveries: one row per part of a batch sent to one target by one channel. The
- * senders, staff's actions and the receipts call these inside the transactions they open.
+ * senders, staff's actions and the receipts call these inside the transactions they open. Three join
+ * the campaigns room's tables (campaigns, targets), each saying why.
  */
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
@@ -35,7 +36,7 @@ export async function deliveryInContext(
   deliveryId: number,
   lock: 'none' | 'wait' | 'skip',
 ): Promise<DeliveryInContext | null> {
-  // reads campaigns and targets (owned by campaigns): moves at merge
+  // Joins campaigns and targets (campaigns room): the row lock and the context it decides on in one statement.
   const query = db
     .select({ delivery: faxDeliveries, batch: faxBatches, campaign: campaigns, target: targets })
     .from(faxDeliveries)
@@ -137,7 +138,7 @@ export async function countDeliveriesOfPart(
 
 /** A batch's deliveries with their targets, in the targets' order, then by part and channel. */
 export function deliveriesOfBatch(db: Tx, batchId: number): Promise<DeliveryToTarget[]> {
-  // reads targets (owned by campaigns): moves at merge
+  // Joins targets (campaigns room): each delivery with its target, in the targets' order, in one statement.
   return db
     .select({ delivery: faxDeliveries, target: targets })
     .from(faxDeliveries)
@@ -148,14 +149,14 @@ export function deliveriesOfBatch(db: Tx, batchId: number): Promise<DeliveryToTa
 
 /**
  * Every delivery of a campaign's latest `batches` batches, with its target, by batch: what the public
- * page of an action shows (src/public/service.ts reads it at merge).
+ * page of an action shows.
  */
 export function deliveriesOfLatestBatches(
   db: Tx,
   campaignId: number,
   batches: number,
 ): Promise<DeliveryToTarget[]> {
-  // reads targets (owned by campaigns): moves at merge
+  // Joins targets (campaigns room): one query however many batches, for a page the public may flood.
   return db
     .select({ delivery: faxDeliveries, target: targets })
     .from(faxDeliveries)

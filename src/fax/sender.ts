@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import * as campaignsRepository from '../campaigns/repository.js';
+import * as signaturesRepository from '../campaigns/signatures.repository.js';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
 import type { FaxDeliveryRow } from '../db/rows.js';
@@ -412,12 +414,12 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
       { campaignId, targetId, faxNumber }: { campaignId: number; targetId: number; faxNumber: string },
       testId: string,
     ) {
-      const campaign = await batchesRepository.campaignById(db, campaignId);
-      const target = await batchesRepository.targetOfCampaign(db, campaignId, targetId);
+      const campaign = await campaignsRepository.campaignById(db, campaignId);
+      const target = await campaignsRepository.targetOfCampaign(db, campaignId, targetId);
       if (!campaign || !target) throw notFound('Campaign target');
       if (campaign.isDemo && reachesRealMachines(provider.name)) return { sent: false as const };
       const names = async (onlyWaiting: boolean) =>
-        (await batchesRepository.signatureNames(db, campaignId, { onlyWaiting })).flatMap((name) =>
+        (await signaturesRepository.signatureNames(db, campaignId, { onlyWaiting })).flatMap((name) =>
           name === null ? [] : [name],
         );
       let list = await names(true);

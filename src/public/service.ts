@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { publicCampaignByKeyword } from '../campaigns/repository.js';
+import { countKeptSignatures } from '../campaigns/signatures.repository.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { campaigns, faxBatches, faxDeliveries, signatureCounts, targets } from '../db/schema.js';
+import { deliveriesOfLatestBatches } from '../fax/deliveries.repository.js';
 import { deliveryFact } from '../fax/receipts.js';
 import { type DeliveryFact, targetReceipts } from '../receipt.js';
 
@@ -40,40 +41,11 @@ export function createPublicService({ db, config, clock }: { db: Db; config: Con
   const cache = new Map<string, { at: number; value: PublicAction | null }>();
 
   async function load(keyword: string): Promise<PublicAction | null> {
-    const [campaign] = await db
-      .select()
-      .from(campaigns)
-      .where(and(sql`upper(${campaigns.keyword}) = ${keyword}`, sql`${campaigns.status} <> 'draft'`))
-      .orderBy(
-        sql`${campaigns.status} = 'open' DESC`,
-        sql`${campaigns.closedAt} DESC NULLS LAST`,
-        desc(campaigns.id),
-      )
-      .limit(1);
+    const campaign = await publicCampaignByKeyword(db, keyword);
     if (!campaign?.public || campaign.status === 'draft') return null;
-    const [counted] = await db
-      .select({ n: sql<number>`coalesce(sum(${signatureCounts.n}), 0)`.mapWith(Number) })
-      .from(signatureCounts)
-      .where(
-        and(eq(signatureCounts.campaignId, campaign.id), inArray(signatureCounts.status, ['valid', 'held'])),
-      );
+    const signatureCount = await countKeptSignatures(db, campaign.id, ['valid', 'held']);
     // Every delivery of the campaign's latest batches, in one query; each batch's receipt per target.
-    const rows = await db
-      .select({ delivery: faxDeliveries, target: targets })
-      .from(faxDeliveries)
-      .innerJoin(targets, eq(targets.id, faxDeliveries.targetId))
-      .where(
-        inArray(
-          faxDeliveries.batchId,
-          db
-            .select({ id: faxBatches.id })
-            .from(faxBatches)
-            .where(eq(faxBatches.campaignId, campaign.id))
-            .orderBy(desc(faxBatches.id))
-            .limit(MAX_BATCHES),
-        ),
-      )
-      .orderBy(asc(faxDeliveries.batchId));
+    const rows = await deliveriesOfLatestBatches(db, campaign.id, MAX_BATCHES);
     const byBatch = new Map<number, DeliveryFact[]>();
     for (const { delivery, target } of rows) {
       const facts = byBatch.get(delivery.batchId) ?? [];
@@ -111,7 +83,7 @@ export function createPublicService({ db, config, clock }: { db: Db; config: Con
       status: campaign.status,
       closesAt: campaign.closesAt?.toISOString() ?? null,
       closedAt: campaign.closedAt?.toISOString() ?? null,
-      signatureCount: counted?.n ?? 0,
+      signatureCount,
       howToSign: { text: `${upper} and your full name`, shortcode: config.smsShortcode },
       authorities: ordered,
       updatedAt: clock().toISOString(),

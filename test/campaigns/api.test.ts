@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -549,7 +550,11 @@ describe('closeExpired', () => {
     const own = await createTestDatabase();
     try {
       let now = new Date('2026-11-22T10:00:00Z');
-      const service = createCampaignsService({ db: own.db, clock: () => now });
+      const service = createCampaignsService({
+        db: own.db,
+        clock: () => now,
+        faxBatches: faxBatchesOfCampaigns,
+      });
       const make = async (keyword: string, closesAt: Date | null, open = true) => {
         const campaign = await service.create({
           keyword,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPEN_DAYS, loadDemoCampaigns } from '../../src/campaigns/demo.js';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
@@ -16,7 +17,11 @@ describe('demo campaigns', () => {
     const results = await loadDemoCampaigns({
       db: database.db,
       clock: () => now,
-      campaigns: createCampaignsService({ db: database.db, clock: () => now }),
+      campaigns: createCampaignsService({
+        db: database.db,
+        clock: () => now,
+        faxBatches: faxBatchesOfCampaigns,
+      }),
     });
     expect(results.every((result) => result.loaded)).toBe(true);
 
@@ -46,7 +51,11 @@ describe('demo campaigns', () => {
     const results = await loadDemoCampaigns({
       db: database.db,
       clock: () => now,
-      campaigns: createCampaignsService({ db: database.db, clock: () => now }),
+      campaigns: createCampaignsService({
+        db: database.db,
+        clock: () => now,
+        faxBatches: faxBatchesOfCampaigns,
+      }),
     });
     expect(results.every((result) => !result.loaded)).toBe(true);
     const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM campaigns');

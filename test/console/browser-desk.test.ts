@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { freePort } from '../fax/sinch-setup.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { insertSigners } from '../helpers/campaigns.js';
@@ -66,7 +67,11 @@ beforeAll(async () => {
   listening = `http://127.0.0.2:${port}`;
   testApp = await startTestApp(database, { env: { PUBLIC_BASE_URL: base }, databaseUrl: database.url });
   await testApp.app.listen({ port, host: '127.0.0.2' });
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
+  const campaigns = createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  });
   const campaign = await campaigns.create({
     keyword: 'DESKB',
     title: 'Free the desk',

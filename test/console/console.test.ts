@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { setStaffPassword } from '../../src/staff/passwords.js';
 import { waitFor } from '../fax/harness.js';
 import { pdfPages, pdfText } from '../fax/pdf.js';
@@ -23,14 +24,22 @@ beforeAll(async () => {
   database = await createTestDatabase();
   testApp = await startTestApp(database, { env: { PUBLIC_BASE_URL } });
   text = await listenForTexts(testApp);
-  const campaign = await createCampaignsService({ db: database.db, clock: () => new Date() }).create({
+  const campaign = await createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  }).create({
     keyword: 'CONSOLE',
     title: 'Free the console',
     letter: { body: 'Release them.' },
     targets: [{ name: 'Prosecutor', salutation: 'Dear Prosecutor', faxNumbers: ['+74951234567'] }],
   });
   campaignId = campaign.id;
-  await createCampaignsService({ db: database.db, clock: () => new Date() }).open(campaignId, null);
+  await createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  }).open(campaignId, null);
   await text(SUPPORTER, 'CONSOLE Jane Smith');
 });
 afterAll(async () => {
@@ -147,7 +156,13 @@ describe('forms', () => {
     const forged = await client.post(`/console/campaigns/${campaignId}/close`, { _csrf: foreignToken });
     expect(forged.statusCode).toBe(403);
     expect(
-      (await createCampaignsService({ db: database.db, clock: () => new Date() }).get(campaignId)).status,
+      (
+        await createCampaignsService({
+          db: database.db,
+          clock: () => new Date(),
+          faxBatches: faxBatchesOfCampaigns,
+        }).get(campaignId)
+      ).status,
     ).toBe('open');
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { insertSigners } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -11,7 +12,8 @@ let testApp: TestApp;
 let campaignId: number;
 let campaigner: ConsoleClient;
 
-const campaignsService = () => createCampaignsService({ db: database.db, clock: () => new Date() });
+const campaignsService = () =>
+  createCampaignsService({ db: database.db, clock: () => new Date(), faxBatches: faxBatchesOfCampaigns });
 
 async function signer(name: string, status: 'valid' | 'held' = 'valid', reason: string | null = null) {
   const { rows } = await database.pool.query(

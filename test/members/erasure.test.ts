@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -38,7 +39,11 @@ async function signaturesOf(supporterId: number) {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
+  const campaigns = createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  });
   for (const keyword of ['MAGAMED', 'FAXED', 'ALAMOV', 'NAMELESS']) {
     const campaign = await campaigns.create({
       keyword,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { createRetentionService } from '../../src/members/retention.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
@@ -93,6 +94,7 @@ beforeAll(async () => {
     const closing = createCampaignsService({
       db: database.db,
       clock: () => new Date(NOW - closedDaysAgo * DAY),
+      faxBatches: faxBatchesOfCampaigns,
     });
     await closing.setStatus(ids[keyword] as number, 'closed');
     if (keyword !== 'OLDWAITING') await fax(keyword);

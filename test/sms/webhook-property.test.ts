@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listenForTexts, PUBLIC_BASE_URL, type TextFn } from '../helpers/phone.js';
@@ -11,7 +12,11 @@ let text: TextFn;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
+  const campaigns = createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  });
   for (const [keyword, status] of [
     ['MAGAMED', 'open'],
     ['ALAMOV', 'closed'],

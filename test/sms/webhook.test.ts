@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignsService } from '../../src/campaigns/service.js';
+import { faxBatchesOfCampaigns } from '../../src/fax/batches.js';
 import { signedSmsRequest } from '../../src/sms/simulator.js';
 import { createPhoneCrypto } from '../../src/supporters/phone.js';
 import { staffToken } from '../helpers/api.js';
@@ -54,7 +55,11 @@ async function signaturesOf(number: string) {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const campaigns = createCampaignsService({ db: database.db, clock: () => new Date() });
+  const campaigns = createCampaignsService({
+    db: database.db,
+    clock: () => new Date(),
+    faxBatches: faxBatchesOfCampaigns,
+  });
   const make = async (keyword: string, status: 'draft' | 'open' | 'closed', closesAt: Date | null = null) => {
     const campaign = await campaigns.create({
       keyword,
