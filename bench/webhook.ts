@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { clearRepliesTo } from '../src/broadcasts/messages.repository.js';
+import { clearSignatureNamesOf, hideSignaturesOf } from '../src/campaigns/signatures.repository.js';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
 import { createMembersService } from '../src/members/service.js';
+import { clearTextsOf } from '../src/sms/messages.repository.js';
 import { newMessageSid, signedSmsRequest } from '../src/sms/simulator.js';
 import { createStaffService } from '../src/staff/service.js';
 import { createPhoneCrypto } from '../src/supporters/phone.js';
@@ -56,6 +59,7 @@ async function importMembers(count: number): Promise<void> {
     pool: database.pool,
     clock,
     phoneCrypto: createPhoneCrypto(config.phone),
+    keptElsewhere: { hideSignaturesOf, clearSignatureNamesOf, clearTextsOf, clearRepliesTo },
   });
   const result = await members.importCsv(['number,name,consent_date,consent_source', ...rows].join('\n'), {
     dryRun: false,

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { broadcastGauge } from './broadcasts/gauges.js';
+import { clearRepliesTo, insertReplyOnce } from './broadcasts/messages.repository.js';
 import { createBroadcastSendingService } from './broadcasts/sending.js';
 import { createBroadcastsService } from './broadcasts/service.js';
 import { createStuckTextsService } from './broadcasts/stuck.js';
 import { campaignGauges } from './campaigns/gauges.js';
 import { createCampaignsService } from './campaigns/service.js';
 import { createSignaturesService } from './campaigns/signatures.js';
+import { clearSignatureNamesOf, hideSignaturesOf } from './campaigns/signatures.repository.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { createBatchesService, faxBatchesOfCampaigns } from './fax/batches.js';
@@ -28,6 +30,7 @@ import { createPublicService } from './public/service.js';
 import type { RedisClient } from './queue/connection.js';
 import { createOutboxWatchdog } from './queue/watchdog.js';
 import { createInboundService } from './sms/inbound.js';
+import { clearTextsOf } from './sms/messages.repository.js';
 import { createSmsSender } from './sms/sender.js';
 import { createSpoolService } from './sms/spool.js';
 import { createStaffService } from './staff/service.js';
@@ -79,7 +82,17 @@ export function createServices(deps: ServiceDeps) {
   const receipts = createReceiptsService({ db, config });
   metrics.observeStuck(() => stuck.counts());
   const inbound = createInboundService({ database, phoneCrypto, config, metrics, clock });
-  const spool = createSpoolService({ config, database, redis, phoneCrypto, metrics, logger, clock, inbound });
+  const spool = createSpoolService({
+    config,
+    database,
+    redis,
+    phoneCrypto,
+    metrics,
+    logger,
+    clock,
+    inbound,
+    insertReplyOnce,
+  });
   metrics.observeSpool(() => spool.depth());
   // What every process, web or worker, reads from Postgres for the operators' alerts and dashboard.
   metrics.observeReadiness(() => dependencySamples({ pool: database.pool, redis }));
@@ -98,7 +111,13 @@ export function createServices(deps: ServiceDeps) {
     metrics,
     phoneCrypto,
     staff: createStaffService({ db, clock }),
-    members: createMembersService({ db, pool: database.pool, clock, phoneCrypto }),
+    members: createMembersService({
+      db,
+      pool: database.pool,
+      clock,
+      phoneCrypto,
+      keptElsewhere: { hideSignaturesOf, clearSignatureNamesOf, clearTextsOf, clearRepliesTo },
+    }),
     /** Members imports run by a worker, with their progress. */
     importJobs: createImportJobsService({ db, pool: database.pool, clock, phoneCrypto }),
     retention: createRetentionService({ db, clock, retentionDays: config.retentionDays }),

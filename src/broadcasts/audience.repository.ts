@@ -57,10 +57,3 @@ export async function countAudience(
   );
   return rows[0]?.n ?? 0;
 }
-
-/** The highest supporter id now: a broadcast's audience is frozen at it when the broadcast is made. */
-export async function highestSupporterId(q: Tx): Promise<number> {
-  // reads supporters (owned by members): moves to members' repository at merge
-  const { rows } = await q.execute<{ up_to: string | null }>(sql`SELECT max(id) AS up_to FROM supporters`);
-  return Number(rows[0]?.up_to ?? 0);
-}

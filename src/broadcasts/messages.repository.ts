@@ -1,8 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { BroadcastStatus, OutboundMessageRow, OutboundStatus } from '../db/rows.js';
 import { outboundMessages } from '../db/schema.js';
 import { enqueueEachSql } from '../queue/outbox.repository.js';
+import type { SpooledReply } from '../sms/spool.js';
 import type { StoredAudience } from './audience.js';
 import { audienceCondition, type FrozenAudience } from './audience.repository.js';
 
@@ -168,18 +169,6 @@ export async function messageWouldSend(q: Tx, messageId: number): Promise<boolea
   return rows[0]?.sends ?? false;
 }
 
-/**
- * Holds the member's row against a STOP's update until the transaction ends, and reads whether they
- * are opted in; undefined when there is no such member.
- */
-export async function lockMemberOptIn(tx: Tx, supporterId: number): Promise<boolean | undefined> {
-  // reads supporters (owned by members): moves to members' repository at merge
-  const { rows } = await tx.execute<{ opted_in: boolean }>(
-    sql`SELECT opted_in FROM supporters WHERE id = ${supporterId} FOR SHARE`,
-  );
-  return rows[0]?.opted_in;
-}
-
 /** Postgres ends this transaction should it stay idle longer than `ms` (a hung process holding a row). */
 export async function limitIdleTransaction(tx: Tx, ms: number): Promise<void> {
   await tx.execute(sql.raw(`SET LOCAL idle_in_transaction_session_timeout = ${Math.trunc(ms)}`));
@@ -310,4 +299,28 @@ export async function unchangedMessages(q: Tx, seconds: number, limit: number): 
     campaignId: row.campaign_id === null ? null : Number(row.campaign_id),
     updatedAt: new Date(row.updated_at),
   }));
+}
+
+/**
+ * The outbound message answering a text the spool replays (sms/spool.ts, which gets this function
+ * from services.ts), unless one answers it already: its id, else undefined (also when the number has
+ * no supporter). Joins supporters (members room) to find the sender by its blind index.
+ */
+export async function insertReplyOnce(tx: Tx, reply: SpooledReply): Promise<number | undefined> {
+  const { rows } = await tx.execute<{ id: string }>(sql`
+    INSERT INTO outbound_messages (supporter_id, body, segments, in_reply_to)
+    SELECT id, ${reply.body}, ${reply.segments}, ${reply.inReplyTo} FROM supporters
+     WHERE phone_index = ${reply.phoneIndex}
+    ON CONFLICT (in_reply_to) DO NOTHING
+    RETURNING id`);
+  const row = rows[0];
+  return row ? Number(row.id) : undefined;
+}
+
+/** Clears the replies to a supporter's spooled texts, which went out as outbound texts. */
+export async function clearRepliesTo(tx: Tx, supporterId: number): Promise<void> {
+  await tx
+    .update(outboundMessages)
+    .set({ body: null })
+    .where(and(eq(outboundMessages.supporterId, supporterId), isNotNull(outboundMessages.inReplyTo)));
 }

@@ -299,3 +299,19 @@ export function batchNamesAfter(
     .orderBy(asc(signatures.id))
     .limit(limit);
 }
+
+/**
+ * Hides a supporter's valid and held signatures, faxed ones too; returns each hidden signature's batch
+ * (null: not faxed yet).
+ */
+export async function hideSignaturesOf(tx: Tx, supporterId: number): Promise<{ batchId: number | null }[]> {
+  return tx
+    .update(signatures)
+    .set({ status: 'hidden' })
+    .where(and(eq(signatures.supporterId, supporterId), inArray(signatures.status, ['valid', 'held'])))
+    .returning({ batchId: signatures.batchId });
+}
+
+export async function clearSignatureNamesOf(tx: Tx, supporterId: number): Promise<void> {
+  await tx.update(signatures).set({ name: null }).where(eq(signatures.supporterId, supporterId));
+}

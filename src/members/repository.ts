@@ -2,9 +2,9 @@
  * The network's queries over supporters: counting members, erasing one, opting one out, stamping the
  * names on file, and retention. The services beside it keep the rules and the transactions.
  */
-import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { inboundMessages, outboundMessages, signatures, supporters } from '../db/schema.js';
+import { supporters } from '../db/schema.js';
 import { HOLD_RULES } from '../supporters/names.js';
 import { TEXTABLE_MEMBER } from './membership.repository.js';
 
@@ -27,44 +27,6 @@ export async function supporterIdByPhoneIndexForUpdate(
     .where(eq(supporters.phoneIndex, phoneIndex))
     .for('update');
   return supporter?.id;
-}
-
-/**
- * Hides a supporter's valid and held signatures, faxed ones too; returns each hidden signature's batch
- * (null: not faxed yet).
- */
-// writes signatures (owned by campaigns): moves to campaigns' repository at merge
-export async function hideSignaturesOf(tx: Tx, supporterId: number): Promise<{ batchId: number | null }[]> {
-  return tx
-    .update(signatures)
-    .set({ status: 'hidden' })
-    .where(and(eq(signatures.supporterId, supporterId), inArray(signatures.status, ['valid', 'held'])))
-    .returning({ batchId: signatures.batchId });
-}
-
-// writes signatures (owned by campaigns): moves to campaigns' repository at merge
-export async function clearSignatureNamesOf(tx: Tx, supporterId: number): Promise<void> {
-  await tx.update(signatures).set({ name: null }).where(eq(signatures.supporterId, supporterId));
-}
-
-/** Clears the bodies of a supporter's texts and of our replies to them; returns how many texts. */
-// writes inbound_messages (owned by sms): moves to sms' repository at merge
-export async function clearTextsOf(tx: Tx, supporterId: number): Promise<number> {
-  const cleared = await tx
-    .update(inboundMessages)
-    .set({ body: null, reply: '' })
-    .where(eq(inboundMessages.supporterId, supporterId))
-    .returning({ id: inboundMessages.id });
-  return cleared.length;
-}
-
-/** Clears the replies to a supporter's spooled texts, which went out as outbound texts. */
-// writes outbound_messages (owned by broadcasts): moves to broadcasts' repository at merge
-export async function clearRepliesTo(tx: Tx, supporterId: number): Promise<void> {
-  await tx
-    .update(outboundMessages)
-    .set({ body: null })
-    .where(and(eq(outboundMessages.supporterId, supporterId), isNotNull(outboundMessages.inReplyTo)));
 }
 
 /** Removes a supporter's number and name, opts them out (keeping the first opt-out) and marks them erased. */
@@ -131,8 +93,8 @@ export interface ExpiredTexts {
  * the bodies of their texts, of the replies to them, and any dialogue waiting on them. One statement,
  * so the counts are of one moment.
  */
-// reads campaigns and signatures (owned by campaigns), writes inbound_messages (owned by sms) and
-// outbound_messages (owned by broadcasts): moves to those rooms' repositories at merge
+// A join of rooms, kept one statement so that its counts are of one moment: it reads campaigns and
+// signatures (campaigns room) and clears inbound_messages (sms) and outbound_messages (broadcasts).
 export async function deleteExpiredTexts(db: Tx, cutoff: Date, now: Date): Promise<ExpiredTexts> {
   const result = await db.execute<{ campaigns: number; messages: number; dialogues: number }>(sql`
     WITH expired AS (
@@ -166,4 +128,21 @@ export async function deleteExpiredTexts(db: Tx, cutoff: Date, now: Date): Promi
   const [counts] = result.rows;
   if (!counts) throw new Error('the retention statement returned no counts');
   return counts;
+}
+
+/** The highest supporter id now: a broadcast's audience is frozen at it when the broadcast is made. */
+export async function highestSupporterId(db: Tx): Promise<number> {
+  const { rows } = await db.execute<{ up_to: string | null }>(sql`SELECT max(id) AS up_to FROM supporters`);
+  return Number(rows[0]?.up_to ?? 0);
+}
+
+/**
+ * Holds the member's row against a STOP's update until the transaction ends, and reads whether they
+ * are opted in; undefined when there is no such member.
+ */
+export async function lockMemberOptIn(tx: Tx, supporterId: number): Promise<boolean | undefined> {
+  const { rows } = await tx.execute<{ opted_in: boolean }>(
+    sql`SELECT opted_in FROM supporters WHERE id = ${supporterId} FOR SHARE`,
+  );
+  return rows[0]?.opted_in;
 }

@@ -1,4 +1,4 @@
-import type { Database, Db } from '../db/client.js';
+import type { Database, Db, Tx } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.repository.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
@@ -44,6 +44,19 @@ export interface MembersDeps {
   clock: () => Date;
   phoneCrypto: PhoneCrypto;
   maxImportRows?: number;
+  /** What the rooms above this one keep of a supporter, erased with them: passed in by services.ts. */
+  keptElsewhere: KeptElsewhere;
+}
+
+/** A supporter's data in the rooms above members (campaigns, sms, broadcasts), for erasure. */
+export interface KeptElsewhere {
+  /** Hides their valid and held signatures, faxed ones too; each hidden one's batch (null: not faxed). */
+  hideSignaturesOf(tx: Tx, supporterId: number): Promise<{ batchId: number | null }[]>;
+  clearSignatureNamesOf(tx: Tx, supporterId: number): Promise<void>;
+  /** Clears the bodies of their texts and of our replies to them; how many texts. */
+  clearTextsOf(tx: Tx, supporterId: number): Promise<number>;
+  /** Clears the replies to their spooled texts, which went out as outbound texts. */
+  clearRepliesTo(tx: Tx, supporterId: number): Promise<void>;
 }
 
 /**
@@ -81,6 +94,7 @@ export function createMembersService({
   clock,
   phoneCrypto,
   maxImportRows = MAX_IMPORT_ROWS,
+  keptElsewhere,
 }: MembersDeps) {
   return {
     /**
@@ -184,13 +198,13 @@ export function createMembersService({
 
         // Already faxed ones too: a signature without a name never goes on a fax again (a resent part
         // included), and only hidden or late signatures may lack one.
-        const hidden = await repository.hideSignaturesOf(tx, supporterId);
+        const hidden = await keptElsewhere.hideSignaturesOf(tx, supporterId);
         const signaturesRemoved = hidden.filter((signature) => signature.batchId === null).length;
-        await repository.clearSignatureNamesOf(tx, supporterId);
+        await keptElsewhere.clearSignatureNamesOf(tx, supporterId);
         // Replies thank the supporter by name, so they go with the texts, and with the replies to
         // spooled texts, which went out as outbound texts (sent and not sent).
-        const messagesCleared = await repository.clearTextsOf(tx, supporterId);
-        await repository.clearRepliesTo(tx, supporterId);
+        const messagesCleared = await keptElsewhere.clearTextsOf(tx, supporterId);
+        await keptElsewhere.clearRepliesTo(tx, supporterId);
         await repository.eraseSupporter(tx, supporterId, now);
         await recordAudit(tx, {
           staffId,

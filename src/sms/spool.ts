@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import { isDatabaseUnreachable } from '../db/unreachable.js';
 import type { Metrics } from '../ops/metrics.js';
 import { selectOne } from '../ops/repository.js';
@@ -14,7 +14,6 @@ import { enqueue } from '../queue/outbox.repository.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
 import type { InboundAnswer, InboundText } from './inbound.js';
 import { countSegments } from './segments.js';
-import { insertReplyOnce } from './spool.repository.js';
 
 /**
  * The spool of inbound texts that arrived while Postgres could not be reached (RapidPro's courier does
@@ -54,6 +53,22 @@ export interface SpoolDeps {
   logger: Logger;
   clock: () => Date;
   inbound: { handle(text: InboundText): Promise<InboundAnswer> };
+  /**
+   * Writes the outbound message answering a replayed text, unless one answers it already: its id, else
+   * undefined (also when the number has no supporter). The broadcasts room's, which owns outbound
+   * messages and stands above this one: passed in by services.ts.
+   */
+  insertReplyOnce: (tx: Tx, reply: SpooledReply) => Promise<number | undefined>;
+}
+
+/** A reply to a replayed text, as the spool asks for it to be written. */
+export interface SpooledReply {
+  /** The supporter's number as stored: its blind index. */
+  phoneIndex: string;
+  body: string;
+  segments: number;
+  /** The MessageSid of the text it answers: one reply per text, however often it is replayed. */
+  inReplyTo: string;
 }
 
 export type SpoolState = 'idle' | 'in use' | 'unavailable';
@@ -88,7 +103,7 @@ function running(pid: number): boolean {
 }
 
 export function createSpoolService(deps: SpoolDeps) {
-  const { config, database, redis, phoneCrypto, metrics, logger, clock, inbound } = deps;
+  const { config, database, redis, phoneCrypto, metrics, logger, clock, inbound, insertReplyOnce } = deps;
   const dir = resolve(config.sms.spoolDir);
   const streamKey = `${config.queuePrefix}:sms-spool`;
   const lockKey = `${streamKey}:lock`;

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -35,6 +35,10 @@ export function workerProcesses(
     target: 'node20',
     outfile: bundle,
   });
+  // The bundle stands where the modules that read their files beside them (`./assets/`) now are.
+  for (const assets of ['../../src/console/assets', '../../src/public/assets']) {
+    cpSync(join(import.meta.dirname, assets), join(dir, 'assets'), { recursive: true });
+  }
   const children = new Set<ChildProcess>();
 
   async function kill(child: ChildProcess) {
