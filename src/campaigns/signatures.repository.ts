@@ -169,7 +169,7 @@ export async function signaturesCsv(
   if (!Number.isSafeInteger(campaignId)) throw new TypeError(`not a campaign id: ${campaignId}`);
   const client = await pool.connect();
   const ofStatus = status ? `AND status = ${client.escapeLiteral(status)}` : '';
-  // Empty names are written as NULL: COPY quotes an empty string ("") where csv-stringify wrote nothing.
+  // An empty name is written as NULL, an empty cell as it always was: COPY would write "" for it.
   const text = `COPY (
     SELECT row_number() OVER (ORDER BY id) AS "row",
            NULLIF(CASE WHEN left(name, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || name
