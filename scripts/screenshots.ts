@@ -89,7 +89,11 @@ async function main() {
     await page.waitForURL(/\/console\/campaigns\/\d+$/, WAIT);
     const campaignUrl = page.url();
     const campaignId = Number(campaignUrl.split('/').at(-1));
-    const signatures = createSignaturesService({ db: database.db, clock: () => new Date() });
+    const signatures = createSignaturesService({
+      db: database.db,
+      pool: database.pool,
+      clock: () => new Date(),
+    });
     const { items } = await signatures.list(campaignId, { limit: 10 });
     const last = items.at(-1);
     if (last)

@@ -126,7 +126,7 @@ export function createServices(deps: ServiceDeps) {
     /** Inbound texts kept while Postgres is unreachable; web processes replay files, workers the stream. */
     spool,
     campaigns: createCampaignsService({ db, clock, faxBatches: faxBatchesOfCampaigns }),
-    signatures: createSignaturesService({ db, clock }),
+    signatures: createSignaturesService({ db, pool: database.pool, clock }),
     batches: createBatchesService({ db, clock, config }),
     faxSender,
     deliveries,
