@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { and, desc, eq, gt, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -335,34 +335,21 @@ export async function takeImportJob(
   return job;
 }
 
-/** Up to `limit` uploaded rows after the `after`th, in the file's order. */
+/**
+ * Up to `limit` uploaded rows after the `after`th, in the file's order. Read as pg gives them (integers
+ * and text only): drizzle's row mapping cost more than the query for a million rows.
+ */
 export async function uploadedRowsAfter(
   db: Tx,
   importId: number,
   after: number,
   limit: number,
 ): Promise<UploadedRow[]> {
-  const rows = await db
-    .select({
-      n: memberImportRows.n,
-      line: memberImportRows.line,
-      number: memberImportRows.number,
-      name: memberImportRows.name,
-      consentDate: memberImportRows.consentDate,
-      consentSource: memberImportRows.consentSource,
-    })
-    .from(memberImportRows)
-    .where(and(eq(memberImportRows.importId, importId), gt(memberImportRows.n, after)))
-    .orderBy(memberImportRows.n)
-    .limit(limit);
   // COPY wrote every column of the file's text, '' for an empty field: none is null.
-  return rows.map((row) => ({
-    ...row,
-    number: row.number ?? '',
-    name: row.name ?? '',
-    consentDate: row.consentDate ?? '',
-    consentSource: row.consentSource ?? '',
-  }));
+  const { rows } = await db.execute<UploadedRow & Record<string, unknown>>(sql`
+    SELECT n, line, number, name, consent_date AS "consentDate", consent_source AS "consentSource"
+      FROM member_import_rows WHERE import_id = ${importId} AND n > ${after} ORDER BY n LIMIT ${limit}`);
+  return rows;
 }
 
 /**

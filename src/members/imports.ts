@@ -15,8 +15,11 @@ export const MAX_JOB_ROWS = 2_000_000;
 export const MAX_JOB_BYTES = 100_000_000;
 /** Refused rows kept on the job to show; the rest are counted. */
 export const REFUSED_KEPT = 100;
-/** Rows a worker checks and stages per transaction: its progress moves by this much. */
-const CHECK_CHUNK = 10_000;
+/**
+ * Rows a worker checks and stages per transaction: its progress moves by this much. Two chunks are in
+ * hand at once (one checked while the last is written), so a smaller chunk keeps the worker's memory down.
+ */
+const CHECK_CHUNK = 5_000;
 /** Times a worker may take an import up: a file that kills its worker each time is failed, not retried forever. */
 const MAX_RUNS = 3;
 /** A waiting or running import nobody has moved for this long no longer blocks the next one. */
