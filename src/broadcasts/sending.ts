@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db, Tx } from '../db/client.js';
-import { markUnsubscribed } from '../members/opt-out.js';
-import { lockMemberOptIn } from '../members/repository.js';
+import { lockMemberOptIn, markUnsubscribed } from '../members/repository.js';
 import type { Metrics } from '../ops/metrics.js';
 import { SmsSendError, type SmsSender, TWILIO_UNSUBSCRIBED } from '../sms/sender.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
