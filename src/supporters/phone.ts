@@ -2,7 +2,15 @@
  * Supporters' phone numbers: normalisation to E.164, encryption at rest, a blind index for look-ups and
  * masking for display. Error messages never include a number, a ciphertext or a key.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomFillSync,
+} from 'node:crypto';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 export interface PhoneKeys {
@@ -77,11 +85,28 @@ export function createPhoneCrypto(keys: PhoneKeys): PhoneCrypto {
 
   // The version and key id are authenticated too, so the header cannot be edited undetected.
   const aad = (id: string) => Buffer.from(`${VERSION}.${id}`, 'utf8');
+  // Key objects made once: an import encrypts and indexes a million numbers, and a raw key is
+  // imported into OpenSSL again at every call.
+  const currentKey = createSecretKey(current);
+  const currentAad = aad(currentId);
+  const indexKeyObject: KeyObject = createSecretKey(indexKey);
+  // Random IVs drawn a thousand at a time (one call to the CSPRNG, not one per number); each is
+  // used once, and a slice is consumed before the pool is refilled, as sealing is synchronous.
+  const ivPool = Buffer.alloc(IV_BYTES * 1024);
+  let ivNext = ivPool.length;
+  const nextIv = (): Buffer => {
+    if (ivNext === ivPool.length) {
+      randomFillSync(ivPool);
+      ivNext = 0;
+    }
+    ivNext += IV_BYTES;
+    return ivPool.subarray(ivNext - IV_BYTES, ivNext);
+  };
 
   function seal(text: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', current, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(aad(currentId));
+    const iv = nextIv();
+    const cipher = createCipheriv('aes-256-gcm', currentKey, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(currentAad);
     const ciphertext = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     const encoded = [iv, ciphertext, tag].map((part) => part.toString('base64url'));
@@ -121,7 +146,7 @@ export function createPhoneCrypto(keys: PhoneKeys): PhoneCrypto {
 
     blindIndex(e164) {
       checkE164(e164);
-      return createHmac('sha256', indexKey).update(e164, 'utf8').digest('hex');
+      return createHmac('sha256', indexKeyObject).update(e164, 'utf8').digest('hex');
     },
 
     needsReencryption(stored) {
