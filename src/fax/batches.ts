@@ -180,10 +180,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     };
   }
 
-  /** The id of the signature that starts each part (by its 0-based place in the batch), in one pass. */
-  async function firstIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number }>) {
-    const places = [...new Set(parts.map((part) => part.firstName))];
-    return signaturesRepository.signatureIdsAtPlaces(db, batchId, places);
+  /**
+   * The id of the signature that starts each part and of the one after its end (by their 0-based places
+   * in the batch), in one pass.
+   */
+  async function boundIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number; nameCount: number }>) {
+    const places = new Set(parts.flatMap((part) => [part.firstName, part.firstName + part.nameCount]));
+    return signaturesRepository.signatureIdsAtPlaces(db, batchId, [...places]);
   }
 
   /**
@@ -194,16 +197,19 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     batchId: number,
     total: number,
     part: { firstName: number; nameCount: number },
-    firstIds: Map<number, number>,
+    boundIds: Map<number, number>,
   ): Promise<SomeNames> {
     const names: string[] = [];
-    const firstId = firstIds.get(part.firstName);
+    const firstId = boundIds.get(part.firstName);
+    // No signature after the part's end: the part ends the batch.
+    const endId = boundIds.get(part.firstName + part.nameCount) ?? null;
     let after = firstId === undefined ? null : firstId - 1;
     while (after !== null && names.length < part.nameCount) {
-      const rows = await signaturesRepository.batchNamesAfter(
+      const rows = await batchesRepository.batchNamesBetween(
         db,
         batchId,
         after,
+        endId,
         Math.min(NAMES_PER_READ, part.nameCount - names.length),
       );
       if (rows.length === 0) break;
@@ -445,13 +451,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       const campaign = await campaignsRepository.campaignById(db, batch.campaignId);
       if (!campaign) throw notFound('Campaign');
       const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
-      const firstIds = await firstIdsOf(batchId, pending);
+      const boundIds = await boundIdsOf(batchId, pending);
 
       let rendered = 0;
       for (const delivery of pending) {
         const target = byId.get(delivery.targetId);
         if (!target) throw notFound('Target');
-        const names = await partNames(batchId, batch.signatureCount, delivery, firstIds);
+        const names = await partNames(batchId, batch.signatureCount, delivery, boundIds);
         const input = faxInput(config, campaign, target, names, batch.createdAt, delivery.resent);
         const documentPath = documentPathOf(batchId, delivery.id);
         const documentSha256 = await writePdf(resolve(outboxDir, documentPath), (output) =>
