@@ -34,18 +34,18 @@ export function faxPages(plain: FastifyInstance, tools: ConsoleTools) {
   /** What a batch made now would send, target by target. */
   async function plan(campaignId: number): Promise<FaxPlan> {
     const campaign = await campaigns.get(campaignId);
-    const perTarget = await Promise.all(
-      campaign.targets.map(async (target) => {
-        const preview = await batches.preview(campaignId, target.id);
-        return {
-          target,
-          parts: preview.parts,
-          pages: preview.targetPages,
-          ...estimate(preview.targetPages, config.fax),
-        };
-      }),
-    );
+    // One preview lays out every target's parts: one read of the waiting names, not one per target.
     const whole = await batches.preview(campaignId, null);
+    const perTarget = campaign.targets.map((target) => {
+      const planned = whole.targets.find((each) => each.targetId === target.id);
+      if (!planned) throw new Error(`target ${target.id} is not in the preview`);
+      return {
+        target,
+        parts: planned.parts,
+        pages: planned.pages,
+        ...estimate(planned.pages, config.fax),
+      };
+    });
     return { campaign, perTarget, whole };
   }
 

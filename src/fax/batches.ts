@@ -15,7 +15,7 @@ import { wallClock, zonedInstant } from '../time.js';
 import * as batchesRepository from './batches.repository.js';
 import * as deliveriesRepository from './deliveries.repository.js';
 import { emailMessageId } from './email-sender.js';
-import { estimate, type FaxPart, faxInput, planFax, SignatoryPageStarts } from './layout.js';
+import { estimate, type FaxPart, faxInput, planFax, SignatoryPageStarts, type SomeNames } from './layout.js';
 import { reachesRealMachines } from './providers/types.js';
 import { renderFaxPart, writePdf } from './render.js';
 
@@ -134,7 +134,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     }
     const paging = await pageStartsOf(tx, batch.id, campaignTargets);
     // The parts are planned from the page starts; the letter reads only how many names there are.
-    const names = new Array<string>(claimed);
+    const names: SomeNames = { names: [], from: 0, count: claimed };
 
     const deliveries = campaignTargets.flatMap((target) =>
       planFax(
@@ -180,40 +180,43 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     };
   }
 
-  /** The id of the signature that starts each part (by its 0-based place in the batch), in one pass. */
-  async function firstIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number }>) {
-    const places = [...new Set(parts.map((part) => part.firstName))];
-    return signaturesRepository.signatureIdsAtPlaces(db, batchId, places);
+  /**
+   * The id of the signature that starts each part and of the one after its end (by their 0-based places
+   * in the batch), in one pass.
+   */
+  async function boundIdsOf(batchId: number, parts: ReadonlyArray<{ firstName: number; nameCount: number }>) {
+    const places = new Set(parts.flatMap((part) => [part.firstName, part.firstName + part.nameCount]));
+    return signaturesRepository.signatureIdsAtPlaces(db, batchId, [...places]);
   }
 
   /**
-   * The names of one part, at their places in an array as long as the batch (the rest left empty): the
-   * layout numbers them and counts the batch, and only one part's names are in memory at a time.
+   * The names of one part of a batch of `total`: only that part's names are in memory at a time (an
+   * array as long as the batch for each part made a million-name batch hold hundreds of megabytes).
    */
   async function partNames(
     batchId: number,
     total: number,
     part: { firstName: number; nameCount: number },
-    firstIds: Map<number, number>,
-  ) {
-    const names = new Array<string>(total);
-    const firstId = firstIds.get(part.firstName);
-    if (firstId === undefined) return names;
-    let place = part.firstName;
-    let after = firstId - 1;
-    const end = part.firstName + part.nameCount;
-    while (place < end) {
-      const rows = await signaturesRepository.batchNamesAfter(
+    boundIds: Map<number, number>,
+  ): Promise<SomeNames> {
+    const names: string[] = [];
+    const firstId = boundIds.get(part.firstName);
+    // No signature after the part's end: the part ends the batch.
+    const endId = boundIds.get(part.firstName + part.nameCount) ?? null;
+    let after = firstId === undefined ? null : firstId - 1;
+    while (after !== null && names.length < part.nameCount) {
+      const rows = await batchesRepository.batchNamesBetween(
         db,
         batchId,
         after,
-        Math.min(NAMES_PER_READ, end - place),
+        endId,
+        Math.min(NAMES_PER_READ, part.nameCount - names.length),
       );
       if (rows.length === 0) break;
-      for (const row of rows) names[place++] = row.name ?? ERASED_NAME;
+      for (const row of rows) names.push(row.name ?? ERASED_NAME);
       after = (rows[rows.length - 1] as { id: number }).id;
     }
-    return names;
+    return { names, from: part.firstName, count: total };
   }
 
   /** The PDF of one delivery, relative to FAX_OUTBOX_DIR. */
@@ -335,7 +338,9 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
 
     /**
      * What a batch made now would send to one target (default the first): the waiting names, laid out in
-     * parts; `pages` counts every target, for the estimate.
+     * parts; `pages` counts every target, for the estimate, and `targets` gives each target's parts.
+     * Where the pages break depends on every name's width, so every waiting name is read, but a chunk at
+     * a time; only the names of the first part, the one a preview draws, are kept.
      */
     async preview(campaignId: number, targetId: number | null) {
       const campaign = await campaignsRepository.campaignById(db, campaignId);
@@ -346,31 +351,57 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
           ? campaignTargets[0]
           : campaignTargets.find((candidate) => candidate.id === targetId);
       if (!target) throw notFound('Target');
-      const names = (await signaturesRepository.signatureNames(db, campaignId, { onlyWaiting: true })).map(
-        (name) => name ?? ERASED_NAME,
+      const paging = new Map(
+        campaignTargets.map((each) => [each.language, new SignatoryPageStarts(each.language)]),
+      );
+      const chosenPaging = paging.get(target.language) as SignatoryPageStarts;
+      // Part 1's names fill fewer than maxPages pages (its letter takes one): keep names until that many
+      // pages have started.
+      const firstNames: string[] = [];
+      let count = 0;
+      await db.transaction((tx) =>
+        batchesRepository.eachChunkOfWaitingNames(tx, campaignId, NAMES_PER_READ, (chunk) => {
+          const names = chunk.map((name) => name ?? ERASED_NAME);
+          const keep = chosenPaging.starts.length < config.fax.maxPages;
+          for (const each of paging.values()) each.add(names);
+          if (keep) for (const name of names) firstNames.push(name);
+          count += names.length;
+        }),
       );
       const now = clock();
+      const countOnly: SomeNames = { names: [], from: 0, count };
       const plans = campaignTargets.map((each) => ({
         target: each,
-        input: faxInput(config, campaign, each, names, now),
+        parts: planFax(
+          faxInput(config, campaign, each, countOnly, now),
+          (paging.get(each.language) as SignatoryPageStarts).starts,
+        ),
       }));
-      const withParts = plans.map((plan) => ({ ...plan, parts: planFax(plan.input) }));
-      const chosen = withParts.find((plan) => plan.target.id === target.id) as (typeof withParts)[number];
-      const pages = withParts.reduce(
-        (sum, plan) =>
-          sum +
-          (channelsOf(plan.target).includes('fax')
-            ? plan.parts.reduce((partSum, part) => partSum + part.pages, 0)
-            : 0),
+      const pagesOf = (parts: FaxPart[]) => parts.reduce((sum, part) => sum + part.pages, 0);
+      const chosen = plans.find((plan) => plan.target.id === target.id) as (typeof plans)[number];
+      const part = chosen.parts[0] as FaxPart;
+      const pages = plans.reduce(
+        (sum, plan) => sum + (channelsOf(plan.target).includes('fax') ? pagesOf(plan.parts) : 0),
         0,
       );
       return {
-        input: chosen.input,
-        part: chosen.parts[0] as FaxPart,
+        input: faxInput(
+          config,
+          campaign,
+          target,
+          { names: firstNames.slice(0, part.firstName + part.nameCount), from: 0, count },
+          now,
+        ),
+        part,
         parts: chosen.parts.length,
-        targetPages: chosen.parts.reduce((sum, part) => sum + part.pages, 0),
-        signatureCount: names.length,
+        targetPages: pagesOf(chosen.parts),
+        signatureCount: count,
         pages,
+        targets: plans.map((plan) => ({
+          targetId: plan.target.id,
+          parts: plan.parts.length,
+          pages: pagesOf(plan.parts),
+        })),
         ...estimate(pages, config.fax),
       };
     },
@@ -420,13 +451,13 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       const campaign = await campaignsRepository.campaignById(db, batch.campaignId);
       if (!campaign) throw notFound('Campaign');
       const byId = new Map((await targetsOf(db, campaign.id)).map((target) => [target.id, target]));
-      const firstIds = await firstIdsOf(batchId, pending);
+      const boundIds = await boundIdsOf(batchId, pending);
 
       let rendered = 0;
       for (const delivery of pending) {
         const target = byId.get(delivery.targetId);
         if (!target) throw notFound('Target');
-        const names = await partNames(batchId, batch.signatureCount, delivery, firstIds);
+        const names = await partNames(batchId, batch.signatureCount, delivery, boundIds);
         const input = faxInput(config, campaign, target, names, batch.createdAt, delivery.resent);
         const documentPath = documentPathOf(batchId, delivery.id);
         const documentSha256 = await writePdf(resolve(outboxDir, documentPath), (output) =>

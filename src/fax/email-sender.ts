@@ -37,7 +37,7 @@ function targetMail(config: Config, { delivery, campaign, target, batch }: Deliv
     config,
     campaign,
     target,
-    new Array<string>(batch.signatureCount),
+    { names: [], from: 0, count: batch.signatureCount },
     batch.createdAt,
     delivery.resent,
   );

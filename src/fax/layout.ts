@@ -37,14 +37,27 @@ export interface FaxDocumentInput {
   /** IANA time zone of the recipient, for the date line. */
   timezone: string;
   recipient: FaxRecipient;
-  /** Every signatory of the batch, in order; numbered from 1. */
+  /**
+   * The signatories of the batch in order, numbered from 1: every one, or (so that a part of a large batch
+   * need not hold the others) only those from the 0-based place `namesFrom`, of `nameCount` in all.
+   */
   names: readonly string[];
+  namesFrom?: number;
+  nameCount?: number;
   /** The most pages in one part, letter page(s) included (>= 2). */
   maxPages: number;
   resent?: boolean;
 }
 
-/** part is 1-based; firstName is a 0-based index into names. */
+/** How many signatories the batch has, whether or not input.names holds them all. */
+export const signatoryCount = (input: FaxDocumentInput): number =>
+  input.nameCount ?? (input.namesFrom ?? 0) + input.names.length;
+
+/** The signatory at the 0-based place `index` of the batch. */
+export const signatoryAt = (input: FaxDocumentInput, index: number): string =>
+  input.names[index - (input.namesFrom ?? 0)] as string;
+
+/** part is 1-based; firstName is a 0-based place in the batch. */
 export interface FaxPart {
   part: number;
   parts: number;
@@ -244,9 +257,12 @@ export class SignatoryPageStarts {
   }
 }
 
-/** Lays out names[from..to) from a fresh page; calls onPage with the index that starts each page. */
+/**
+ * Lays out the signatories at places [from, to) from a fresh page (`nameAt` gives each); calls onPage with
+ * the place that starts each page.
+ */
 function paginateNames(
-  names: readonly string[],
+  nameAt: (index: number) => string,
   from: number,
   to: number,
   language: TargetLanguage,
@@ -255,7 +271,7 @@ function paginateNames(
   const flow = new ColumnFlow();
   let pages = 0;
   for (let index = from; index < to; index++) {
-    if (flow.place(entry(index + 1, names[index] as string, language).lines.length)) {
+    if (flow.place(entry(index + 1, nameAt(index), language).lines.length)) {
       pages++;
       onPage(index);
     }
@@ -313,7 +329,7 @@ function letterBlocks(input: FaxDocumentInput, summary: PartSummary): LetterBloc
   const { recipient } = input;
   const language = input.language ?? 'en';
   const t = (key: MessageKey, values?: Record<string, string | number>) => message(language, key, values);
-  const total = input.names.length;
+  const total = signatoryCount(input);
   const date = new Intl.DateTimeFormat(localeOf(language), {
     timeZone: input.timezone,
     day: 'numeric',
@@ -435,28 +451,32 @@ const languageOf = (input: FaxDocumentInput): TargetLanguage => input.language ?
  * signatory page starts of every name (SignatoryPageStarts), lets input.names hold only its length.
  */
 export function planFax(input: FaxDocumentInput, starts?: readonly number[]): FaxPart[] {
-  const { maxPages, names } = input;
+  const { maxPages } = input;
+  const total = signatoryCount(input);
   if (!Number.isInteger(maxPages) || maxPages < 2) throw new RangeError('maxPages must be an integer >= 2');
   if (starts === undefined) {
+    if ((input.namesFrom ?? 0) !== 0 || input.names.length !== total) {
+      throw new RangeError('planning without page starts needs every name');
+    }
     const paging = new SignatoryPageStarts(languageOf(input));
-    paging.add(names);
+    paging.add(input.names);
     return planFax(input, paging.starts);
   }
 
-  const whole: FaxPart = { part: 1, parts: 1, firstName: 0, nameCount: names.length, pages: 0 };
+  const whole: FaxPart = { part: 1, parts: 1, firstName: 0, nameCount: total, pages: 0 };
   const wholeLetterPages = layoutLetter(input, summaryOf(whole, maxPages)).length;
   if (wholeLetterPages + starts.length <= maxPages) {
     return [{ ...whole, pages: wholeLetterPages + starts.length }];
   }
-  if (names.length === 0) throw new RangeError(`the letter needs ${wholeLetterPages} pages, over maxPages`);
+  if (total === 0) throw new RangeError(`the letter needs ${wholeLetterPages} pages, over maxPages`);
 
   // The letter of a part names its part and number range; reserve room for the widest such text (no more
   // parts than signatory pages), then count each part's own letter, which can only be shorter.
   const widest: PartSummary = {
     part: starts.length,
     parts: starts.length,
-    firstNumber: names.length,
-    lastNumber: names.length,
+    firstNumber: total,
+    lastNumber: total,
     pages: maxPages,
   };
   const namePagesPerPart = maxPages - layoutLetter(input, widest).length;
@@ -468,7 +488,7 @@ export function planFax(input: FaxDocumentInput, starts?: readonly number[]): Fa
     const firstPage = index * namePagesPerPart;
     const endPage = Math.min(firstPage + namePagesPerPart, starts.length);
     const firstName = starts[firstPage] as number;
-    const end = starts[endPage] ?? names.length;
+    const end = starts[endPage] ?? total;
     const part: FaxPart = {
       part: index + 1,
       parts: partCount,
@@ -485,22 +505,31 @@ export function planFax(input: FaxDocumentInput, starts?: readonly number[]): Fa
 /** How many names each signatory page holds when the whole batch is laid out in one run. */
 export function signatoryPageSizes(names: readonly string[], language: TargetLanguage = 'en'): number[] {
   const starts: number[] = [];
-  paginateNames(names, 0, names.length, language, (index) => starts.push(index));
+  paginateNames(
+    (index) => names[index] as string,
+    0,
+    names.length,
+    language,
+    (index) => starts.push(index),
+  );
   return starts.map((start, page) => (starts[page + 1] ?? names.length) - start);
 }
 
 // Every header promises "page X of Y": check before drawing that this part, laid out here, has Y pages.
 export function layoutPart(input: FaxDocumentInput, part: FaxPart): TextLine[][] {
   const end = part.firstName + part.nameCount;
+  const from = input.namesFrom ?? 0;
   const inRange =
     Number.isInteger(part.firstName) &&
     Number.isInteger(part.nameCount) &&
-    part.firstName >= 0 &&
+    part.firstName >= from &&
     part.nameCount >= 0 &&
-    end <= input.names.length;
+    end <= from + input.names.length &&
+    end <= signatoryCount(input);
   if (!inRange) throw new RangeError('the part does not belong to these names');
   const letter = layoutLetter(input, summaryOf(part, input.maxPages));
-  const pages = letter.length + paginateNames(input.names, part.firstName, end, languageOf(input));
+  const nameAt = (index: number) => signatoryAt(input, index);
+  const pages = letter.length + paginateNames(nameAt, part.firstName, end, languageOf(input));
   if (pages !== part.pages) throw new RangeError(`part ${part.part} has ${pages} pages, not ${part.pages}`);
   return letter;
 }
@@ -528,15 +557,26 @@ export function estimate(pages: number, fax: Config['fax']) {
 type Campaign = CampaignRow;
 type Target = TargetRow;
 
+/**
+ * Some of a batch's names: `names` are the signatories from the 0-based place `from`, of `count` in all
+ * (no name at all when only the count matters, as for a letter).
+ */
+export interface SomeNames {
+  names: readonly string[];
+  from: number;
+  count: number;
+}
+
 /** The document of one target: the campaign's letter, the target's recipient block and the names. */
 export function faxInput(
   config: Config,
   campaign: Campaign,
   target: Target,
-  names: readonly string[],
+  signatories: readonly string[] | SomeNames,
   date: Date,
   resent = false,
 ): FaxDocumentInput {
+  const some = 'count' in signatories ? signatories : null;
   return {
     orgName: config.orgName,
     letterhead: config.letterhead,
@@ -559,7 +599,8 @@ export function faxInput(
       faxNumbers: target.faxNumbers,
       emails: target.emails,
     },
-    names,
+    names: some ? some.names : (signatories as readonly string[]),
+    ...(some ? { namesFrom: some.from, nameCount: some.count } : {}),
     maxPages: config.fax.maxPages,
     resent,
   };

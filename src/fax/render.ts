@@ -17,6 +17,8 @@ import {
   type FaxDocumentInput,
   type FaxPart,
   layoutPart,
+  signatoryAt,
+  signatoryCount,
   type TextLine,
 } from './layout.js';
 import { type MessageKey, message } from './messages/index.js';
@@ -220,7 +222,7 @@ async function drawPart(
     const numbers = message(language, 'headerNumbers', {
       first: pageFirst + 1,
       last: last + 1,
-      total: input.names.length,
+      total: signatoryCount(input),
     });
     const right = partLabel ? `${partLabel} · ${numbers}` : numbers;
     drawHeader(text, input, sideMargin, 'headerSignatories', page, part.pages, right);
@@ -229,7 +231,7 @@ async function drawPart(
   };
 
   for (let index = part.firstName; index < end; index++) {
-    const { lines, hang } = entry(index + 1, input.names[index] as string, language);
+    const { lines, hang } = entry(index + 1, signatoryAt(input, index), language);
     if (flow.place(lines.length)) {
       if (index > part.firstName) await finishPage(index - 1);
       if (doc.destroyed) return;
