@@ -3,7 +3,7 @@
  * Each function runs on the executor it is given: the database, or the caller's transaction.
  */
 import { finished, type Readable } from 'node:stream';
-import { and, asc, count, eq, gt, ilike, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Pool, Tx } from '../db/client.js';
 import type { SignatureRow, SignatureStatus } from '../db/rows.js';
@@ -337,17 +337,53 @@ export async function signatureIdsAtPlaces(
   return new Map(rows.map((row) => [row.place, row.id]));
 }
 
-/** Up to `limit` names of a batch after the signature `afterId`, in signing order, with their ids. */
-export function batchNamesAfter(
+/**
+ * Passes the names of a campaign's signatures waiting for a batch (null where erased), in signing order,
+ * `chunk` at a time to `each`, through a cursor rather than all at once. Runs in a transaction: a cursor
+ * lives only as long as its transaction.
+ */
+export async function eachChunkOfWaitingNames(
+  tx: Tx,
+  campaignId: number,
+  chunk: number,
+  each: (names: Array<string | null>) => void,
+): Promise<void> {
+  await tx.execute(sql`
+    DECLARE waiting_names NO SCROLL CURSOR FOR
+      SELECT name FROM signatures
+       WHERE campaign_id = ${campaignId} AND status = 'valid' AND batch_id IS NULL
+       ORDER BY id`);
+  for (;;) {
+    const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM waiting_names`));
+    each(rows.map((row) => row.name));
+    if (rows.length < chunk) break;
+  }
+  await tx.execute(sql`CLOSE waiting_names`);
+}
+
+/**
+ * Up to `limit` names of a batch after the signature `afterId` and before `beforeId` (null: to the end),
+ * in signing order, with their ids. Both bounds let the planner read the primary key's range: signatures
+ * has no index on batch_id, and a batch's rows are counted as none until the next ANALYZE, so with only
+ * a lower bound it scanned the whole table once per part.
+ */
+export function batchNamesBetween(
   db: Tx,
   batchId: number,
   afterId: number,
+  beforeId: number | null,
   limit: number,
 ): Promise<Array<{ id: number; name: string | null }>> {
   return db
     .select({ id: signatures.id, name: signatures.name })
     .from(signatures)
-    .where(and(eq(signatures.batchId, batchId), gt(signatures.id, afterId)))
+    .where(
+      and(
+        eq(signatures.batchId, batchId),
+        gt(signatures.id, afterId),
+        beforeId === null ? undefined : lt(signatures.id, beforeId),
+      ),
+    )
     .orderBy(asc(signatures.id))
     .limit(limit);
 }

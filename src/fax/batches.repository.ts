@@ -2,10 +2,10 @@
  * Every query of fax_batches. Two join the batch to its campaign (the campaigns room's table) in one
  * statement; the campaigns room's own reads and writes are in its repositories.
  */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import type { CampaignRow, FaxBatchRow, FaxBatchStatus } from '../db/rows.js';
-import { campaigns, faxBatches, signatures } from '../db/schema.js';
+import { campaigns, faxBatches } from '../db/schema.js';
 
 export type NewFaxBatch = typeof faxBatches.$inferInsert;
 
@@ -178,57 +178,4 @@ export async function lockBatch(
     .where(eq(faxBatches.id, batchId))
     .for('no key update', skipLocked ? { skipLocked: true } : {});
   return batch?.status;
-}
-
-/**
- * Passes the names of a campaign's signatures waiting for a batch (null where erased), in signing order,
- * `chunk` at a time to `each`, through a cursor rather than all at once. Runs in a transaction: a cursor
- * lives only as long as its transaction.
- */
-export async function eachChunkOfWaitingNames(
-  tx: Tx,
-  campaignId: number,
-  chunk: number,
-  each: (names: Array<string | null>) => void,
-): Promise<void> {
-  // reads signatures (owned by campaigns): moves to campaigns' signatures.repository.ts at merge
-  await tx.execute(sql`
-    DECLARE waiting_names NO SCROLL CURSOR FOR
-      SELECT name FROM signatures
-       WHERE campaign_id = ${campaignId} AND status = 'valid' AND batch_id IS NULL
-       ORDER BY id`);
-  for (;;) {
-    const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM waiting_names`));
-    each(rows.map((row) => row.name));
-    if (rows.length < chunk) break;
-  }
-  await tx.execute(sql`CLOSE waiting_names`);
-}
-
-/**
- * Up to `limit` names of a batch after the signature `afterId` and before `beforeId` (null: to the end),
- * in signing order, with their ids. Both bounds let the planner read the primary key's range: signatures
- * has no index on batch_id, and a batch's rows are counted as none until the next ANALYZE, so with only
- * a lower bound it scanned the whole table once per part.
- */
-export function batchNamesBetween(
-  db: Tx,
-  batchId: number,
-  afterId: number,
-  beforeId: number | null,
-  limit: number,
-): Promise<Array<{ id: number; name: string | null }>> {
-  // reads signatures (owned by campaigns): moves to campaigns' signatures.repository.ts at merge
-  return db
-    .select({ id: signatures.id, name: signatures.name })
-    .from(signatures)
-    .where(
-      and(
-        eq(signatures.batchId, batchId),
-        gt(signatures.id, afterId),
-        beforeId === null ? undefined : lt(signatures.id, beforeId),
-      ),
-    )
-    .orderBy(asc(signatures.id))
-    .limit(limit);
 }

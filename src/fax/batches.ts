@@ -205,7 +205,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
     const endId = boundIds.get(part.firstName + part.nameCount) ?? null;
     let after = firstId === undefined ? null : firstId - 1;
     while (after !== null && names.length < part.nameCount) {
-      const rows = await batchesRepository.batchNamesBetween(
+      const rows = await signaturesRepository.batchNamesBetween(
         db,
         batchId,
         after,
@@ -360,7 +360,7 @@ export function createBatchesService({ db, clock, config }: BatchesDeps) {
       const firstNames: string[] = [];
       let count = 0;
       await db.transaction((tx) =>
-        batchesRepository.eachChunkOfWaitingNames(tx, campaignId, NAMES_PER_READ, (chunk) => {
+        signaturesRepository.eachChunkOfWaitingNames(tx, campaignId, NAMES_PER_READ, (chunk) => {
           const names = chunk.map((name) => name ?? ERASED_NAME);
           const keep = chosenPaging.starts.length < config.fax.maxPages;
           for (const each of paging.values()) each.add(names);
