@@ -40,7 +40,7 @@ const EARLY_REPORTS_KEPT_DAYS = 1;
 const RECORDED_STATUSES = new Set(['sent', 'delivered', 'undelivered', 'failed']);
 
 /** Recipients written per transaction: a 100,000-member network is a hundred short transactions. */
-export const FAN_OUT_BATCH = 1_000;
+export const FAN_OUT_BATCH = 5_000;
 
 export interface SendingDeps {
   db: Db;
