@@ -81,8 +81,9 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
 export function createOutboxRelay(deps: RelayDeps): OutboxRelay {
   const { database, queues, redis, logger } = deps;
   const intervalMs = deps.intervalMs ?? 250;
-  // Thousands a round: each round costs two statements and a commit besides the adds themselves.
-  const batchSize = deps.batchSize ?? 2_000;
+  // A thousand a round: each round costs two statements and a commit besides the adds themselves;
+  // bigger rounds measured no faster and hold more jobs in memory (and Redis in one MULTI) at once.
+  const batchSize = deps.batchSize ?? 1_000;
   // Two rounds at once, so that one's Redis adds overlap the other's statements.
   const concurrency = deps.concurrency ?? 2;
   const addTimeoutMs = deps.addTimeoutMs ?? 5_000;
