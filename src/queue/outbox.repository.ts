@@ -1,6 +1,6 @@
 // The outbox: work for the queues, written in the transaction of the change it follows from, and what
 // the relay and the watchdog read and mark of it.
-import { inArray, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { OutboxRow } from '../db/rows.js';
 import { outbox } from '../db/schema.js';
@@ -86,16 +86,18 @@ export async function lockDueJobs(tx: Tx, limit: number): Promise<OutboxJob[]> {
   return rows.map(toJob);
 }
 
-/** Marks rows as handed to the queues now. */
-export async function markRelayed(tx: Tx, ids: number[]): Promise<void> {
+/** Marks rows as handed to the queues now. The ids as one array parameter: a batch is thousands. */
+export async function markRelayed(tx: Tx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.update(outbox).set({ enqueuedAt: sql`now()` }).where(inArray(outbox.id, ids));
+  await tx.execute(sql`UPDATE outbox SET enqueued_at = now() WHERE id = ANY(${sql.param(ids)}::bigint[])`);
 }
 
 /** Gives rows a new random job key (their job id was taken by another job); they stay pending. */
-export async function giveNewJobKeys(tx: Tx, ids: number[]): Promise<void> {
+export async function giveNewJobKeys(tx: Tx, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.update(outbox).set({ jobKey: sql`gen_random_uuid()` }).where(inArray(outbox.id, ids));
+  await tx.execute(
+    sql`UPDATE outbox SET job_key = gen_random_uuid() WHERE id = ANY(${sql.param(ids)}::bigint[])`,
+  );
 }
 
 /** Deletes at most `limit` rows relayed more than `days` ago. */

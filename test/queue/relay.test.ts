@@ -21,7 +21,7 @@ let queues: Queues;
 let logs: CapturedLogs;
 const prefix = `pp_test_${randomBytes(4).toString('hex')}`;
 
-function relay(options: { batchSize?: number } = {}) {
+function relay(options: { batchSize?: number; concurrency?: number; intervalMs?: number } = {}) {
   return createOutboxRelay({ database, queues, redis, logger: createLogger('info', logs), ...options });
 }
 
@@ -150,6 +150,17 @@ describe('outbox relay', () => {
     expect(total).toBe(450);
     expect(await jobCount()).toBe(450);
     expect(await pendingRows()).toBe(0);
+  });
+
+  it('drains a backlog of many batches with several rounds at once, each row once', async () => {
+    await insertRows(230);
+    const backlog = relay({ batchSize: 20, concurrency: 3, intervalMs: 10 });
+    backlog.start();
+    const deadline = Date.now() + 10_000;
+    while ((await pendingRows()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await backlog.stop();
+    expect(await pendingRows()).toBe(0);
+    expect(await jobCount()).toBe(230);
   });
 
   it('leaves scheduled work until its time', async () => {
