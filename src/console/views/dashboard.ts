@@ -70,9 +70,9 @@ export function sendingSection({ sending, open }: DashboardView): SafeHtml {
   const titles = new Map(open.map((c) => [c.id, c.title]));
   return html`<ul>${sending.map(
     (b) =>
-      html`<li><a href="/console/broadcasts/${b.id}">Update ${b.id}</a>
-        (${titles.get(b.campaignId) ?? `campaign ${b.campaignId}`}): ${b.status}, ${b.handled} of ${b.total}
-        handled</li>`,
+      html`<li><a href="/console/broadcasts/${b.id}">Update ${b.id}</a> (${
+        titles.get(b.campaignId) ?? `campaign ${b.campaignId}`
+      }): ${b.status}, ${b.handled} of ${b.total} handled</li>`,
   )}</ul>`;
 }
 

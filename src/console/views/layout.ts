@@ -134,8 +134,9 @@ ${
 }
 ${
   notice &&
-  html`<p class="${notice.problem ? 'problem' : 'notice'}"
-    role="${notice.problem ? 'alert' : 'status'}">${notice.text}</p>`
+  html`<p class="${notice.problem ? 'problem' : 'notice'}" role="${notice.problem ? 'alert' : 'status'}">${
+    notice.text
+  }</p>`
 }
 ${body}
 </main>

@@ -37,10 +37,11 @@ function authorityItem(authority: ActionView['authorities'][number], timeZone: s
       ? html`<p class="muted">Not delivered yet.</p>`
       : html`<ul class="deliveries">${authority.deliveries.map(
           (d) =>
-            html`<li>${d.channel === 'fax' ? 'Fax' : 'E-mail'}
-              ${d.dryRun ? 'dry run (written to an outbox, not sent)' : 'delivered'},
-              <time datetime="${d.receivedAt}">${when(d.receivedAt, timeZone)}</time>,
-              ${d.pages} page${d.pages === 1 ? '' : 's'}</li>`,
+            html`<li>${d.channel === 'fax' ? 'Fax' : 'E-mail'} ${
+              d.dryRun ? 'dry run (written to an outbox, not sent)' : 'delivered'
+            }, <time datetime="${d.receivedAt}">${when(d.receivedAt, timeZone)}</time>, ${d.pages} page${
+              d.pages === 1 ? '' : 's'
+            }</li>`,
         )}</ul>`
   }</li>`;
 }
@@ -91,8 +92,9 @@ ${action.summary ? html`<p>${action.summary}</p>` : ''}
 ${
   open
     ? html`<section class="sign" aria-labelledby="how"><h2 id="how">How to sign</h2>
-<p>Text <strong>${action.keyword}</strong> and your full name to
-  <strong>${action.howToSign.shortcode}</strong>.</p>
+<p>Text <strong>${action.keyword}</strong> and your full name to <strong>${
+        action.howToSign.shortcode
+      }</strong>.</p>
 <p class="muted">For example: <kbd>${action.keyword} Your Name</kbd>. Your name goes on our fax;
   your number never does.</p>
 <a class="button" href="${smsLink}">Text ${action.keyword} to ${action.howToSign.shortcode}</a></section>`
@@ -102,8 +104,7 @@ ${
 <p class="stat"><span class="count" id="count"
   data-json="/act/${encodeURIComponent(action.keyword)}.json">${action.signatureCount.toLocaleString(
     'en-GB',
-  )}</span>
-  names signed</p>
+  )}</span> names signed</p>
 <p class="stat"><strong>Deadline</strong><br>${deadline}</p>
 </div>
 <section aria-labelledby="deliveries"><h2 id="deliveries">Where the names went</h2>
