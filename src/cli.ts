@@ -14,10 +14,10 @@ const ROLES = ['admin', 'campaigner', 'viewer'] as const satisfies readonly Staf
 const everyRole: Exclude<StaffRole, (typeof ROLES)[number]> extends never ? true : never = true;
 
 /**
- * The command line (`npm run -s cli -- …`, `node dist/src/cli.js …` in the image), on commander: help for every command and option
- * (`--help`, `-h`, `help [command]`). Exit codes: 0 done; 1 the command failed (a setting, the
- * database, the server), said in one line, with the stack trace only under `--verbose`; 2 a mistake in
- * the command line itself, said with a pointer to the help.
+ * The command line (`npm run -s cli -- …`, `node dist/src/cli.js …` in the image), on commander: help for
+ * every command and option (`--help`, `-h`, `help [command]`). Exit codes: 0 done; 1 the command failed
+ * (a setting, the database, the server), said in one line, with the stack trace only under `--verbose`;
+ * 2 a mistake in the command line itself, said with a pointer to the help.
  */
 
 /** A failure fully said by its message. */
@@ -36,7 +36,8 @@ async function migrate(config: Config): Promise<void> {
   await migrateDatabase(config.databaseUrl, (message) => console.error(`migration: ${message}`)).catch(
     (error: unknown) => {
       throw new CliError(
-        `Cannot reach Postgres at ${safeUrl(config.databaseUrl)} (DATABASE_URL): ${reason(error)}. Start Postgres or fix DATABASE_URL.`,
+        `Cannot reach Postgres at ${safeUrl(config.databaseUrl)} (DATABASE_URL): ${reason(error)}. ` +
+          `Start Postgres or fix DATABASE_URL.`,
       );
     },
   );
@@ -115,7 +116,8 @@ async function explainReply(config: Config, messages: string[], name: string): P
   if (messages.length === 0) {
     return [
       '(no reply) The server answered with no text. It stays silent for a number that has had',
-      `SMS_REPLIES_PER_HOUR (${config.sms.repliesPerHour}) replies in the past hour: the flood guard (a STOP is`,
+      `SMS_REPLIES_PER_HOUR (${config.sms.repliesPerHour}) replies in the past hour: ` +
+        `the flood guard (a STOP is`,
       'still confirmed). Text from another --from number, or wait an hour.',
       ...(config.twilio.managesOptOut
         ? ['With TWILIO_MANAGES_OPT_OUT=true it also leaves STOP, START and HELP to Twilio to answer.']
@@ -153,12 +155,14 @@ async function sms(
     body: words.join(' '),
   }).catch((error: unknown) => {
     throw new CliError(
-      `Cannot reach the server at ${server.url} (from ${server.from}): ${reason((error as Error).cause ?? error)}. Is \`npm start\` running?`,
+      `Cannot reach the server at ${server.url} (from ${server.from}): ` +
+        `${reason((error as Error).cause ?? error)}. Is \`npm start\` running?`,
     );
   });
   if (result.status === 403) {
     throw new CliError(
-      `The server at ${server.url} refused the signature (403): it has another TWILIO_AUTH_TOKEN or PUBLIC_BASE_URL (${config.publicBaseUrl}) than this terminal.`,
+      `The server at ${server.url} refused the signature (403): ` +
+        `it has another TWILIO_AUTH_TOKEN or PUBLIC_BASE_URL (${config.publicBaseUrl}) than this terminal.`,
     );
   }
   if (result.status !== 200) {

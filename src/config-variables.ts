@@ -22,7 +22,10 @@ export type ConfigGroup =
 
 export interface ConfigVariableSpec {
   group: ConfigGroup;
-  /** What a process uses when the variable is unset or empty; null when unset means "none" or the doc says how it follows other settings. */
+  /**
+   * What a process uses when the variable is unset or empty; null when unset means "none" or the doc says how
+   * it follows other settings.
+   */
   default: string | null;
   /** What \`.env.example\` writes, when not the default. */
   example?: string;
@@ -57,7 +60,8 @@ export const CONFIG_SCHEMA = {
     group: 'runtime',
     default: '9464',
     doc: [
-      'Where a worker process (npm run start:worker) serves /metrics for Prometheus, on HOST; 0 picks a free port.',
+      'Where a worker process (npm run start:worker) serves /metrics for Prometheus, on HOST; ' +
+        '0 picks a free port.',
     ],
   },
   LOG_LEVEL: {
@@ -109,7 +113,8 @@ export const CONFIG_SCHEMA = {
     commented: true,
     doc: [
       'The URL Twilio and the fax provider call; webhook signatures are checked against it. Unset, it',
-      'follows PORT (http://localhost:$PORT); in production the public https:// address (README "Deploying").',
+      'follows PORT (http://localhost:$PORT); in production the public https:// address (README ' +
+        '"Deploying").',
     ],
   },
   TWILIO_ACCOUNT_SID: {
@@ -141,7 +146,8 @@ export const CONFIG_SCHEMA = {
     group: 'twilio',
     default: '6000',
     doc: [
-      'How long a call to Twilio may take, in ms (a STOP waits at most this for a text in flight to its sender).',
+      'How long a call to Twilio may take, in ms (a STOP waits at most this for a text in flight to its ' +
+        'sender).',
     ],
   },
   SMS_PROVIDER: {
@@ -278,7 +284,8 @@ export const CONFIG_SCHEMA = {
       "Which proxies to believe about the client's address (X-Forwarded-For): off (the default: the address",
       'that opened the connection), the number of proxies in front of the app (1 for one load balancer), or',
       'their addresses and ranges, comma-separated (10.0.0.0/8, 192.0.2.7, loopback). Sign-in limits count',
-      'per client address, so a proxy trusted by mistake lets anyone choose theirs. See README "Behind a load',
+      'per client address, so a proxy trusted by mistake lets anyone choose theirs. ' +
+        'See README "Behind a load',
       'balancer".',
     ],
   },
@@ -286,7 +293,8 @@ export const CONFIG_SCHEMA = {
     group: 'runtime',
     default: 'false',
     doc: [
-      'Production refuses SMS_PROVIDER=log, FAX_PROVIDER=file, MAIL_TRANSPORT=file and an http: PUBLIC_BASE_URL unless this is true',
+      'Production refuses SMS_PROVIDER=log, FAX_PROVIDER=file, MAIL_TRANSPORT=file and an http: ' +
+        'PUBLIC_BASE_URL unless this is true',
       '(a dry run on production settings); the process then says so at start.',
     ],
   },
@@ -351,7 +359,10 @@ export const CONFIG_SCHEMA = {
 
 export type ConfigVariable = keyof typeof CONFIG_SCHEMA;
 
-/** Every variable the configuration reads (docker-compose.yml, .env.example and the doctor are checked against it). */
+/**
+ * Every variable the configuration reads (docker-compose.yml, .env.example and the doctor are checked against
+ * it).
+ */
 export const CONFIG_VARIABLES = Object.keys(CONFIG_SCHEMA) as ConfigVariable[];
 
 /** The variables of one group, for the doctor's checks. */

@@ -102,7 +102,9 @@ export interface Config {
     maxPages: number;
     pricePerPage: number;
     secondsPerPage: number;
-    /** A fax the provider still reports in progress this long after it was submitted is given up as failed. */
+    /**
+     * A fax the provider still reports in progress this long after it was submitted is given up as failed.
+     */
     inProgressLimitMinutes: number;
   };
   sinch: {
@@ -137,14 +139,18 @@ export interface Config {
     /** smtp:// or smtps://, with credentials when the server wants them; never logged. */
     smtpUrl: string | null;
     from: string;
-    /** Hours before a campaign's closesAt from which a target whose fax still fails is tried by e-mail too. */
+    /**
+     * Hours before a campaign's closesAt from which a target whose fax still fails is tried by e-mail too.
+     */
     fallbackHours: number;
   };
   /** The sender block of the letter page, under ORG_NAME; each line only when set. */
   letterhead: { address: string | null; email: string | null; phone: string | null };
   /** Fastify's trustProxy: false, a hop count, or the proxies' addresses and ranges. */
   trustProxy: false | number | string[];
-  /** What does not reach the world in this process (texts logged, faxes written, plain http), said at start. */
+  /**
+   * What does not reach the world in this process (texts logged, faxes written, plain http), said at start.
+   */
   dryRun: string[];
 }
 
@@ -382,7 +388,8 @@ export function loadConfig(env: Env = process.env): Config {
       smsFrom: optional(env, 'SMS_FROM'),
       apiBaseUrl: optionalUrl(env, 'TWILIO_API_BASE_URL'),
       managesOptOut: boolean(env, 'TWILIO_MANAGES_OPT_OUT'),
-      // Under the inbound webhook's wait for Postgres (8 s, sms/routes.ts), which a STOP may spend on the member.
+      // Under the inbound webhook's wait for Postgres (8 s, sms/routes.ts), which a STOP may spend on the
+      // member.
       timeoutMs: integer(env, 'TWILIO_TIMEOUT_MS', 100, 7_000),
     },
     sms: {
@@ -450,7 +457,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.sms.provider === 'twilio' && !config.twilio.messagingServiceSid && !config.twilio.smsFrom) {
     invalid(
       'SMS_FROM',
-      'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio (the Messaging Service SID MG…, or the sending number)',
+      'or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio (the Messaging Service SID ' +
+        'MG…, or the sending number)',
       null,
     );
   }
@@ -480,7 +488,9 @@ function emailAddress(env: Env, key: ConfigVariable, fallback: string | null): s
   return raw;
 }
 
-/** E-mail delivery and the letterhead: MAIL_*, SMTP_URL, FAX_EMAIL_FALLBACK_HOURS and ORG_ADDRESS/EMAIL/PHONE. */
+/**
+ * E-mail delivery and the letterhead: MAIL_*, SMTP_URL, FAX_EMAIL_FALLBACK_HOURS and ORG_ADDRESS/EMAIL/PHONE.
+ */
 function mailConfig(env: Env): Pick<Config, 'mail' | 'letterhead'> {
   const transport = oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'file'] as const);
   const smtpUrl = optional(env, 'SMTP_URL');
@@ -571,7 +581,8 @@ function refuseInProduction(config: Config, allowDryRun: boolean): void {
   if (config.publicBaseUrl.startsWith('http:')) {
     invalid(
       'PUBLIC_BASE_URL',
-      'must start with https:// in production: the public address Twilio and Sinch call (or set ALLOW_DRY_RUN=true for a dry run)',
+      'must start with https:// in production: the public address Twilio and Sinch call (or set ' +
+        'ALLOW_DRY_RUN=true for a dry run)',
       null,
     );
   }
@@ -590,7 +601,8 @@ function trustProxy(env: Env): false | number | string[] {
   if (raw.toLowerCase() === 'true') {
     return invalid(
       'TRUST_PROXY',
-      'true would let any client choose its address; give the number of proxies in front (e.g. 1) or their addresses',
+      'true would let any client choose its address; give the number of proxies in front (e.g. 1) ' +
+        'or their addresses',
       false,
     );
   }
@@ -604,7 +616,8 @@ function trustProxy(env: Env): false | number | string[] {
     if (!(PROXY_RANGES.includes(entry) || (isIP(address) !== 0 && prefixOk && extra === undefined))) {
       return invalid(
         'TRUST_PROXY',
-        `must be off, the number of proxies in front (e.g. 1), or their addresses (10.0.0.0/8, loopback); got "${entry}"`,
+        `must be off, the number of proxies in front (e.g. 1), or their addresses (10.0.0.0/8, loopback); ` +
+          `got "${entry}"`,
         false,
       );
     }

@@ -58,7 +58,9 @@ function keys(config: Config, env: Env): Finding[] {
     findings.push({
       verdict: 'warn',
       subject: 'keys',
-      detail: `${examplesInUse.join(', ')} ${examplesInUse.length === 1 ? 'is' : 'are'} the example from .env.example: fine on a laptop, refused in production (make each with: openssl rand -base64 32)`,
+      detail:
+        `${examplesInUse.join(', ')} ${examplesInUse.length === 1 ? 'is' : 'are'} the example from ` +
+        '.env.example: fine on a laptop, refused in production (make each with: openssl rand -base64 32)',
     });
   }
   const named: Array<[string, Buffer]> = [
@@ -80,13 +82,19 @@ function keys(config: Config, env: Env): Finding[] {
     findings.push({
       verdict: 'fail',
       subject: 'keys',
-      detail: `${clashes.join('; ')}: give each its own (openssl rand -base64 32); an old key stays only in PHONE_ENCRYPTION_OLD_KEYS`,
+      detail:
+        `${clashes.join('; ')}: give each its own (openssl rand -base64 32); ` +
+        'an old key stays only in PHONE_ENCRYPTION_OLD_KEYS',
     });
   } else {
     findings.push({
       verdict: 'ok',
       subject: 'keys',
-      detail: `PHONE_ENCRYPTION_KEY, PHONE_INDEX_KEY and SESSION_SECRET present and distinct${config.phone.oldEncryptionKeys.length > 0 ? `, ${config.phone.oldEncryptionKeys.length} old encryption key(s) still readable` : ''}`,
+      detail:
+        'PHONE_ENCRYPTION_KEY, PHONE_INDEX_KEY and SESSION_SECRET present and distinct' +
+        (config.phone.oldEncryptionKeys.length > 0
+          ? `, ${config.phone.oldEncryptionKeys.length} old encryption key(s) still readable`
+          : ''),
     });
   }
   return findings;
@@ -123,7 +131,9 @@ async function redis(config: Config, timeoutMs: number): Promise<Finding> {
       return {
         verdict: 'fail',
         subject: 'Redis',
-        detail: `${where} evicts keys (maxmemory-policy ${maxmemoryPolicy}), which loses queued work: set maxmemory-policy noeviction`,
+        detail:
+          `${where} evicts keys (maxmemory-policy ${maxmemoryPolicy}), which loses queued work: ` +
+          'set maxmemory-policy noeviction',
       };
     }
     return { verdict: 'ok', subject: 'Redis', detail: where };
@@ -131,7 +141,9 @@ async function redis(config: Config, timeoutMs: number): Promise<Finding> {
     return {
       verdict: 'fail',
       subject: 'Redis',
-      detail: `cannot reach ${where}: ${reason(error)}. Start Redis or fix ${where.slice(where.lastIndexOf('(') + 1, -1)}`,
+      detail:
+        `cannot reach ${where}: ${reason(error)}. ` +
+        `Start Redis or fix ${where.slice(where.lastIndexOf('(') + 1, -1)}`,
     };
   }
 }
@@ -158,7 +170,9 @@ async function twilioCredentials(config: Config, timeoutMs: number): Promise<Fin
     return {
       verdict: 'fail',
       subject: 'Twilio',
-      detail: `${base} refused TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (${response.status}): copy both from the Twilio console (Account info)`,
+      detail:
+        `${base} refused TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (${response.status}): ` +
+        'copy both from the Twilio console (Account info)',
     };
   }
   return {
@@ -185,7 +199,9 @@ async function sinchCredentials(config: Config, timeoutMs: number): Promise<Find
     return {
       verdict: 'fail',
       subject: 'Sinch',
-      detail: `${authBaseUrl} refused SINCH_KEY_ID and SINCH_KEY_SECRET (${tokenResponse.status}): make an access key in the Sinch dashboard (Settings, Access keys)`,
+      detail:
+        `${authBaseUrl} refused SINCH_KEY_ID and SINCH_KEY_SECRET (${tokenResponse.status}): ` +
+        'make an access key in the Sinch dashboard (Settings, Access keys)',
     };
   }
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
@@ -198,7 +214,9 @@ async function sinchCredentials(config: Config, timeoutMs: number): Promise<Find
     return {
       verdict: 'fail',
       subject: 'Sinch',
-      detail: `${faxBaseUrl} does not know SINCH_PROJECT_ID "${projectId}" for this key (${list.status}): copy the project id from the dashboard`,
+      detail:
+        `${faxBaseUrl} does not know SINCH_PROJECT_ID "${projectId}" for this key (${list.status}): ` +
+        'copy the project id from the dashboard',
     };
   }
   return { verdict: 'ok', subject: 'Sinch', detail: `the key and project ${projectId} are accepted` };
@@ -221,7 +239,9 @@ async function smtp(config: Config, timeoutMs: number): Promise<Finding> {
     return {
       verdict: 'fail',
       subject: 'SMTP',
-      detail: `${safeUrl(config.mail.smtpUrl ?? '')} (SMTP_URL): ${reason(error)}. Fix the host, port or credentials`,
+      detail:
+        `${safeUrl(config.mail.smtpUrl ?? '')} (SMTP_URL): ${reason(error)}. ` +
+        'Fix the host, port or credentials',
     };
   } finally {
     transport.close();
@@ -240,13 +260,17 @@ async function publicUrl(config: Config, timeoutMs: number): Promise<Finding> {
     return {
       verdict: 'fail',
       subject: 'public URL',
-      detail: `${url} answered ${response.status}, not Pocket Protest's health check: point PUBLIC_BASE_URL (and your proxy) at this server`,
+      detail:
+        `${url} answered ${response.status}, not Pocket Protest's health check: ` +
+        'point PUBLIC_BASE_URL (and your proxy) at this server',
     };
   } catch (error) {
     return {
       verdict: 'fail',
       subject: 'public URL',
-      detail: `cannot reach ${where} from this machine: ${reason((error as Error).cause ?? error)}. Start the server (npm start), or fix PUBLIC_BASE_URL: Twilio and Sinch call it`,
+      detail:
+        `cannot reach ${where} from this machine: ${reason((error as Error).cause ?? error)}. ` +
+        'Start the server (npm start), or fix PUBLIC_BASE_URL: Twilio and Sinch call it',
     };
   }
 }
@@ -302,7 +326,9 @@ function unknownVariables(dotEnv: Record<string, string>): Finding[] {
       return {
         verdict: 'warn',
         subject: '.env',
-        detail: `${name} is not a setting, so it does nothing${meant ? ` (did you mean ${meant}?)` : ''}; every setting: npm run -s cli -- config example`,
+        detail:
+          `${name} is not a setting, so it does nothing${meant ? ` (did you mean ${meant}?)` : ''}; ` +
+          'every setting: npm run -s cli -- config example',
       };
     });
 }
@@ -398,7 +424,8 @@ export function report(findings: Finding[]): string {
     '',
     problems === 0
       ? '  No problems found.'
-      : `  ${problems} problem${problems === 1 ? '' : 's'} (FAIL above): fix ${problems === 1 ? 'it' : 'them'} in .env or the environment, then run npm run doctor again.`,
+      : `  ${problems} problem${problems === 1 ? '' : 's'} (FAIL above): ` +
+          `fix ${problems === 1 ? 'it' : 'them'} in .env or the environment, then run npm run doctor again.`,
   );
   return `Pocket Protest doctor\n\n${lines.join('\n')}\n`;
 }

@@ -22,7 +22,10 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { ...details, code, message } };
 }
 
-/** A JSON pointer of the schema's checks (`/targets/0/name`) as the API's field paths name it (`targets[0].name`). */
+/**
+ * A JSON pointer of the schema's checks (`/targets/0/name`) as the API's field paths name it
+ * (`targets[0].name`).
+ */
 function pathOf(pointer: string): string {
   return pointer
     .split('/')

@@ -61,7 +61,8 @@ async function main(role: Role): Promise<void> {
     (error: unknown) => {
       throw new StartupError(
         `${unreachable('Postgres', 'DATABASE_URL', config.databaseUrl, error)}\n` +
-          'Start Postgres, or set DATABASE_URL (in .env or the environment) to one that runs; `npm run doctor` checks it.',
+          'Start Postgres, or set DATABASE_URL (in .env or the environment) to one that runs; ' +
+          '`npm run doctor` checks it.',
       );
     },
   );
@@ -72,7 +73,8 @@ async function main(role: Role): Promise<void> {
   ).then(
     () => null,
     (error: unknown) =>
-      `Cannot reach Redis at ${describeRedis(config.redis)}: ${reason(error)}; texts are still answered, queued work waits for it`,
+      `Cannot reach Redis at ${describeRedis(config.redis)}: ${reason(error)}; texts are still answered, ` +
+      `queued work waits for it`,
   );
   if (redisProblem) logger.warn({ redis: describeRedis(config.redis) }, redisProblem);
   // A worker holds a connection per text in flight to Twilio: it needs more than a web process.
@@ -99,13 +101,15 @@ async function main(role: Role): Promise<void> {
     metricsServer = await serveMetrics(services.metrics.registry, config.host, config.metricsPort).catch(
       (error: unknown) => {
         throw new StartupError(
-          `Cannot listen on ${config.host}:${config.metricsPort} (HOST, METRICS_PORT) for /metrics: ${reason(error)}. ` +
+          `Cannot listen on ${config.host}:${config.metricsPort} (HOST, METRICS_PORT) for /metrics: ` +
+            `${reason(error)}. ` +
             'Is another worker running there? Give each worker process its own METRICS_PORT.',
         );
       },
     );
     process.stderr.write(
-      `\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}); metrics on port ${metricsServer.port}.\n\n`,
+      `\n  Pocket Protest workers are running (NODE_ENV=${config.nodeEnv}); ` +
+        `metrics on port ${metricsServer.port}.\n\n`,
     );
   }
 

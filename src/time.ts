@@ -65,7 +65,9 @@ export function toLocalInput(at: Date, timeZone: string): string {
   return `${w.year}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}`;
 }
 
-/** The instant a datetime-local field's "2026-12-01T09:30" names in timeZone, or null if it is no such text. */
+/**
+ * The instant a datetime-local field's "2026-12-01T09:30" names in timeZone, or null if it is no such text.
+ */
 export function fromLocalInput(text: string, timeZone: string): Date | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(text.trim());
   if (!match) return null;

@@ -17,10 +17,10 @@ export interface FrozenAudience {
 
 /**
  * Who a broadcast reaches, as a condition on `supporters s`: members who can be texted (consent
- * recorded, opted in, not erased, a number kept), narrowed to a campaign's signers or to those with no signature on it at all
- * (a hidden signature cannot be made again, so its member is not reminded), or to the signers whose
- * names one batch of the campaign carried. A frozen audience only shrinks: no one who joined or signed
- * after `frozen` is added (a reminder still skips a new signer).
+ * recorded, opted in, not erased, a number kept), narrowed to a campaign's signers or to those with no
+ * signature on it at all (a hidden signature cannot be made again, so its member is not reminded), or to
+ * the signers whose names one batch of the campaign carried. A frozen audience only shrinks: no one who
+ * joined or signed after `frozen` is added (a reminder still skips a new signer).
  */
 export function audienceCondition(
   audience: StoredAudience,
@@ -29,13 +29,15 @@ export function audienceCondition(
   frozen?: FrozenAudience,
 ): SQL {
   const reachable = frozen ? sql`s.id <= ${frozen.upTo} AND ${TEXTABLE_MEMBER}` : TEXTABLE_MEMBER;
-  const signature = sql`SELECT 1 FROM signatures g WHERE g.campaign_id = ${campaignId} AND g.supporter_id = s.id`;
+  const signature = sql`SELECT 1 FROM signatures g
+    WHERE g.campaign_id = ${campaignId} AND g.supporter_id = s.id`;
   switch (audience) {
     case 'network':
       return reachable;
     case 'signers':
       return frozen
-        ? sql`${reachable} AND EXISTS (${signature} AND ${SIGNED} AND g.signed_at <= ${frozen.at.toISOString()})`
+        ? sql`${reachable}
+            AND EXISTS (${signature} AND ${SIGNED} AND g.signed_at <= ${frozen.at.toISOString()})`
         : sql`${reachable} AND EXISTS (${signature} AND ${SIGNED})`;
     case 'non-signers':
       return sql`${reachable} AND NOT EXISTS (${signature})`;
@@ -53,7 +55,8 @@ export async function countAudience(
 ): Promise<number> {
   // Joins supporters (members room) and signatures (campaigns room): the same condition as the fan-out's.
   const { rows } = await q.execute<{ n: number }>(
-    sql`SELECT count(*)::int AS n FROM supporters s WHERE ${audienceCondition(audience, campaignId, batchId)}`,
+    sql`SELECT count(*)::int AS n FROM supporters s
+      WHERE ${audienceCondition(audience, campaignId, batchId)}`,
   );
   return rows[0]?.n ?? 0;
 }

@@ -168,7 +168,8 @@ export async function latestRepeat(
         eq(broadcasts.body, text),
         gt(broadcasts.createdAt, sql`now() - make_interval(secs => ${windowSeconds})`),
         sql`(${broadcasts.status} <> 'cancelled' OR EXISTS (
-          SELECT 1 FROM outbound_messages m WHERE m.broadcast_id = ${broadcasts.id} AND m.twilio_sid IS NOT NULL))`,
+          SELECT 1 FROM outbound_messages m
+          WHERE m.broadcast_id = ${broadcasts.id} AND m.twilio_sid IS NOT NULL))`,
       ),
     )
     .orderBy(desc(broadcasts.id))

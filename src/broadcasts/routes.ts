@@ -134,7 +134,8 @@ export async function broadcastRoutes(plain: FastifyInstance) {
             error: Type.Object({
               code: Type.String({
                 description:
-                  'confirmation_required, repeat_confirmation_required, or campaign_not_open (then without the numbers)',
+                  'confirmation_required, repeat_confirmation_required, ' +
+                  'or campaign_not_open (then without the numbers)',
               }),
               message: Type.String(),
               audienceSize: Type.Optional(Type.Integer()),

@@ -124,7 +124,8 @@ function composeOrRefuse(body: string, input: BroadcastInput, optOutHint: string
     throw new AppError(
       400,
       'body_too_long',
-      `With the opt-out hint this text takes ${composed.segments} segments; at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
+      `With the opt-out hint this text takes ${composed.segments} segments; ` +
+        `at most ${MAX_BROADCAST_SEGMENTS} are sent.`,
       'body',
     );
   }
@@ -152,7 +153,10 @@ export function createBroadcastsService({
   config: Config;
   receipts: Pick<ReceiptsService, 'receiptSentence'>;
 }) {
-  /** The body with `{receipt}` filled in for a `batch:` audience (409 unless the batch is the campaign's and received). */
+  /**
+   * The body with `{receipt}` filled in for a `batch:` audience (409 unless the batch is the campaign's and
+   * received).
+   */
   async function expandReceipt(campaignId: number, body: string, batchId: number | null): Promise<string> {
     if (batchId === null) {
       if (body.includes(RECEIPT_PLACEHOLDER)) {
@@ -274,7 +278,8 @@ export function createBroadcastsService({
         // Said with every confirmation asked for: when it goes out, and how to send it anyway.
         const when =
           quoted.quietHours && !ignoreQuietHours
-            ? ` Quiet hours: ${quoted.quietHours.message.replace(/^quiet hours /, '')}; send "ignoreQuietHours": true to send it now anyway.`
+            ? ` Quiet hours: ${quoted.quietHours.message.replace(/^quiet hours /, '')}; ` +
+              `send "ignoreQuietHours": true to send it now anyway.`
             : '';
         if (
           input.confirm === undefined
@@ -286,7 +291,8 @@ export function createBroadcastsService({
             'confirmation_required',
             input.confirm === undefined
               ? `This goes to ${people(audienceSize)}: confirm by sending their number as "confirm".${when}`
-              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: confirm the new number.${when}`,
+              : `You confirmed ${people(input.confirm)}, but the audience is now ${audienceSize}: ` +
+                  `confirm the new number.${when}`,
             'confirm',
             numbers,
           );
@@ -295,7 +301,8 @@ export function createBroadcastsService({
           throw new AppError(
             409,
             'repeat_confirmation_required',
-            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} (broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.${when}`,
+            `The same text went to the same audience at ${quoted.repeatOf.createdAt.toISOString()} ` +
+              `(broadcast ${quoted.repeatOf.id}): send "confirmRepeat": true to send it again.${when}`,
             'confirmRepeat',
             { ...numbers, repeatOf: quoted.repeatOf.id },
           );
@@ -429,7 +436,9 @@ export function createBroadcastsService({
       return received;
     },
 
-    /** Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far. */
+    /**
+     * Broadcasts still going out (queued, waiting for the morning, or sending), with what is handled so far.
+     */
     async unfinished() {
       const rows = await unfinishedBroadcasts(db);
       return rows.map((row) => ({

@@ -60,21 +60,21 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         'defence lawyer working in Kabardino-Balkaria, who has been receiving anonymous text messages ' +
         'containing death threats.\n\n' +
         'The threats began on 6 February 2013 and were sent from an unknown number. The sender demanded to ' +
-        'know where Mr Abubakarov was and told him that he would not be able to hide. The threats continued ' +
-        'after he reported them to the police; one of them read: ‘The time to [talk] is over… [you will be ' +
-        'talking] in a mortuary.’\n\n' +
-        'The police have failed to properly interview Mr Abubakarov about the text messages, let alone find ' +
-        'out who is sending them or put a stop to the intimidation.\n\n' +
-        'Mr Abubakarov is known for taking on some of the most sensitive criminal cases in the North Caucasus, ' +
-        'involving allegations against the police of abduction, torture and fabrication of charges. He has ' +
-        'received threats in connection with his work before. On 15 December 2011 he was badly injured when a ' +
-        'car drove into him at full speed, shortly after he had been stopped by armed, masked police officers; ' +
-        'the police did nothing to find the driver responsible.\n\n' +
-        'We urge you to investigate Magamed Abubakarov’s complaints about the anonymous threats he has been ' +
-        'receiving, and to identify and prosecute the person or persons behind them.\n\n' +
-        'We also urge you to ensure that criminal defence lawyers in the North Caucasus are able to discharge ' +
-        'their professional functions without intimidation, hindrance or harassment, including from members ' +
-        'of law enforcement agencies.',
+        'know where Mr Abubakarov was and told him that he would not be able to hide. The threats ' +
+        'continued after he reported them to the police; one of them read: ‘The time to [talk] is over… ' +
+        '[you will be talking] in a mortuary.’\n\n' +
+        'The police have failed to properly interview Mr Abubakarov about the text messages, let alone ' +
+        'find out who is sending them or put a stop to the intimidation.\n\n' +
+        'Mr Abubakarov is known for taking on some of the most sensitive criminal cases in the North ' +
+        'Caucasus, involving allegations against the police of abduction, torture and fabrication of ' +
+        'charges. He has received threats in connection with his work before. On 15 December 2011 he was ' +
+        'badly injured when a car drove into him at full speed, shortly after he had been stopped by ' +
+        'armed, masked police officers; the police did nothing to find the driver responsible.\n\n' +
+        'We urge you to investigate Magamed Abubakarov’s complaints about the anonymous threats he has ' +
+        'been receiving, and to identify and prosecute the person or persons behind them.\n\n' +
+        'We also urge you to ensure that criminal defence lawyers in the North Caucasus are able to ' +
+        'discharge their professional functions without intimidation, hindrance or harassment, including ' +
+        'from members of law enforcement agencies.',
       translation: {
         language: 'ru',
         subject: 'Угрозы убийством в адрес адвоката Магамеда Абубакарова',
@@ -82,17 +82,17 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
           'Мы, нижеподписавшиеся, выражаем обеспокоенность безопасностью Магамеда Абубакарова — адвоката, ' +
           'работающего в Кабардино-Балкарии, который получает анонимные текстовые сообщения с угрозами ' +
           'убийством.\n\n' +
-          'Угрозы начали поступать 6 февраля 2013 года с неизвестного номера. Отправитель требовал сообщить, ' +
-          'где находится г-н Абубакаров, и писал, что тот не сможет скрыться. Угрозы продолжились и после ' +
-          'того, как он сообщил о них в полицию; в одном из сообщений говорилось: «Время [разговоров] ' +
-          'закончилось… [говорить будешь] в морге».\n\n' +
-          'Полиция так и не опросила г-на Абубакарова надлежащим образом об этих сообщениях, не говоря уже о ' +
-          'том, чтобы установить, кто их отправляет, и прекратить запугивание.\n\n' +
+          'Угрозы начали поступать 6 февраля 2013 года с неизвестного номера. Отправитель требовал ' +
+          'сообщить, где находится г-н Абубакаров, и писал, что тот не сможет скрыться. Угрозы ' +
+          'продолжились и после того, как он сообщил о них в полицию; в одном из сообщений говорилось: ' +
+          '«Время [разговоров] закончилось… [говорить будешь] в морге».\n\n' +
+          'Полиция так и не опросила г-на Абубакарова надлежащим образом об этих сообщениях, не говоря уже ' +
+          'о том, чтобы установить, кто их отправляет, и прекратить запугивание.\n\n' +
           'Г-н Абубакаров известен тем, что ведёт одни из самых острых уголовных дел на Северном Кавказе, ' +
           'связанных с обвинениями сотрудников полиции в похищениях, пытках и фабрикации обвинений. Ему и ' +
-          'прежде угрожали в связи с его работой. 15 декабря 2011 года он был тяжело ранен, когда на него на ' +
-          'полной скорости наехал автомобиль — вскоре после того, как его остановили вооружённые сотрудники ' +
-          'полиции в масках; полиция ничего не сделала, чтобы найти водителя.\n\n' +
+          'прежде угрожали в связи с его работой. 15 декабря 2011 года он был тяжело ранен, когда на него ' +
+          'на полной скорости наехал автомобиль — вскоре после того, как его остановили вооружённые ' +
+          'сотрудники полиции в масках; полиция ничего не сделала, чтобы найти водителя.\n\n' +
           'Мы призываем вас расследовать жалобы Магамеда Абубакарова на анонимные угрозы, установить лицо ' +
           'или лиц, стоящих за ними, и привлечь их к ответственности.\n\n' +
           'Мы также призываем вас обеспечить, чтобы адвокаты по уголовным делам на Северном Кавказе могли ' +
@@ -104,9 +104,9 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
       thanks:
         'Thank you {name}, your name will be on our fax to the Russian authorities for Magamed Abubakarov.',
       alert:
-        'Russian defence lawyer Magamed Abubakarov is getting death threats by text, and police have failed ' +
-        'to properly interview him about them. Urge the Russian authorities to investigate. Text MAGAMED and ' +
-        'your full name to sign.',
+        'Russian defence lawyer Magamed Abubakarov is getting death threats by text, and police have ' +
+        'failed to properly interview him about them. Urge the Russian authorities to investigate. Text ' +
+        'MAGAMED and your full name to sign.',
     },
     targets: [
       {
@@ -146,8 +146,8 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
     shortTitle: 'Magomed Alamov',
     summary:
       'Human rights lawyer Magomed Alamov (Crew Against Torture) and his family were threatened with death ' +
-      'in October 2023 after he helped a survivor of domestic violence from Ingushetia reach a safehouse. On ' +
-      '23 October Crew Against Torture complained to the Ministry of Interior and the Office of the ' +
+      'in October 2023 after he helped a survivor of domestic violence from Ingushetia reach a safehouse. ' +
+      'On 23 October Crew Against Torture complained to the Ministry of Interior and the Office of the ' +
       'Prosecutor General; the fax asks them to protect him and investigate.',
     letter: {
       subject: 'Threats against the life of human rights lawyer Magomed Alamov and his family',
@@ -155,32 +155,33 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         'We, the undersigned, are writing to express our serious concern for the safety of human rights ' +
         'lawyer Magomed Alamov and his family.\n\n' +
         'On 5 October 2023, at the request of the human rights organisation North Caucasus SOS, Magomed ' +
-        'Alamov accompanied a young woman who had survived domestic violence from Ingushetia to a safehouse. ' +
-        'From 11 October he received phone calls from the General Administration for Combating Extremism ' +
-        '(Centre E) demanding that he present himself for questioning about her alleged disappearance; as no ' +
-        'subpoena had been issued, he refused. On 13 October, law enforcement officers in the Chechen ' +
-        'Republic unlawfully detained his brother at Special Police Regiment No. 2, threatened him and ' +
-        'demanded that he persuade Magomed Alamov to return to the Chechen Republic. Fearing for his ' +
-        'brother’s life, Magomed Alamov travelled there.\n\n' +
+        'Alamov accompanied a young woman who had survived domestic violence from Ingushetia to a ' +
+        'safehouse. From 11 October he received phone calls from the General Administration for Combating ' +
+        'Extremism (Centre E) demanding that he present himself for questioning about her alleged ' +
+        'disappearance; as no subpoena had been issued, he refused. On 13 October, law enforcement ' +
+        'officers in the Chechen Republic unlawfully detained his brother at Special Police Regiment No. ' +
+        '2, threatened him and demanded that he persuade Magomed Alamov to return to the Chechen Republic. ' +
+        'Fearing for his brother’s life, Magomed Alamov travelled there.\n\n' +
         'On 23 October 2023, in a telephone call to the young woman made from her family home, Magomed ' +
-        'Alamov was heard saying: “I am at your home, surrounded by your relatives. My life and the life of ' +
-        'my family is at risk. They made a condition: they give you one week to return home. If you do not ' +
-        'return, I will be killed.” His colleagues immediately contacted law enforcement agencies, and on the ' +
-        'same day Crew Against Torture filed complaints with the Ministry of Interior and the Office of the ' +
-        'Prosecutor General of the Russian Federation demanding protection for him.\n\n' +
+        'Alamov was heard saying: “I am at your home, surrounded by your relatives. My life and the life ' +
+        'of my family is at risk. They made a condition: they give you one week to return home. If you do ' +
+        'not return, I will be killed.” His colleagues immediately contacted law enforcement agencies, and ' +
+        'on the same day Crew Against Torture filed complaints with the Ministry of Interior and the ' +
+        'Office of the Prosecutor General of the Russian Federation demanding protection for him.\n\n' +
         'Inaction by the authorities when the life of a human rights lawyer is at risk because of his work ' +
         'is unacceptable. His case also reflects the continued failure to act against domestic violence ' +
         'reported across Russia, including in the North Caucasus.\n\n' +
         'We urge you to act urgently to provide effective protection for Magomed Alamov and his family.\n\n' +
         'We also urge you to promptly conduct a thorough, independent and impartial investigation into the ' +
-        'threats made against Magomed Alamov and his relatives, with a view to identifying those responsible.',
+        'threats made against Magomed Alamov and his relatives, with a view to identifying those ' +
+        'responsible.',
     },
     replies: {
       thanks: 'Thank you {name}, your name will be on our fax to the Russian authorities for Magomed Alamov.',
       alert:
         'Human rights lawyer Magomed Alamov and his family have been threatened with death after he helped ' +
-        'a survivor of domestic violence in the North Caucasus. Urge the Russian authorities to protect them ' +
-        'and investigate. Text ALAMOV and your full name to sign.',
+        'a survivor of domestic violence in the North Caucasus. Urge the Russian authorities to protect ' +
+        'them and investigate. Text ALAMOV and your full name to sign.',
     },
     targets: [
       {
@@ -231,34 +232,35 @@ export const DEMO_CAMPAIGNS: readonly DemoCampaign[] = [
         'failure to investigate them effectively, thereby providing impunity for the perpetrators.\n\n' +
         'On 9 March 2016, two members of the Joint Mobile Group (JMG), six journalists from Russian, ' +
         'Norwegian and Swedish media, and their driver were brutally assaulted while travelling from North ' +
-        'Ossetia to Chechnya. Near a security checkpoint on the border between Ingushetia and Chechnya, their ' +
-        'minibus was blocked by four cars; around 20 masked men armed with baseball bats and batons dragged ' +
-        'everyone out, beat them severely and set the vehicle on fire. Two hours later, the JMG’s office in ' +
-        'Ingushetia was ransacked.\n\n' +
-        'On 16 March 2016, the JMG’s leader Igor Kalyapin arrived in Grozny to give a press conference about ' +
-        'these and earlier attacks. He was told to leave his hotel and, once outside, was confronted by a ' +
-        'violent mob; he was punched, pelted with eggs and cakes, and had flour and bright green liquid ' +
-        'poured over him.\n\n' +
+        'Ossetia to Chechnya. Near a security checkpoint on the border between Ingushetia and Chechnya, ' +
+        'their minibus was blocked by four cars; around 20 masked men armed with baseball bats and batons ' +
+        'dragged everyone out, beat them severely and set the vehicle on fire. Two hours later, the JMG’s ' +
+        'office in Ingushetia was ransacked.\n\n' +
+        'On 16 March 2016, the JMG’s leader Igor Kalyapin arrived in Grozny to give a press conference ' +
+        'about these and earlier attacks. He was told to leave his hotel and, once outside, was confronted ' +
+        'by a violent mob; he was punched, pelted with eggs and cakes, and had flour and bright green ' +
+        'liquid poured over him.\n\n' +
         'These are the latest in a long series of increasingly violent attacks against Igor Kalyapin and ' +
-        'members of the JMG, whose offices in Grozny were destroyed in December 2014 and in June 2015. Threats ' +
-        'against them have come from senior Chechen officials. In the past, similar threats were followed by ' +
-        'violence: journalist Anna Politkovskaya and human rights defender Natalia Estemirova received such ' +
-        'threats and were later killed.\n\n' +
-        'We urge you to ensure that the immediate perpetrators and the masterminds of the attacks of 9 March ' +
-        'and 16 March against members of the JMG and journalists, and of the previous attacks against human ' +
-        'rights defenders in the North Caucasus, are promptly identified and brought to justice in fair ' +
-        'trial proceedings.\n\n' +
+        'members of the JMG, whose offices in Grozny were destroyed in December 2014 and in June 2015. ' +
+        'Threats against them have come from senior Chechen officials. In the past, similar threats were ' +
+        'followed by violence: journalist Anna Politkovskaya and human rights defender Natalia Estemirova ' +
+        'received such threats and were later killed.\n\n' +
+        'We urge you to ensure that the immediate perpetrators and the masterminds of the attacks of 9 ' +
+        'March and 16 March against members of the JMG and journalists, and of the previous attacks ' +
+        'against human rights defenders in the North Caucasus, are promptly identified and brought to ' +
+        'justice in fair trial proceedings.\n\n' +
         'We also urge the authorities to respond to the string of threats against several prominent human ' +
         'rights defenders, media workers and political activists which originated from the political ' +
         'leadership of Chechnya.',
     },
     replies: {
       thanks:
-        'Thank you {name}, your name will be on our fax to the Russian authorities for the Joint Mobile Group.',
+        'Thank you {name}, your name will be on our fax to the Russian authorities ' +
+        'for the Joint Mobile Group.',
       alert:
-        'Masked men beat members of the Joint Mobile Group and journalists in the North Caucasus on 9 March ' +
-        'and burned their bus. On 16 March its leader Igor Kalyapin was attacked in Grozny. Urge Russia to ' +
-        'bring those responsible to justice. Text KALYAPIN and your full name to sign.',
+        'Masked men beat members of the Joint Mobile Group and journalists in the North Caucasus on 9 ' +
+        'March and burned their bus. On 16 March its leader Igor Kalyapin was attacked in Grozny. Urge ' +
+        'Russia to bring those responsible to justice. Text KALYAPIN and your full name to sign.',
     },
     targets: [
       {

@@ -190,7 +190,8 @@ export async function openCampaignsWithCounts(db: Tx, since: Date): Promise<Open
         sum(k.n) FILTER (WHERE k.status = 'held') AS held_count,
         sum(k.n) FILTER (WHERE k.status = 'valid' AND NOT k.faxed) AS pending_fax_count,
         (SELECT count(*) FROM signatures g
-          WHERE g.campaign_id = c.id AND g.signed_at > ${since.toISOString()} AND g.status IN ('valid', 'held')) AS last_hour
+          WHERE g.campaign_id = c.id AND g.signed_at > ${since.toISOString()}
+            AND g.status IN ('valid', 'held')) AS last_hour
       FROM signature_counts k WHERE k.campaign_id = c.id
     ) n ON true
     WHERE c.status = 'open'

@@ -62,7 +62,10 @@ export interface FaxBatchesOfCampaigns {
   anyFor(db: Tx, campaignId: number): Promise<boolean>;
 }
 
-/** An open campaign as the dashboard shows it: its counts, names signed in the last hour, its latest fax batch. */
+/**
+ * An open campaign as the dashboard shows it: its counts, names signed in the last hour, its latest fax
+ * batch.
+ */
 export type OpenCampaignOverview = campaignsRepository.OpenCampaignRow & {
   lastBatch: Omit<LatestFaxBatch, 'campaignId'> | null;
 };

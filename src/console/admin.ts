@@ -192,7 +192,8 @@ export function adminPages(plain: FastifyInstance, tools: ConsoleTools) {
           request,
           disabled === ''
             ? `${after?.email ?? 'They'} ${after?.email ? 'is' : 'are'} now ${after?.role ?? role}.`
-            : `${after?.email ?? 'The account'} is ${disabled === 'yes' ? 'disabled and signed out everywhere' : 'enabled'}.`,
+            : `${after?.email ?? 'The account'} is ` +
+                `${disabled === 'yes' ? 'disabled and signed out everywhere' : 'enabled'}.`,
         );
       } catch (error) {
         // A refusal of the change (an admin cannot demote or disable themselves) is said back at the row;

@@ -115,7 +115,8 @@ export async function consoleRoutes(app: FastifyInstance, options: { limits: Lim
       return;
     }
     request.staff = { ...member, tokenId: null } satisfies StaffPrincipal;
-    // Pages only: the live JSON polls, assets and Bull Board draw no banner. The count is shared a few seconds.
+    // Pages only: the live JSON polls, assets and Bull Board draw no banner. The count is shared a few
+    // seconds.
     if (!/\.(json|css|js|csv)$|^\/console\/queues/.test(request.url.split('?')[0] ?? '')) {
       request.stuck = Object.values(await stuck.counts()).reduce((sum, n) => sum + n, 0);
     }

@@ -417,7 +417,9 @@ export const faxDeliveries = pgTable(
     /** The address now tried; null for fax. */
     emailAddress: text('email_address'),
     attempts: integer('attempts').notNull().default(0),
-    /** Submissions to the current number or address: busy lines and deferrals are retried there up to a limit. */
+    /**
+     * Submissions to the current number or address: busy lines and deferrals are retried there up to a limit.
+     */
     numberAttempts: smallint('number_attempts').notNull().default(0),
     lastError: text('last_error'),
     /** The mail server's last reply (accepted, deferred or refused), as it gave it. */
@@ -428,11 +430,16 @@ export const faxDeliveries = pgTable(
     providerFaxId: text('provider_fax_id'),
     /** Where the PDF sent is kept (relative to FAX_OUTBOX_DIR). */
     documentPath: text('document_path'),
-    /** SHA-256 (hex) of the PDF at documentPath, taken when it was rendered: the receipt proves what was sent. */
+    /**
+     * SHA-256 (hex) of the PDF at documentPath, taken when it was rendered: the receipt proves what was sent.
+     */
     documentSha256: text('document_sha256'),
     /** A part re-sent whole after an interrupted transmission says so on its letter page. */
     resent: boolean('resent').notNull().default(false),
-    /** Unguessable token for provider callbacks that carry no signature; e-mail makes its Message-ID unique with it. */
+    /**
+     * Unguessable token for provider callbacks that carry no signature; e-mail makes its Message-ID unique
+     * with it.
+     */
     callbackToken: text('callback_token').notNull(),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),

@@ -7,7 +7,10 @@
 export const TARGET_LANGUAGES = ['en', 'ru'] as const;
 export type TargetLanguage = (typeof TARGET_LANGUAGES)[number];
 
-/** Who staff are for this campaign: on the letter page beside the organisation, and told when a delivery fails. */
+/**
+ * Who staff are for this campaign: on the letter page beside the organisation, and told when a delivery
+ * fails.
+ */
 export interface CampaignContact {
   name?: string;
   email?: string;

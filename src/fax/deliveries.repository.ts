@@ -36,7 +36,8 @@ export async function deliveryInContext(
   deliveryId: number,
   lock: 'none' | 'wait' | 'skip',
 ): Promise<DeliveryInContext | null> {
-  // Joins campaigns and targets (campaigns room): the row lock and the context it decides on in one statement.
+  // Joins campaigns and targets (campaigns room): the row lock and the context it decides on in one
+  // statement.
   const query = db
     .select({ delivery: faxDeliveries, batch: faxBatches, campaign: campaigns, target: targets })
     .from(faxDeliveries)

@@ -114,7 +114,9 @@ export function createEmailSenderService({
           delivery,
           {
             status: 'failed',
-            lastError: `Refused: this is a demo campaign with fictional e-mail addresses, never sent through ${transport.name}.`,
+            lastError:
+              `Refused: this is a demo campaign with fictional e-mail addresses, ` +
+              `never sent through ${transport.name}.`,
           },
           now,
         );
@@ -242,13 +244,16 @@ export function createEmailSenderService({
       if (!to) return { sent: false };
       const reasons = channelsOfPart.map(
         (each) =>
-          `- ${each.channel === 'fax' ? `fax ${each.faxNumber}` : `e-mail ${each.emailAddress}`}: ${each.lastError ?? 'no reason recorded'}`,
+          `- ${each.channel === 'fax' ? `fax ${each.faxNumber}` : `e-mail ${each.emailAddress}`}: ` +
+          `${each.lastError ?? 'no reason recorded'}`,
       );
       const outcome = await transport.send({
         from: { name: config.orgName, address: config.mail.from },
         to,
         replyTo: null,
-        subject: `Not delivered: ${campaign.title} to ${target.name}, part ${delivery.part} of ${delivery.parts}`,
+        subject:
+          `Not delivered: ${campaign.title} to ${target.name}, ` +
+          `part ${delivery.part} of ${delivery.parts}`,
         text: [
           `Fax batch ${delivery.batchId} of "${campaign.title}": ${target.name} did not receive part ` +
             `${delivery.part} of ${delivery.parts} (${delivery.pages} pages) by any channel.`,
@@ -258,7 +263,9 @@ export function createEmailSenderService({
           `See it and retry: ${config.publicBaseUrl}/console/fax-batches/${delivery.batchId}`,
           '',
         ].join('\n'),
-        messageId: `<pp-failed-${delivery.id}.${delivery.attempts}.${delivery.callbackToken.slice(0, 12)}@${messageIdDomain(config.mail.from)}>`,
+        messageId:
+          `<pp-failed-${delivery.id}.${delivery.attempts}.${delivery.callbackToken.slice(0, 12)}` +
+          `@${messageIdDomain(config.mail.from)}>`,
         attachments: [],
         headers: { 'Auto-Submitted': 'auto-generated' },
       });

@@ -305,7 +305,9 @@ interface LetterBlock {
   gapBefore?: number; // in body lines
 }
 
-/** The paragraphs of a letter body; single line breaks inside a paragraph are kept (staff type lists, quotes). */
+/**
+ * The paragraphs of a letter body; single line breaks inside a paragraph are kept (staff type lists, quotes).
+ */
 function bodyBlocks(body: string): LetterBlock[] {
   const blocks: LetterBlock[] = [];
   for (const paragraph of body.replace(/\r\n?/gu, '\n').split(/\n[ \t]*\n\s*/u)) {

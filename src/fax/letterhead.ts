@@ -10,15 +10,19 @@ export function missingLetterhead(letterhead: Config['letterhead']): string[] {
     .map((field) => SETTINGS[field]);
 }
 
-/** What an operator or a campaigner reads when the letter page lacks part of its sender block; null when whole. */
+/**
+ * What an operator or a campaigner reads when the letter page lacks part of its sender block; null when
+ * whole.
+ */
 export function letterheadWarning(letterhead: Config['letterhead'], orgName: string): string | null {
   const missing = missingLetterhead(letterhead);
   if (missing.length === 0) return null;
   const names =
     missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
   return (
-    `the letterhead is incomplete: ${names} ${missing.length === 1 ? 'is' : 'are'} not set, so the letter page ` +
-    `names ${orgName} without ${missing.length === 3 ? 'any way to reply' : 'all of its address, e-mail and phone'}; ` +
+    `the letterhead is incomplete: ${names} ${missing.length === 1 ? 'is' : 'are'} not set, ` +
+    `so the letter page names ${orgName} without ` +
+    `${missing.length === 3 ? 'any way to reply' : 'all of its address, e-mail and phone'}; ` +
     'set them in .env or the environment'
   );
 }

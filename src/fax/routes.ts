@@ -1,150 +1,20 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from 'typebox';
-import { CursorQuery, Id, IdParams, Nullable, Page, Timestamp, type TypeBoxRequests } from '../schemas.js';
+import { CursorQuery, IdParams, Page, type TypeBoxRequests } from '../schemas.js';
 import { requireRole, staffOf } from '../staff/auth.js';
 import { renderFaxPartToBuffer } from './render.js';
-
-const BatchStatus = Type.Union(
-  ['pending', 'sending', 'delivered', 'written', 'partly_failed', 'failed'].map((status) =>
-    Type.Literal(status),
-  ),
-  {
-    description:
-      'written: every part reached, and some only reached, the file provider’s outbox (a dry run, no fax machine)',
-  },
-);
-const DeliveryStatus = Type.Union(
-  ['pending', 'waiting', 'sending', 'delivered', 'written', 'failed', 'uncertain', 'blocked'].map((status) =>
-    Type.Literal(status),
-  ),
-  {
-    description:
-      'written: put in the file provider’s or mail transport’s outbox (a dry run), final and counted as ' +
-      'received; uncertain: an e-mail cut off after its data began with no reply, which staff may resend; ' +
-      'blocked: the provider account, the mail sender or the document is at fault (lastError says why), ' +
-      'not the recipient; tried again hourly until fixed',
-  },
-);
-const Channel = Type.Union([Type.Literal('fax'), Type.Literal('email')]);
-const Estimate = {
-  pages: Type.Integer({ description: 'Fax pages of every part to every target (e-mail takes no line)' }),
-  estimatedCost: Type.Number({ description: 'pages × FAX_PRICE_PER_PAGE' }),
-  estimatedSeconds: Type.Integer({ description: 'Time on the line: pages × FAX_SECONDS_PER_PAGE' }),
-};
-const BatchSummary = Type.Object({
-  id: Id,
-  campaignId: Id,
-  status: BatchStatus,
-  reason: Type.String({ description: 'manual | schedule | threshold | close' }),
-  signatureCount: Type.Integer(),
-  createdAt: Timestamp,
-  completedAt: Nullable(Timestamp),
-});
-const Delivery = Type.Object({
-  id: Id,
-  targetId: Id,
-  targetName: Type.String(),
-  part: Type.Integer(),
-  parts: Type.Integer(),
-  pages: Type.Integer(),
-  channel: Channel,
-  address: Type.String({ description: 'The fax number or e-mail address now tried' }),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  faxNumber: Nullable(Type.String()),
-  emailAddress: Nullable(Type.String()),
-  messageId: Nullable(Type.String({ description: 'The e-mail’s Message-ID, the same at every send' })),
-  serverReply: Nullable(Type.String({ description: 'The mail server’s last reply, as it gave it' })),
-  lastError: Nullable(Type.String()),
-  estimatedSeconds: Type.Integer(),
-  completedAt: Nullable(Timestamp),
-  providerCompletedAt: Nullable(
-    Type.String({
-      format: 'date-time',
-      description: 'When the provider says the fax ended (delivered or written)',
-    }),
-  ),
-  pagesSent: Nullable(Type.Integer({ description: 'Pages the provider reports sent' })),
-  durationSeconds: Nullable(
-    Type.Integer({ description: 'The call’s length, where the provider reports it' }),
-  ),
-  remoteId: Nullable(
-    Type.String({ description: 'The remote machine’s identifier (CSID), where the provider reports it' }),
-  ),
-});
-const Batch = Type.Object({ ...BatchSummary.properties, ...Estimate, deliveries: Type.Array(Delivery) });
-const Receipt = Type.Object({
-  batchId: Id,
-  campaign: Type.Object({ id: Id, keyword: Type.String(), title: Type.String() }),
-  status: BatchStatus,
-  signatureCount: Type.Integer(),
-  createdAt: Timestamp,
-  completedAt: Nullable(Timestamp),
-  allReceived: Type.Boolean({ description: 'Every target received every part (delivered or written)' }),
-  dryRun: Type.Boolean({ description: 'Some part was only written to an outbox (a dry run)' }),
-  sentence: Nullable(
-    Type.String({ description: 'What `{receipt}` expands to in a batch:<id> broadcast, once all received' }),
-  ),
-  targets: Type.Array(
-    Type.Object({
-      targetId: Id,
-      name: Type.String(),
-      received: Type.Boolean(),
-      channel: Nullable(Type.String({ description: 'fax or email: the channel of the last part received' })),
-      receivedAt: Nullable(Timestamp),
-      dryRun: Type.Boolean(),
-      pages: Type.Integer({ description: 'Pages of the parts received' }),
-    }),
-  ),
-  deliveries: Type.Array(
-    Type.Object({
-      id: Id,
-      targetId: Id,
-      targetName: Type.String(),
-      part: Type.Integer(),
-      parts: Type.Integer(),
-      channel: Channel,
-      status: DeliveryStatus,
-      provider: Nullable(Type.String()),
-      providerFaxId: Nullable(Type.String({ description: 'The fax id, or the e-mail’s queue id' })),
-      address: Type.String({ description: 'The fax number dialled or the address mailed (the authority’s)' }),
-      startedAt: Nullable(Timestamp),
-      endedAt: Nullable(Timestamp),
-      pages: Type.Integer(),
-      pagesSent: Nullable(Type.Integer()),
-      durationSeconds: Nullable(
-        Type.Integer({ description: 'Where the provider reports it (Sinch does not)' }),
-      ),
-      remoteId: Nullable(
-        Type.String({ description: 'Remote CSID, where the provider reports it (Sinch does not)' }),
-      ),
-      serverReply: Nullable(Type.String()),
-      documentSha256: Nullable(Type.String({ description: 'SHA-256 (hex) of the PDF sent' })),
-      attempts: Type.Integer(),
-    }),
-  ),
-});
-const DeliveryRestarted = Type.Object({
-  id: Id,
-  status: DeliveryStatus,
-  channel: Channel,
-  address: Type.String(),
-  faxNumber: Nullable(Type.String()),
-  attempts: Type.Integer(),
-});
-const CreatedBatch = Type.Object({
-  id: Id,
-  status: BatchStatus,
-  signatureCount: Type.Integer(),
-  ...Estimate,
-});
-const NumericId = Type.String({ pattern: '^[0-9]{1,18}$' });
-const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{7,14}$', description: 'E.164, e.g. +442079460123' });
-const Pdf = (description: string) => ({
-  description,
-  content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } },
-});
+import {
+  Batch,
+  BatchSummary,
+  CreatedBatch,
+  DeliveryRestarted,
+  DocumentQuery,
+  Pdf,
+  PreviewQuery,
+  Receipt,
+  TestFaxBody,
+  TestFaxQueued,
+} from './schemas.js';
 
 function sendPdf(reply: FastifyReply, filename: string) {
   return reply
@@ -204,7 +74,8 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: {
         tags,
         summary:
-          'Delivery receipt: per part, target and channel, what the provider reported and the SHA-256 of the PDF sent',
+          'Delivery receipt: per part, target and channel, what the provider reported ' +
+          'and the SHA-256 of the PDF sent',
         params: IdParams,
         response: { 200: Receipt },
       },
@@ -238,10 +109,7 @@ export async function faxRoutes(plain: FastifyInstance) {
         tags,
         summary: 'The PDF sent to a target (404 until rendered)',
         params: IdParams,
-        querystring: Type.Object({
-          targetId: NumericId,
-          part: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
-        }),
+        querystring: DocumentQuery,
         response: { 200: Pdf('The part as sent') },
       },
     },
@@ -266,7 +134,7 @@ export async function faxRoutes(plain: FastifyInstance) {
           'Headers: X-Fax-Signatures (names waiting), X-Fax-Parts and X-Fax-Pages (this target), ' +
           'X-Fax-Batch-Pages, X-Fax-Estimated-Cost and X-Fax-Estimated-Seconds (every target).',
         params: IdParams,
-        querystring: Type.Object({ targetId: Type.Optional(NumericId) }),
+        querystring: PreviewQuery,
         response: { 200: Pdf('The document') },
       },
     },
@@ -296,15 +164,8 @@ export async function faxRoutes(plain: FastifyInstance) {
         tags,
         summary: 'Send part 1 of the current document to a staff fax machine (not a batch)',
         params: IdParams,
-        body: Type.Object({ faxNumber: E164, targetId: Type.Optional(NumericId) }),
-        response: {
-          202: Type.Object({
-            campaignId: Id,
-            targetId: Id,
-            faxNumber: Type.String(),
-            status: Type.Literal('queued'),
-          }),
-        },
+        body: TestFaxBody,
+        response: { 202: TestFaxQueued },
       },
     },
     async (request, reply) => {
@@ -326,8 +187,9 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: {
         tags,
         summary:
-          "Send a failed delivery again, from the target's first fax number or e-mail address; a blocked one now, " +
-          'once what blocked it is fixed, from where it was (409 unless failed or blocked)',
+          "Send a failed delivery again, from the target's first fax number or e-mail address; " +
+          'a blocked one now, once what blocked it is fixed, from where it was ' +
+          '(409 unless failed or blocked)',
         params: IdParams,
         response: { 202: DeliveryRestarted },
       },
@@ -343,7 +205,8 @@ export async function faxRoutes(plain: FastifyInstance) {
       schema: {
         tags,
         summary:
-          'Send an uncertain e-mail again, with the same Message-ID, once checked with the recipient (409 unless uncertain)',
+          'Send an uncertain e-mail again, with the same Message-ID, once checked with the recipient ' +
+          '(409 unless uncertain)',
         params: IdParams,
         response: { 202: DeliveryRestarted },
       },

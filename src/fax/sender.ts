@@ -88,7 +88,10 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
     );
   }
 
-  /** Feeds one report on the delivery's current fax to the state machine; a stale or repeated one changes nothing. */
+  /**
+   * Feeds one report on the delivery's current fax to the state machine; a stale or repeated one changes
+   * nothing.
+   */
   async function apply(
     tx: Tx,
     row: DeliveryInContext,
@@ -115,7 +118,8 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
     switch (decision.status) {
       case 'sending': {
         if (!pollAgain) return;
-        // A second chain of polls (one driven on while the first was only late) ends where it meets the first.
+        // A second chain of polls (one driven on while the first was only late) ends where it meets the
+        // first.
         const polledJustNow =
           delivery.polledAt !== null && now.getTime() - delivery.polledAt.getTime() < pollEveryMs / 2;
         if (polledJustNow) return;
@@ -186,7 +190,9 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
       if (row.campaign.isDemo && reachesRealMachines(provider.name)) {
         await finish(tx, delivery, {
           state: 'failed',
-          error: `Refused: this is a demo campaign with fictional fax numbers, never sent through the ${provider.name} provider.`,
+          error:
+            `Refused: this is a demo campaign with fictional fax numbers, ` +
+            `never sent through the ${provider.name} provider.`,
         });
         return null;
       }
@@ -310,7 +316,8 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
             faxNumber: numberOf(delivery),
             pages: delivery.pages,
             file: resolve(outboxDir, delivery.documentPath as string),
-            callbackUrl: `${config.publicBaseUrl}/webhooks/fax/${provider.name}?token=${delivery.callbackToken}`,
+            callbackUrl:
+              `${config.publicBaseUrl}/webhooks/fax/${provider.name}` + `?token=${delivery.callbackToken}`,
             test: false,
           });
           if (submission.outcome) {

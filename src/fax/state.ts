@@ -96,7 +96,9 @@ export function decide(state: DeliveryState, event: DeliveryEvent, now: Date, po
       // It may have reached the machine after all: sending it again is staff's call, not ours.
       return {
         status: 'failed',
-        lastError: `${number}: no final status from the provider after ${formatLimit(policy.inProgressLimitMs)}; check with the recipient before resending`,
+        lastError:
+          `${number}: no final status from the provider after ` +
+          `${formatLimit(policy.inProgressLimitMs)}; check with the recipient before resending`,
       };
     }
     case 'completed':

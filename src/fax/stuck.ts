@@ -37,18 +37,22 @@ const REASONS: Record<FaxStuckKind, string> = {
   'fax-part-unrendered': "This part's document (new, or to be sent again whole) has not been rendered.",
   'fax-send-overdue': 'This part was due to be sent and has not been.',
   'fax-submission-interrupted':
-    'A submission to the provider was interrupted; the provider is asked about it before anything is sent again.',
+    'A submission to the provider was interrupted; ' +
+    'the provider is asked about it before anything is sent again.',
   'fax-poll-overdue':
     'The provider has not been asked how this fax is going for longer than it should have been.',
   'email-send-overdue': 'This part was due to be e-mailed and has not been.',
   'email-send-interrupted':
     'An e-mail send was interrupted; it is marked uncertain for staff, never sent again blindly.',
   'email-uncertain':
-    'An e-mail send was cut off after its data began, with no reply: the server may have it. Resend it (same Message-ID) once checked.',
+    'An e-mail send was cut off after its data began, with no reply: the server may have it. ' +
+    'Resend it (same Message-ID) once checked.',
   'fax-blocked':
-    'The fax provider refused this part for a reason of the account or the document, not the number; it is tried again hourly until fixed.',
+    'The fax provider refused this part for a reason of the account or the document, not the number; ' +
+    'it is tried again hourly until fixed.',
   'email-blocked':
-    'The mail server refused our sender (login or MAIL FROM), not the recipient; it is tried again hourly until fixed.',
+    'The mail server refused our sender (login or MAIL FROM), not the recipient; ' +
+    'it is tried again hourly until fixed.',
 };
 
 type DeliveryRow = Pick<
@@ -93,7 +97,8 @@ export function stuckDelivery(
           : null;
       }
       if (delivery.providerFaxId === null) {
-        // A submission holds the row, recorded before and after the provider's answer, for one request at most.
+        // A submission holds the row, recorded before and after the provider's answer, for one request at
+        // most.
         return behind(delivery.updatedAt, stuckAfterMs)
           ? { kind: 'fax-submission-interrupted', since: delivery.submittedAt ?? delivery.updatedAt }
           : null;

@@ -11,7 +11,10 @@ export interface DeliveryTiming {
   maxAttemptsPerNumber: number;
   /** How long after a submission (and between polls) the provider is asked how the fax is going. */
   pollEveryMs: number;
-  /** A fax still in progress at the provider this long after its submission fails (FAX_IN_PROGRESS_LIMIT_MINUTES). */
+  /**
+   * A fax still in progress at the provider this long after its submission fails
+   * (FAX_IN_PROGRESS_LIMIT_MINUTES).
+   */
   inProgressLimitMs: number;
   /**
    * How far a batch or delivery may fall behind what it should have done before it counts as stuck and its
@@ -19,7 +22,10 @@ export interface DeliveryTiming {
    * request's timeout, so that a submission under way is not taken for an interrupted one.
    */
   stuckAfterMs: number;
-  /** How long a delivery blocked by the account or the document (fax or e-mail) waits before it is tried again. */
+  /**
+   * How long a delivery blocked by the account or the document (fax or e-mail) waits before it is tried
+   * again.
+   */
   blockedRetryMs: number;
 }
 

@@ -58,8 +58,9 @@ export function decideEmail(
         status: 'uncertain',
         reply: outcome.reply,
         lastError:
-          `${address}: the connection ended after the message was being sent, with no reply from the server ` +
-          `(${outcome.reply}). The server may have it: check before resending; a resend keeps its Message-ID.`,
+          `${address}: the connection ended after the message was being sent, ` +
+          `with no reply from the server (${outcome.reply}). ` +
+          'The server may have it: check before resending; a resend keeps its Message-ID.',
       };
     case 'blocked':
       return {
@@ -67,7 +68,9 @@ export function decideEmail(
         addressAttempts: Math.max(state.addressAttempts - 1, 0),
         retryAt: new Date(now.getTime() + policy.blockedRetryMs),
         reply: outcome.reply,
-        lastError: `The mail server refused our sender, not the recipient (check SMTP_URL's login and MAIL_FROM): ${outcome.reply}`,
+        lastError:
+          "The mail server refused our sender, not the recipient (check SMTP_URL's login and MAIL_FROM): " +
+          outcome.reply,
       };
     case 'deferred':
     case 'refused':

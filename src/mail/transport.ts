@@ -41,7 +41,10 @@ export interface MailTransport {
   send(mail: OutgoingMail): Promise<MailOutcome>;
 }
 
-/** Whether a transport's mail reaches real mailboxes: demo campaigns, whose addresses are fictional, never use one. */
+/**
+ * Whether a transport's mail reaches real mailboxes: demo campaigns, whose addresses are fictional, never use
+ * one.
+ */
 export const reachesRealMailboxes = (transport: MailTransportName) => transport !== 'file';
 
 /** The domain of our own Message-IDs: MAIL_FROM's. */

@@ -71,7 +71,8 @@ export function createMetrics() {
     observeQueues: observedGauge(
       registry,
       'pp_queue_waiting',
-      'Jobs waiting to be taken by a worker, by queue (delayed jobs, such as broadcasts in quiet hours, not counted)',
+      'Jobs waiting to be taken by a worker, by queue (delayed jobs, such as broadcasts in quiet hours, ' +
+        'not counted)',
       ['queue'] as const,
     ),
     observeQueueAges: observedGauge(
@@ -124,13 +125,17 @@ export function createMetrics() {
     }),
     smsOutbound: new Counter({
       name: 'pp_sms_outbound_total',
-      help: 'Outbound texts handed to Twilio by the workers, by outcome (sent, failed, retrying, opted_out) and Twilio error code (none when it gave none)',
+      help:
+        'Outbound texts handed to Twilio by the workers, by outcome (sent, failed, retrying, ' +
+        'opted_out) and Twilio error code (none when it gave none)',
       labelNames: ['outcome', 'code'] as const,
       registers: [registry],
     }),
     smsDeliveryReports: new Counter({
       name: 'pp_sms_delivery_reports_total',
-      help: "Twilio's delivery reports for texts we sent, by status and Twilio error code (none when it gave none)",
+      help:
+        "Twilio's delivery reports for texts we sent, by status and Twilio error code " +
+        '(none when it gave none)',
       labelNames: ['status', 'code'] as const,
       registers: [registry],
     }),
@@ -158,7 +163,9 @@ export function createMetrics() {
     }),
     smsDecidedAhead: new Counter({
       name: 'pp_sms_inbound_decided_ahead_total',
-      help: 'Inbound texts decided before their number was read: written by the statement that read it (won, one round trip) or decided again on what it read (lost)',
+      help:
+        'Inbound texts decided before their number was read: ' +
+        'written by the statement that read it (won, one round trip) or decided again on what it read (lost)',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

@@ -17,7 +17,9 @@ const KEYWORD = /^[\p{L}\p{N}]{1,40}$/u;
  */
 const asset = (name: string) => readFile(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
-/** The /act pages may be shown or embedded by other sites: CORS and a cross-origin resource policy, here only. */
+/**
+ * The /act pages may be shown or embedded by other sites: CORS and a cross-origin resource policy, here only.
+ */
 function publicHeaders(reply: FastifyReply, type: string): FastifyReply {
   return reply
     .type(type)

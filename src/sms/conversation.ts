@@ -174,7 +174,9 @@ export function decide(input: ConversationInput, replies: Replies): Decision {
     return decision(hold ? 'signed-held' : 'signed', reply, { ...base, signature });
   };
 
-  /** START (or YES from an opted-out number) makes no member: one who never signed or joined is told how to. */
+  /**
+   * START (or YES from an opted-out number) makes no member: one who never signed or joined is told how to.
+   */
   const optIn = () => {
     const member = supporter !== null && supporter.member !== false;
     return decision('opted-in', answer(member ? replies.optedIn() : replies.optedInNotMember()), {

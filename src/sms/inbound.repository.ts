@@ -148,7 +148,8 @@ const CONTEXT = `
          CASE WHEN p.id IS NOT NULL THEN json_build_object('name', p.name, 'optedIn', p.opted_in,
               'member', p.consent_at IS NOT NULL,
               'nameCleared', p.name_cleared_under = ${HOLD_RULES},
-              'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts) END AS supporter,
+              'pendingCampaignId', p.pending_campaign_id, 'pendingAttempts', p.pending_attempts)
+         END AS supporter,
          p.xmin::text AS supporter_version,
          ${repliesLastHour('p.id', 't.received_at')} AS replies_last_hour,
          (SELECT coalesce(array_agg(sg.campaign_id), '{}') FROM signatures sg
@@ -158,8 +159,8 @@ const CONTEXT = `
     FROM (SELECT) AS one LEFT JOIN supporters p ON p.phone_index = t.phone_index`;
 
 /** A new supporter row: a member (consent recorded) only when the text signs or joins. */
-const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, name_cleared_under, opted_in, opted_out_at, no_call,
-    consent_at, consent_message_sid, consent_terms, source, pending_campaign_id, pending_attempts)
+const NEW_SUPPORTER = `(phone_ciphertext, phone_index, name, name_cleared_under, opted_in, opted_out_at,
+    no_call, consent_at, consent_message_sid, consent_terms, source, pending_campaign_id, pending_attempts)
   SELECT i.phone_ciphertext, i.phone_index, i.name, i.name_cleared_under, i.opted_in,
          CASE WHEN i.opted_in THEN NULL ELSE i.received_at END, i.no_call,
          CASE WHEN i.consent = 'give' THEN i.received_at END,
@@ -234,8 +235,8 @@ const CHOSEN_COLUMNS = INPUT.map(([column]) =>
  * (kind 'member'; see conversation.ts), or one row for both (kind 'any'). A row is written when the
  * campaigns are those the decisions were made on (CAMPAIGNS), the MessageSid is new, and:
  * - 'new' or 'any': the number is unknown;
- * - 'member' or 'any': the number is a member (consent recorded) who is opted in, has no question pending, has not
- *   signed the row's campaign and is under the flood guard (REPLIES_PER_HOUR) if the reply counts; a
+ * - 'member' or 'any': the number is a member (consent recorded) who is opted in, has no question pending,
+ *   has not signed the row's campaign and is under the flood guard (REPLIES_PER_HOUR) if the reply counts; a
  *   'member' row also needs a name on file that passed the current hold rules (HOLD_RULES), which
  *   stands for NAME_ON_FILE in its reply and signature.
  * A member is updated only if their row is still the version this statement read (another

@@ -148,14 +148,18 @@ export function createReplies({
     askSpelling(campaign: ReplyCampaign): string {
       const k = campaign.keyword;
       return oneSegment(
-        `Thank you! Our fax cannot print those letters: please reply with your name in Latin or Cyrillic letters for ${k}. ${orgName}. ${hint}`,
-        `Our fax cannot print those letters: reply with your name in Latin or Cyrillic letters for ${k}. ${orgName}. ${hint}`,
-        `Our fax cannot print those letters: reply with your name in Latin or Cyrillic letters for ${k}. ${hint}`,
+        `Thank you! Our fax cannot print those letters: ` +
+          `please reply with your name in Latin or Cyrillic letters for ${k}. ${orgName}. ${hint}`,
+        `Our fax cannot print those letters: reply with your name in Latin or Cyrillic letters for ${k}. ` +
+          `${orgName}. ${hint}`,
+        `Our fax cannot print those letters: reply with your name in Latin or Cyrillic letters for ${k}. ` +
+          `${hint}`,
       );
     },
     spellingLeftToStaff(campaign: ReplyCampaign): string {
       return oneSegment(
-        `Thank you. Our team will look at your name before it goes on the ${campaign.keyword} fax. ${orgName}`,
+        `Thank you. Our team will look at your name before it goes on the ${campaign.keyword} fax. ` +
+          `${orgName}`,
       );
     },
     receiptNone(keyword: string | null, openKeywords: readonly string[]): string {
@@ -178,7 +182,8 @@ export function createReplies({
           return oneSegment(`We have no signature from this number${k ? ` for ${k}` : ''}. ${orgName}`);
         case 'waiting':
           return oneSegment(
-            `Your name is waiting for the next ${k} fax.${tell('We will tell you when it arrives.')} ${orgName}`,
+            `Your name is waiting for the next ${k} fax.${tell('We will tell you when it arrives.')} ` +
+              `${orgName}`,
           );
         case 'held':
           return oneSegment(
@@ -186,11 +191,13 @@ export function createReplies({
           );
         case 'not-faxed':
           return oneSegment(
-            `Your name for ${k} was not put on the fax: ${HIDDEN_BECAUSE[state.reason ?? 'staff']}. ${orgName}`,
+            `Your name for ${k} was not put on the fax: ${HIDDEN_BECAUSE[state.reason ?? 'staff']}. ` +
+              `${orgName}`,
           );
         case 'late':
           return oneSegment(
-            `The ${k} action had closed when you signed, so your name was not on its fax. Thank you for caring. ${orgName}`,
+            `The ${k} action had closed when you signed, so your name was not on its fax. ` +
+              `Thank you for caring. ${orgName}`,
           );
         case 'sending':
         case 'delivered': {
@@ -204,8 +211,10 @@ export function createReplies({
             const last = Math.max(...state.received.map((r) => r.at.getTime()));
             const when = shortDateTime(new Date(last), timeZone);
             return oneSegment(
-              `The ${k} fax with your name was written for ${names} on ${when}, not sent (a dry run). ${orgName}`,
-              `The ${k} fax with your name was written for ${people(got)} on ${when}, not sent (a dry run). ${orgName}`,
+              `The ${k} fax with your name was written for ${names} on ${when}, not sent (a dry run). ` +
+                `${orgName}`,
+              `The ${k} fax with your name was written for ${people(got)} on ${when}, ` +
+                `not sent (a dry run). ${orgName}`,
             );
           }
           if (state.kind === 'delivered') {
@@ -215,31 +224,38 @@ export function createReplies({
               `Your name on the ${k} fax reached ${reached}. Thank you!`,
               `Your name on the ${k} fax reached ${names}. Thank you! ${orgName}`,
               `Your name on the ${k} fax reached ${names}. Thank you!`,
-              `Your name on the ${k} fax reached ${got === 1 ? 'its target' : `all ${people(got)}`}. Thank you! ${orgName}`,
+              `Your name on the ${k} fax reached ${got === 1 ? 'its target' : `all ${people(got)}`}. ` +
+                `Thank you! ${orgName}`,
             );
           }
           const waiting = joinAnd(state.waiting);
           return reached
             ? oneSegment(
-                `Your name on the ${k} fax reached ${reached}; it is still on its way to ${waiting}. ${orgName}`,
-                `Your name on the ${k} fax reached ${got} of ${people(all)}; it is on its way to the rest. ${orgName}`,
+                `Your name on the ${k} fax reached ${reached}; it is still on its way to ${waiting}. ` +
+                  `${orgName}`,
+                `Your name on the ${k} fax reached ${got} of ${people(all)}; it is on its way to the rest. ` +
+                  `${orgName}`,
               )
             : oneSegment(
-                `Your name is on the ${k} fax now being sent to ${waiting}.${tell('We will tell you when it arrives.')} ${orgName}`,
-                `Your name is on the ${k} fax now being sent to ${people(all)}.${tell('We will tell you when it arrives.')} ${orgName}`,
+                `Your name is on the ${k} fax now being sent to ` +
+                  `${waiting}.${tell('We will tell you when it arrives.')} ${orgName}`,
+                `Your name is on the ${k} fax now being sent to ` +
+                  `${people(all)}.${tell('We will tell you when it arrives.')} ${orgName}`,
               );
         }
       }
     },
     alreadySigned(campaign: ReplyCampaign, optedIn = true): string {
       return oneSegment(
-        `You have already signed the ${campaign.keyword} action - thank you!${optedIn ? ' We will tell you what happens.' : ''} ${orgName}`,
+        `You have already signed the ${campaign.keyword} action - thank ` +
+          `you!${optedIn ? ' We will tell you what happens.' : ''} ${orgName}`,
       );
     },
     askName(campaign: ReplyCampaign): string {
       const k = campaign.keyword;
       return oneSegment(
-        `Thanks for backing the ${k} action! Please reply with your full name so we can add it to our fax. ${orgName}. ${hint}`,
+        `Thanks for backing the ${k} action! Please reply with your full name so we can add it to our fax. ` +
+          `${orgName}. ${hint}`,
         `Thanks for backing ${k}! Please reply with your full name for our fax. ${orgName}. ${hint}`,
         `Thanks for backing ${k}! Please reply with your full name for our fax. ${hint}`,
       );
@@ -253,7 +269,8 @@ export function createReplies({
     gaveUpOnName(campaign: ReplyCampaign): string {
       const k = campaign.keyword;
       return oneSegment(
-        `Sorry, we could not read a name. To sign, text ${k} and your full name, e.g. ${k} Jane Smith. ${orgName}`,
+        `Sorry, we could not read a name. To sign, text ${k} and your full name, e.g. ${k} Jane Smith. ` +
+          `${orgName}`,
         `Sorry, we could not read a name. To sign, text ${k} and your full name. ${orgName}`,
       );
     },
@@ -261,8 +278,10 @@ export function createReplies({
       const k = campaign.keyword;
       return optedIn
         ? oneSegment(
-            `Sorry, the ${k} action has closed and its fax has gone. Thank you for caring - we will text you about the next one. ${orgName}. ${hint}`,
-            `Sorry, the ${k} action has closed and its fax has gone. Thank you - we will text you about the next one. ${hint}`,
+            `Sorry, the ${k} action has closed and its fax has gone. ` +
+              `Thank you for caring - we will text you about the next one. ${orgName}. ${hint}`,
+            `Sorry, the ${k} action has closed and its fax has gone. ` +
+              `Thank you - we will text you about the next one. ${hint}`,
           )
         : oneSegment(
             `Sorry, the ${k} action has closed and its fax has gone. Thank you for caring. ${orgName}`,
@@ -280,12 +299,15 @@ export function createReplies({
     optedInNotMember(): string {
       const join = joinKeywords[0] ?? 'JOIN';
       return oneSegment(
-        `To join the ${orgName} network, text ${join}; to sign an action, text its keyword and your name. ${hint}`,
+        `To join the ${orgName} network, text ${join}; to sign an action, text its keyword and your name. ` +
+          `${hint}`,
         `To join our network, text ${join}. ${hint}`,
       );
     },
     joined(name: string | null): string {
-      const rest = `You are in the ${orgName} network: we will text you when someone at risk needs your name. ${hint}`;
+      const rest =
+        `You are in the ${orgName} network: ` +
+        `we will text you when someone at risk needs your name. ${hint}`;
       return oneSegment(
         ...(name ? nameForms(name).map((n) => `Welcome, ${n}! ${rest}`) : []),
         `Welcome! ${rest}`,

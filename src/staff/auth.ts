@@ -24,7 +24,10 @@ declare module 'fastify' {
 /** Each role may do what the roles after it may do. */
 const RANK: Record<StaffRole, number> = { admin: 3, campaigner: 2, viewer: 1 };
 
-/** An onRequest hook (so it runs before validation) refusing staff below `role` (viewers read, campaigners run actions, admins manage staff). */
+/**
+ * An onRequest hook (so it runs before validation) refusing staff below `role` (viewers read, campaigners run
+ * actions, admins manage staff).
+ */
 export function requireRole(role: StaffRole) {
   return async (request: FastifyRequest) => {
     const principal = request.staff;

@@ -64,7 +64,8 @@ export async function spendLiveLink(
     .where(
       and(
         live(tokenHash, now),
-        sql`EXISTS (SELECT 1 FROM staff WHERE staff.id = ${staffPasswordLinks.staffId} AND staff.disabled_at IS NULL)`,
+        sql`EXISTS (SELECT 1 FROM staff
+          WHERE staff.id = ${staffPasswordLinks.staffId} AND staff.disabled_at IS NULL)`,
       ),
     )
     .returning({ staffId: staffPasswordLinks.staffId, purpose: staffPasswordLinks.purpose });

@@ -55,8 +55,24 @@ export function fontCanDraw(text: string): boolean {
 }
 
 // The fax renderer lays text out left to right only, so right-to-left names would come out reversed.
-const RIGHT_TO_LEFT =
-  /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Mende_Kikakui}\p{Script=Yezidi}]/u;
+const RIGHT_TO_LEFT = new RegExp(
+  `[${[
+    'Hebrew',
+    'Arabic',
+    'Syriac',
+    'Thaana',
+    'Nko',
+    'Samaritan',
+    'Mandaic',
+    'Adlam',
+    'Hanifi_Rohingya',
+    'Mende_Kikakui',
+    'Yezidi',
+  ]
+    .map((script) => `\\p{Script=${script}}`)
+    .join('')}]`,
+  'u',
+);
 
 // --- Normalisation ---------------------------------------------------------------------------------
 
@@ -100,7 +116,9 @@ const URL_OR_EMAIL = new RegExp(
     'www\\.',
     '[^\\s@]@[^\\s@]',
     // A bare domain. Only well-known top-level domains, so that "J.Smith" or "St.Clair" stay valid names.
-    '[\\p{L}\\p{N}]\\.(?:com|net|org|info|biz|io|co|me|ly|app|dev|xyz|online|site|top|club|shop|store|live|link|click|tv|cc|ws|gg|su|ru|ua|by|kz|uk|de|fr|es|it|nl|pl|eu|us|рф|рус|укр|бел)(?![\\p{L}\\p{N}])',
+    '[\\p{L}\\p{N}]\\.(?:com|net|org|info|biz|io|co|me|ly|app|dev|xyz|online|site|top|club|shop|store|' +
+      'live|link|click|tv|cc|ws|gg|su|ru|ua|by|kz|uk|de|fr|es|it|nl|pl|eu|us|' +
+      'рф|рус|укр|бел)(?![\\p{L}\\p{N}])',
   ].join('|'),
   'iu',
 );
@@ -158,10 +176,11 @@ const hasEnglishProfanity = prefilteredHasMatch(
   new RegExpMatcher({ ...englishNames, ...englishRecommendedTransformers }),
 );
 
-// Russian obscenities in Cyrillic and Latin transliteration, matched on a lower-cased copy with ё folded to е.
-// obscenity's word boundaries only understand ASCII, hence a plain regex with Unicode letter boundaries.
-// Roots that no real name contains match anywhere; roots found inside names (Глеб, Лебедев, Сукачёв, Сучков,
-// Sukhanov, Ebba, Suki, Vietnamese Huy and Huynh, Chinese Hui) match only at the start of a word or as a whole word.
+// Russian obscenities in Cyrillic and Latin transliteration, matched on a lower-cased copy with ё folded
+// to е. obscenity's word boundaries only understand ASCII, hence a plain regex with Unicode letter
+// boundaries. Roots that no real name contains match anywhere; roots found inside names (Глеб, Лебедев,
+// Сукачёв, Сучков, Sukhanov, Ebba, Suki, Vietnamese Huy and Huynh, Chinese Hui) match only at the start
+// of a word or as a whole word.
 const RUSSIAN_ANYWHERE = [
   'ху[йеяю]',
   'пизд',

@@ -24,17 +24,26 @@ export function passwordLinkPage(
     link
       ? html`<section class="login" aria-labelledby="password-heading">
         <h1 id="password-heading">${title}</h1>
-        <p>For <strong>${link.email}</strong>. At least ${minLength} characters; a few unrelated words make a good one.</p>
+        <p>For <strong>${link.email}</strong>. At least ${minLength} characters; a few unrelated words make
+          a good one.</p>
         ${problem?.field === 'form' && html`<p class="problem" role="alert">${problem.message}</p>`}
         <form method="post" action="/console/password/${token}" novalidate>${csrfField(context)}
           <input type="text" name="username" autocomplete="username" value="${link.email}" hidden>
           <label for="password">New password</label>${problemFor('password')}
-          <input type="password" id="password" name="password" autocomplete="new-password" required minlength="${minLength}" ${problem?.field === 'password' ? html`aria-invalid="true" aria-describedby="password-error"` : null}>
+          <input type="password" id="password" name="password" autocomplete="new-password" required
+            minlength="${minLength}"
+            ${
+              problem?.field === 'password'
+                ? html`aria-invalid="true" aria-describedby="password-error"`
+                : null
+            }>
           <label for="repeat">The same again</label>${problemFor('repeat')}
-          <input type="password" id="repeat" name="repeat" autocomplete="new-password" required ${problem?.field === 'repeat' ? html`aria-invalid="true" aria-describedby="repeat-error"` : null}>
+          <input type="password" id="repeat" name="repeat" autocomplete="new-password" required
+            ${problem?.field === 'repeat' ? html`aria-invalid="true" aria-describedby="repeat-error"` : null}>
           <button type="submit">Set my password and sign in</button>
         </form></section>`
-      : html`<h1>This link no longer works</h1><p class="problem" role="alert">${problem?.message ?? ''}</p><p><a href="/console/login">Sign in</a></p>`,
+      : html`<h1>This link no longer works</h1><p class="problem"
+          role="alert">${problem?.message ?? ''}</p><p><a href="/console/login">Sign in</a></p>`,
   );
 }
 
@@ -56,13 +65,18 @@ export function accountPage(
       <h2>Change your password</h2>
       <p class="hint">Changing it signs you out everywhere else.</p>
       <form method="post" action="/console/account/password" novalidate>${csrfField(context)}
-        <input type="text" name="username" autocomplete="username" value="${context.staff?.email ?? ''}" hidden>
+        <input type="text" name="username" autocomplete="username" value="${context.staff?.email ?? ''}"
+          hidden>
         <label for="current">Current password</label>${problemFor('current')}
-        <input type="password" id="current" name="current" autocomplete="current-password" required ${invalid('current')}>
-        <label for="password">New password</label><p class="hint" id="password-hint">At least ${minLength} characters.</p>${problemFor('password')}
-        <input type="password" id="password" name="password" autocomplete="new-password" required ${invalid('password')}>
+        <input type="password" id="current" name="current" autocomplete="current-password" required
+          ${invalid('current')}>
+        <label for="password">New password</label><p class="hint" id="password-hint">At least ${minLength}
+          characters.</p>${problemFor('password')}
+        <input type="password" id="password" name="password" autocomplete="new-password" required
+          ${invalid('password')}>
         <label for="repeat">The new password again</label>${problemFor('repeat')}
-        <input type="password" id="repeat" name="repeat" autocomplete="new-password" required ${invalid('repeat')}>
+        <input type="password" id="repeat" name="repeat" autocomplete="new-password" required
+          ${invalid('repeat')}>
         <button type="submit">Change my password</button>
       </form>`,
   );

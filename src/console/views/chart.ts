@@ -26,10 +26,15 @@ export function chartSvg({ unit, buckets }: SignaturesOverTime, timeZone = displ
   const bars = buckets.map((bucket, i) => {
     const height = Math.round((bucket.count / top) * (BASE - 10));
     const x = (i * slot + 1).toFixed(1);
-    return html`<rect x="${x}" y="${BASE - height}" width="${Math.max(slot - 2, 1).toFixed(1)}" height="${height}"><title>${label(bucket.start)}: ${bucket.count}</title></rect>${
-      i % labelEvery === 0 && html`<text x="${x}" y="${HEIGHT - 5}">${label(bucket.start)}</text>`
-    }`;
+    return html`<rect x="${x}" y="${BASE - height}" width="${Math.max(slot - 2, 1).toFixed(1)}"
+      height="${height}"><title>${label(bucket.start)}: ${bucket.count}</title></rect>${
+        i % labelEvery === 0 && html`<text x="${x}" y="${HEIGHT - 5}">${label(bucket.start)}</text>`
+      }`;
   });
   const total = buckets.reduce((sum, b) => sum + b.count, 0);
-  return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Signatures per ${unit} (${unit === 'hour' ? `${timeZone} time` : 'UTC days'}): ${total} in the period shown, at most ${top} in one ${unit}">${bars}<text x="2" y="10">max ${top} per ${unit}</text></svg>`;
+  const description =
+    `Signatures per ${unit} (${unit === 'hour' ? `${timeZone} time` : 'UTC days'}): ` +
+    `${total} in the period shown, at most ${top} in one ${unit}`;
+  return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${description}">${bars}<text
+    x="2" y="10">max ${top} per ${unit}</text></svg>`;
 }

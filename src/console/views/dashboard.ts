@@ -60,7 +60,8 @@ export function stuckSection({ counts, items }: DashboardView): SafeHtml {
   if (kinds.length === 0) return html`<p class="notice" role="status">Nothing is stuck.</p>`;
   const total = kinds.reduce((sum, [, n]) => sum + n, 0);
   return html`<p class="problem">${total === 1 ? '1 piece of work is' : `${total} pieces of work are`} stuck:
-      ${kinds.map(([kind, n], i) => html`${i > 0 ? ', ' : ''}${n} ${kind}`)}; the oldest since ${formatTime(items[0]?.since ?? null)}.
+      ${kinds.map(([kind, n], i) => html`${i > 0 ? ', ' : ''}${n} ${kind}`)}; the oldest since
+      ${formatTime(items[0]?.since ?? null)}.
       <a href="/console/stuck">See what is stuck</a></p>`;
 }
 
@@ -69,7 +70,9 @@ export function sendingSection({ sending, open }: DashboardView): SafeHtml {
   const titles = new Map(open.map((c) => [c.id, c.title]));
   return html`<ul>${sending.map(
     (b) =>
-      html`<li><a href="/console/broadcasts/${b.id}">Update ${b.id}</a> (${titles.get(b.campaignId) ?? `campaign ${b.campaignId}`}): ${b.status}, ${b.handled} of ${b.total} handled</li>`,
+      html`<li><a href="/console/broadcasts/${b.id}">Update ${b.id}</a> (${
+        titles.get(b.campaignId) ?? `campaign ${b.campaignId}`
+      }): ${b.status}, ${b.handled} of ${b.total} handled</li>`,
   )}</ul>`;
 }
 
@@ -81,21 +84,30 @@ function card(c: OpenAction, now: Date): SafeHtml {
   return html`<article class="card" aria-labelledby="campaign-${c.id}">
       <h2 id="campaign-${c.id}"><a href="/console/campaigns/${c.id}">${c.title}</a></h2>
       <p class="hint">Keyword ${c.keyword} · open since ${formatTime(c.openedAt)}</p>
-      <div class="stats">${stat('signatures', c.signatureCount, 'names')}${stat('lastHour', c.lastHour, 'in the last hour')}${stat('pendingFax', c.pendingFaxCount, 'waiting for the fax')}</div>
+      <div class="stats">${[
+        stat('signatures', c.signatureCount, 'names'),
+        stat('lastHour', c.lastHour, 'in the last hour'),
+        stat('pendingFax', c.pendingFaxCount, 'waiting for the fax'),
+      ]}</div>
       <dl>
         <dt>Deadline</dt><dd>${
           c.closesAt
-            ? html`<span class="${soon ? 'soon' : ''}" data-field="deadline-${c.id}">${countdown(c.closesAt.getTime() - now.getTime())}</span> (${formatTime(c.closesAt)})`
+            ? html`<span class="${soon ? 'soon' : ''}"
+                data-field="deadline-${c.id}">${countdown(c.closesAt.getTime() - now.getTime())}</span>
+                (${formatTime(c.closesAt)})`
             : html`<span data-field="deadline-${c.id}">no deadline</span>`
         }</dd>
         <dt>Last fax</dt><dd>${
           batch
-            ? html`<a href="/console/fax-batches/${batch.id}">batch ${batch.id}</a>: <span class="status status-${batch.status}" data-field="fax-${c.id}">${batch.status}</span>, ${names(batch.signatureCount)}, ${formatTime(batch.createdAt)}`
+            ? html`<a href="/console/fax-batches/${batch.id}">batch ${batch.id}</a>:
+                <span class="status status-${batch.status}" data-field="fax-${c.id}">${batch.status}</span>,
+                ${names(batch.signatureCount)}, ${formatTime(batch.createdAt)}`
             : html`<span data-field="fax-${c.id}">none yet</span>`
         }</dd>
         <dt>For review</dt><dd><span data-field="held-${c.id}">${c.heldCount}</span> held</dd>
       </dl>
-      <p><a href="/console/campaigns/${c.id}/fax">Fax</a> · <a href="/console/campaigns/${c.id}/updates">Text an update</a></p>
+      <p><a href="/console/campaigns/${c.id}/fax">Fax</a> ·
+        <a href="/console/campaigns/${c.id}/updates">Text an update</a></p>
     </article>`;
 }
 

@@ -9,6 +9,7 @@ import {
   type PageContext,
   page,
   plural,
+  tableHead,
 } from './layout.js';
 
 /** A batch's statuses after which nothing more happens to it. */
@@ -208,18 +209,59 @@ function providerReport(d: DeliveryItem): string {
 export function deliveryRows(batch: BatchDetail, context: PageContext): SafeHtml {
   const canWrite = canDo(context, 'campaigner');
   return html`${batch.deliveries.map(
-    (
-      d,
-    ) => html`<tr><td data-label="Target">${d.targetName}</td><td data-label="Part">${d.part} of ${d.parts}</td><td data-label="Pages">${d.pages}</td><td data-label="Channel">${d.channel === 'email' ? 'e-mail' : 'fax'}</td><td data-label="Fax number or e-mail">${d.address}</td>
-        <td data-label="Status" class="status status-${d.status}" data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td data-label="Attempts">${d.attempts}</td>
+    (d) => html`<tr>${[
+      html`<td data-label="Target">${d.targetName}</td>`,
+      html`<td data-label="Part">${d.part} of ${d.parts}</td>`,
+      html`<td data-label="Pages">${d.pages}</td>`,
+      html`<td data-label="Channel">${d.channel === 'email' ? 'e-mail' : 'fax'}</td>`,
+      html`<td data-label="Fax number or e-mail">${d.address}</td>`,
+    ]}
+        <td data-label="Status" class="status status-${d.status}"
+          data-delivery-status="${d.id}">${statusLabel(d.status)}</td><td
+          data-label="Attempts">${d.attempts}</td>
         <td data-label="Provider’s report" data-provider-report="${d.id}">${providerReport(d)}</td>
         <td data-label="Why it failed">${EXPLAINED.has(d.status) ? (d.lastError ?? 'unknown') : ''}</td>
-        <td data-label="Document"><a href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
-        ${canWrite && d.status === 'failed' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, { fields: { batch: String(batch.id) } })}
-        ${canWrite && d.status === 'blocked' && actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Fixed: send to ${d.targetName} now`, { fields: { batch: String(batch.id) } })}
-        ${canWrite && d.status === 'uncertain' && actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, { fields: { batch: String(batch.id) } })}</td></tr>`,
+        <td data-label="Document"><a
+          href="/console/fax-batches/${batch.id}/document?targetId=${d.targetId}&amp;part=${d.part}">PDF</a>
+        ${
+          canWrite &&
+          d.status === 'failed' &&
+          actionButton(context, `/console/fax-deliveries/${d.id}/retry`, `Retry ${d.targetName}`, {
+            fields: { batch: String(batch.id) },
+          })
+        }
+        ${
+          canWrite &&
+          d.status === 'blocked' &&
+          actionButton(
+            context,
+            `/console/fax-deliveries/${d.id}/retry`,
+            `Fixed: send to ${d.targetName} now`,
+            { fields: { batch: String(batch.id) } },
+          )
+        }
+        ${
+          canWrite &&
+          d.status === 'uncertain' &&
+          actionButton(context, `/console/fax-deliveries/${d.id}/resend`, `Resend to ${d.address}`, {
+            fields: { batch: String(batch.id) },
+          })
+        }</td></tr>`,
   )}`;
 }
+
+const BATCH_COLUMNS = [
+  'Target',
+  'Part',
+  'Pages',
+  'Channel',
+  'Fax number or e-mail',
+  'Status',
+  'Attempts',
+  'Provider’s report',
+  'Why it failed',
+  'Document',
+];
 
 export function batchPage(context: PageContext, batch: BatchDetail): SafeHtml {
   return page(
@@ -229,9 +271,11 @@ export function batchPage(context: PageContext, batch: BatchDetail): SafeHtml {
         <p><a href="/console/campaigns/${batch.campaignId}/fax">Back to the fax page</a> ·
           <a href="/console/fax-batches/${batch.id}/receipt">Delivery receipt</a></p>
         <div data-poll="/console/fax-batches/${batch.id}/live.json" data-every="1500">
-        <p aria-live="polite">Status: <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
-          ${plural(batch.signatureCount, 'name')} · ${plural(batch.pages, 'page')} · about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
-        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Target</th><th scope="col">Part</th><th scope="col">Pages</th><th scope="col">Channel</th><th scope="col">Fax number or e-mail</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Provider’s report</th><th scope="col">Why it failed</th><th scope="col">Document</th></tr></thead>
+        <p aria-live="polite">Status:
+          <strong class="status" data-field="status">${statusLabel(batch.status)}</strong> ·
+          ${plural(batch.signatureCount, 'name')} · ${plural(batch.pages, 'page')} ·
+          about ${formatMoney(batch.estimatedCost)} · made ${formatTime(batch.createdAt)}</p>
+        <div class="table-wrap"><table class="cards">${tableHead(BATCH_COLUMNS)}
         <tbody data-html="deliveries">${deliveryRows(batch, context)}</tbody></table></div></div>`,
   );
 }
@@ -272,13 +316,17 @@ export function receiptPage(context: PageContext, receipt: BatchReceiptView): Sa
           <h1>Delivery receipt — fax batch ${receipt.batchId}</h1>
           <p>${receipt.campaign.keyword}: ${receipt.campaign.title} · ${receipt.signatureCount} names ·
             made ${utc(receipt.createdAt)} · status ${statusLabel(receipt.status)}</p>
-          ${receipt.sentence ? html`<p><strong>Received by ${receipt.sentence}.</strong></p>` : html`<p>Not every target has received this batch yet.</p>`}
-          <p class="no-print"><a href="/console/fax-batches/${receipt.batchId}/receipt.pdf" download>Download the receipt (PDF)</a> ·
+          ${
+            receipt.sentence
+              ? html`<p><strong>Received by ${receipt.sentence}.</strong></p>`
+              : html`<p>Not every target has received this batch yet.</p>`
+          }
+          <p class="no-print"><a href="/console/fax-batches/${receipt.batchId}/receipt.pdf" download>Download
+            the receipt (PDF)</a> ·
             <a href="/console/fax-batches/${receipt.batchId}">Back to the batch</a> · Times in UTC.</p>
           ${receipt.deliveries.map(
-            (
-              d,
-            ) => html`<section><h2>${d.targetName} — part ${d.part} of ${d.parts}, ${d.channel === 'fax' ? 'fax' : 'e-mail'}</h2>
+            (d) => html`<section><h2>${d.targetName} — part ${d.part} of ${d.parts},
+              ${d.channel === 'fax' ? 'fax' : 'e-mail'}</h2>
             <dl class="facts">
               <dt>Status</dt><dd>${statusLabel(d.status)}</dd>
               <dt>Provider</dt><dd>${d.provider ?? '—'}</dd>
@@ -286,8 +334,12 @@ export function receiptPage(context: PageContext, receipt: BatchReceiptView): Sa
               <dt>${d.channel === 'fax' ? 'Number dialled' : 'Address'}</dt><dd>${d.address}</dd>
               <dt>Started</dt><dd>${utc(d.startedAt)}</dd>
               <dt>Ended</dt><dd>${utc(d.endedAt)}</dd>
-              <dt>Pages</dt><dd>${d.pagesSent === null ? `${d.pages}` : `${d.pagesSent} of ${d.pages} sent`}</dd>
-              <dt>Call duration</dt><dd>${d.durationSeconds === null ? 'not reported by the provider' : formatSeconds(d.durationSeconds)}</dd>
+              <dt>Pages</dt><dd>${
+                d.pagesSent === null ? `${d.pages}` : `${d.pagesSent} of ${d.pages} sent`
+              }</dd>
+              <dt>Call duration</dt><dd>${
+                d.durationSeconds === null ? 'not reported by the provider' : formatSeconds(d.durationSeconds)
+              }</dd>
               <dt>Remote machine</dt><dd>${d.remoteId ?? 'not reported by the provider'}</dd>
               ${d.serverReply === null ? null : html`<dt>Mail server reply</dt><dd>${d.serverReply}</dd>`}
               <dt>SHA-256 of the PDF</dt><dd><code>${d.documentSha256 ?? '—'}</code></dd>

@@ -29,7 +29,8 @@ export function actionButton(
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
   );
   const kind = options.danger ? 'danger' : options.secondary ? 'secondary' : '';
-  return html`<form class="inline" method="post" action="${action}">${csrfField(context)}${hidden}<button type="submit" class="${kind}">${label}</button></form>`;
+  return html`<form class="inline" method="post" action="${action}">${csrfField(context)}${hidden}<button
+    type="submit" class="${kind}">${label}</button></form>`;
 }
 
 const RANK: Record<StaffRole, number> = { admin: 3, campaigner: 2, viewer: 1 };
@@ -101,9 +102,14 @@ export function page(
         <li><a href="/console">Dashboard</a></li>
         <li><a href="/console/campaigns">Campaigns</a></li>
         <li><a href="/console/members">Members</a></li>
-        ${canDo(context, 'admin') && html`<li><a href="/console/staff">Staff</a></li><li><a href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`}
+        ${
+          canDo(context, 'admin') &&
+          html`<li><a href="/console/staff">Staff</a></li><li><a
+            href="/console/audit">Audit log</a></li><li><a href="/console/queues">Queues</a></li>`
+        }
       </ul></nav>
-      <form method="post" action="/console/logout">${csrfField(context)}<a href="/console/account" title="Your account">${context.staff.email}</a> <span>(${context.staff.role})</span>
+      <form method="post" action="/console/logout">${csrfField(context)}<a href="/console/account"
+        title="Your account">${context.staff.email}</a> <span>(${context.staff.role})</span>
         <button type="submit" class="secondary">Sign out</button></form>`
     : null;
   return html`<!doctype html>
@@ -119,12 +125,28 @@ export function page(
 <body>
 <header class="top"><strong>Pocket Protest</strong>${nav}</header>
 <main>
-${context.staff && context.stuck ? html`<p class="problem" role="status">${context.stuck === 1 ? '1 piece of work is' : `${context.stuck} pieces of work are`} stuck. <a href="/console/stuck">See what is stuck</a></p>` : null}
-${notice && html`<p class="${notice.problem ? 'problem' : 'notice'}" role="${notice.problem ? 'alert' : 'status'}">${notice.text}</p>`}
+${
+  context.staff && context.stuck
+    ? html`<p class="problem" role="status">${
+        context.stuck === 1 ? '1 piece of work is' : `${context.stuck} pieces of work are`
+      } stuck. <a href="/console/stuck">See what is stuck</a></p>`
+    : null
+}
+${
+  notice &&
+  html`<p class="${notice.problem ? 'problem' : 'notice'}" role="${notice.problem ? 'alert' : 'status'}">${
+    notice.text
+  }</p>`
+}
 ${body}
 </main>
 </body>
 </html>`;
+}
+
+/** A table's head row: one column header per name. */
+export function tableHead(columns: readonly string[]): SafeHtml {
+  return html`<thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>`;
 }
 
 /**
@@ -140,10 +162,14 @@ export function dataTable(
   const body = rows.length
     ? rows.map(
         (row) =>
-          html`<tr ${row.id ? html`id="${row.id}"` : null}>${row.cells.map((cell, i) => html`<td data-label="${columns[i] ?? ''}">${cell}</td>`)}</tr>`,
+          html`<tr ${row.id ? html`id="${row.id}"` : null}>${row.cells.map(
+            (cell, i) => html`<td data-label="${columns[i] ?? ''}">${cell}</td>`,
+          )}</tr>`,
       )
     : html`<tr><td colspan="${columns.length}">${empty}</td></tr>`;
-  return html`<div class="table-wrap"><table class="cards">${caption && html`<caption class="hint">${caption}</caption>`}
-    <thead><tr>${columns.map((column) => html`<th scope="col">${column}</th>`)}</tr></thead>
+  return html`<div class="table-wrap"><table class="cards">${
+    caption && html`<caption class="hint">${caption}</caption>`
+  }
+    ${tableHead(columns)}
     <tbody>${body}</tbody></table></div>`;
 }

@@ -19,15 +19,26 @@ export function membersPage(
     context,
     'Members',
     html`<h1>Members</h1>
-      <p id="member-count"><strong>${count.toLocaleString('en-GB')}</strong> ${count === 1 ? 'member' : 'members'} in the network can be texted (an action alert reaches them all).</p>
+      <p id="member-count"><strong>${count.toLocaleString('en-GB')}</strong>
+        ${count === 1 ? 'member' : 'members'} in the network can be texted
+        (an action alert reaches them all).</p>
       ${problem && html`<p class="problem" role="alert">${problem}</p>`}
       ${result}
-      ${latest && html`<p>Latest import: <a href="/console/members/imports/${latest.id}">import ${latest.id}</a>, ${latest.status === 'done' ? 'done' : latest.status === 'failed' ? 'failed' : 'under way'} (${plural(latest.rows, 'row')}).</p>`}
+      ${
+        latest &&
+        html`<p>Latest import: <a href="/console/members/imports/${latest.id}">import ${latest.id}</a>,
+          ${latest.status === 'done' ? 'done' : latest.status === 'failed' ? 'failed' : 'under way'}
+          (${plural(latest.rows, 'row')}).</p>`
+      }
       ${
         canDo(context, 'campaigner') &&
         html`<h2>Import members</h2>
-      <form method="post" action="/console/members/import" enctype="multipart/form-data" data-upload="/console/members/imports">${csrfField(context)}
-        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${csv.columns.join(', ')} (any order), up to ${csv.maxRows.toLocaleString('en-GB')} rows and ${csv.maxBytes / 1_000_000} MB. A file is imported in the background: its page shows how far it has got. Existing supporters are never changed.</p>
+      <form method="post" action="/console/members/import" enctype="multipart/form-data"
+        data-upload="/console/members/imports">${csrfField(context)}
+        <p class="hint" id="csv-hint">A CSV with a header row naming the columns ${csv.columns.join(', ')}
+          (any order), up to ${csv.maxRows.toLocaleString('en-GB')} rows and ${csv.maxBytes / 1_000_000} MB.
+          A file is imported in the background: its page shows how far it has got. Existing supporters are
+          never changed.</p>
         <label for="csv-file">Choose the CSV file</label>
         <input type="file" id="csv-file" name="file" accept=".csv,text/csv" aria-describedby="csv-hint">
         <label for="csv">… or paste a few rows here (checked and imported at once)</label>
@@ -42,8 +53,10 @@ export function membersPage(
         html`<h2>Erase a supporter</h2>
       <form method="post" action="/console/supporters/erase">${csrfField(context)}
         <label for="phoneNumber">Their phone number</label>
-        <p class="hint" id="phone-hint">Their number and name are removed everywhere, and they come off every future fax. This cannot be undone.</p>
-        <input type="text" id="phoneNumber" name="phoneNumber" autocomplete="off" required aria-describedby="phone-hint">
+        <p class="hint" id="phone-hint">Their number and name are removed everywhere, and they come off
+          every future fax. This cannot be undone.</p>
+        <input type="text" id="phoneNumber" name="phoneNumber" autocomplete="off" required
+          aria-describedby="phone-hint">
         <button type="submit" class="danger">Erase</button>
       </form>`
       }`,
@@ -58,10 +71,19 @@ export function importSummary(result: {
   held: number;
   refused: ReadonlyArray<{ line: number; reason: string }>;
 }): SafeHtml {
-  return html`<div class="notice" role="status"><p>${result.dryRun ? 'Checked (nothing imported)' : 'Imported'}: ${result.imported} new, ${result.skipped} already known, ${result.held} with a name to review, ${result.refused.length} refused.</p>
-        ${result.refused.length > 0 && html`<ul>${result.refused.slice(0, 50).map((r) => html`<li>Line ${r.line}: ${r.reason}</li>`)}${result.refused.length > 50 && html`<li>… and ${result.refused.length - 50} more</li>`}</ul>`}</div>`;
+  return html`<div class="notice" role="status"><p>${
+    result.dryRun ? 'Checked (nothing imported)' : 'Imported'
+  }: ${result.imported} new, ${result.skipped} already known, ${result.held} with a name to review,
+          ${result.refused.length} refused.</p>
+        ${
+          result.refused.length > 0 &&
+          html`<ul>${result.refused.slice(0, 50).map((r) => html`<li>Line ${r.line}: ${r.reason}</li>`)}${
+            result.refused.length > 50 && html`<li>… and ${result.refused.length - 50} more</li>`
+          }</ul>`
+        }</div>`;
 }
 
 export function erasedNotice(result: { supporterId: number; signaturesRemoved: number }): SafeHtml {
-  return html`<p class="notice" role="status">Erased supporter ${result.supporterId}; ${plural(result.signaturesRemoved, 'signature')} taken off future faxes.</p>`;
+  return html`<p class="notice" role="status">Erased supporter ${result.supporterId};
+    ${plural(result.signaturesRemoved, 'signature')} taken off future faxes.</p>`;
 }

@@ -47,14 +47,41 @@ function staffRow(context: PageContext, member: StaffMemberItem, roles: readonly
       member.email,
       html`<form class="inline" method="post" action="/console/staff/${member.id}">${csrfField(context)}
             <label for="${roleId}" class="hint">Role of ${member.email}</label>
-            <select id="${roleId}" name="role">${roles.map((role) => html`<option value="${role}" ${role === member.role ? html`selected` : null}>${role}</option>`)}</select>
+            <select id="${roleId}" name="role">${roles.map(
+              (role) =>
+                html`<option value="${role}"
+                  ${role === member.role ? html`selected` : null}>${role}</option>`,
+            )}</select>
             <button type="submit" class="secondary">Change role</button></form>`,
       member.disabledAt
-        ? html`disabled ${formatTime(member.disabledAt)} ${actionButton(context, `/console/staff/${member.id}`, 'Enable', { secondary: true, fields: { disabled: 'no' } })}`
-        : html`${actionButton(context, `/console/staff/${member.id}/reset`, `Password reset link for ${member.email}`, { secondary: true })}
-              ${actionButton(context, `/console/staff/${member.id}`, `Disable ${member.email}`, { danger: true, fields: { disabled: 'yes' } })}`,
-      html`<ul>${member.tokens.map((t) => html`<li>${t.label ?? 'token'} ${t.id}: ${t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : html`${t.lastUsedAt ? `last used ${formatTime(t.lastUsedAt)}` : 'never used'} ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`}</li>`)}</ul>
-            ${actionButton(context, `/console/staff/${member.id}/tokens`, `New token for ${member.email}`, { secondary: true })}`,
+        ? html`disabled ${formatTime(member.disabledAt)} ${actionButton(
+            context,
+            `/console/staff/${member.id}`,
+            'Enable',
+            { secondary: true, fields: { disabled: 'no' } },
+          )}`
+        : html`${actionButton(
+            context,
+            `/console/staff/${member.id}/reset`,
+            `Password reset link for ${member.email}`,
+            { secondary: true },
+          )}
+              ${actionButton(context, `/console/staff/${member.id}`, `Disable ${member.email}`, {
+                danger: true,
+                fields: { disabled: 'yes' },
+              })}`,
+      html`<ul>${member.tokens.map(
+        (t) =>
+          html`<li>${t.label ?? 'token'} ${t.id}: ${
+            t.revokedAt
+              ? `revoked ${formatTime(t.revokedAt)}`
+              : html`${t.lastUsedAt ? `last used ${formatTime(t.lastUsedAt)}` : 'never used'}
+                  ${actionButton(context, `/console/tokens/${t.id}/revoke`, 'Revoke', { danger: true })}`
+          }</li>`,
+      )}</ul>
+            ${actionButton(context, `/console/staff/${member.id}/tokens`, `New token for ${member.email}`, {
+              secondary: true,
+            })}`,
     ],
   };
 }
@@ -80,23 +107,33 @@ export function staffPage(
       ${dataTable(['E-mail', 'Role', 'Account', 'API tokens'], rows, 'No staff yet.')}
       <h2 id="invite">Invite a colleague</h2>
       <form method="post" action="/console/staff/invite" novalidate>${csrfField(context)}
-        ${invite.problem && invite.problem.field === 'form' && html`<p class="problem" role="alert">${invite.problem.message}</p>`}
+        ${
+          invite.problem &&
+          invite.problem.field === 'form' &&
+          html`<p class="problem" role="alert">${invite.problem.message}</p>`
+        }
         <label for="new-email">Their e-mail</label>${problemFor('email')}
         <input type="email" id="new-email" name="email" required value="${invite.email}" ${invalid('email')}>
         <label for="new-role">Role</label>${problemFor('role')}
-        <select id="new-role" name="role" ${invalid('role')}>${roles.map((role) => html`<option value="${role}" ${role === invite.role ? html`selected` : null}>${role}</option>`)}</select>
-        <p class="hint">You get a link, shown once, to send them; it works once, for ${inviteDays} days, and through it they choose their password.</p>
+        <select id="new-role" name="role" ${invalid('role')}>${roles.map(
+          (role) =>
+            html`<option value="${role}" ${role === invite.role ? html`selected` : null}>${role}</option>`,
+        )}</select>
+        <p class="hint">You get a link, shown once, to send them; it works once, for ${inviteDays} days,
+          and through it they choose their password.</p>
         <button type="submit">Invite</button>
       </form>`,
   );
 }
 
 export const tokenNotice = (email: string, token: string): SafeHtml =>
-  html`<div class="notice" role="status"><p>The API token of ${email}, shown only this once:</p><p class="token">${token}</p></div>`;
+  html`<div class="notice" role="status"><p>The API token of ${email}, shown only this once:</p><p
+    class="token">${token}</p></div>`;
 
 /** A one-time link, shown once, for staff to pass on themselves. */
 export const linkNotice = (what: string, email: string, url: string, expiresAt: Date): SafeHtml =>
-  html`<div class="notice" role="status" id="password-link"><p>${what} for ${email}, shown only this once: send it to them yourself. It works once, until ${formatTime(expiresAt)}.</p>
+  html`<div class="notice" role="status" id="password-link"><p>${what} for ${email}, shown only this once:
+      send it to them yourself. It works once, until ${formatTime(expiresAt)}.</p>
       <p class="token">${url}</p></div>`;
 
 /** A message kept for the page after a redirect. */
@@ -135,7 +172,11 @@ function auditRow(entry: AuditEntry) {
         ? '—'
         : html`<ul class="diff">${changes.map(
             (change) =>
-              html`<li><code>${change.field}</code>: ${change.before !== undefined && html`<del>${change.before}</del>`}${change.before !== undefined && change.after !== undefined && ' → '}${change.after !== undefined && html`<ins>${change.after}</ins>`}</li>`,
+              html`<li><code>${change.field}</code>: ${[
+                change.before !== undefined && html`<del>${change.before}</del>`,
+                change.before !== undefined && change.after !== undefined && ' → ',
+                change.after !== undefined && html`<ins>${change.after}</ins>`,
+              ]}</li>`,
           )}</ul>`,
     ],
   };
@@ -159,13 +200,29 @@ export function auditPage(
         <form method="get" action="/console/audit" class="filters" role="search">
           <div><label for="who">Who</label><select id="who" name="who"><option value="">Anyone</option>
             <option value="system" ${who === 'system' ? html`selected` : null}>System or command line</option>
-            ${people.map((person) => html`<option value="${person.id}" ${who === String(person.id) ? html`selected` : null}>${person.email}</option>`)}</select></div>
-          <div><label for="action">Action contains</label><input type="text" id="action" name="action" value="${action}" placeholder="e.g. password"></div>
-          <div><label for="entity">Of what</label><select id="entity" name="entity"><option value="">Anything</option>
-            ${ENTITIES.map((kind) => html`<option value="${kind}" ${entity === kind ? html`selected` : null}>${kind.replace('_', ' ')}</option>`)}</select></div>
-          <div><button type="submit">Filter</button> ${filters.size > 0 && html`<a href="/console/audit">Clear</a>`}</div>
+            ${people.map(
+              (person) =>
+                html`<option value="${person.id}"
+                  ${who === String(person.id) ? html`selected` : null}>${person.email}</option>`,
+            )}</select></div>
+          <div><label for="action">Action contains</label><input type="text" id="action" name="action"
+            value="${action}" placeholder="e.g. password"></div>
+          <div><label for="entity">Of what</label><select id="entity" name="entity"><option
+            value="">Anything</option>
+            ${ENTITIES.map(
+              (kind) =>
+                html`<option value="${kind}"
+                  ${entity === kind ? html`selected` : null}>${kind.replace('_', ' ')}</option>`,
+            )}</select></div>
+          <div><button type="submit">Filter</button>
+            ${filters.size > 0 && html`<a href="/console/audit">Clear</a>`}</div>
         </form>
         ${dataTable(['When', 'Who', 'What', 'Of what', 'Changes'], items.map(auditRow), 'No entries match.')}
-        ${nextCursor && html`<p><a href="/console/audit?${filters.size > 0 ? `${filters.toString()}&` : ''}cursor=${nextCursor}">Older entries</a></p>`}`,
+        ${
+          nextCursor &&
+          html`<p><a href="/console/audit?${
+            filters.size > 0 ? `${filters.toString()}&` : ''
+          }cursor=${nextCursor}">Older entries</a></p>`
+        }`,
   );
 }

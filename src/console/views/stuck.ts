@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../../html.js';
-import { formatTime, type PageContext, page } from './layout.js';
+import { formatTime, type PageContext, page, tableHead } from './layout.js';
 
 /** One piece of stuck work (the stuck report's item): never a phone number or a name. */
 export interface StuckWork {
@@ -30,18 +30,26 @@ export function stuckPage(
   const kinds = Object.entries(counts).filter(([, n]) => n > 0);
   const rows = items.map(
     (item) =>
-      html`<tr><td data-label="Kind">${item.kind}</td><td data-label="Since">${formatTime(item.since)}</td><td data-label="Why">${item.reason}</td><td data-label="Where">${linkOf(item)}</td></tr>`,
+      html`<tr>${[
+        html`<td data-label="Kind">${item.kind}</td>`,
+        html`<td data-label="Since">${formatTime(item.since)}</td>`,
+        html`<td data-label="Why">${item.reason}</td>`,
+        html`<td data-label="Where">${linkOf(item)}</td>`,
+      ]}</tr>`,
   );
   return page(
     context,
     'Stuck work',
     html`<h1>Stuck work</h1>
-        <p class="hint">Work that has stopped moving. The watchdog drives what it can on every minute; what stays here needs someone to look.</p>
+        <p class="hint">Work that has stopped moving. The watchdog drives what it can on every minute;
+          what stays here needs someone to look.</p>
         ${
           kinds.length === 0
             ? html`<p>Nothing is stuck.</p>`
-            : html`<div class="stats">${kinds.map(([kind, n]) => html`<div class="stat"><strong>${n}</strong>${kind}</div>`)}</div>
-        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Kind</th><th scope="col">Since</th><th scope="col">Why</th><th scope="col">Where</th></tr></thead>
+            : html`<div class="stats">${kinds.map(
+                ([kind, n]) => html`<div class="stat"><strong>${n}</strong>${kind}</div>`,
+              )}</div>
+        <div class="table-wrap"><table class="cards">${tableHead(['Kind', 'Since', 'Why', 'Where'])}
         <tbody>${rows}</tbody></table></div>`
         }`,
   );

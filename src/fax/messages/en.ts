@@ -36,9 +36,12 @@ export const en = {
     other: 'This letter is signed by {count} supporters of {org}, listed on the following pages.',
   },
   signedInParts: {
-    one: 'This letter is signed by {count} supporter of {org}, listed in {parts} parts sent separately; this part lists signatories {first}–{last} on the following pages.',
+    one:
+      'This letter is signed by {count} supporter of {org}, listed in {parts} parts sent separately; ' +
+      'this part lists signatories {first}–{last} on the following pages.',
     other:
-      'This letter is signed by {count} supporters of {org}, listed in {parts} parts sent separately; this part lists signatories {first}–{last} on the following pages.',
+      'This letter is signed by {count} supporters of {org}, listed in {parts} parts sent separately; ' +
+      'this part lists signatories {first}–{last} on the following pages.',
   },
   original: 'The original text:',
 

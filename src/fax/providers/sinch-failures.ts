@@ -28,7 +28,10 @@ const CALL_ERROR: Readonly<Record<number, FailureKind>> = {
   49: 'invalid-number', // The destination phone number Is Not active
 };
 
-/** A fax machine answered; every fault not named here is one of the transmission (a glitch on a working machine). */
+/**
+ * A fax machine answered; every fault not named here is one of the transmission (a glitch on a working
+ * machine).
+ */
 const FAX_ERROR: Readonly<Record<number, FailureKind>> = {
   6: 'line',
   7: 'not-a-fax', // Far end cannot receive at the size of image
@@ -82,7 +85,10 @@ const BY_TYPE: Readonly<Record<string, Readonly<Record<number, FailureKind>>>> =
   DOCUMENT_CONVERSION_ERROR,
 };
 
-/** Sinch lists no codes for these types: LINE_ERROR is a line's fault; FATAL_ERROR and GENERAL_ERROR are not known. */
+/**
+ * Sinch lists no codes for these types: LINE_ERROR is a line's fault; FATAL_ERROR and GENERAL_ERROR are not
+ * known.
+ */
 const LINE_TYPES = new Set(['LINE_ERROR']);
 
 export interface SinchFailure {

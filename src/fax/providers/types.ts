@@ -20,7 +20,9 @@ export interface OutgoingFax {
   test: boolean;
 }
 
-/** What a provider reports about a fax that reached its recipient (or its outbox); null where it says nothing. */
+/**
+ * What a provider reports about a fax that reached its recipient (or its outbox); null where it says nothing.
+ */
 export interface DeliveryFacts {
   completedAt: Date | null;
   pagesSent: number | null;
@@ -58,7 +60,10 @@ export interface FaxReport {
 
 export type FaxProviderName = Config['fax']['provider'];
 
-/** Whether a provider's faxes reach real machines: demo campaigns, whose numbers are fictional, never go through one. */
+/**
+ * Whether a provider's faxes reach real machines: demo campaigns, whose numbers are fictional, never go
+ * through one.
+ */
 export const reachesRealMachines = (provider: FaxProviderName) => provider !== 'file';
 
 export interface FaxProvider {

@@ -37,12 +37,19 @@ function authorityItem(authority: ActionView['authorities'][number], timeZone: s
       ? html`<p class="muted">Not delivered yet.</p>`
       : html`<ul class="deliveries">${authority.deliveries.map(
           (d) =>
-            html`<li>${d.channel === 'fax' ? 'Fax' : 'E-mail'} ${d.dryRun ? 'dry run (written to an outbox, not sent)' : 'delivered'}, <time datetime="${d.receivedAt}">${when(d.receivedAt, timeZone)}</time>, ${d.pages} page${d.pages === 1 ? '' : 's'}</li>`,
+            html`<li>${d.channel === 'fax' ? 'Fax' : 'E-mail'} ${
+              d.dryRun ? 'dry run (written to an outbox, not sent)' : 'delivered'
+            }, <time datetime="${d.receivedAt}">${when(d.receivedAt, timeZone)}</time>, ${d.pages} page${
+              d.pages === 1 ? '' : 's'
+            }</li>`,
         )}</ul>`
   }</li>`;
 }
 
-/** The public page of an action: accessible, usable on a phone, with an Open Graph card; no names, no numbers. */
+/**
+ * The public page of an action: accessible, usable on a phone, with an Open Graph card; no names, no
+ * numbers.
+ */
 export function actionPage(
   action: ActionView,
   options: PageStyle & { orgName: string; timeZone: string; pageUrl: string; now: Date },
@@ -51,7 +58,9 @@ export function actionPage(
     action.status === 'open' && (action.closesAt === null || new Date(action.closesAt) > options.now);
   const description =
     action.summary ?? `Text ${action.keyword} and your full name to ${action.howToSign.shortcode} to sign.`;
-  const smsLink = `sms:${encodeURIComponent(action.howToSign.shortcode)}?&body=${encodeURIComponent(`${action.keyword} `)}`;
+  const smsLink =
+    `sms:${encodeURIComponent(action.howToSign.shortcode)}` +
+    `?&body=${encodeURIComponent(`${action.keyword} `)}`;
   const deadline = action.closesAt
     ? `${when(action.closesAt, options.timeZone)} (${options.timeZone.replace('_', ' ')} time)`
     : 'none set';
@@ -83,19 +92,30 @@ ${action.summary ? html`<p>${action.summary}</p>` : ''}
 ${
   open
     ? html`<section class="sign" aria-labelledby="how"><h2 id="how">How to sign</h2>
-<p>Text <strong>${action.keyword}</strong> and your full name to <strong>${action.howToSign.shortcode}</strong>.</p>
-<p class="muted">For example: <kbd>${action.keyword} Your Name</kbd>. Your name goes on our fax; your number never does.</p>
+<p>Text <strong>${action.keyword}</strong> and your full name to <strong>${
+        action.howToSign.shortcode
+      }</strong>.</p>
+<p class="muted">For example: <kbd>${action.keyword} Your Name</kbd>. Your name goes on our fax;
+  your number never does.</p>
 <a class="button" href="${smsLink}">Text ${action.keyword} to ${action.howToSign.shortcode}</a></section>`
     : html`<p class="closed">This action has closed. Thank you to everyone who signed.</p>`
 }
 <div class="stats">
-<p class="stat"><span class="count" id="count" data-json="/act/${encodeURIComponent(action.keyword)}.json">${action.signatureCount.toLocaleString('en-GB')}</span> names signed</p>
+<p class="stat"><span class="count" id="count"
+  data-json="/act/${encodeURIComponent(action.keyword)}.json">${action.signatureCount.toLocaleString(
+    'en-GB',
+  )}</span> names signed</p>
 <p class="stat"><strong>Deadline</strong><br>${deadline}</p>
 </div>
 <section aria-labelledby="deliveries"><h2 id="deliveries">Where the names went</h2>
-${authorities.length === 0 ? html`<p class="muted">No fax has been sent yet.</p>` : html`<ul class="deliveries">${authorities}</ul>`}
+${
+  authorities.length === 0
+    ? html`<p class="muted">No fax has been sent yet.</p>`
+    : html`<ul class="deliveries">${authorities}</ul>`
+}
 </section>
-<footer><p>Times in ${options.timeZone.replace('_', ' ')} time. Updated ${when(action.updatedAt, options.timeZone)}.</p></footer>
+<footer><p>Times in ${options.timeZone.replace('_', ' ')} time.
+  Updated ${when(action.updatedAt, options.timeZone)}.</p></footer>
 </main>
 </body>
 </html>`;
@@ -120,7 +140,8 @@ export function noActionPage(
 <main>
 <p class="muted">${options.orgName}</p>
 <h1>No such action</h1>
-<p>There is no public action called <strong>${keyword.slice(0, 40)}</strong>. Check the link or the keyword: it may be misspelt, or the action may not be public.</p>
+<p>There is no public action called <strong>${keyword.slice(0, 40)}</strong>. Check the link or the keyword:
+  it may be misspelt, or the action may not be public.</p>
 <p class="muted">To sign an action, text its keyword and your full name to ${options.shortcode}.</p>
 </main>
 </body>
