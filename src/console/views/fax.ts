@@ -71,6 +71,9 @@ export interface TestFaxForm {
 
 export const blankTestFax: TestFaxForm = { faxNumber: '', targetId: '', problem: null };
 
+const PLAN_COLUMNS = ['Target', 'Fax numbers and e-mail', 'Pages', 'Time', 'Cost', 'Document'];
+const BATCH_LIST_COLUMNS = ['Batch', 'Status', 'Names', 'Why', 'Made'];
+
 export function faxPage(
   context: PageContext,
   id: number,
@@ -79,46 +82,77 @@ export function faxPage(
   testFax: TestFaxForm,
 ): SafeHtml {
   const canWrite = canDo(context, 'campaigner');
-  const targetRows = perTarget.map(
-    (
-      row,
-    ) => html`<tr><td data-label="Target">${row.target.name}</td><td data-label="Fax numbers and e-mail">${[...row.target.faxNumbers, ...row.target.emails].join(', ')} (${row.target.channel})</td><td data-label="Pages">${row.pages} (${plural(row.parts, 'part')})</td>
-        <td data-label="Time">${formatSeconds(row.estimatedSeconds)}</td><td data-label="Cost">${formatMoney(row.estimatedCost)}</td>
-        <td data-label="Document"><a href="/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}">Preview PDF<span class="hint"> for ${row.target.name}</span></a></td></tr>`,
-  );
+  const targetRows = perTarget.map((row) => {
+    const addresses = [...row.target.faxNumbers, ...row.target.emails].join(', ');
+    const preview = `/console/campaigns/${id}/fax-preview.pdf?targetId=${row.target.id}`;
+    return html`<tr>${[
+      html`<td data-label="Target">${row.target.name}</td>`,
+      html`<td data-label="Fax numbers and e-mail">${addresses} (${row.target.channel})</td>`,
+      html`<td data-label="Pages">${row.pages} (${plural(row.parts, 'part')})</td>`,
+    ]}
+        ${[
+          html`<td data-label="Time">${formatSeconds(row.estimatedSeconds)}</td>`,
+          html`<td data-label="Cost">${formatMoney(row.estimatedCost)}</td>`,
+        ]}
+        <td data-label="Document"><a href="${preview}">Preview PDF<span
+          class="hint"> for ${row.target.name}</span></a></td></tr>`;
+  });
   const batchRows = batches.map(
-    (
-      b,
-    ) => html`<tr><td data-label="Batch"><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td><td data-label="Status" class="status status-${b.status}">${statusLabel(b.status)}</td>
-        <td data-label="Names">${b.signatureCount}</td><td data-label="Why">${b.reason}</td><td data-label="Made">${formatTime(b.createdAt)}</td></tr>`,
+    (b) => html`<tr>${[
+      html`<td data-label="Batch"><a href="/console/fax-batches/${b.id}">Batch ${b.id}</a></td>`,
+      html`<td data-label="Status" class="status status-${b.status}">${statusLabel(b.status)}</td>`,
+    ]}
+        ${[
+          html`<td data-label="Names">${b.signatureCount}</td>`,
+          html`<td data-label="Why">${b.reason}</td>`,
+          html`<td data-label="Made">${formatTime(b.createdAt)}</td>`,
+        ]}</tr>`,
   );
+  const names = plural(whole.signatureCount, 'name');
   return page(
     context,
     `Fax · ${campaign.title}`,
     html`<h1>Fax: ${campaign.title}</h1>
         <p><a href="/console/campaigns/${id}">Back to the campaign</a></p>
         <h2>The next batch</h2>
-        <p><strong>${plural(whole.signatureCount, 'name')}</strong> ${whole.signatureCount === 1 ? 'is' : 'are'} waiting. Sending them now takes ${plural(whole.pages, 'page')} in all,
-          about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Target</th><th scope="col">Fax numbers and e-mail</th><th scope="col">Pages</th><th scope="col">Time</th><th scope="col">Cost</th><th scope="col">Document</th></tr></thead>
+        <p><strong>${names}</strong> ${whole.signatureCount === 1 ? 'is' : 'are'} waiting.
+          Sending them now takes ${plural(whole.pages, 'page')} in all,
+          about ${formatSeconds(whole.estimatedSeconds)} on the line,
+          costing about ${formatMoney(whole.estimatedCost)}.</p>
+        <div class="table-wrap"><table class="cards">${tableHead(PLAN_COLUMNS)}
         <tbody>${targetRows}</tbody></table></div>
-        ${canWrite && whole.signatureCount > 0 && html`<p><a class="button" href="/console/campaigns/${id}/fax/confirm">Send the batch…</a></p>`}
+        ${
+          canWrite &&
+          whole.signatureCount > 0 &&
+          html`<p><a class="button" href="/console/campaigns/${id}/fax/confirm">Send the batch…</a></p>`
+        }
         ${
           canWrite &&
           html`<h2>Send a test fax</h2>
         <form method="post" action="/console/campaigns/${id}/test-fax" novalidate>${csrfField(context)}
           <label for="test-fax-number">Your fax number</label>
-          <p class="hint" id="test-fax-hint">In E.164 form, e.g. +442079460123. Only part 1 is sent; no names are used up.</p>
+          <p class="hint" id="test-fax-hint">In E.164 form, e.g. +442079460123.
+            Only part 1 is sent; no names are used up.</p>
           ${testFax.problem && html`<p class="field-error" id="test-fax-error">${testFax.problem}</p>`}
           <input type="text" id="test-fax-number" name="faxNumber" required value="${testFax.faxNumber}"
-            aria-describedby="test-fax-hint${testFax.problem ? ' test-fax-error' : ''}" ${testFax.problem ? html`aria-invalid="true"` : null}>
+            aria-describedby="test-fax-hint${testFax.problem ? ' test-fax-error' : ''}"
+            ${testFax.problem ? html`aria-invalid="true"` : null}>
           <label for="test-fax-target">Document of</label>
-          <select id="test-fax-target" name="targetId">${campaign.targets.map((t) => html`<option value="${t.id}" ${String(t.id) === testFax.targetId ? html`selected` : null}>${t.name}</option>`)}</select>
+          <select id="test-fax-target" name="targetId">${campaign.targets.map((t) => {
+            const selected = String(t.id) === testFax.targetId ? html`selected` : null;
+            return html`<option value="${t.id}" ${selected}>${t.name}</option>`;
+          })}</select>
           <button type="submit" class="secondary">Send a test fax</button>
         </form>`
         }
         <h2>Batches</h2>
-        ${batchRows.length ? html`<div class="table-wrap"><table class="cards"><thead><tr><th scope="col">Batch</th><th scope="col">Status</th><th scope="col">Names</th><th scope="col">Why</th><th scope="col">Made</th></tr></thead><tbody>${batchRows}</tbody></table></div>` : html`<p>No batch has been sent yet.</p>`}`,
+        ${
+          batchRows.length
+            ? html`<div class="table-wrap"><table class="cards">${tableHead(BATCH_LIST_COLUMNS)}<tbody>${
+                batchRows
+              }</tbody></table></div>`
+            : html`<p>No batch has been sent yet.</p>`
+        }`,
   );
 }
 
@@ -138,23 +172,37 @@ export function confirmBatchPage(
   { campaign, perTarget, whole }: FaxPlan,
   letterhead: string | null,
 ): SafeHtml {
+  const names = plural(whole.signatureCount, 'name');
+  const goes = whole.signatureCount === 1 ? 'goes' : 'go';
+  const targets = plural(perTarget.length, 'target');
   return page(
     context,
     'Send the batch?',
     html`<h1>Send the batch?</h1>
-        <p id="fax-summary"><strong>${plural(whole.signatureCount, 'name')}</strong> of “${campaign.title}” ${whole.signatureCount === 1 ? 'goes' : 'go'} to ${plural(perTarget.length, 'target')}:
-          ${plural(whole.pages, 'page')}, about ${formatSeconds(whole.estimatedSeconds)} on the line, costing about ${formatMoney(whole.estimatedCost)}.</p>
-        <ul>${perTarget.map((row) => html`<li>${row.target.name} (${row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number'}): ${plural(row.pages, 'page')}, ${formatMoney(row.estimatedCost)}</li>`)}</ul>
-        ${letterhead && html`<p class="warning" role="alert" id="letterhead-warning">Before you send: ${letterhead} (whoever runs Pocket Protest does that).</p>`}
+        <p id="fax-summary"><strong>${names}</strong> of “${campaign.title}” ${goes} to ${targets}:
+          ${plural(whole.pages, 'page')}, about ${formatSeconds(whole.estimatedSeconds)} on the line,
+          costing about ${formatMoney(whole.estimatedCost)}.</p>
+        <ul>${perTarget.map((row) => {
+          const address = row.target.faxNumbers[0] ?? row.target.emails[0] ?? 'no fax number';
+          return html`<li>${row.target.name} (${address}):
+            ${plural(row.pages, 'page')}, ${formatMoney(row.estimatedCost)}</li>`;
+        })}</ul>
+        ${
+          letterhead &&
+          html`<p class="warning" role="alert" id="letterhead-warning">Before you send: ${letterhead}
+            (whoever runs Pocket Protest does that).</p>`
+        }
         <h2>Page 1, as ${perTarget.length === 1 ? 'the target receives it' : 'each target receives it'}</h2>
         ${perTarget.map((row) => {
           const src = `/console/campaigns/${id}/fax-preview/first-page.pdf?targetId=${row.target.id}`;
           return html`<figure class="fax-preview">
-          <iframe class="fax-page" src="${src}#view=FitH&amp;toolbar=0&amp;navpanes=0" title="Page 1 of the fax to ${row.target.name}"></iframe>
+          <iframe class="fax-page" src="${src}#view=FitH&amp;toolbar=0&amp;navpanes=0"
+            title="Page 1 of the fax to ${row.target.name}"></iframe>
           <figcaption>${row.target.name}: <a href="${src}">page 1 (PDF)</a></figcaption></figure>`;
         })}
         <form method="post" action="/console/campaigns/${id}/fax-batches">${csrfField(context)}
-          <button type="submit">Send ${plural(whole.signatureCount, 'name')} now</button> <a href="/console/campaigns/${id}/fax">Cancel</a>
+          <button type="submit">Send ${names} now</button>
+          <a href="/console/campaigns/${id}/fax">Cancel</a>
         </form>`,
   );
 }
