@@ -179,7 +179,10 @@ export async function lockTwilioSid(tx: Tx, sid: string): Promise<void> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${SID_LOCK}), hashtext(${sid}))`);
 }
 
-/** How a message ended: its status (checked by Postgres' cast), error code and, when Twilio took it, sid and time sent. */
+/**
+ * How a message ended: its status (checked by Postgres' cast), error code and, when Twilio took it,
+ * sid and time sent.
+ */
 export async function recordMessageOutcome(
   q: Tx,
   messageId: number,

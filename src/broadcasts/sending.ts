@@ -35,10 +35,16 @@ import {
 
 /** An early report whose send is never recorded (not ours) is dropped after this. */
 const EARLY_REPORTS_KEPT_DAYS = 1;
-/** Twilio's statuses recorded on a message; an earlier one (accepted, queued, sending) is recorded as sent. */
+/**
+ * Twilio's statuses recorded on a message; an earlier one (accepted, queued, sending) is recorded as
+ * sent.
+ */
 const RECORDED_STATUSES = new Set(['sent', 'delivered', 'undelivered', 'failed']);
 
-/** Recipients written per transaction: a million-member network is 200 transactions of well under a second each. */
+/**
+ * Recipients written per transaction: a million-member network is 200 transactions of well under a
+ * second each.
+ */
 export const FAN_OUT_BATCH = 5_000;
 
 export interface SendingDeps {

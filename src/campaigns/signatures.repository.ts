@@ -313,7 +313,8 @@ export async function eachChunkOfBatchNames(
   each: (names: Array<string | null>) => void,
 ): Promise<void> {
   await tx.execute(
-    sql`DECLARE batch_names NO SCROLL CURSOR FOR SELECT name FROM signatures WHERE batch_id = ${batchId} ORDER BY id`,
+    sql`DECLARE batch_names NO SCROLL CURSOR FOR
+        SELECT name FROM signatures WHERE batch_id = ${batchId} ORDER BY id`,
   );
   for (;;) {
     const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM batch_names`));

@@ -220,7 +220,8 @@ async function* textOf(source: MembersFile, maxBytes: number): AsyncGenerator<st
       throw new AppError(
         413,
         'file_too_large',
-        `A file may be ${Math.floor(maxBytes / 1_000_000)} MB at most; split it and import the parts one after another.`,
+        `A file may be ${Math.floor(maxBytes / 1_000_000)} MB at most; ` +
+          'split it and import the parts one after another.',
       );
     }
     let text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
@@ -335,7 +336,8 @@ export async function* readMemberRecords(
         throw new AppError(
           413,
           'too_many_rows',
-          `A file may hold ${options.maxRows} members at most; split it and import the parts one after another.`,
+          `A file may hold ${options.maxRows} members at most; ` +
+            'split it and import the parts one after another.',
         );
       }
       yield line;

@@ -44,7 +44,10 @@ export function releaseImportConnection(connection: ImportConnection, broken: bo
   connection.client.release(broken);
 }
 
-/** What a merge did, or would do: accepted rows (a number given twice counted twice), new members, held names. */
+/**
+ * What a merge did, or would do: accepted rows (a number given twice counted twice), new members,
+ * held names.
+ */
 export interface MergeCounts {
   valid: number;
   imported: number;
@@ -170,7 +173,10 @@ export async function stageTemporaryRows(connection: ImportConnection, rows: Che
   await copyChecked(connection, null, rows);
 }
 
-/** Moves the temporary table's rows into supporters (the caller's transaction, on the import's connection). */
+/**
+ * Moves the temporary table's rows into supporters (the caller's transaction, on the import's
+ * connection).
+ */
 export const mergeTemporaryStaging = (tx: Tx, now: Date) => countsOf(tx, moveStaged(TEMPORARY_STAGING, now));
 
 export const countTemporaryStaging = (db: Tx) => countsOf(db, countStaged(TEMPORARY_STAGING));
@@ -290,7 +296,8 @@ export async function copyUploadedRows(
     for await (const record of records) {
       n += 1;
       await writer.add(
-        `${importId}\t${n}\t${record.line}\t${copyField(record.number)}\t${copyField(record.name)}\t${copyField(record.consentDate)}\t${copyField(record.consentSource)}\n`,
+        `${importId}\t${n}\t${record.line}\t${copyField(record.number)}\t${copyField(record.name)}\t` +
+          `${copyField(record.consentDate)}\t${copyField(record.consentSource)}\n`,
       );
     }
     await writer.end();
@@ -398,7 +405,9 @@ async function copyChecked(
   const prefix = importId === null ? '' : `${importId}\t`;
   let text = '';
   for (const row of rows) {
-    text += `${prefix}${row.line}\t${row.phoneCiphertext ?? '\\N'}\t${row.phoneIndex}\t${copyField(row.name)}\t${row.held ? 't' : 'f'}\t${row.consentAt.toISOString()}\t${copyField(row.consentSource)}\n`;
+    text +=
+      `${prefix}${row.line}\t${row.phoneCiphertext ?? '\\N'}\t${row.phoneIndex}\t${copyField(row.name)}\t` +
+      `${row.held ? 't' : 'f'}\t${row.consentAt.toISOString()}\t${copyField(row.consentSource)}\n`;
   }
   const columns = 'line, phone_ciphertext, phone_index, name, held, consent_at, consent_source';
   const copy = connection.client.query(

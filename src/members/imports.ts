@@ -20,7 +20,10 @@ export const REFUSED_KEPT = 100;
  * hand at once (one checked while the last is written), so a smaller chunk keeps the worker's memory down.
  */
 const CHECK_CHUNK = 5_000;
-/** Times a worker may take an import up: a file that kills its worker each time is failed, not retried forever. */
+/**
+ * Times a worker may take an import up: a file that kills its worker each time is failed, not
+ * retried forever.
+ */
 const MAX_RUNS = 3;
 /** A waiting or running import nobody has moved for this long no longer blocks the next one. */
 const ABANDONED_AFTER_MINUTES = 15;
@@ -94,7 +97,8 @@ export function createImportJobsService({
         const abandoned = await repository.failImportsIdleSince(
           tx,
           new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000),
-          `No worker moved this import for ${ABANDONED_AFTER_MINUTES} minutes; nothing was imported. Send the file again.`,
+          `No worker moved this import for ${ABANDONED_AFTER_MINUTES} minutes; nothing was imported. ` +
+            'Send the file again.',
           now,
         );
         for (const id of abandoned) await repository.deleteStagedRows(tx, id);
@@ -146,7 +150,8 @@ export function createImportJobsService({
       if (job.runs > MAX_RUNS) {
         await fail(
           importId,
-          `The import stopped ${MAX_RUNS} times before it finished (its worker was killed or ran out of memory); nothing was imported. Send the file again, or split it.`,
+          `The import stopped ${MAX_RUNS} times before it finished (its worker was killed or ran out of ` +
+            'memory); nothing was imported. Send the file again, or split it.',
         );
         return;
       }
@@ -236,5 +241,8 @@ export type ImportJobsService = ReturnType<typeof createImportJobsService>;
 export function importFailure(error: unknown): string {
   const { code } = (error as { cause?: { code?: string } }).cause ?? (error as { code?: string });
   if (error instanceof AppError) return error.message;
-  return `The import failed (${code ? `Postgres error ${code}` : 'worker error'}) and was rolled back whole; nothing was imported. Send the file again.`;
+  return (
+    `The import failed (${code ? `Postgres error ${code}` : 'worker error'}) and was rolled back whole; ` +
+    'nothing was imported. Send the file again.'
+  );
 }

@@ -6,4 +6,5 @@ import { sql } from 'drizzle-orm';
  * supporter row but is texted nothing after its answer), opted in, not erased, a number kept.
  * Broadcast audiences and the members page count the same people.
  */
-export const TEXTABLE_MEMBER = sql`s.consent_at IS NOT NULL AND s.opted_in AND s.erased_at IS NULL AND s.phone_ciphertext IS NOT NULL`;
+export const TEXTABLE_MEMBER = sql`s.consent_at IS NOT NULL AND s.opted_in AND s.erased_at IS NULL
+  AND s.phone_ciphertext IS NOT NULL`;

@@ -89,7 +89,8 @@ export async function memberRoutes(plain: FastifyInstance) {
         tags,
         summary: 'Import an existing SMS network as a background job',
         description:
-          `The same file as POST /members/import, up to ${MAX_JOB_ROWS} rows and ${MAX_JOB_BYTES / 1_000_000} MB ` +
+          `The same file as POST /members/import, up to ${MAX_JOB_ROWS} rows ` +
+          `and ${MAX_JOB_BYTES / 1_000_000} MB ` +
           '(413 above either). The file is stored as it arrives and a worker checks and imports it; follow ' +
           'it with GET /members/imports/{id}. Accepted rows are imported together or not at all. One ' +
           'import at a time: 409 while another waits or runs.',
@@ -110,7 +111,8 @@ export async function memberRoutes(plain: FastifyInstance) {
         throw new AppError(
           413,
           'file_too_large',
-          `A file may be ${MAX_JOB_BYTES / 1_000_000} MB at most; split it and import the parts one after another.`,
+          `A file may be ${MAX_JOB_BYTES / 1_000_000} MB at most; ` +
+            'split it and import the parts one after another.',
         );
       }
       const job = await importJobs.start(request.body, {

@@ -108,7 +108,10 @@ export async function deleteRelayedBefore(tx: Tx, days: number, limit: number): 
       LIMIT ${limit})`);
 }
 
-/** Rows relayed less than `withinSeconds` and at least `settleSeconds` ago, oldest first; `since`: relayed at. */
+/**
+ * Rows relayed less than `withinSeconds` and at least `settleSeconds` ago, oldest first; `since`:
+ * relayed at.
+ */
 export async function recentlyRelayedJobs(
   tx: Tx,
   withinSeconds: number,
@@ -152,7 +155,10 @@ export async function requeueSettled(tx: Tx, ids: string[], settleSeconds: numbe
   return rows.length;
 }
 
-/** The rows of `queue`/`jobName` whose payload's `field` is one of `ids`: that id, the job key, and whether not yet relayed. */
+/**
+ * The rows of `queue`/`jobName` whose payload's `field` is one of `ids`: that id, the job key, and
+ * whether not yet relayed.
+ */
 export async function jobsForIds(
   tx: Tx,
   queue: QueueName,
