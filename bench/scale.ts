@@ -5,7 +5,7 @@
  * measures other sizes; BENCH_SCALE_IMPORT_ONLY=1 measures the import alone.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -53,6 +53,9 @@ const settings = {
 };
 const config = loadConfig(settings);
 
+/** The servers and steps run with the production image's NODE_OPTIONS (its heap cap), read from the Dockerfile. */
+const PRODUCTION_NODE_OPTIONS = /NODE_OPTIONS=(\S+)/u.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '';
+
 const memberPhone = (n: number) => `+4478${String(10_000_000 + n).padStart(8, '0')}`;
 
 function membersFile(rows: number): string {
@@ -81,7 +84,7 @@ const compiled = (file: string) => join('dist', file.replace(/\.ts$/u, '.js'));
 function start([file, ...args]: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, [compiled(file as string), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...settings, ...env },
+    env: { ...process.env, ...settings, NODE_OPTIONS: PRODUCTION_NODE_OPTIONS, ...env },
   });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve(child));
@@ -115,7 +118,7 @@ function step(
     process.execPath,
     [compiled('bench/scale-child.ts'), kind, DATABASE_URL, String(id)],
     {
-      env: { ...process.env, ...settings, ...env },
+      env: { ...process.env, ...settings, NODE_OPTIONS: PRODUCTION_NODE_OPTIONS, ...env },
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,
     },

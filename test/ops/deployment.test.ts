@@ -229,6 +229,14 @@ describe('Dockerfile', () => {
     expect(copies.some((copy) => copy.startsWith(`--from=${deps?.from.split(' AS ')[1]} `))).toBe(true);
   });
 
+  it('caps the heap of every process the image runs, so garbage cannot grow past the design', () => {
+    const env = runtime?.steps.filter(([instruction]) => instruction === 'ENV').map(([, rest]) => rest) ?? [];
+    const cap = /NODE_OPTIONS=--max-old-space-size=(\d+)\b/.exec(env.join(' '))?.[1];
+    // What a million-member import, fax batch and export were measured under (README, the scale bench).
+    expect(Number(cap)).toBeGreaterThanOrEqual(128);
+    expect(Number(cap)).toBeLessThanOrEqual(192);
+  });
+
   it('puts the migrations where the compiled migrator looks for them', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
