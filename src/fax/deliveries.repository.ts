@@ -83,20 +83,8 @@ export async function deliveryByCallbackToken(
 }
 
 /** A delivery of one part to one target, whichever of its channels the table gives first. */
-export async function deliveryOfPart(
-  db: Tx,
-  { batchId, targetId, part }: PartOfBatch,
-): Promise<FaxDeliveryRow | undefined> {
-  const [delivery] = await db
-    .select()
-    .from(faxDeliveries)
-    .where(
-      and(
-        eq(faxDeliveries.batchId, batchId),
-        eq(faxDeliveries.targetId, targetId),
-        eq(faxDeliveries.part, part),
-      ),
-    );
+export async function deliveryOfPart(db: Tx, part: PartOfBatch): Promise<FaxDeliveryRow | undefined> {
+  const [delivery] = await deliveriesOfPart(db, part);
   return delivery;
 }
 
