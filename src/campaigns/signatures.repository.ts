@@ -282,27 +282,6 @@ export async function claimWaitingSignatures(db: Tx, campaignId: number, batchId
 }
 
 /**
- * The names of a campaign's valid signatures in signing order (null where erased): only those waiting
- * for a batch, or every one.
- */
-export async function signatureNames(
-  db: Tx,
-  campaignId: number,
-  { onlyWaiting }: { onlyWaiting: boolean },
-): Promise<Array<string | null>> {
-  const rows = await db
-    .select({ name: signatures.name })
-    .from(signatures)
-    .where(
-      onlyWaiting
-        ? waiting(campaignId)
-        : and(eq(signatures.campaignId, campaignId), eq(signatures.status, 'valid')),
-    )
-    .orderBy(asc(signatures.id));
-  return rows.map((row) => row.name);
-}
-
-/**
  * Passes a batch's names (null where erased), in signing order, `chunk` at a time to `each`, through a
  * cursor rather than all at once. Runs in a transaction: a cursor lives only as long as its transaction.
  */
@@ -349,17 +328,31 @@ export async function eachChunkOfWaitingNames(
   chunk: number,
   each: (names: Array<string | null>) => void,
 ): Promise<void> {
+  await eachChunkOfNames(tx, campaignId, { onlyWaiting: true }, chunk, each);
+}
+
+/**
+ * The names of a campaign's valid signatures (only those waiting for a batch with `onlyWaiting`), as
+ * eachChunkOfWaitingNames passes them.
+ */
+export async function eachChunkOfNames(
+  tx: Tx,
+  campaignId: number,
+  { onlyWaiting }: { onlyWaiting: boolean },
+  chunk: number,
+  each: (names: Array<string | null>) => void,
+): Promise<void> {
   await tx.execute(sql`
-    DECLARE waiting_names NO SCROLL CURSOR FOR
+    DECLARE campaign_names NO SCROLL CURSOR FOR
       SELECT name FROM signatures
-       WHERE campaign_id = ${campaignId} AND status = 'valid' AND batch_id IS NULL
+       WHERE campaign_id = ${campaignId} AND status = 'valid' ${onlyWaiting ? sql`AND batch_id IS NULL` : sql``}
        ORDER BY id`);
   for (;;) {
-    const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM waiting_names`));
+    const { rows } = await tx.execute<{ name: string | null }>(sql.raw(`FETCH ${chunk} FROM campaign_names`));
     each(rows.map((row) => row.name));
     if (rows.length < chunk) break;
   }
-  await tx.execute(sql`CLOSE waiting_names`);
+  await tx.execute(sql`CLOSE campaign_names`);
 }
 
 /**

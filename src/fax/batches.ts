@@ -37,7 +37,7 @@ export const faxBatchesOfCampaigns: FaxBatchesOfCampaigns = {
 };
 
 /** Names read from the database at a time when a batch is planned or rendered. */
-const NAMES_PER_READ = 10_000;
+export const NAMES_PER_READ = 10_000;
 
 /** Stands in for a name erased after its batch was made, so that the names after it keep their numbers. */
 const ERASED_NAME = '—';

@@ -7,13 +7,14 @@ import type { FaxDeliveryRow } from '../db/rows.js';
 import { notFound } from '../errors.js';
 import { createMailTransport, type MailTransport } from '../mail/transport.js';
 import { enqueue } from '../queue/outbox.repository.js';
+import { NAMES_PER_READ } from './batches.js';
 import * as batchesRepository from './batches.repository.js';
 import { nextBusinessInstant } from './business-hours.js';
 import { createChannels, readyToSend } from './channels.js';
 import type { DeliveryInContext } from './deliveries.repository.js';
 import * as deliveriesRepository from './deliveries.repository.js';
 import { createEmailSenderService } from './email-sender.js';
-import { type FaxPart, faxInput, planFax } from './layout.js';
+import { type FaxPart, faxInput, planFax, SignatoryPageStarts, type SomeNames } from './layout.js';
 import {
   FaxBlocked,
   type FaxOutcome,
@@ -425,14 +426,33 @@ export function createFaxSenderService({ db, clock, config, provider, mail, timi
       const target = await campaignsRepository.targetOfCampaign(db, campaignId, targetId);
       if (!campaign || !target) throw notFound('Campaign target');
       if (campaign.isDemo && reachesRealMachines(provider.name)) return { sent: false as const };
-      const names = async (onlyWaiting: boolean) =>
-        (await signaturesRepository.signatureNames(db, campaignId, { onlyWaiting })).flatMap((name) =>
-          name === null ? [] : [name],
+      // Part 1 only, read a chunk at a time (a campaign may have a million names): where its pages end
+      // depends on every name before, so names are kept until as many pages as a part holds have begun.
+      const firstNames = async (onlyWaiting: boolean) => {
+        const paging = new SignatoryPageStarts(target.language);
+        const kept: string[] = [];
+        let count = 0;
+        await db.transaction((tx) =>
+          signaturesRepository.eachChunkOfNames(tx, campaignId, { onlyWaiting }, NAMES_PER_READ, (chunk) => {
+            const names = chunk.filter((name): name is string => name !== null);
+            if (paging.starts.length < config.fax.maxPages) kept.push(...names);
+            paging.add(names);
+            count += names.length;
+          }),
         );
-      let list = await names(true);
-      if (list.length === 0) list = await names(false);
-      const input = faxInput(config, campaign, target, list, clock());
-      const part = planFax(input)[0] as FaxPart;
+        return { kept, count, starts: paging.starts };
+      };
+      let names = await firstNames(true);
+      if (names.count === 0) names = await firstNames(false);
+      const now = clock();
+      const countOnly: SomeNames = { names: [], from: 0, count: names.count };
+      const part = planFax(faxInput(config, campaign, target, countOnly, now), names.starts)[0] as FaxPart;
+      const someNames = {
+        names: names.kept.slice(0, part.firstName + part.nameCount),
+        from: 0,
+        count: names.count,
+      };
+      const input = faxInput(config, campaign, target, someNames, now);
       const file = resolve(outboxDir, 'tests', `${testId}.pdf`);
       await writePdf(file, (output) => renderFaxPart(input, part, output));
       const submission = await provider.submit({

@@ -326,6 +326,33 @@ describe('two batch requests at once', () => {
 });
 
 describe('a batch longer than FAX_MAX_PAGES', () => {
+  it('makes its test fax of part 1 alone, the names of the preview, read a chunk at a time', async () => {
+    const campaign = await openCampaign(database, campaignInput('BAKIEV', [prosecutor]));
+    await signNames(database, 'BAKIEV', realisticNames(700));
+    const preview = await viewer({ method: 'GET', url: `/api/v1/campaigns/${campaign.id}/fax-preview` });
+    expect(Number(preview.headers['x-fax-parts'])).toBeGreaterThanOrEqual(3);
+    const previewFile = join(outboxDir, 'bakiev-preview.pdf');
+    writeFileSync(previewFile, preview.rawPayload);
+
+    const response = await campaigner({
+      method: 'POST',
+      url: `/api/v1/campaigns/${campaign.id}/test-fax`,
+      payload: { faxNumber: '+442079460998' },
+    });
+    expect(response.statusCode).toBe(202);
+    const line = await waitFor(
+      async () => sentLines(outboxDir).find((sent) => sent.test && sent.faxNumber === '+442079460998'),
+      'the test fax',
+    );
+    const file = join(outboxDir, line.file);
+    const names = readSignatories(file);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.length).toBeLessThan(700);
+    expect(names).toEqual(readSignatories(previewFile));
+    expect(pdfPages(file)).toBe(pdfPages(previewFile));
+    expect(pdfText(file, 1)).toContain('signed by 700 supporters');
+  });
+
   it('is split into parts, each with its own letter page, together carrying every name once', async () => {
     const campaign = await openCampaign(database, campaignInput('ALAMOV', [prosecutor]));
     await signNames(database, 'ALAMOV', realisticNames(800));
