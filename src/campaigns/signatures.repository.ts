@@ -225,7 +225,8 @@ export async function moderateMatchingSignatures(
   { from, namedOnly }: { from: readonly SignatureStatus[]; namedOnly: boolean },
   change: ModerationChange,
 ): Promise<number> {
-  const changed = await tx
+  // Counted by Postgres, not returned: releasing a whole campaign's held names may change a million rows.
+  const result = await tx
     .update(signatures)
     .set(change)
     .where(
@@ -235,9 +236,8 @@ export async function moderateMatchingSignatures(
         isNull(signatures.batchId),
         namedOnly ? isNotNull(signatures.name) : undefined,
       ),
-    )
-    .returning({ id: signatures.id });
-  return changed.length;
+    );
+  return result.rowCount ?? 0;
 }
 
 /** Valid and held signatures per UTC hour signed, from the kept counters; hours with none left out. */
