@@ -83,3 +83,8 @@ export function fromLocalInput(text: string, timeZone: string): Date | null {
   // 31 February and the like roll over: refused rather than moved to March.
   return toLocalInput(at, timeZone).slice(0, 10) === text.trim().slice(0, 10) ? at : null;
 }
+
+/** "2026-12-01 09:30:00 UTC": how the proof of delivery (its page and its PDF) prints a time. */
+export function formatUtc(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

@@ -11,6 +11,7 @@ import {
   type TargetReceipt,
   targetReceipts,
 } from '../receipt.js';
+import { formatUtc } from '../time.js';
 import { batchById, batchWithCampaign } from './batches.repository.js';
 import { deliveriesOfBatch } from './deliveries.repository.js';
 import { FACES } from './fonts.js';
@@ -159,10 +160,6 @@ export function createReceiptsService({ db, config }: { db: Db; config: Config }
       return done;
     },
   };
-}
-
-export function formatUtc(at: Date): string {
-  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 export type ReceiptsService = ReturnType<typeof createReceiptsService>;

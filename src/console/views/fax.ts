@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../../html.js';
+import { formatUtc } from '../../time.js';
 import {
   actionButton,
   canDo,
@@ -27,8 +28,7 @@ export const statusLabel = (status: string) =>
 /** Staff read why a part failed, may have been received, or cannot go until they fix something. */
 const EXPLAINED = new Set(['failed', 'uncertain', 'blocked']);
 
-/** "2026-12-01 09:30:00 UTC", as the receipt's PDF prints times. */
-const utc = (at: Date | null) => (at ? `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC` : '—');
+const utc = (at: Date | null) => (at ? formatUtc(at) : '—');
 
 interface Estimate {
   estimatedSeconds: number;
