@@ -620,9 +620,7 @@ export const memberImports = pgTable(
 export const memberImportRows = pgTable(
   'member_import_rows',
   {
-    importId: ref('import_id')
-      .notNull()
-      .references(() => memberImports.id, { onDelete: 'cascade' }),
+    importId: ref('import_id').notNull(),
     n: integer('n').notNull(),
     line: integer('line').notNull(),
     number: text('number'),
@@ -637,9 +635,7 @@ export const memberImportRows = pgTable(
 export const memberImportChecked = pgTable(
   'member_import_checked',
   {
-    importId: ref('import_id')
-      .notNull()
-      .references(() => memberImports.id, { onDelete: 'cascade' }),
+    importId: ref('import_id').notNull(),
     line: integer('line').notNull(),
     phoneCiphertext: text('phone_ciphertext'),
     phoneIndex: text('phone_index').notNull(),

@@ -93,7 +93,9 @@ const moveStaged = (staged: SQL, now: Date) => sql`
              CASE WHEN name IS NOT NULL AND NOT held THEN ${HOLD_RULES}::text END, true, consent_at,
              ${IMPORT_CONSENT_TERMS}::text, NULL, 'import:' || consent_source, ${now}::timestamptz,
              ${now}::timestamptz
-        FROM (${firstOfEachNumber(staged)}) fresh ORDER BY line
+        -- In the index's order, not the file's: a million new keys go into the unique index's pages
+        -- one after another rather than at random (12 s against 7.5 s at a million).
+        FROM (${firstOfEachNumber(staged)}) fresh
       -- A member already is theirs: skipped, not re-consented. A number that only texted (HELP, hello)
       -- was not a member: the import's consent makes it one, its name and opt-out kept.
       ON CONFLICT (phone_index) DO UPDATE
@@ -352,10 +354,14 @@ export async function uploadedRowsAfter(
   after: number,
   limit: number,
 ): Promise<UploadedRow[]> {
-  // COPY wrote every column of the file's text, '' for an empty field: none is null.
+  // COPY wrote every column of the file's text, '' for an empty field: none is null. A range of `n`,
+  // not `n > after LIMIT`: on a table filled a moment ago, without statistics, Postgres planned the
+  // latter as a read of every row after `after` and a sort (200 ms a chunk at a million, against 2 ms).
   const { rows } = await db.execute<UploadedRow & Record<string, unknown>>(sql`
     SELECT n, line, number, name, consent_date AS "consentDate", consent_source AS "consentSource"
-      FROM member_import_rows WHERE import_id = ${importId} AND n > ${after} ORDER BY n LIMIT ${limit}`);
+      FROM member_import_rows
+     WHERE import_id = ${importId} AND n > ${after} AND n <= ${after + limit}
+     ORDER BY n`);
   return rows;
 }
 
@@ -470,4 +476,15 @@ export async function failImportJob(tx: Tx, importId: number, reason: string, no
 export async function deleteStagedRows(tx: Tx, importId: number): Promise<void> {
   await tx.delete(memberImportRows).where(eq(memberImportRows.importId, importId));
   await tx.delete(memberImportChecked).where(eq(memberImportChecked.importId, importId));
+}
+
+/**
+ * Empties both staging tables at once when no import is on its way (no upload holds the lock, no job
+ * waits or runs), and says whether it did: deleting a million rows one by one costs seconds and leaves
+ * them for vacuum.
+ */
+export async function truncateStagingIfIdle(tx: Tx): Promise<boolean> {
+  if (!(await tryImportTransactionLock(tx)) || (await importJobActive(tx))) return false;
+  await tx.execute(sql`TRUNCATE member_import_rows, member_import_checked`);
+  return true;
 }

@@ -25,6 +25,11 @@ const CHECK_CHUNK = 5_000;
  * retried forever.
  */
 const MAX_RUNS = 3;
+const ROWS_GONE =
+  'The uploaded rows are gone (the database lost them, as a restart of Postgres does); nothing was ' +
+  'imported. Send the file again.';
+/** Thrown to roll a merge back when fewer checked rows are staged than the job counted. */
+class StagedRowsGone extends Error {}
 /** A waiting or running import nobody has moved for this long no longer blocks the next one. */
 const ABANDONED_AFTER_MINUTES = 15;
 
@@ -170,10 +175,7 @@ export function createImportJobsService({
         const last = rows.at(-1);
         if (!last) {
           if (!(await writing)) return;
-          await fail(
-            importId,
-            'The uploaded rows are gone (the database lost them); nothing was imported. Send the file again.',
-          );
+          await fail(importId, ROWS_GONE);
           return;
         }
         const to = last.n;
@@ -209,26 +211,41 @@ export function createImportJobsService({
       if (!(await writing)) return;
 
       // The merge: one transaction, so that supporters gain every new member of the file or none.
-      await db.transaction(async (tx) => {
-        const current = await repository.importJobProgressForUpdate(tx, importId);
-        if (current?.status !== 'running' || current.processed !== processed) return;
-        const now = clock();
-        const result = resultOf(
-          dryRun
+      const merged = await db
+        .transaction(async (tx) => {
+          const current = await repository.importJobProgressForUpdate(tx, importId);
+          if (current?.status !== 'running' || current.processed !== processed) return false;
+          const now = clock();
+          const counts = dryRun
             ? await repository.countCheckedRows(tx, importId)
-            : await repository.mergeCheckedRows(tx, importId, now),
-        );
-        await repository.finishImportJob(tx, importId, result, now);
-        if (!dryRun) {
-          await recordAudit(tx, {
-            staffId: job.staffId,
-            action: 'members.import',
-            entityType: 'member_import',
-            entityId: importId,
-            after: { ...result, refused: refusedCount },
-          });
-        }
-        await repository.deleteStagedRows(tx, importId);
+            : await repository.mergeCheckedRows(tx, importId, now);
+          // The staging tables are unlogged: a restart of Postgres empties them. Merged, a file would then
+          // come in short without a word.
+          if ((counts?.valid ?? 0) !== processed - refusedCount) throw new StagedRowsGone();
+          const result = resultOf(counts);
+          await repository.finishImportJob(tx, importId, result, now);
+          if (!dryRun) {
+            await recordAudit(tx, {
+              staffId: job.staffId,
+              action: 'members.import',
+              entityType: 'member_import',
+              entityId: importId,
+              after: { ...result, refused: refusedCount },
+            });
+          }
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StagedRowsGone) return null;
+          throw error;
+        });
+      if (merged === null) {
+        await fail(importId, ROWS_GONE);
+        return;
+      }
+      if (!merged) return;
+      await db.transaction(async (tx) => {
+        if (!(await repository.truncateStagingIfIdle(tx))) await repository.deleteStagedRows(tx, importId);
       });
       if (!dryRun) await repository.analyzeSupporters(db);
     },
