@@ -13,29 +13,34 @@ import { formatSeconds, page } from './views/layout.js';
 export function progressOf(job: ImportJob, now: Date): ImportProgress {
   const seconds = job.startedAt ? Math.max((now.getTime() - job.startedAt.getTime()) / 1_000, 0.001) : 0;
   const rate = job.startedAt && job.processed > 0 ? job.processed / seconds : 0;
-  const checking = job.status === 'running' && job.processed < job.rows;
+  const checking = job.status === 'running' && (job.uploading || job.processed < job.rows);
   const state =
-    job.status === 'queued'
-      ? 'Waiting for a worker to take it up'
-      : job.status === 'running'
-        ? checking
-          ? 'Checking the rows'
-          : job.dryRun
-            ? 'Counting the new members'
-            : 'Adding the members to the network, all at once'
-        : job.status === 'done'
-          ? job.dryRun
-            ? 'Checked: nothing was imported'
-            : 'Done'
-          : 'Failed: nothing was imported';
+    job.uploading && (job.status === 'queued' || job.status === 'running')
+      ? 'Receiving the file: its rows are checked as they arrive'
+      : job.status === 'queued'
+        ? 'Waiting for a worker to take it up'
+        : job.status === 'running'
+          ? checking
+            ? 'Checking the rows'
+            : job.dryRun
+              ? 'Counting the new members'
+              : 'Adding the members to the network, all at once'
+          : job.status === 'done'
+            ? job.dryRun
+              ? 'Checked: nothing was imported'
+              : 'Done'
+            : 'Failed: nothing was imported';
   return {
     state,
     checked: number(job.processed),
     rows: number(job.rows),
     processed: job.processed,
     rate: rate > 0 ? `${number(Math.round(rate))} rows a second` : '',
+    // The time left is known once the whole file has come.
     left:
-      checking && rate > 0 ? `about ${formatSeconds(Math.ceil((job.rows - job.processed) / rate))} left` : '',
+      checking && !job.uploading && rate > 0
+        ? `about ${formatSeconds(Math.ceil((job.rows - job.processed) / rate))} left`
+        : '',
   };
 }
 

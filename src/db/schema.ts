@@ -589,8 +589,10 @@ export const memberImports = pgTable(
     id: id(),
     status: memberImportStatus('status').notNull().default('queued'),
     dryRun: boolean('dry_run').notNull(),
-    /** Rows of the file, header and blank lines aside. */
+    /** Rows of the file, header and blank lines aside: while `uploading`, those stored so far. */
     rows: integer('rows').notNull().default(0),
+    /** The file is still arriving: the worker checks the rows stored so far and waits for the rest. */
+    uploading: boolean('uploading').notNull().default(false),
     /** Rows checked so far (the worker's resume point). */
     processed: integer('processed').notNull().default(0),
     imported: integer('imported').notNull().default(0),

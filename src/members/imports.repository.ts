@@ -192,6 +192,7 @@ const JOB_COLUMNS = {
   status: memberImports.status,
   dryRun: memberImports.dryRun,
   rows: memberImports.rows,
+  uploading: memberImports.uploading,
   processed: memberImports.processed,
   imported: memberImports.imported,
   skipped: memberImports.skipped,
@@ -232,20 +233,57 @@ export async function failImportsIdleSince(
   return failed.map(({ id }) => id);
 }
 
+/** A new job whose file is about to arrive (`uploading`). */
 export async function insertImportJob(
   tx: Tx,
   job: { dryRun: boolean; staffId: number; now: Date },
 ): Promise<number> {
   const [created] = await tx
     .insert(memberImports)
-    .values({ dryRun: job.dryRun, staffId: job.staffId, createdAt: job.now, updatedAt: job.now })
+    .values({
+      dryRun: job.dryRun,
+      staffId: job.staffId,
+      uploading: true,
+      createdAt: job.now,
+      updatedAt: job.now,
+    })
     .returning({ id: memberImports.id });
   if (!created) throw new Error('the import job was not written');
   return created.id;
 }
 
-export async function setImportRowCount(tx: Tx, importId: number, rows: number): Promise<void> {
-  await tx.update(memberImports).set({ rows }).where(eq(memberImports.id, importId));
+/**
+ * Records how many rows of the file are stored, and whether more are to come; false if the job is no
+ * longer waiting or running (a worker failed it meanwhile). Returns the job's status.
+ */
+export async function setUploadedRows(
+  tx: Tx,
+  upload: { importId: number; rows: number; uploading: boolean; now: Date },
+): Promise<MemberImportStatus | undefined> {
+  const [job] = await tx
+    .update(memberImports)
+    .set({ rows: upload.rows, uploading: upload.uploading, updatedAt: upload.now })
+    .where(and(eq(memberImports.id, upload.importId), ACTIVE))
+    .returning({ status: memberImports.status });
+  return job?.status;
+}
+
+/** Where a job's upload stands, for the worker that follows it. */
+export async function importUploadOf(
+  db: Tx,
+  importId: number,
+): Promise<{ status: MemberImportStatus; rows: number; uploading: boolean } | undefined> {
+  const [job] = await db
+    .select({ status: memberImports.status, rows: memberImports.rows, uploading: memberImports.uploading })
+    .from(memberImports)
+    .where(eq(memberImports.id, importId));
+  return job;
+}
+
+/** Forgets a job and its rows altogether: its file was refused as it arrived, so nobody saw its id. */
+export async function deleteImportJob(tx: Tx, importId: number): Promise<void> {
+  await tx.delete(memberImports).where(eq(memberImports.id, importId));
+  await deleteStagedRows(tx, importId);
 }
 
 /** A field of a COPY text-format row: backslash, tab and line breaks escaped, null as \N. */
@@ -276,15 +314,17 @@ function copyWriter(stream: NodeJS.WritableStream) {
 }
 
 /**
- * Streams a file's records into member_import_rows with COPY, numbered from 1, as they arrive; returns
- * how many. A record source that throws stops the COPY (Postgres drops what it took) and the error is
- * thrown on, for the caller's transaction to roll back.
+ * Streams up to `most` of a file's next records into member_import_rows with COPY, numbered on from
+ * `after`, as they arrive (the caller's transaction, on the import's connection); returns the number
+ * of the last row written and whether the file has ended. A record source that throws stops the COPY
+ * (Postgres drops what it took) and the error is thrown on, for the caller's transaction to roll back.
  */
-export async function copyUploadedRows(
+export async function copyUploadedPart(
   connection: ImportConnection,
   importId: number,
-  records: AsyncIterable<MemberRecord>,
-): Promise<number> {
+  records: AsyncIterator<MemberRecord>,
+  part: { after: number; most: number },
+): Promise<{ last: number; ended: boolean }> {
   const copy = connection.client.query(
     copyFrom(
       'COPY member_import_rows (import_id, n, line, number, name, consent_date, consent_source) FROM STDIN',
@@ -293,9 +333,16 @@ export async function copyUploadedRows(
   // The connection's error surfaces through the writes and `finished` below.
   copy.on('error', () => {});
   const writer = copyWriter(copy);
-  let n = 0;
+  let n = part.after;
+  let ended = false;
   try {
-    for await (const record of records) {
+    while (n < part.after + part.most) {
+      const next = await records.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const record = next.value;
       n += 1;
       await writer.add(
         `${importId}\t${n}\t${record.line}\t${copyField(record.number)}\t${copyField(record.name)}\t` +
@@ -309,7 +356,7 @@ export async function copyUploadedRows(
     await finished(copy).catch(() => {});
     throw error;
   }
-  return n;
+  return { last: n, ended };
 }
 
 export async function importJobById(db: Tx, importId: number): Promise<ImportJob | undefined> {

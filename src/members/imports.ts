@@ -1,10 +1,11 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Database, Db, Tx } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { recordAudit } from '../staff/audit.repository.js';
 import type { PhoneCrypto } from '../supporters/phone.js';
 import { checkMemberRecord, type MembersFile, type Refusal, readMemberRecords } from './csv.js';
-import type { CheckedRow, ImportConnection, ImportJob } from './imports.repository.js';
+import type { CheckedRow, ImportConnection, ImportJob, UploadedRow } from './imports.repository.js';
 import * as repository from './imports.repository.js';
 import { handled, importRunning, resultOf, stagedRow } from './service.js';
 
@@ -28,8 +29,25 @@ const MAX_RUNS = 3;
 const ROWS_GONE =
   'The uploaded rows are gone (the database lost them, as a restart of Postgres does); nothing was ' +
   'imported. Send the file again.';
+/** How much of a job's file is stored, and whether more is to come. */
+interface Upload {
+  rows: number;
+  uploading: boolean;
+}
+
 /** Thrown to roll a merge back when fewer checked rows are staged than the job counted. */
 class StagedRowsGone extends Error {}
+/**
+ * Rows of the file stored per transaction as it arrives: what a worker may check before the rest has
+ * come (a megabyte or so).
+ */
+const UPLOAD_PART = 20_000;
+/** A file whose next part has not come for this long was cut off: its import is failed. */
+const UPLOAD_STALLED_MS = 2 * 60_000;
+/** How often a worker that has checked every row stored so far looks for more. */
+const UPLOAD_POLL_MS = 100;
+const uploadStopped = () =>
+  new AppError(409, 'import_stopped', 'The import was stopped while the file arrived; send it again.');
 /** A waiting or running import nobody has moved for this long no longer blocks the next one. */
 const ABANDONED_AFTER_MINUTES = 15;
 
@@ -41,6 +59,8 @@ export interface ImportJobsDeps {
   phoneCrypto: PhoneCrypto;
   maxRows?: number;
   maxBytes?: number;
+  /** How long a file may stop arriving before its import is failed. */
+  uploadStalledMs?: number;
 }
 
 /**
@@ -57,15 +77,14 @@ export function createImportJobsService({
   phoneCrypto,
   maxRows = MAX_JOB_ROWS,
   maxBytes = MAX_JOB_BYTES,
+  uploadStalledMs = UPLOAD_STALLED_MS,
 }: ImportJobsDeps) {
-  /** A transaction on a connection of its own, for work that writes with COPY as well as statements. */
-  async function inCopyTransaction<T>(
-    work: (tx: Tx, connection: ImportConnection) => Promise<T>,
-  ): Promise<T> {
+  /** A connection of the pool held for `work`, which may write with COPY as well as statements. */
+  async function withImportConnection<T>(work: (connection: ImportConnection) => Promise<T>): Promise<T> {
     const connection = await repository.connectForImport(pool);
     let broken = false;
     try {
-      return await connection.db.transaction((tx) => work(tx, connection));
+      return await work(connection);
     } catch (error) {
       // Our own refusals come after a clean rollback; after anything else the connection is not trusted.
       broken = !(error instanceof AppError);
@@ -75,12 +94,42 @@ export function createImportJobsService({
     }
   }
 
+  /** A transaction on a connection of its own. */
+  const inCopyTransaction = <T>(work: (tx: Tx, connection: ImportConnection) => Promise<T>): Promise<T> =>
+    withImportConnection((connection) => connection.db.transaction((tx) => work(tx, connection)));
+
   /** Marks a job failed with its reason and drops its staged rows; a job already over is left as it is. */
   async function fail(importId: number, reason: string): Promise<void> {
     await db.transaction(async (tx) => {
       if (!(await repository.failImportJob(tx, importId, reason, clock()))) return;
       await repository.deleteStagedRows(tx, importId);
     });
+  }
+
+  /**
+   * Waits until rows beyond the `after`th are stored, a whole chunk of them or the file's end; returns
+   * the upload as it then stands, or null when the job is no longer running (failed, or over) or its
+   * file stopped arriving (the job is failed).
+   */
+  async function uploadedBeyond(importId: number, after: number, known: Upload): Promise<Upload | null> {
+    let upload = known;
+    let movedAt = Date.now();
+    while (upload.uploading && upload.rows < after + CHECK_CHUNK) {
+      await setTimeout(UPLOAD_POLL_MS);
+      const now = await repository.importUploadOf(db, importId);
+      if (now?.status !== 'running') return null;
+      if (now.rows !== upload.rows) movedAt = Date.now();
+      else if (Date.now() - movedAt > uploadStalledMs) {
+        await fail(
+          importId,
+          'The file stopped arriving before its end (the upload was cut off); nothing was imported. ' +
+            'Send the file again.',
+        );
+        return null;
+      }
+      upload = now;
+    }
+    return upload;
   }
 
   return {
@@ -94,40 +143,62 @@ export function createImportJobsService({
      * waits or runs, a synchronous one included.
      */
     async start(source: MembersFile, options: { dryRun: boolean; staffId: number }) {
-      return inCopyTransaction(async (tx, connection) => {
-        if (!(await repository.tryImportTransactionLock(tx))) throw importRunning();
-        const now = clock();
-        // An import no worker has moved for a long while (its worker died for good, or none runs) is
-        // failed here rather than blocking every import after it.
-        const abandoned = await repository.failImportsIdleSince(
-          tx,
-          new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000),
-          `No worker moved this import for ${ABANDONED_AFTER_MINUTES} minutes; nothing was imported. ` +
-            'Send the file again.',
-          now,
-        );
-        for (const id of abandoned) await repository.deleteStagedRows(tx, id);
-        if (await repository.importJobActive(tx)) throw importRunning();
-        const id = await repository.insertImportJob(tx, {
-          dryRun: options.dryRun,
-          staffId: options.staffId,
-          now,
+      return withImportConnection(async (connection) => {
+        const id = await connection.db.transaction(async (tx) => {
+          if (!(await repository.tryImportTransactionLock(tx))) throw importRunning();
+          const now = clock();
+          // An import no worker has moved for a long while (its worker died for good, or none runs) is
+          // failed here rather than blocking every import after it.
+          const abandoned = await repository.failImportsIdleSince(
+            tx,
+            new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000),
+            `No worker moved this import for ${ABANDONED_AFTER_MINUTES} minutes; nothing was imported. ` +
+              'Send the file again.',
+            now,
+          );
+          for (const id of abandoned) await repository.deleteStagedRows(tx, id);
+          if (await repository.importJobActive(tx)) throw importRunning();
+          const id = await repository.insertImportJob(tx, {
+            dryRun: options.dryRun,
+            staffId: options.staffId,
+            now,
+          });
+          // Queued at once: a worker checks the file's first parts while the rest arrives.
+          await enqueue(tx, 'member-imports', 'import', { importId: id });
+          return id;
         });
-        const rows = await repository.copyUploadedRows(
-          connection,
-          id,
-          readMemberRecords(source, { maxRows, maxBytes }),
-        );
-        await repository.setImportRowCount(tx, id, rows);
-        await recordAudit(tx, {
-          staffId: options.staffId,
-          action: options.dryRun ? 'members.import.check' : 'members.import.start',
-          entityType: 'member_import',
-          entityId: id,
-          after: { rows, dryRun: options.dryRun },
-        });
-        await enqueue(tx, 'member-imports', 'import', { importId: id });
-        return { id, status: 'queued' as const };
+        try {
+          const records = readMemberRecords(source, { maxRows, maxBytes })[Symbol.asyncIterator]();
+          let rows = 0;
+          for (let ended = false; !ended; ) {
+            ({ last: rows, ended } = await connection.db.transaction(async (tx) => {
+              const part = await repository.copyUploadedPart(connection, id, records, {
+                after: rows,
+                most: UPLOAD_PART,
+              });
+              const status = await repository.setUploadedRows(tx, {
+                importId: id,
+                rows: part.last,
+                uploading: !part.ended,
+                now: clock(),
+              });
+              if (!status) throw uploadStopped();
+              return part;
+            }));
+          }
+          await recordAudit(db, {
+            staffId: options.staffId,
+            action: options.dryRun ? 'members.import.check' : 'members.import.start',
+            entityType: 'member_import',
+            entityId: id,
+            after: { rows, dryRun: options.dryRun },
+          });
+          return { id, status: (await repository.importJobById(db, id))?.status ?? 'queued' };
+        } catch (error) {
+          // A file refused on the way (400, 413) or cut off: nothing of it is kept, its job included.
+          await db.transaction((tx) => repository.deleteImportJob(tx, id));
+          throw error;
+        }
       });
     },
 
@@ -169,19 +240,29 @@ export function createImportJobsService({
       // the next is checked, so that Postgres and the worker work at once. Each chunk's transaction
       // still starts after the previous one's has committed: progress moves in the file's order.
       let writing: Promise<boolean> = Promise.resolve(true);
-      let reading = handled(repository.uploadedRowsAfter(db, importId, processed, CHECK_CHUNK));
-      while (processed < job.rows) {
+      let upload: Upload = { rows: job.rows, uploading: job.uploading };
+      const nextChunk = async (after: number): Promise<UploadedRow[] | null> => {
+        const stored = await uploadedBeyond(importId, after, upload);
+        if (!stored) return null;
+        upload = stored;
+        const count = Math.min(CHECK_CHUNK, upload.rows - after);
+        if (count === 0) return [];
+        const rows = await repository.uploadedRowsAfter(db, importId, after, count);
+        if (rows.length === count) return rows;
+        await fail(importId, ROWS_GONE);
+        return null;
+      };
+      let reading = handled(nextChunk(processed));
+      for (;;) {
         const rows = await reading;
-        const last = rows.at(-1);
-        if (!last) {
-          if (!(await writing)) return;
-          await fail(importId, ROWS_GONE);
-          return;
+        const last = rows?.at(-1);
+        if (!rows || !last) {
+          // Failed, or taken by another run meanwhile, or every row is checked.
+          if (!(await writing) || !rows) return;
+          break;
         }
         const to = last.n;
-        reading = handled(
-          to < job.rows ? repository.uploadedRowsAfter(db, importId, to, CHECK_CHUNK) : Promise.resolve([]),
-        );
+        reading = handled(nextChunk(to));
         const checked: CheckedRow[] = [];
         const refused: Refusal[] = [];
         let refusedHere = 0;
@@ -233,6 +314,8 @@ export function createImportJobsService({
               after: { ...result, refused: refusedCount },
             });
           }
+          // Finished, this job no longer counts as on its way.
+          if (!(await repository.truncateStagingIfIdle(tx))) await repository.deleteStagedRows(tx, importId);
           return true;
         })
         .catch((error: unknown) => {
@@ -244,9 +327,6 @@ export function createImportJobsService({
         return;
       }
       if (!merged) return;
-      await db.transaction(async (tx) => {
-        if (!(await repository.truncateStagingIfIdle(tx))) await repository.deleteStagedRows(tx, importId);
-      });
       if (!dryRun) await repository.analyzeSupporters(db);
     },
   };

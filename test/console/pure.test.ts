@@ -122,6 +122,7 @@ describe("a members import's progress", () => {
     status: 'running' as const,
     dryRun: false,
     rows: 1_500_000,
+    uploading: false,
     processed: 500_000,
     imported: 0,
     skipped: 0,
@@ -154,6 +155,15 @@ describe("a members import's progress", () => {
     });
     expect(progressOf({ ...job, processed: job.rows }, new Date('2026-01-01T10:01:00Z'))).toMatchObject({
       state: 'Adding the members to the network, all at once',
+      rate: '25,000 rows a second',
+      left: '',
+    });
+  });
+
+  it('says the file is still arriving, with the rate of its rows checked so far but no time left', () => {
+    expect(progressOf({ ...job, uploading: true }, new Date('2026-01-01T10:00:20Z'))).toMatchObject({
+      state: 'Receiving the file: its rows are checked as they arrive',
+      rows: '1,500,000',
       rate: '25,000 rows a second',
       left: '',
     });

@@ -150,6 +150,100 @@ describe('POST /api/v1/members/imports', () => {
     expect(await finishedJob(next.json().id)).toMatchObject({ status: 'done', imported: 1 });
   });
 
+  it('checks the rows already stored while the rest of the file still arrives', async () => {
+    // Numbers of the 01632 960 drama range with a name each; a part is stored per 20,000 rows.
+    const rowsOf = (from: number, count: number) =>
+      Array.from(
+        { length: count },
+        (_, i) => `01632 96${String(from + i).padStart(4, '0')}${i % 10},Early Bird,2024-03-01,web`,
+      ).join('\n');
+    const body = new PassThrough();
+    body.write(`${HEADER}\n${rowsOf(0, 25_000)}\n`);
+    const response = startImport(body);
+    let settled = false;
+    void response.finally(() => {
+      settled = true;
+    });
+    const id = await waitFor(async () => {
+      const { rows } = await database.pool.query(
+        "SELECT id, processed FROM member_imports WHERE uploading AND status = 'running'",
+      );
+      return rows[0]?.processed > 0 ? String(rows[0].id) : null;
+    }, 'a worker to check rows while the file arrives');
+    // The client has not finished sending: no answer yet.
+    expect(settled).toBe(false);
+
+    body.end(`${rowsOf(25_000, 100)}\n`);
+    const accepted = await response;
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json().id).toBe(id);
+    expect(await finishedJob(id)).toMatchObject({ status: 'done', rows: 25_100, processed: 25_100 });
+    expect(await count('member_import_rows')).toBe(0);
+  });
+
+  it('keeps nothing of a file cut off on the way, though a worker had checked part of it', async () => {
+    const before = { jobs: await count('member_imports'), members: await count('supporters') };
+    const body = new PassThrough();
+    body.write(
+      `${HEADER}\n${Array.from({ length: 21_000 }, (_, i) => `01632 97${String(i).padStart(5, '0')},Cut Off,2024-03-01,web`).join('\n')}\n`,
+    );
+    const response = startImport(body);
+    await waitFor(async () => {
+      const { rows } = await database.pool.query('SELECT processed FROM member_imports WHERE uploading');
+      return rows[0]?.processed > 0;
+    }, 'a worker to check the first part');
+    body.destroy(new Error('the connection was cut'));
+    await response.catch(() => {});
+    await waitFor(
+      async () => (await count('member_imports')) === before.jobs,
+      'the cut-off job to be forgotten',
+    );
+    expect(await count('supporters')).toBe(before.members);
+    expect(await count('member_import_rows')).toBe(0);
+    expect(await count('member_import_checked')).toBe(0);
+    const next = await startImport(csv('07700900390,After Cut,2024-03-01,web'));
+    expect(next.statusCode).toBe(202);
+    expect(await finishedJob(next.json().id)).toMatchObject({ status: 'done', imported: 1 });
+  });
+
+  it('fails an import whose file stopped arriving (its web process died), importing nothing', async () => {
+    // This service's worker part is called by hand, alone.
+    await workers?.close();
+    const imports = createImportJobsService({
+      db: database.db,
+      pool: database.pool,
+      clock: () => new Date(),
+      phoneCrypto: createPhoneCrypto(server.config.phone),
+      uploadStalledMs: 300,
+    });
+    // A file whose first part is stored and whose rest never comes: the upload hangs as a dead
+    // process's would.
+    let hang: (error: Error) => void = () => {};
+    async function* stalled() {
+      yield `${HEADER}\n`;
+      for (let i = 0; i < 20_001; i++)
+        yield `01632 98${String(i).padStart(5, '0')},Never Done,2024-03-01,web\n`;
+      await new Promise((_, reject) => {
+        hang = reject;
+      });
+    }
+    const upload = imports.start(stalled(), { dryRun: false, staffId: 1 }).catch((error: unknown) => error);
+    const id = await waitFor(async () => {
+      const { rows } = await database.pool.query(
+        'SELECT id FROM member_imports WHERE uploading AND rows > 0',
+      );
+      return rows[0]?.id as number | undefined;
+    }, 'the first part to be stored');
+    const before = await count('supporters');
+    await imports.run(id);
+    expect(await progressOf(String(id))).toMatchObject({ status: 'failed', processed: 20_000 });
+    expect((await progressOf(String(id))).error).toMatch(/stopped arriving before its end/);
+    expect(await count('supporters')).toBe(before);
+    hang(new Error('the process is gone'));
+    await upload;
+    workers = await startTestWorkers(database, { env: { QUEUE_PREFIX: queuePrefix }, queuePrefix });
+  });
+
   it('checks and counts on a dry run without changing any member', async () => {
     const before = await count('supporters');
     const accepted = await startImport(
