@@ -317,6 +317,19 @@ describe('readMemberRecords', () => {
     ]);
   });
 
+  it('numbers a row by its first line when a quoted field past the header spans lines', async () => {
+    const file = [
+      'number,name,consent_date,consent_source',
+      '07700900225,Al Bo,2024-01-15,web,"a note',
+      'over two lines"',
+      '07700900226,Cy Di,2024-01-15,web',
+    ].join('\n');
+    expect(await records(file)).toEqual([
+      record(2, '07700900225', 'Al Bo'),
+      record(4, '07700900226', 'Cy Di'),
+    ]);
+  });
+
   it('reads a line of empty fields, or one empty quoted field, as a row of blanks', async () => {
     const file = [
       'number,name,consent_date,consent_source',
