@@ -3,7 +3,7 @@
  * its own beyond the stream it is given. A bad row is refused with its line and the reason, never with
  * the number it carries.
  */
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, Parser } from 'csv-parse';
 import { AppError } from '../errors.js';
 import { checkName, type NameCheck, type NameProblem } from '../supporters/names.js';
 import { normalisePhone } from '../supporters/phone.js';
@@ -290,6 +290,31 @@ export async function* readMembersCsv(
 }
 
 /**
+ * csv-parse handing each record straight over, with the line it starts on, rather than through the
+ * stream's buffer. csv-parse calls `push` as it reads a record's last line break, when its count of lines
+ * is at the record's last line and its count of skipped empty lines takes in those just before the record:
+ * what on_record's context tells, without the copy of the whole parse state the context makes per record.
+ */
+class NumberedParser extends Parser {
+  /** Records parsed and not yet taken, and the line each starts on. */
+  readonly records: string[][] = [];
+  readonly starts: number[] = [];
+  /** csv-parse's counts as it handed over the previous record: its last line, the empty lines skipped. */
+  private previousEnd = 0;
+  private previousEmpty = 0;
+
+  override push(record: string[] | null, encoding?: BufferEncoding): boolean {
+    if (record === null) return super.push(record, encoding);
+    const { lines, empty_lines } = this.info;
+    this.starts.push(this.previousEnd + 1 + empty_lines - this.previousEmpty);
+    this.records.push(record);
+    this.previousEnd = lines;
+    this.previousEmpty = empty_lines;
+    return true;
+  }
+}
+
+/**
  * Reads a members file as it arrives, a row at a time, unchecked: a header row (column names in any
  * case and order; other columns are ignored) and one member a line. Throws a 400 when the file itself
  * cannot be read, a 413 past `maxRows` rows or `maxBytes`.
@@ -298,40 +323,31 @@ export async function* readMemberRecords(
   source: MembersFile,
   options: ReadLimits,
 ): AsyncGenerator<MemberRecord> {
-  let header = false;
-  const parser = parse({
+  const parser = new NumberedParser({
     bom: true,
-    columns: (columns: string[]) => {
-      header = true;
-      return readHeader(columns);
-    },
     relax_column_count: true,
     skip_empty_lines: true,
     trim: true,
-    to: options.maxRows + 1,
-    // Only the four columns are kept of each record, as it is read.
-    on_record: (record: Record<string, string | undefined>, context): MemberRecord => {
-      // context.lines is where the record ends; a quoted field may span lines.
-      let inner = 0;
-      for (const value of Object.values(record)) {
-        if (value?.includes('\n')) inner += value.split('\n').length - 1;
-      }
-      return {
-        line: context.lines - inner,
-        number: record.number ?? '',
-        name: record.name ?? '',
-        consentDate: record.consent_date ?? '',
-        consentSource: record.consent_source ?? '',
-      };
-    },
+    // `to` counts the header too: it, then one row past the limit to refuse.
+    to: options.maxRows + 2,
   });
   // A failure is read from `errored` below; unheard, the stream would also throw it at the process.
   parser.on('error', () => {});
+  /** Where each of the four columns is in a record; -1, which reads as undefined, when the header lacks it. */
+  let at: number[] | undefined;
   let count = 0;
   /** The rows parsed so far, each at once: csv-parse is driven by hand, without a stream pipeline's cost. */
   function* parsed(): Generator<MemberRecord> {
+    const { records, starts } = parser;
+    let next = 0;
+    // A header read before csv-parse failed further on is refused first, as it would be read first.
+    if (!at && records.length > 0) {
+      const columns = readHeader(records[next++] ?? []);
+      at = MEMBER_COLUMNS.map((column) => columns.indexOf(column));
+    }
     if (parser.errored) throw readError(parser.errored);
-    for (let line = parser.read() as MemberRecord | null; line !== null; line = parser.read()) {
+    const [number = -1, name = -1, consentDate = -1, consentSource = -1] = at ?? [];
+    for (; next < records.length; next++) {
       if (++count > options.maxRows) {
         throw new AppError(
           413,
@@ -340,8 +356,17 @@ export async function* readMemberRecords(
             'split it and import the parts one after another.',
         );
       }
-      yield line;
+      const record = records[next] ?? [];
+      yield {
+        line: starts[next] ?? 0,
+        number: record[number] ?? '',
+        name: record[name] ?? '',
+        consentDate: record[consentDate] ?? '',
+        consentSource: record[consentSource] ?? '',
+      };
     }
+    records.length = 0;
+    starts.length = 0;
   }
   try {
     for await (const piece of textOf(source, options.maxBytes)) {
@@ -355,7 +380,7 @@ export async function* readMemberRecords(
   } finally {
     parser.destroy();
   }
-  if (!header) {
+  if (!at) {
     throw new AppError(
       400,
       'invalid_csv',

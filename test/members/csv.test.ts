@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import {
+  type MemberRecord,
   type MemberRow,
   type MembersFile,
   parseConsentDate,
   type Refusal,
+  readMemberRecords,
   readMembersCsv,
 } from '../../src/members/csv.js';
 
@@ -217,5 +219,177 @@ describe('readMembersCsv', () => {
       code: 'file_too_large',
     });
     expect(await read('number,name,consent_date,consent_source\n')).toEqual({ rows: [], refused: [] });
+  });
+});
+
+/** Every record of a file as written, unchecked. */
+async function records(file: MembersFile | string, maxRows = 10_000) {
+  const read: MemberRecord[] = [];
+  const source = typeof file === 'string' ? [file] : file;
+  for await (const record of readMemberRecords(source, { maxRows, maxBytes: 10_000_000 })) read.push(record);
+  return read;
+}
+
+async function recordsRefusal(file: MembersFile | string, maxRows = 10_000) {
+  try {
+    await records(file, maxRows);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('the file was accepted');
+}
+
+function record(
+  line: number,
+  number: string,
+  name: string,
+  consentDate = '2024-01-15',
+  consentSource = 'web',
+) {
+  return { line, number, name, consentDate, consentSource };
+}
+
+describe('readMemberRecords', () => {
+  const awkward = [
+    '\uFEFFnumber,name,consent_date,consent_source',
+    '',
+    '07700900201,Ann Lee,2024-01-15,web',
+    '   ',
+    '07700900202,"Bea',
+    'Lee",2024-01-15,web',
+    '07700900203,"Cy',
+    '',
+    'Twombly",2024-01-15,web',
+    '07700900204,"Di',
+    'de',
+    'Ng",2024-01-15,web',
+    '\t',
+    '07700900205,Ed Ek,2024-01-15,web',
+    '',
+    '  ',
+  ];
+  const awkwardRecords = [
+    record(3, '07700900201', 'Ann Lee'),
+    record(5, '07700900202', 'Bea\nLee'),
+    record(7, '07700900203', 'Cy\n\nTwombly'),
+    record(10, '07700900204', 'Di\nde\nNg'),
+    record(14, '07700900205', 'Ed Ek'),
+  ];
+
+  it('numbers each row by the line it starts on, whatever the line breaks, blank lines and quoted lines', async () => {
+    for (const eol of ['\n', '\r\n', '\r']) {
+      for (const end of [eol, '']) {
+        const file = awkward.join(eol) + end;
+        expect(await records(file), JSON.stringify([eol, end])).toEqual(awkwardRecords);
+        // A byte at a time: every line break and quote falls between two chunks.
+        const cuts = Array.from({ length: Buffer.byteLength(file) - 1 }, (_, i) => i + 1);
+        expect(await records(chunks(file, cuts)), JSON.stringify([eol, end])).toEqual(awkwardRecords);
+      }
+    }
+  });
+
+  it('ends at the last row when the file has no final line break, and after a header alone', async () => {
+    expect(
+      await records('number,name,consent_date,consent_source\n07700900210,Al Bo,2024-01-15,web'),
+    ).toEqual([record(2, '07700900210', 'Al Bo')]);
+    expect(await records('number,name,consent_date,consent_source')).toEqual([]);
+  });
+
+  it('reads the columns by name in any case and order, ignoring others, blank where a row stops short', async () => {
+    const file = [
+      '',
+      '  ',
+      ' Consent_SOURCE ,Notes,NAME,Consent_Date, NUMBER ',
+      'web,called twice,Al Bo,2024-01-15,07700900220',
+      'stall,,Cy Di,15/01/2024,07700900221,extra,more',
+      'event,"a note',
+      'over two lines",Ed Ek',
+      'post',
+      'paper,x,Fi Gu,2024-01-16,07700900222',
+    ].join('\n');
+    expect(await records(file)).toEqual([
+      record(4, '07700900220', 'Al Bo', '2024-01-15', 'web'),
+      record(5, '07700900221', 'Cy Di', '15/01/2024', 'stall'),
+      record(6, '', 'Ed Ek', '', 'event'),
+      record(8, '', '', '', 'post'),
+      record(9, '07700900222', 'Fi Gu', '2024-01-16', 'paper'),
+    ]);
+  });
+
+  it('numbers a row by its first line when a quoted field past the header spans lines', async () => {
+    const file = [
+      'number,name,consent_date,consent_source',
+      '07700900225,Al Bo,2024-01-15,web,"a note',
+      'over two lines"',
+      '07700900226,Cy Di,2024-01-15,web',
+    ].join('\n');
+    expect(await records(file)).toEqual([
+      record(2, '07700900225', 'Al Bo'),
+      record(4, '07700900226', 'Cy Di'),
+    ]);
+  });
+
+  it('reads a line of empty fields, or one empty quoted field, as a row of blanks', async () => {
+    const file = [
+      'number,name,consent_date,consent_source',
+      '""',
+      ' "" ',
+      ',,,',
+      '07700900230,Al Bo,2024-01-15,web',
+    ];
+    expect(await records(file.join('\n'))).toEqual([
+      record(2, '', '', '', ''),
+      record(3, '', '', '', ''),
+      record(4, '', '', '', ''),
+      record(5, '07700900230', 'Al Bo'),
+    ]);
+  });
+
+  it('numbers rows right across a long file arriving in uneven chunks', async () => {
+    const lines = ['number,name,consent_date,consent_source'];
+    const expected: MemberRecord[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (i % 11 === 0) lines.push(i % 2 ? '' : '   ');
+      const number = `0770090${String(i).padStart(4, '0')}`;
+      const name = i % 7 === 0 ? `Al\nBo ${'x'.repeat(i % 13)}` : `Cy Di ${'y'.repeat(i % 17)}`;
+      expected.push(record(lines.length + 1, number, name));
+      lines.push(...`${number},"${name}",2024-01-15,web`.split('\n'));
+    }
+    const file = lines.join('\r\n');
+    const cuts = Array.from({ length: Math.floor(Buffer.byteLength(file) / 997) }, (_, i) => (i + 1) * 997);
+    expect(await records(chunks(file, cuts))).toEqual(expected);
+    expect(await records(file)).toEqual(expected);
+  });
+
+  it('names the line where a file stops being CSV, and a bad header before anything after it', async () => {
+    const header = 'number,name,consent_date,consent_source';
+    expect(
+      (await recordsRefusal(`${header}\n07700900240,Al,2024-01-15,web\n\n"07700900241,Bo\n`)).message,
+    ).toBe('The file cannot be read as CSV near line 4 (CSV_QUOTE_NOT_CLOSED).');
+    expect((await recordsRefusal(`${header}\n\n07700900242,"Al"x,2024-01-15,web\n`)).message).toBe(
+      'The file cannot be read as CSV near line 3 (CSV_INVALID_CLOSING_QUOTE).',
+    );
+    expect((await recordsRefusal('number,name\n07700900243,"Al"x,2024-01-15,web\n')).message).toMatch(
+      /^The header row lacks consent_date, consent_source/,
+    );
+    expect((await recordsRefusal('\n""\n')).message).toMatch(/^The header row lacks number, consent_date/);
+    expect((await recordsRefusal('\uFEFF\n \n')).message).toMatch(/^The file is empty/);
+  });
+
+  it('refuses the row past the limit with a 413 whatever follows it, not counting blank lines', async () => {
+    const file = [
+      'number,name,consent_date,consent_source',
+      '07700900250,Al Bo,2024-01-15,web',
+      '',
+      '07700900251,Cy Di,2024-01-15,web',
+      '',
+      '07700900252,Ed Ek,2024-01-15,web',
+      '07700900253,"Fi"x,2024-01-15,web',
+    ].join('\n');
+    expect(await recordsRefusal(file, 2)).toMatchObject({ statusCode: 413, code: 'too_many_rows' });
+    expect((await recordsRefusal(file, 3)).message).toBe(
+      'The file cannot be read as CSV near line 7 (CSV_INVALID_CLOSING_QUOTE).',
+    );
   });
 });
