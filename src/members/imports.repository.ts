@@ -15,7 +15,10 @@ import type { MemberImportRow, MemberImportStatus } from '../db/rows.js';
 import * as schema from '../db/schema.js';
 import { memberImportChecked, memberImportRows, memberImports } from '../db/schema.js';
 import { HOLD_RULES } from '../supporters/names.js';
+import { type CheckedRow, checkedCopyPrefix, checkedCopyText, copyField } from './checked-copy.js';
 import type { MemberRecord, Refusal } from './csv.js';
+
+export type { CheckedRow } from './checked-copy.js';
 
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
 export const IMPORT_CONSENT_TERMS = 'import';
@@ -52,17 +55,6 @@ export interface MergeCounts {
   valid: number;
   imported: number;
   held: number;
-}
-
-/** An accepted row, checked and encrypted (no ciphertext in a dry run), waiting for the merge. */
-export interface CheckedRow {
-  line: number;
-  phoneCiphertext: string | null;
-  phoneIndex: string;
-  name: string | null;
-  held: boolean;
-  consentAt: Date;
-  consentSource: string;
 }
 
 /** A row of the file as uploaded: its place in the file (`n`) and its record, unchecked. */
@@ -172,7 +164,7 @@ export async function dropTemporaryStaging(connection: ImportConnection): Promis
 
 /** Writes checked rows into the temporary table with COPY. */
 export async function stageTemporaryRows(connection: ImportConnection, rows: CheckedRow[]): Promise<void> {
-  await copyChecked(connection, null, rows);
+  await copyChecked(connection, null, checkedCopyText(checkedCopyPrefix(null), rows));
 }
 
 /**
@@ -284,14 +276,6 @@ export async function importUploadOf(
 export async function deleteImportJob(tx: Tx, importId: number): Promise<void> {
   await tx.delete(memberImports).where(eq(memberImports.id, importId));
   await deleteStagedRows(tx, importId);
-}
-
-/** A field of a COPY text-format row: backslash, tab and line breaks escaped, null as \N. */
-function copyField(value: string | null): string {
-  if (value === null) return '\\N';
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
-    : value;
 }
 
 /** Writes COPY text to a stream, a batch at a time, waiting whenever the connection is behind. */
@@ -445,23 +429,31 @@ export async function copyCheckedRows(
   importId: number,
   rows: CheckedRow[],
 ): Promise<void> {
-  await copyChecked(connection, importId, rows);
+  await copyChecked(connection, importId, checkedCopyText(checkedCopyPrefix(importId), rows));
 }
 
-/** COPY of checked rows: an import job's (`importId`), or a synchronous import's temporary table (null). */
+/**
+ * Writes a chunk's accepted rows, as COPY text already made by the check pool (UTF-8, each line
+ * starting with the import's id), into member_import_checked (the caller's transaction).
+ */
+export async function copyCheckedText(
+  connection: ImportConnection,
+  importId: number,
+  text: Uint8Array,
+): Promise<void> {
+  await copyChecked(connection, importId, text);
+}
+
+/**
+ * COPY of checked rows' text: an import job's (`importId`, its lines starting with it), or a synchronous
+ * import's temporary table (null).
+ */
 async function copyChecked(
   connection: ImportConnection,
   importId: number | null,
-  rows: CheckedRow[],
+  text: string | Uint8Array,
 ): Promise<void> {
-  if (rows.length === 0) return;
-  const prefix = importId === null ? '' : `${importId}\t`;
-  let text = '';
-  for (const row of rows) {
-    text +=
-      `${prefix}${row.line}\t${row.phoneCiphertext ?? '\\N'}\t${row.phoneIndex}\t${copyField(row.name)}\t` +
-      `${row.held ? 't' : 'f'}\t${row.consentAt.toISOString()}\t${copyField(row.consentSource)}\n`;
-  }
+  if (text.length === 0) return;
   const columns = 'line, phone_ciphertext, phone_index, name, held, consent_at, consent_source';
   const copy = connection.client.query(
     copyFrom(

@@ -2,10 +2,14 @@ import type { Database, Db, Tx } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import { recordAudit } from '../staff/audit.repository.js';
 import { normalisePhone, type PhoneCrypto } from '../supporters/phone.js';
-import { type MemberRow, type MembersFile, type Refusal, readMembersCsv } from './csv.js';
-import type { CheckedRow, MergeCounts } from './imports.repository.js';
+import { type CheckedRow, stagedRow } from './checked-copy.js';
+import { type MembersFile, type Refusal, readMembersCsv } from './csv.js';
+import type { MergeCounts } from './imports.repository.js';
 import * as imports from './imports.repository.js';
 import * as repository from './repository.js';
+
+// The import job's run() stages rows through service.ts still.
+export { stagedRow } from './checked-copy.js';
 
 export const MAX_IMPORT_ROWS = 200_000;
 /** A network of 200,000 members is about 11 MB. */
@@ -66,19 +70,6 @@ export interface KeptElsewhere {
 export function handled<T>(work: Promise<T>): Promise<T> {
   work.catch(() => {});
   return work;
-}
-
-/** An accepted row as staged for the merge: a dry run needs no ciphertext, only the blind index. */
-export function stagedRow(phoneCrypto: PhoneCrypto, row: MemberRow, dryRun: boolean): CheckedRow {
-  return {
-    line: row.line,
-    phoneCiphertext: dryRun ? null : phoneCrypto.encrypt(row.phone),
-    phoneIndex: phoneCrypto.blindIndex(row.phone),
-    name: row.name,
-    held: row.held,
-    consentAt: row.consentAt,
-    consentSource: row.consentSource,
-  };
 }
 
 export const resultOf = (counts: MergeCounts | undefined) => ({

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -12,7 +12,7 @@ export interface WorkerProcesses {
   /** Forks a worker process with `env` added; resolves once its workers have started. */
   start(): Promise<ChildProcess>;
   kill(child: ChildProcess): Promise<void>;
-  /** Kills every process still running and removes the bundle. */
+  /** Kills every process still running and removes the bundle and its files. */
   close(): Promise<void>;
 }
 
@@ -23,18 +23,27 @@ export function workerProcesses(
   /** The script to run, which sends a message once started; the fax crash test's workers by default. */
   entry = join(import.meta.dirname, '../fax/crash-worker.ts'),
 ): WorkerProcesses {
-  const dir = join(import.meta.dirname, '../../node_modules/.cache/pp-worker-process');
-  const bundle = join(dir, `worker-${process.pid}-${Date.now()}.mjs`);
+  const dir = join(
+    import.meta.dirname,
+    `../../node_modules/.cache/pp-worker-process/worker-${process.pid}-${Date.now()}`,
+  );
+  const bundle = join(dir, 'worker.js');
   mkdirSync(dir, { recursive: true });
+  // The members import's check threads are a module of their own, loaded from beside the module that
+  // starts them (src/members/check-pool.ts), as in dist/: here, beside the bundle.
   buildSync({
-    entryPoints: [entry],
+    entryPoints: {
+      worker: entry,
+      'check-thread': join(import.meta.dirname, '../../src/members/check-thread.ts'),
+    },
     bundle: true,
     platform: 'node',
     format: 'esm',
     packages: 'external',
     target: 'node20',
-    outfile: bundle,
+    outdir: dir,
   });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   // The bundle stands where the modules that read their files beside them (`./assets/`) now are.
   for (const assets of ['../../src/console/assets', '../../src/public/assets']) {
     cpSync(join(import.meta.dirname, assets), join(dir, 'assets'), { recursive: true });
@@ -76,7 +85,7 @@ export function workerProcesses(
     kill,
     async close() {
       await Promise.all([...children].map(kill));
-      rmSync(bundle, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
