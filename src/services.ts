@@ -119,7 +119,7 @@ export function createServices(deps: ServiceDeps) {
       keptElsewhere: { hideSignaturesOf, clearSignatureNamesOf, clearTextsOf, clearRepliesTo },
     }),
     /** Members imports run by a worker, with their progress. */
-    importJobs: createImportJobsService({ db, pool: database.pool, clock, phoneCrypto }),
+    importJobs: createImportJobsService({ db, pool: database.pool, clock, phoneKeys: config.phone }),
     retention: createRetentionService({ db, clock, retentionDays: config.retentionDays }),
     namesOnFile: createNamesOnFileService({ db }),
     inbound,

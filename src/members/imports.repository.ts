@@ -423,15 +423,6 @@ export async function recordChunkChecked(
   return moved.length > 0;
 }
 
-/** Writes a chunk's accepted rows into member_import_checked with COPY (the caller's transaction). */
-export async function copyCheckedRows(
-  connection: ImportConnection,
-  importId: number,
-  rows: CheckedRow[],
-): Promise<void> {
-  await copyChecked(connection, importId, checkedCopyText(checkedCopyPrefix(importId), rows));
-}
-
 /**
  * Writes a chunk's accepted rows, as COPY text already made by the check pool (UTF-8, each line
  * starting with the import's id), into member_import_checked (the caller's transaction).

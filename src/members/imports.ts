@@ -3,11 +3,12 @@ import type { Database, Db, Tx } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
 import { enqueue } from '../queue/outbox.repository.js';
 import { recordAudit } from '../staff/audit.repository.js';
-import type { PhoneCrypto } from '../supporters/phone.js';
-import { checkMemberRecord, type MembersFile, type Refusal, readMemberRecords } from './csv.js';
-import type { CheckedRow, ImportConnection, ImportJob, UploadedRow } from './imports.repository.js';
+import type { PhoneKeys } from '../supporters/phone.js';
+import { type CheckedChunk, type CheckPool, createCheckPool, DEFAULT_CHECK_THREADS } from './check-pool.js';
+import { type MembersFile, readMemberRecords } from './csv.js';
+import type { ImportConnection, ImportJob, UploadedRow } from './imports.repository.js';
 import * as repository from './imports.repository.js';
-import { handled, importRunning, resultOf, stagedRow } from './service.js';
+import { handled, importRunning, resultOf } from './service.js';
 
 export type { ImportJob } from './imports.repository.js';
 
@@ -48,6 +49,10 @@ const UPLOAD_STALLED_MS = 2 * 60_000;
 const UPLOAD_POLL_MS = 100;
 const uploadStopped = () =>
   new AppError(409, 'import_stopped', 'The import was stopped while the file arrived; send it again.');
+/** Chunks read and handed to the check threads ahead of the one to write next. */
+const CHUNKS_IN_HAND = 3;
+/** A file of at most this many rows left to check is checked on the worker's own thread. */
+const SMALL_FILE_ROWS = 20_000;
 /** A waiting or running import nobody has moved for this long no longer blocks the next one. */
 const ABANDONED_AFTER_MINUTES = 15;
 
@@ -56,7 +61,10 @@ export interface ImportJobsDeps {
   /** COPY needs a connection of its own, taken from the pool for the transaction that writes it. */
   pool: Database['pool'];
   clock: () => Date;
-  phoneCrypto: PhoneCrypto;
+  /** The phone keys, for the threads that encrypt the file's numbers. */
+  phoneKeys: PhoneKeys;
+  /** Threads that check a large file's rows at once. */
+  checkThreads?: number;
   maxRows?: number;
   maxBytes?: number;
   /** How long a file may stop arriving before its import is failed. */
@@ -74,7 +82,8 @@ export function createImportJobsService({
   db,
   pool,
   clock,
-  phoneCrypto,
+  phoneKeys,
+  checkThreads = DEFAULT_CHECK_THREADS,
   maxRows = MAX_JOB_ROWS,
   maxBytes = MAX_JOB_BYTES,
   uploadStalledMs = UPLOAD_STALLED_MS,
@@ -236,9 +245,9 @@ export function createImportJobsService({
       let { processed, refusedCount } = job;
       let kept = job.refused.length;
 
-      // Chunks overlap: the next chunk is read while this one is checked, and this one is written while
-      // the next is checked, so that Postgres and the worker work at once. Each chunk's transaction
-      // still starts after the previous one's has committed: progress moves in the file's order.
+      // Chunks overlap: the next chunks are read while earlier ones are checked in threads (a pool of
+      // them), and each is written while later ones are checked, so that Postgres and every core work at
+      // once. Chunks are written in the file's order, each transaction after the last one committed.
       let writing: Promise<boolean> = Promise.resolve(true);
       let upload: Upload = { rows: job.rows, uploading: job.uploading };
       const nextChunk = async (after: number): Promise<UploadedRow[] | null> => {
@@ -252,44 +261,68 @@ export function createImportJobsService({
         await fail(importId, ROWS_GONE);
         return null;
       };
-      let reading = handled(nextChunk(processed));
-      for (;;) {
-        const rows = await reading;
-        const last = rows?.at(-1);
-        if (!rows || !last) {
-          // Failed, or taken by another run meanwhile, or every row is checked.
-          if (!(await writing) || !rows) return;
-          break;
-        }
-        const to = last.n;
-        reading = handled(nextChunk(to));
-        const checked: CheckedRow[] = [];
-        const refused: Refusal[] = [];
-        let refusedHere = 0;
-        for (const record of rows) {
-          const line = checkMemberRecord(record, received);
-          if ('refusal' in line) {
-            refusedHere += 1;
-            if (kept + refused.length < REFUSED_KEPT) refused.push(line.refusal);
-            continue;
+      const read = (after: number) => {
+        const next = { rows: handled(nextChunk(after)), ready: false };
+        void next.rows.finally(() => {
+          next.ready = true;
+        });
+        return next;
+      };
+      let reading = read(processed);
+      let pool: CheckPool | null = null;
+      const checking: Array<{ to: number; checked: Promise<CheckedChunk> }> = [];
+      try {
+        for (let ended = false; ; ) {
+          // More chunks to the threads, but never wait for rows while a checked chunk could be written.
+          while (!ended && checking.length < CHUNKS_IN_HAND && (checking.length === 0 || reading.ready)) {
+            const rows = await reading.rows;
+            // Failed, or taken by another run meanwhile.
+            if (!rows) {
+              await writing;
+              return;
+            }
+            const last = rows.at(-1);
+            if (!last) {
+              ended = true;
+              break;
+            }
+            reading = read(last.n);
+            // A small file is checked here: threads take longer to start than it to check.
+            pool ??= createCheckPool({
+              phoneKeys,
+              threads: upload.uploading || upload.rows - processed > SMALL_FILE_ROWS ? checkThreads : 0,
+            });
+            const chunk = { importId, rows, received: received.getTime(), dryRun, keepRefused: REFUSED_KEPT };
+            checking.push({ to: last.n, checked: handled(pool.check(chunk)) });
           }
-          checked.push(stagedRow(phoneCrypto, line.row, dryRun));
+          const next = checking.shift();
+          if (!next) break;
+          const checked = await next.checked;
+          const refused = checked.refused.slice(0, Math.max(REFUSED_KEPT - kept, 0));
+          // Another run got here first, or the import was failed meanwhile: that run carries on.
+          if (!(await writing)) return;
+          const chunk = {
+            importId,
+            from: processed,
+            to: next.to,
+            refusedCount: checked.refusedCount,
+            refused,
+          };
+          writing = handled(
+            inCopyTransaction(async (tx, connection) => {
+              if (!(await repository.recordChunkChecked(tx, { ...chunk, now: clock() }))) return false;
+              await repository.copyCheckedText(connection, importId, checked.copy);
+              return true;
+            }),
+          );
+          processed = next.to;
+          refusedCount += checked.refusedCount;
+          kept += refused.length;
         }
-        // Another run got here first, or the import was failed meanwhile: that run carries on.
         if (!(await writing)) return;
-        const chunk = { importId, from: processed, to, refusedCount: refusedHere, refused };
-        writing = handled(
-          inCopyTransaction(async (tx, connection) => {
-            if (!(await repository.recordChunkChecked(tx, { ...chunk, now: clock() }))) return false;
-            await repository.copyCheckedRows(connection, importId, checked);
-            return true;
-          }),
-        );
-        processed = to;
-        refusedCount += refusedHere;
-        kept += refused.length;
+      } finally {
+        await pool?.close();
       }
-      if (!(await writing)) return;
 
       // The merge: one transaction, so that supporters gain every new member of the file or none.
       const merged = await db

@@ -8,9 +8,6 @@ import type { MergeCounts } from './imports.repository.js';
 import * as imports from './imports.repository.js';
 import * as repository from './repository.js';
 
-// The import job's run() stages rows through service.ts still.
-export { stagedRow } from './checked-copy.js';
-
 export const MAX_IMPORT_ROWS = 200_000;
 /** A network of 200,000 members is about 11 MB. */
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;

@@ -213,7 +213,7 @@ describe('POST /api/v1/members/imports', () => {
       db: database.db,
       pool: database.pool,
       clock: () => new Date(),
-      phoneCrypto: createPhoneCrypto(server.config.phone),
+      phoneKeys: server.config.phone,
       uploadStalledMs: 300,
     });
     // A file whose first part is stored and whose rest never comes: the upload hangs as a dead
@@ -331,7 +331,7 @@ describe('POST /api/v1/members/imports', () => {
       db: database.db,
       pool: database.pool,
       clock: () => new Date(),
-      phoneCrypto: createPhoneCrypto(server.config.phone),
+      phoneKeys: server.config.phone,
       maxRows: 3,
     });
     const error = await imports
