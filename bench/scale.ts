@@ -56,6 +56,14 @@ const config = loadConfig(settings);
 /** The servers and steps run with the production image's NODE_OPTIONS (its heap cap), read from the Dockerfile. */
 const PRODUCTION_NODE_OPTIONS = /NODE_OPTIONS=(\S+)/u.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '';
 
+/**
+ * The flood's `n`th member: spread over the whole network, as the members who answer a campaign are
+ * (a block of the file's last rows would sit together on disk, in cache). A second run on the same
+ * database (BENCH_SCALE_REUSE) takes the members beside the first run's.
+ */
+const floodMember = (n: number, size: number) =>
+  (Math.floor((n * size) / Math.min(FLOOD_TEXTS, size)) + (REUSE ? 1 : 0)) % size;
+
 const memberPhone = (n: number) => `+4478${String(10_000_000 + n).padStart(8, '0')}`;
 
 function membersFile(rows: number): string {
@@ -285,7 +293,7 @@ async function measure(size: number): Promise<Figures> {
           publicBaseUrl: config.publicBaseUrl,
           authToken: config.twilio.authToken,
           accountSid: config.twilio.accountSid,
-          from: memberPhone((REUSE ? Math.floor(size / 2) : size - 1) - n),
+          from: memberPhone(floodMember(n, size)),
           body: 'MAGAMED',
           messageSid: newMessageSid(),
         });

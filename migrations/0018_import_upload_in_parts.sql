@@ -12,3 +12,9 @@ ALTER TABLE "member_import_rows" SET UNLOGGED;
 --> statement-breakpoint
 -- The file is stored a part at a time as it arrives, and the worker checks each part meanwhile.
 ALTER TABLE "member_imports" ADD COLUMN "uploading" boolean DEFAULT false NOT NULL;
+--> statement-breakpoint
+-- Every text from a known member updates its row. With room left on each page, that update stays on
+-- the page (a HOT update: no new entry in either index); an import fills pages whole otherwise. At a
+-- million members a flood of texts from members across the network ran at 0.27 of a bare route's rate
+-- on full pages and 0.34 with this. Pages already written keep their fill until rewritten.
+ALTER TABLE "supporters" SET (fillfactor = 90);

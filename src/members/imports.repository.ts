@@ -502,6 +502,15 @@ export async function failImportJob(tx: Tx, importId: number, reason: string, no
   return failed.length > 0;
 }
 
+/**
+ * Lets the transaction commit without waiting for its WAL to reach the disk: for the transactions that
+ * write only staged rows (unlogged) and the job's progress. A crash of Postgres empties the staged rows
+ * anyway, and the job then fails with its reason, whatever progress it had recorded.
+ */
+export async function commitWithoutFlush(tx: Tx): Promise<void> {
+  await tx.execute(sql`SET LOCAL synchronous_commit = off`);
+}
+
 /** Drops a job's uploaded and checked rows. */
 export async function deleteStagedRows(tx: Tx, importId: number): Promise<void> {
   await tx.delete(memberImportRows).where(eq(memberImportRows.importId, importId));

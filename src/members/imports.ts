@@ -181,6 +181,7 @@ export function createImportJobsService({
           let rows = 0;
           for (let ended = false; !ended; ) {
             ({ last: rows, ended } = await connection.db.transaction(async (tx) => {
+              await repository.commitWithoutFlush(tx);
               const part = await repository.copyUploadedPart(connection, id, records, {
                 after: rows,
                 most: UPLOAD_PART,
@@ -310,6 +311,7 @@ export function createImportJobsService({
           };
           writing = handled(
             inCopyTransaction(async (tx, connection) => {
+              await repository.commitWithoutFlush(tx);
               if (!(await repository.recordChunkChecked(tx, { ...chunk, now: clock() }))) return false;
               await repository.copyCheckedText(connection, importId, checked.copy);
               return true;

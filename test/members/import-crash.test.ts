@@ -10,8 +10,9 @@ import { type WorkerProcesses, workerProcesses } from '../helpers/worker-process
 // The product's workers in a process of their own, SIGKILLed twice during an import: once while it
 // checks the file (after its first chunk is committed), once in the merge. Each time the next process
 // takes the stalled job up where the last committed chunk left it; supporters gain the file's members
-// only when the last run commits its merge, each once.
-const ROWS = 12_000;
+// only when the last run commits its merge, each once. More rows than a file checked on the worker's
+// own thread: its chunks are checked by the worker's threads, killed with it.
+const ROWS = 24_000;
 
 let database: TestDatabase;
 let server: TestApp;
