@@ -281,6 +281,17 @@ async function measure(size: number): Promise<Figures> {
     figures['import worker peak RSS MB'] = peaks[1] ?? 0;
     console.log(figures);
     if (IMPORT_ONLY) return figures;
+    // After an import the worker vacuums the network (its job is done by then): the texts come after.
+    // It starts a moment after the job is done: seen within 5 s, then waited for.
+    let seen = false;
+    for (let started = Date.now(); Date.now() - started < (seen ? 120_000 : 5_000); ) {
+      const { rows } = await database.pool.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'VACUUM%' AND state = 'active'",
+      );
+      if (seen && rows.length === 0) break;
+      seen ||= rows.length > 0;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     worker.kill('SIGTERM');
     worker = null;
 

@@ -362,7 +362,7 @@ export function createImportJobsService({
         return;
       }
       if (!merged) return;
-      if (!dryRun) await repository.analyzeSupporters(db);
+      if (!dryRun) await repository.vacuumSupporters(db);
     },
   };
 }
