@@ -29,7 +29,13 @@ const SIZES = (process.env.BENCH_SCALE_SIZES ?? '60000,1000000').split(',').map(
 const PASSWORD = 'correct horse battery staple';
 /** Requests timed per page for its p95, after a few to warm up. */
 const PAGE_REQUESTS = 40;
-const FLOOD_SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+/**
+ * Seconds of the known members' flood, in four rounds: rounds of 1.5 s (6 s in all) left the ratio
+ * at 60,000 anywhere from 0.35 to 0.39 between runs, too loose to compare two sizes within 15%.
+ */
+const FLOOD_SECONDS = Number(process.env.BENCH_SECONDS ?? 16);
+/** Seconds each flood is warmed up for (JIT, pools, prepared statements). */
+const WARM_UP_SECONDS = 2;
 const FLOOD_TEXTS = 60_000;
 /**
  * BENCH_SCALE_REUSE=1 measures the rest on the database a previous run left at that size (one size
@@ -316,9 +322,9 @@ async function measure(size: number): Promise<Figures> {
     try {
       // Each warmed up first (JIT, pools, prepared statements), the app with texts of its own; then
       // alternating rounds, as `bench -- webhook` does, each member texting once.
-      const warmUp = Math.floor(texts.length / 3);
-      await flood(`http://127.0.0.1:${barePort}/bare`, texts, false);
-      await flood(`${base}/webhooks/twilio/sms`, texts.slice(0, warmUp));
+      const warmUp = Math.floor(texts.length / 4);
+      await flood(`http://127.0.0.1:${barePort}/bare`, texts, false, WARM_UP_SECONDS);
+      await flood(`${base}/webhooks/twilio/sms`, texts.slice(0, warmUp), true, WARM_UP_SECONDS);
       const perRound = Math.floor((texts.length - warmUp) / FLOOD_ROUNDS);
       const roundSeconds = FLOOD_SECONDS / FLOOD_ROUNDS;
       const totals = { bare: { requests: 0, seconds: 0 }, known: { requests: 0, seconds: 0 } };
