@@ -121,7 +121,7 @@ async function countsOf(db: Tx, statement: SQL): Promise<MergeCounts | undefined
  * rather than on those autovacuum would take minutes to gather, and the new rows are marked as seen
  * by all. Otherwise the first text from each new member marks its row's page, writing it again, a
  * page per text: at a million, a flood of texts from members across the network ran at 0.25 of a bare
- * route's rate before this and 0.34 after. Not in a transaction: VACUUM cannot run in one.
+ * route's rate before this and 0.28-0.30 after. Not in a transaction: VACUUM cannot run in one.
  */
 export async function vacuumSupporters(db: Tx): Promise<void> {
   await db.execute(sql`VACUUM (ANALYZE) supporters`);
