@@ -18,8 +18,6 @@ import { HOLD_RULES } from '../supporters/names.js';
 import { type CheckedRow, checkedCopyPrefix, checkedCopyText, copyField } from './checked-copy.js';
 import type { MemberRecord, Refusal } from './csv.js';
 
-export type { CheckedRow } from './checked-copy.js';
-
 /** The terms recorded as consent for imported members: their consent was given elsewhere. */
 export const IMPORT_CONSENT_TERMS = 'import';
 /**
@@ -248,8 +246,8 @@ export async function insertImportJob(
 }
 
 /**
- * Records how many rows of the file are stored, and whether more are to come; false if the job is no
- * longer waiting or running (a worker failed it meanwhile). Returns the job's status.
+ * Records how many rows of the file are stored, and whether more are to come; returns the job's status,
+ * undefined if it is no longer waiting or running (a worker failed it meanwhile).
  */
 export async function setUploadedRows(
   tx: Tx,

@@ -179,8 +179,13 @@ export function createImportJobsService({
         try {
           const records = readMemberRecords(source, { maxRows, maxBytes })[Symbol.asyncIterator]();
           let rows = 0;
+          let status: 'queued' | 'running' = 'queued';
           for (let ended = false; !ended; ) {
-            ({ last: rows, ended } = await connection.db.transaction(async (tx) => {
+            ({
+              last: rows,
+              ended,
+              status,
+            } = await connection.db.transaction(async (tx) => {
               await repository.commitWithoutFlush(tx);
               const part = await repository.copyUploadedPart(connection, id, records, {
                 after: rows,
@@ -192,8 +197,8 @@ export function createImportJobsService({
                 uploading: !part.ended,
                 now: clock(),
               });
-              if (!status) throw uploadStopped();
-              return part;
+              if (status !== 'queued' && status !== 'running') throw uploadStopped();
+              return { ...part, status };
             }));
           }
           await recordAudit(db, {
@@ -203,7 +208,7 @@ export function createImportJobsService({
             entityId: id,
             after: { rows, dryRun: options.dryRun },
           });
-          return { id, status: (await repository.importJobById(db, id))?.status ?? 'queued' };
+          return { id, status };
         } catch (error) {
           // A file refused on the way (400, 413) or cut off: nothing of it is kept, its job included.
           await db.transaction((tx) => repository.deleteImportJob(tx, id));
