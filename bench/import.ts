@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createDatabase } from '../src/db/client.js';
 import { createStaffService } from '../src/staff/service.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { freshBenchDatabase } from './setup.js';
 
 const DATABASE_NAME = 'pp_bench_import';
@@ -25,17 +25,6 @@ const productionSettings = {
   PUBLIC_BASE_URL: 'https://pocketprotest.example.org',
   ALLOW_DRY_RUN: 'true',
 };
-
-/** A port nothing listens on: other benchmarks may be running on this machine. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** The product in a process of its own, run by node itself so that its pid is the one measured. */
 function startProduct(port: number): Promise<ChildProcess> {

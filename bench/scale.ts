@@ -15,16 +15,42 @@ import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/db/client.js';
 import { faxBatchesOfCampaigns } from '../src/fax/batches.js';
 import { createReceiptsService } from '../src/fax/receipts.js';
+import { safeUrl } from '../src/ops/addresses.js';
 import { newMessageSid, signedSmsRequest } from '../src/sms/simulator.js';
 import { setStaffPassword } from '../src/staff/passwords.js';
 import { createStaffService } from '../src/staff/service.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
-import { freePort as freePortForBench, memoryOf } from './import.js';
+import { freePort as freePortForBench } from '../test/helpers/free-port.js';
+import { type OwnPostgres, startOwnPostgres } from '../test/helpers/postgres-server.js';
+import { memoryOf } from './import.js';
 import { freshBenchDatabase, openBenchCampaign } from './setup.js';
 
 /** BENCH_SCALE_DATABASE lets two runs (two branches) measure side by side. */
 const DATABASE_NAME = process.env.BENCH_SCALE_DATABASE ?? 'pp_bench_scale';
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE_NAME}`;
+/**
+ * Where it measures. By default on a PostgreSQL server of the bench's own: the installed server,
+ * `initdb` in a temporary directory, removed after the run. It is durable like the machine's (fsync,
+ * full-page writes, synchronous commit) and keeps PostgreSQL's defaults but one: 1 GB of shared_buffers,
+ * so that a million members (about 430 MB of table and indexes) stay in its cache, as on a server sized
+ * for such a network. With the 128 MB of an installed server's default, each known member's text reads
+ * and writes a page of the network outside the cache: the flood's ratio at a million fell to 0.28-0.31
+ * against 0.33 at 60,000, and with 512 MB, which holds the network but not the rest, to 0.26 against 0.38
+ * (README). BENCH_SCALE_SERVER=machine measures on the machine's
+ * server (127.0.0.1:5432) as it is set, BENCH_SCALE_SERVER=postgres://… on another.
+ */
+const GIVEN_SERVER =
+  process.env.BENCH_SCALE_SERVER === 'machine'
+    ? 'postgres://postgres@127.0.0.1:5432'
+    : process.env.BENCH_SCALE_SERVER;
+const OWN_SERVER_SETTINGS = [
+  'shared_buffers=1GB',
+  'fsync=on',
+  'full_page_writes=on',
+  'synchronous_commit=on',
+];
+/** The server's URL, without a database: the machine's, or the bench's own once started. */
+let serverUrl = GIVEN_SERVER ?? '';
+const databaseUrl = () => `${serverUrl}/${DATABASE_NAME}`;
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '60000,1000000').split(',').map(Number);
 const PASSWORD = 'correct horse battery staple';
 /** Requests timed per page for its p95, after a few to warm up. */
@@ -42,8 +68,14 @@ const FLOOD_TEXTS = 60_000;
  * only), without importing again; its flood texts from other members than a first run's.
  */
 const REUSE = process.env.BENCH_SCALE_REUSE === '1';
+if (REUSE && !GIVEN_SERVER)
+  throw new Error(
+    'BENCH_SCALE_REUSE=1 needs BENCH_SCALE_SERVER (machine, or a URL): the own server goes with its run',
+  );
 /** BENCH_SCALE_IMPORT_ONLY=1 stops after the import's figures: a quick measure of the import job alone. */
 const IMPORT_ONLY = process.env.BENCH_SCALE_IMPORT_ONLY === '1';
+/** BENCH_SCALE_FLOOD_ONLY=1 stops after the known members' flood (with BENCH_SCALE_REUSE: the flood alone). */
+const FLOOD_ONLY = process.env.BENCH_SCALE_FLOOD_ONLY === '1';
 
 const settings = {
   NODE_ENV: 'production',
@@ -130,7 +162,7 @@ function step(
 ): { seconds: number; peakMb: number } {
   const run = spawnSync(
     process.execPath,
-    [compiled('bench/scale-child.ts'), kind, DATABASE_URL, String(id)],
+    [compiled('bench/scale-child.ts'), kind, databaseUrl(), String(id)],
     {
       env: { ...process.env, ...settings, NODE_OPTIONS: PRODUCTION_NODE_OPTIONS, ...env },
       encoding: 'utf8',
@@ -205,8 +237,8 @@ const FLOOD_ROUNDS = 4;
 type Figures = Record<string, number>;
 
 async function measure(size: number): Promise<Figures> {
-  if (!REUSE) await freshBenchDatabase(DATABASE_NAME);
-  const database = createDatabase(DATABASE_URL, { max: 4 });
+  if (!REUSE) await freshBenchDatabase(DATABASE_NAME, serverUrl);
+  const database = createDatabase(databaseUrl(), { max: 4 });
   const clock = () => new Date();
   const email = 'scale@example.org';
   const staffService = createStaffService({ db: database.db, clock });
@@ -237,8 +269,8 @@ async function measure(size: number): Promise<Figures> {
   const base = `http://127.0.0.1:${webPort}`;
   const outboxDir = mkdtempSync(join(tmpdir(), 'pp-bench-scale-'));
   const env = { FAX_OUTBOX_DIR: outboxDir };
-  let web = await start(['bench/servers.ts', 'app', DATABASE_URL, String(webPort)], env);
-  let worker: ChildProcess | null = await start(['bench/servers.ts', 'worker', DATABASE_URL, '0'], env);
+  let web = await start(['bench/servers.ts', 'app', databaseUrl(), String(webPort)], env);
+  let worker: ChildProcess | null = await start(['bench/servers.ts', 'worker', databaseUrl(), '0'], env);
   const api = { authorization: `Bearer ${token}` };
   try {
     // The import, through the API and the worker alone.
@@ -318,7 +350,7 @@ async function measure(size: number): Promise<Figures> {
       },
     );
     const barePort = await freePortForBench();
-    const bare = await start(['bench/servers.ts', 'bare', DATABASE_URL, String(barePort)]);
+    const bare = await start(['bench/servers.ts', 'bare', databaseUrl(), String(barePort)]);
     try {
       // Each warmed up first (JIT, pools, prepared statements), the app with texts of its own; then
       // alternating rounds, as `bench -- webhook` does, each member texting once.
@@ -343,6 +375,7 @@ async function measure(size: number): Promise<Figures> {
     } finally {
       bare.kill('SIGTERM');
     }
+    if (FLOOD_ONLY) return figures;
 
     // Every member signs the big campaign (SQL, as the bench may), spread over three days.
     if (!REUSE)
@@ -357,7 +390,7 @@ async function measure(size: number): Promise<Figures> {
     // The pages and the export in a fresh web process: RSS never shrinks after the import's peak.
     web.kill('SIGTERM');
     await new Promise((resolve) => web.once('exit', resolve));
-    web = await start(['bench/servers.ts', 'app', DATABASE_URL, String(webPort)], env);
+    web = await start(['bench/servers.ts', 'app', databaseUrl(), String(webPort)], env);
     figures['web idle RSS MB'] = memoryOf(web.pid as number).rss;
     const cookie = await consoleCookie(base, email);
     const { peaks: exportPeaks, result: exported } = await peakWhile([web.pid as number], async () => {
@@ -436,10 +469,22 @@ const TARGETS: Record<string, string> = {
 export async function benchScale(): Promise<Array<Record<string, string | number>>> {
   build();
   const results: Figures[] = [];
-  for (const size of SIZES) {
-    console.log(`measuring ${size.toLocaleString('en-GB')} members…`);
-    results.push(await measure(size));
-    console.log(results.at(-1));
+  let own: OwnPostgres | null = null;
+  try {
+    if (!GIVEN_SERVER) {
+      own = await startOwnPostgres(OWN_SERVER_SETTINGS);
+      serverUrl = own.url;
+    }
+    console.log(
+      `on ${own ? `a server of the bench's own (${OWN_SERVER_SETTINGS.join(', ')})` : safeUrl(serverUrl)}`,
+    );
+    for (const size of SIZES) {
+      console.log(`measuring ${size.toLocaleString('en-GB')} members…`);
+      results.push(await measure(size));
+      console.log(results.at(-1));
+    }
+  } finally {
+    await own?.destroy();
   }
   const names = Object.keys(results[0] ?? {});
   return names.map((figure) => {

@@ -4,13 +4,19 @@ import type { Db } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { faxBatchesOfCampaigns } from '../src/fax/batches.js';
 
-/** A benchmark's own database, dropped and migrated anew so every run starts from the same state. */
-export async function freshBenchDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+/**
+ * A benchmark's own database, dropped and migrated anew so every run starts from the same state; on the
+ * machine's server unless `server` (a URL without a database) names another.
+ */
+export async function freshBenchDatabase(
+  name: string,
+  server = 'postgres://postgres@127.0.0.1:5432',
+): Promise<string> {
+  const admin = new pg.Client({ connectionString: `${server}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
   await admin.end();
-  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  const url = `${server}/${name}`;
   await migrateDatabase(url);
   return url;
 }

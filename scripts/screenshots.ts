@@ -12,9 +12,10 @@ import { sendSimulatedText } from '../src/sms/simulator.js';
 import { launchChromium } from '../test/console/browser.js';
 import { consoleStaff } from '../test/console/session.js';
 import { startTestWorkers, uniqueQueuePrefix } from '../test/fax/harness.js';
-import { freePort, tempDir } from '../test/fax/sinch-setup.js';
+import { tempDir } from '../test/fax/sinch-setup.js';
 import { startTestApp } from '../test/helpers/app.js';
 import { createTestDatabase } from '../test/helpers/database.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const OUT = 'docs/screenshots';
 const WAIT = { timeout: 20_000 };

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { selectOne, singleConnection } from './repository.js';
+import { cacheAndNetworkBytes, selectOne, singleConnection } from './repository.js';
 
 /** One connection to Postgres or Redis, opened, asked one question and closed: start-up and the doctor. */
 
@@ -14,17 +14,22 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export interface PostgresCheck {
   /** False when the server answered but the database is not there yet (start-up creates it). */
   databaseExists: boolean;
+  /** Bytes of Postgres's buffer cache and of the network's table and indexes (null: no database yet). */
+  cache: { sharedBuffers: number; network: number } | null;
 }
 
-/** Connects once and runs `select 1`; throws with Postgres's own message when it cannot. */
+/**
+ * Connects once, runs `select 1` and reads the cache's size against the network's; throws with
+ * Postgres's own message when it cannot.
+ */
 export async function checkPostgres(url: string, timeoutMs = 5_000): Promise<PostgresCheck> {
   const client = singleConnection(url, timeoutMs);
   try {
     await withTimeout(client.connect(), timeoutMs + 500, 'Postgres');
     await selectOne(client);
-    return { databaseExists: true };
+    return { databaseExists: true, cache: await cacheAndNetworkBytes(client) };
   } catch (error) {
-    if ((error as { code?: string }).code === '3D000') return { databaseExists: false };
+    if ((error as { code?: string }).code === '3D000') return { databaseExists: false, cache: null };
     throw error;
   } finally {
     await client.end().catch(() => {});

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix } from '../fax/harness.js';
-import { freePort } from '../fax/sinch-setup.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { launchChromium } from './browser.js';
 import { consoleStaff } from './session.js';
 

@@ -4,11 +4,12 @@ import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { type WorkerProcesses, workerProcesses } from '../helpers/worker-process.js';
 import { removeDir, signNames, uniqueQueuePrefix, waitFor } from './harness.js';
 import { readSignatories } from './pdf.js';
 import { realisticNames } from './realistic-names.js';
-import { freePort, tempDir } from './sinch-setup.js';
+import { tempDir } from './sinch-setup.js';
 
 const KILLS = 20;
 const NUMBERS = ['+74957000001', '+74957000002'];

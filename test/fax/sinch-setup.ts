@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeliveryTiming } from '../../src/fax/timing.js';
@@ -11,15 +10,6 @@ import { apiAs, staffToken } from '../helpers/api.js';
 import { CapturedLogs, startTestApp, testConfig } from '../helpers/app.js';
 import { dropDatabase, type TestDatabase } from '../helpers/database.js';
 import { emptyQueues, removeDir, uniqueQueuePrefix } from './harness.js';
-
-/** A port nobody listens on now, so that PUBLIC_BASE_URL can be known before the app listens. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Teardown under a loaded machine must not outlast the hook: each step gets a bounded wait. */
 export const atMost = (step: Promise<unknown> | undefined, ms = 15_000) =>

@@ -9,9 +9,10 @@ import { apiAs, staffToken } from '../helpers/api.js';
 import { CapturedLogs, type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { signNames, waitFor } from './harness.js';
 import { pdfText } from './pdf.js';
-import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from './sinch-setup.js';
+import { startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from './sinch-setup.js';
 
 let database: TestDatabase;
 let fake: FakeSinch;

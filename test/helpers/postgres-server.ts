@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from '../fax/sinch-setup.js';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -146,8 +146,9 @@ const initdb = (settings: string[] = []) =>
     await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   });
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
-  return initdb();
+/** `settings` (`name=value`) come after the helper's own, which suit a test: no fsync, no full-page writes. */
+export async function startOwnPostgres(settings: string[] = []): Promise<OwnPostgres> {
+  return initdb(settings);
 }
 
 /**

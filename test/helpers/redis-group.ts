@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from '../fax/sinch-setup.js';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from '../fax/sinch-setup.js';
+import { freePort } from './free-port.js';
 
 /**
  * A redis-server of the test's own, on a free port, keeping nothing on disk: stopping it and starting it

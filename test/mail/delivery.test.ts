@@ -7,11 +7,12 @@ import { type FakeSmtp, pdfAttachments, readable, startFakeSmtp } from '../fakes
 import { signNames, waitFor } from '../fax/harness.js';
 import { readSignatories } from '../fax/pdf.js';
 import { realisticNames } from '../fax/realistic-names.js';
-import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
+import { startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
 import type { apiAs } from '../helpers/api.js';
 import type { TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 
 let database: TestDatabase;
 let sinch: FakeSinch;

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpTransport, type OutgoingMail, type SmtpTimeouts } from '../../src/mail/transport.js';
 import { type FakeSmtp, startFakeSmtp, startSilentServer } from '../fakes/smtp.js';
 import { signNames, waitFor } from '../fax/harness.js';
-import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
+import { startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
 import type { apiAs } from '../helpers/api.js';
 import type { TestApp } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 
 /** Short, so that a silent or stalled server is given up within the test. */
 const SHORT: SmtpTimeouts = { connectionTimeout: 1_000, greetingTimeout: 300, socketTimeout: 600 };

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Finding, report, runDoctor } from '../../src/doctor.js';
+import { cacheFinding, type Finding, report, runDoctor } from '../../src/doctor.js';
 import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeSmtp, startFakeSmtp } from '../fakes/smtp.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import {
+  createTestDatabase,
   POSTGRES_URL,
   REDIS_URL,
   UNREACHABLE_POSTGRES_URL,
@@ -200,5 +201,33 @@ describe('npm run doctor', () => {
     // Doing what they say is all it takes: the next run finds nothing.
     const fixed = await runDoctor({ ...example, ...goodEnv() }, { timeoutMs: 3_000 });
     expect(failures(fixed)).toEqual([]);
+  });
+
+  it("says whether Postgres's cache holds the members' table, and what to raise when it does not", async () => {
+    const database = await createTestDatabase();
+    try {
+      await database.pool.query(
+        "INSERT INTO supporters (phone_index, name) SELECT 'index-' || n, 'Zoë Ælfwine' FROM generate_series(1, 2000) n",
+      );
+      const findings = await runDoctor({ ...goodEnv(), DATABASE_URL: database.url }, { timeoutMs: 3_000 });
+      expect(findings.find((f) => f.subject === 'Postgres cache')).toEqual({
+        verdict: 'ok',
+        subject: 'Postgres cache',
+        detail: expect.stringMatching(
+          /^shared_buffers \d+ MB, members' table and indexes \d+ MB: the network fits$/,
+        ),
+      });
+    } finally {
+      await database.drop();
+    }
+    // A million members (430 MB) on a server left at Postgres's default of 128 MB.
+    const mb = 1024 * 1024;
+    expect(cacheFinding({ sharedBuffers: 128 * mb, network: 430 * mb })).toEqual({
+      verdict: 'warn',
+      subject: 'Postgres cache',
+      detail:
+        "shared_buffers 128 MB, members' table and indexes 430 MB: texts from members read and write " +
+        'outside the cache, slower in a flood; raise shared_buffers above the network (about 430 MB for a million members)',
+    });
   });
 });

@@ -7,11 +7,12 @@ import { type FakeSinch, startFakeSinch } from '../fakes/sinch.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { waitFor } from '../fax/harness.js';
 import { pdfText } from '../fax/pdf.js';
-import { freePort, startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
+import { startFaxStack, type startFaxWorkers, stopFaxStack, tempDir } from '../fax/sinch-setup.js';
 import type { apiAs } from '../helpers/api.js';
 import { type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { replyText, type TextFn, textsTo } from '../helpers/phone.js';
 
 /**

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoCampaigns } from '../../src/campaigns/demo.js';
 import { launchChromium } from '../console/browser.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
-import { freePort, tempDir } from '../fax/sinch-setup.js';
+import { tempDir } from '../fax/sinch-setup.js';
 import { apiAs, staffToken } from '../helpers/api.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { textsTo } from '../helpers/phone.js';
 
 /** The public page of an action on a phone (390×844), in Debian's Chromium. */

@@ -12,10 +12,10 @@ import {
 } from '../../src/sms/simulator.js';
 import { type FakeTwilio, startFakeTwilio } from '../fakes/twilio.js';
 import { startTestWorkers, type TestWorkers, uniqueQueuePrefix, waitFor } from '../fax/harness.js';
-import { freePort } from '../fax/sinch-setup.js';
 import { startTestApp, type TestApp, testConfig } from '../helpers/app.js';
 import { openCampaign } from '../helpers/campaigns.js';
 import { UNREACHABLE_REDIS_URL } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { listenForTexts, PUBLIC_BASE_URL } from '../helpers/phone.js';
 import { type OwnPostgres, startOwnPostgres } from '../helpers/postgres-server.js';
 import { workerProcesses } from '../helpers/worker-process.js';
