@@ -155,7 +155,7 @@ export async function createTemporaryStaging(connection: ImportConnection): Prom
   await dropTemporaryStaging(connection);
   await connection.db.execute(sql`
     CREATE TEMPORARY TABLE member_import (
-      line integer NOT NULL, phone_ciphertext text, phone_index text NOT NULL, name text,
+      line integer NOT NULL, phone_ciphertext text, phone_index text COLLATE "C" NOT NULL, name text,
       held boolean NOT NULL, consent_at timestamptz NOT NULL, consent_source text NOT NULL)`);
 }
 
