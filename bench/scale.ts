@@ -20,7 +20,7 @@ import { newMessageSid, signedSmsRequest } from '../src/sms/simulator.js';
 import { setStaffPassword } from '../src/staff/passwords.js';
 import { createStaffService } from '../src/staff/service.js';
 import { realisticNames } from '../test/fax/realistic-names.js';
-import { freePort as freePortForBench } from '../test/helpers/free-port.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { type OwnPostgres, startOwnPostgres } from '../test/helpers/postgres-server.js';
 import { memoryOf } from './import.js';
 import { freshBenchDatabase, openBenchCampaign } from './setup.js';
@@ -35,8 +35,8 @@ const DATABASE_NAME = process.env.BENCH_SCALE_DATABASE ?? 'pp_bench_scale';
  * for such a network. With the 128 MB of an installed server's default, each known member's text reads
  * and writes a page of the network outside the cache: the flood's ratio at a million fell to 0.28-0.31
  * against 0.33 at 60,000, and with 512 MB, which holds the network but not the rest, to 0.26 against 0.38
- * (README). BENCH_SCALE_SERVER=machine measures on the machine's
- * server (127.0.0.1:5432) as it is set, BENCH_SCALE_SERVER=postgres://… on another.
+ * (README). BENCH_SCALE_SERVER=machine measures on the machine's server (127.0.0.1:5432) as it is
+ * set, BENCH_SCALE_SERVER=postgres://… on another.
  */
 const GIVEN_SERVER =
   process.env.BENCH_SCALE_SERVER === 'machine'
@@ -265,7 +265,7 @@ async function measure(size: number): Promise<Figures> {
       });
   if (!REUSE) await campaigns.setStatus(big.id, 'open');
   const figures: Figures = {};
-  const webPort = await freePortForBench();
+  const webPort = await freePort();
   const base = `http://127.0.0.1:${webPort}`;
   const outboxDir = mkdtempSync(join(tmpdir(), 'pp-bench-scale-'));
   const env = { FAX_OUTBOX_DIR: outboxDir };
@@ -349,7 +349,7 @@ async function measure(size: number): Promise<Figures> {
         return { headers: request.headers, body: request.body };
       },
     );
-    const barePort = await freePortForBench();
+    const barePort = await freePort();
     const bare = await start(['bench/servers.ts', 'bare', databaseUrl(), String(barePort)]);
     try {
       // Each warmed up first (JIT, pools, prepared statements), the app with texts of its own; then

@@ -105,8 +105,8 @@ const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 /**
  * Whether Postgres's buffer cache holds the network's table and indexes: a text from a member reads
  * and updates their row, and with a network larger than the cache each such text reads and writes a
- * page outside it (at a million members, the scale benchmark's flood of known members fell from 0.34
- * to 0.28-0.31 of a bare route with the 128 MB default).
+ * page outside it (at a million members, the scale benchmark's flood of known members fell to
+ * 0.28-0.31 of a bare route with the 128 MB default, against 0.33 at 60,000).
  */
 export function cacheFinding(cache: { sharedBuffers: number; network: number }): Finding {
   const sizes = `shared_buffers ${megabytes(cache.sharedBuffers)}, members' table and indexes ${megabytes(cache.network)}`;
