@@ -100,7 +100,8 @@ function keys(config: Config, env: Env): Finding[] {
   return findings;
 }
 
-const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const megabytes = (bytes: number) =>
+  bytes < 1024 * 1024 ? 'under 1 MB' : `${Math.round(bytes / 1024 / 1024)} MB`;
 
 /**
  * Whether Postgres's buffer cache holds the network's table and indexes: a text from a member reads
