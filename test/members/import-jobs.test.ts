@@ -58,6 +58,16 @@ async function supporterOf(number: string) {
   return rows[0];
 }
 
+/** The import jobs service on the test's database, called by hand, with limits of the test's own. */
+const importJobsService = (limits: { uploadStalledMs?: number; maxRows?: number }) =>
+  createImportJobsService({
+    db: database.db,
+    pool: database.pool,
+    clock: () => new Date(),
+    phoneKeys: server.config.phone,
+    ...limits,
+  });
+
 beforeAll(async () => {
   database = await createTestDatabase();
   server = await startTestApp(database, { env: { QUEUE_PREFIX: queuePrefix } });
@@ -209,13 +219,7 @@ describe('POST /api/v1/members/imports', () => {
   it('fails an import whose file stopped arriving (its web process died), importing nothing', async () => {
     // This service's worker part is called by hand, alone.
     await workers?.close();
-    const imports = createImportJobsService({
-      db: database.db,
-      pool: database.pool,
-      clock: () => new Date(),
-      phoneKeys: server.config.phone,
-      uploadStalledMs: 300,
-    });
+    const imports = importJobsService({ uploadStalledMs: 300 });
     // A file whose first part is stored and whose rest never comes: the upload hangs as a dead
     // process's would.
     let hang: (error: Error) => void = () => {};
@@ -327,13 +331,7 @@ describe('POST /api/v1/members/imports', () => {
 
     // The row limit is checked as the file arrives; a smaller one stands in for two million here.
     const before = await count('member_imports');
-    const imports = createImportJobsService({
-      db: database.db,
-      pool: database.pool,
-      clock: () => new Date(),
-      phoneKeys: server.config.phone,
-      maxRows: 3,
-    });
+    const imports = importJobsService({ maxRows: 3 });
     const error = await imports
       .start([csv(...Array.from({ length: 4 }, (_, i) => `07700900${350 + i},Too Many,2024-03-01,web`))], {
         dryRun: false,
