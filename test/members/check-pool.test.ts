@@ -139,6 +139,26 @@ describe('the check pool', () => {
     }
   });
 
+  it('writes rows longer than it first makes room for whole: long names and sources in 3-byte UTF-8', async () => {
+    // 60 characters of name and 100 of source, 3 bytes each: each line about 600 bytes.
+    const name = `${'山'.repeat(29)} ${'田'.repeat(30)}`;
+    const source = '街'.repeat(100);
+    const rows = [
+      uploaded({ name, consentSource: source }),
+      uploaded(),
+      uploaded({ name, consentSource: source }),
+    ];
+    for (const threads of [twoThreads, here]) {
+      const lines = columns((await threads.check(chunk(rows))).copy);
+      expect(lines.map((fields) => [fields[1], fields[4], fields[7]])).toEqual([
+        [String(rows[0]?.line), name, source],
+        [String(rows[1]?.line), 'Jane Smith', 'web'],
+        [String(rows[2]?.line), name, source],
+      ]);
+      expect(lines[2]?.[2]).toBe(e164(rows[2]));
+    }
+  });
+
   it('keeps the first refusals it is asked to keep and counts the rest', async () => {
     const rows = [...mixed(), ...mixed()];
     for (const threads of [twoThreads, here]) {
