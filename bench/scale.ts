@@ -91,8 +91,10 @@ const settings = {
 };
 const config = loadConfig(settings);
 
-/** The servers and steps run with the production image's NODE_OPTIONS (its heap cap), read from the Dockerfile. */
-const PRODUCTION_NODE_OPTIONS = /NODE_OPTIONS=(\S+)/u.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '';
+/** The servers and steps run with the production image's NODE_OPTIONS (its heap caps), read from the Dockerfile. */
+const PRODUCTION_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/u.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+if (!PRODUCTION_NODE_OPTIONS)
+  throw new Error('the Dockerfile sets no NODE_OPTIONS="…" for the bench to run with');
 
 /**
  * The flood's `n`th member: spread over the whole network, as the members who answer a campaign are
