@@ -37,8 +37,11 @@ export type ChunkMessage = ChunkToCheck & { id: number };
 export type ChunkReply = (CheckedChunk & { id: number }) | { id: number; error: unknown };
 
 const utf8 = new TextEncoder();
-/** Room for a row's line of COPY text at first: a line is about 150 bytes (two of base64 crypto). */
-const BYTES_PER_ROW = 192;
+/**
+ * Room for a row's line of COPY text at first: a line with a name of 20 or so letters is about 210
+ * bytes, 136 of them the number's ciphertext and blind index; longer names and sources make room.
+ */
+const BYTES_PER_ROW = 256;
 
 /** Checks a chunk's rows on the calling thread: the threads' work, and a pool of no threads'. */
 export function checkChunk(phoneCrypto: PhoneCrypto, chunk: ChunkToCheck): CheckedChunk {
